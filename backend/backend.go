@@ -1,0 +1,198 @@
+// Package backend defines the narrow blob store that envelopegw keeps its
+// ciphertext in.
+//
+// A backend stores opaque bytes and small string metadata that it cannot
+// read: it knows nothing of encryption, of S3 request semantics or of HTTP.
+// The interface is deliberately small (buckets, a streamed object writer, a
+// random-access reader, stat, list, delete, metadata, and multipart part
+// files) so that a new implementation is days of work, not months.
+//
+// Every implementation must pass the contract suite in backend/backendtest.
+//
+// Semantics every implementation guarantees:
+//
+//   - Atomic visibility: an object written through a Writer becomes visible
+//     only when Commit returns nil, and then all at once (data and metadata
+//     together). Readers see the old object or the new one, never a mix.
+//     Abort, an error, or a crash leaves nothing visible.
+//   - Durability: when Commit returns nil the bytes and metadata are on
+//     stable storage (unless the implementation was configured otherwise).
+//   - Keys are any valid S3 key: 1 to 1024 bytes of UTF-8, which may contain
+//     "/", "..", spaces and any other character; a key can never address
+//     anything outside its bucket.
+//   - List returns keys in byte-wise lexicographic order.
+//   - Multipart state lives in the store itself, so several processes sharing
+//     one store can cooperate on one upload. CompleteUpload does not copy or
+//     read part data: the committed parts become the object's extents.
+package backend
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Errors returned by backends. Implementations wrap them with context
+// (fmt.Errorf("...: %w", ErrNoSuchKey)); callers test with errors.Is.
+var (
+	ErrNoSuchBucket     = errors.New("backend: no such bucket")
+	ErrBucketExists     = errors.New("backend: bucket already exists")
+	ErrBucketNotEmpty   = errors.New("backend: bucket not empty")
+	ErrInvalidBucket    = errors.New("backend: invalid bucket name")
+	ErrNoSuchKey        = errors.New("backend: no such key")
+	ErrInvalidKey       = errors.New("backend: invalid object key")
+	ErrNoSuchUpload     = errors.New("backend: no such upload")
+	ErrInvalidPart      = errors.New("backend: invalid part")
+	ErrPrecondition     = errors.New("backend: precondition failed")
+	ErrMetadataTooLarge = errors.New("backend: metadata too large")
+)
+
+// Meta is the small set of string attributes stored with an object, a part
+// or an upload. The backend stores it verbatim and never interprets it.
+// Implementations accept at least 1 MiB of metadata in total (keys plus
+// values) and reject more with ErrMetadataTooLarge.
+type Meta map[string]string
+
+// Clone returns a copy of m that shares nothing with it.
+func (m Meta) Clone() Meta {
+	if m == nil {
+		return nil
+	}
+	c := make(Meta, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// BucketInfo describes a bucket.
+type BucketInfo struct {
+	Name    string
+	Created time.Time
+}
+
+// ObjectInfo describes a stored object. Size counts stored bytes (for
+// envelopegw, ciphertext), not what the object means to its owner.
+type ObjectInfo struct {
+	Key     string
+	Size    int64
+	ModTime time.Time
+	Meta    Meta
+}
+
+// ListOptions selects a page of keys.
+type ListOptions struct {
+	Prefix    string // only keys that start with Prefix
+	Delimiter string // roll keys up to the first Delimiter after Prefix
+	After     string // only keys (and common prefixes) strictly greater than After
+	MaxKeys   int    // at most this many Objects+CommonPrefixes; <= 0 means 1000
+}
+
+// ListPage is one page of a listing, in lexicographic order. When
+// IsTruncated, NextAfter is the last key or common prefix returned and can
+// be passed as ListOptions.After to continue.
+type ListPage struct {
+	Objects        []ObjectInfo
+	CommonPrefixes []string
+	IsTruncated    bool
+	NextAfter      string
+}
+
+// Upload describes an in-progress multipart upload.
+type Upload struct {
+	Bucket    string
+	Key       string
+	UploadID  string
+	Initiated time.Time
+	Meta      Meta
+}
+
+// UploadListOptions selects a page of in-progress uploads, ordered by key
+// then by initiation time then by upload ID.
+type UploadListOptions struct {
+	Prefix         string
+	Delimiter      string
+	KeyMarker      string // uploads for keys > KeyMarker, or == KeyMarker with ...
+	UploadIDMarker string // ... an upload ID ordered after UploadIDMarker
+	MaxUploads     int    // <= 0 means 1000
+}
+
+// UploadPage is one page of ListUploads.
+type UploadPage struct {
+	Uploads            []Upload
+	CommonPrefixes     []string
+	IsTruncated        bool
+	NextKeyMarker      string
+	NextUploadIDMarker string
+}
+
+// PartInfo describes a committed part. ID names this particular version of
+// the part: re-sending a part number produces a new ID, and the last commit
+// wins.
+type PartInfo struct {
+	Number  int
+	ID      string
+	Size    int64
+	ModTime time.Time
+	Meta    Meta
+}
+
+// PartRef names one version of one part for CompleteUpload.
+type PartRef struct {
+	Number int
+	ID     string
+}
+
+// Writer streams the bytes of a new object or part. Nothing is visible until
+// Commit; Abort (or Commit failing) discards everything written. Exactly one
+// of Commit or Abort must be called; Abort after Commit is a no-op, so
+// `defer w.Abort()` is the expected pattern.
+type Writer interface {
+	io.Writer
+	Commit(meta Meta) error
+	Abort() error
+}
+
+// Object is an open, consistent view of one object's stored bytes. ReadAt
+// follows io.ReaderAt; it may be called concurrently.
+type Object interface {
+	io.ReaderAt
+	Info() ObjectInfo
+	Close() error
+}
+
+// Backend is a blob store. All methods are safe for concurrent use, also
+// from several processes sharing the same store.
+type Backend interface {
+	CreateBucket(ctx context.Context, bucket string) error // ErrBucketExists
+	DeleteBucket(ctx context.Context, bucket string) error // ErrBucketNotEmpty, ErrNoSuchBucket
+	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
+	ListBuckets(ctx context.Context) ([]BucketInfo, error) // sorted by name
+
+	// NewObject starts writing bucket/key; Commit replaces any existing
+	// object atomically.
+	NewObject(ctx context.Context, bucket, key string) (Writer, error)
+	Open(ctx context.Context, bucket, key string) (Object, error) // ErrNoSuchKey
+	Stat(ctx context.Context, bucket, key string) (ObjectInfo, error)
+	// SetMeta replaces the metadata of an existing object without touching
+	// its data. If ifModTime is non-zero and the object's ModTime differs,
+	// it fails with ErrPrecondition (guards read-modify-write races).
+	SetMeta(ctx context.Context, bucket, key string, meta Meta, ifModTime time.Time) (ObjectInfo, error)
+	// Delete removes bucket/key; deleting a missing key returns ErrNoSuchKey.
+	Delete(ctx context.Context, bucket, key string) error
+	List(ctx context.Context, bucket string, opts ListOptions) (ListPage, error)
+
+	CreateUpload(ctx context.Context, bucket, key string, meta Meta) (uploadID string, err error)
+	StatUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error) // ErrNoSuchUpload
+	// NewPart starts writing part number (1..10000) of an upload; Commit
+	// makes it the current version of that part number.
+	NewPart(ctx context.Context, bucket, key, uploadID string, number int) (Writer, error)
+	ListParts(ctx context.Context, bucket, key, uploadID string) ([]PartInfo, error) // current versions, by number
+	// CompleteUpload makes the named part versions, in the given order, the
+	// extents of bucket/key with meta, atomically, and removes the upload.
+	// A ref whose ID is not the current version fails with ErrInvalidPart.
+	CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []PartRef, meta Meta) (ObjectInfo, error)
+	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
+	ListUploads(ctx context.Context, bucket string, opts UploadListOptions) (UploadPage, error)
+}

@@ -1,0 +1,84 @@
+package s3api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an S3 error: a code name from the S3 API reference, the HTTP
+// status that goes with it, and a message for people.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Is makes errors.Is(err, ErrNoSuchKey) true for any *Error with that code,
+// whatever its message.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// WithMessage returns a copy of e carrying a more specific message.
+func (e *Error) WithMessage(format string, args ...any) *Error {
+	c := *e
+	c.Message = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// AsError returns the *Error in err's chain, or InternalError.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return ErrInternalError
+}
+
+func newErr(code string, status int, msg string) *Error {
+	return &Error{Code: code, Status: status, Message: msg}
+}
+
+// The S3 errors envelopegw produces.
+var (
+	ErrAccessDenied                = newErr("AccessDenied", http.StatusForbidden, "Access Denied.")
+	ErrBadDigest                   = newErr("BadDigest", http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received.")
+	ErrBucketAlreadyOwnedByYou     = newErr("BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.")
+	ErrBucketNotEmpty              = newErr("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty.")
+	ErrEntityTooLarge              = newErr("EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size.")
+	ErrEntityTooSmall              = newErr("EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size.")
+	ErrIncompleteBody              = newErr("IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
+	ErrInternalError               = newErr("InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.")
+	ErrInvalidAccessKeyID          = newErr("InvalidAccessKeyId", http.StatusForbidden, "The AWS access key ID you provided does not exist in our records.")
+	ErrInvalidArgument             = newErr("InvalidArgument", http.StatusBadRequest, "Invalid argument.")
+	ErrInvalidBucketName           = newErr("InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.")
+	ErrInvalidDigest               = newErr("InvalidDigest", http.StatusBadRequest, "The Content-MD5 or checksum you specified is not valid.")
+	ErrInvalidPart                 = newErr("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.")
+	ErrInvalidPartOrder            = newErr("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+	ErrInvalidRange                = newErr("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable.")
+	ErrInvalidRequest              = newErr("InvalidRequest", http.StatusBadRequest, "Invalid request.")
+	ErrKeyTooLong                  = newErr("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
+	ErrMalformedXML                = newErr("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
+	ErrMetadataTooLarge            = newErr("MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size.")
+	ErrMethodNotAllowed            = newErr("MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource.")
+	ErrMissingContentLength        = newErr("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
+	ErrNoSuchBucket                = newErr("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist.")
+	ErrNoSuchKey                   = newErr("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
+	ErrNoSuchUpload                = newErr("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
+	ErrNotImplemented              = newErr("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
+	ErrPreconditionFailed          = newErr("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold.")
+	ErrRequestTimeTooSkewed        = newErr("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large.")
+	ErrServiceUnavailable          = newErr("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
+	ErrSignatureDoesNotMatch       = newErr("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+	ErrXAmzContentSHA256Mismatch   = newErr("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
+	ErrInvalidChunkSizeError       = newErr("InvalidChunkSizeError", http.StatusBadRequest, "Only the last chunk is allowed to have a size less than 8192 bytes.")
+	ErrAuthorizationHeaderMalformed = newErr("AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed.")
+	ErrExpiredToken                = newErr("AccessDenied", http.StatusForbidden, "Request has expired.")
+	// ErrNoDecryptionKey answers reads on a gateway that holds only public
+	// keys (ingest-only mode).
+	ErrNoDecryptionKey = newErr("AccessDenied", http.StatusForbidden, "This gateway holds no private key able to decrypt this object: it is in ingest-only mode. Restore with a host that has a matching identity, or with 'envelopegw cat'.")
+)
