@@ -1,0 +1,376 @@
+package testharness
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Options configures a gateway started by Start. The zero value is a
+// gateway holding one identity and its recipient, with fsync on.
+type Options struct {
+	// IngestOnly starts the gateway with the recipient but no identity:
+	// it can store objects but not decrypt them.
+	IngestOnly bool
+	// NoFsync passes --no-fsync (for tests that are not about durability).
+	NoFsync bool
+	// TLS serves HTTPS with a throwaway certificate for 127.0.0.1 that the
+	// harness clients trust. The aws-sdk-go-v2 sends aws-chunked bodies
+	// with checksum trailers only over HTTPS.
+	TLS bool
+	// Share makes the new process use the data directory, keys and
+	// credentials of an already started gateway: two processes, one volume.
+	Share *Gateway
+	// Args are appended to the serve command line (e.g. "--domain", "s3.test").
+	Args []string
+	// Env adds variables (NAME=value) to the gateway's environment.
+	Env []string
+}
+
+// Gateway is a running `envelopegw serve` process.
+type Gateway struct {
+	Endpoint      string // "http://127.0.0.1:PORT" or "https://..."
+	Addr          string // "127.0.0.1:PORT"
+	DataDir       string
+	AccessKey     string
+	SecretKey     string
+	IdentityFile  string // the private key (given to serve unless IngestOnly)
+	RecipientFile string // the public key, one recipient string per line
+	Recipient     string // the recipient string passed with --recipient
+	CAFile        string // PEM certificate to trust when TLS is on, else ""
+
+	t       testing.TB
+	opts    Options
+	logPath string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+}
+
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+	buildDir  string
+)
+
+// Binary returns the path of the envelopegw binary, building it on first
+// use (once per test process). ENVELOPEGW_TEST_BINARY overrides the build.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		if p := os.Getenv("ENVELOPEGW_TEST_BINARY"); p != "" {
+			buildPath = p
+			return
+		}
+		buildDir, buildErr = os.MkdirTemp("", "envelopegw-testbin-")
+		if buildErr != nil {
+			return
+		}
+		buildPath = filepath.Join(buildDir, "envelopegw")
+		cmd := exec.Command("go", "build", "-o", buildPath, "envelopegw/cmd/envelopegw")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build ./cmd/envelopegw: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("testharness: %v", buildErr)
+	}
+	return buildPath
+}
+
+// Main runs the tests of a package and then removes the built binary. Call
+// it from TestMain: func TestMain(m *testing.M) { testharness.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// Command prepares `envelopegw args...` with a clean environment (PATH and
+// a temporary HOME only); the caller sets Stdin/Stdout and runs it.
+func Command(t testing.TB, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Env = baseEnv(t.TempDir())
+	return cmd
+}
+
+// baseEnv is the environment every process the harness starts begins with:
+// nothing inherited but PATH and TMPDIR.
+func baseEnv(home string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8"}
+	if v := os.Getenv("TMPDIR"); v != "" {
+		env = append(env, "TMPDIR="+v)
+	}
+	return env
+}
+
+// Start runs `envelopegw serve` and returns once its port accepts
+// connections. The process is stopped (SIGTERM, then SIGKILL) when the test
+// ends; its output is logged if the test failed.
+func Start(t testing.TB, opts Options) *Gateway {
+	t.Helper()
+	g := &Gateway{t: t, opts: opts}
+	work := t.TempDir()
+	g.logPath = filepath.Join(work, "serve.log")
+	if s := opts.Share; s != nil {
+		g.DataDir = s.DataDir
+		g.AccessKey, g.SecretKey = s.AccessKey, s.SecretKey
+		g.IdentityFile, g.RecipientFile, g.Recipient = s.IdentityFile, s.RecipientFile, s.Recipient
+	} else {
+		g.DataDir = filepath.Join(work, "data")
+		if err := os.Mkdir(g.DataDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		g.AccessKey = "EGWTEST" + randHex(7)
+		g.SecretKey = randHex(20)
+		g.IdentityFile = filepath.Join(work, "identity.txt")
+		g.RecipientFile = filepath.Join(work, "recipient.txt")
+		g.Recipient = Keygen(t, g.IdentityFile)
+		if err := os.WriteFile(g.RecipientFile, []byte(g.Recipient+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if opts.TLS {
+		g.CAFile = writeSelfSignedCert(t, work)
+	}
+	var lastErr error
+	for range 3 { // a free port can be taken between probe and bind
+		g.Addr = freeAddr(t)
+		if lastErr = g.start(); lastErr == nil {
+			break
+		}
+	}
+	if lastErr != nil {
+		t.Fatalf("testharness: %v\n%s", lastErr, g.Log())
+	}
+	scheme := "http"
+	if opts.TLS {
+		scheme = "https"
+	}
+	g.Endpoint = scheme + "://" + g.Addr
+	t.Cleanup(func() {
+		g.Stop()
+		if t.Failed() {
+			t.Logf("envelopegw serve output (%s):\n%s", g.Addr, tail(g.Log(), 16<<10))
+		}
+	})
+	return g
+}
+
+// Keygen runs `envelopegw keygen -o path` and returns the recipient string
+// of the new identity.
+func Keygen(t testing.TB, path string) string {
+	t.Helper()
+	cmd := Command(t, "keygen", "-o", path)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("testharness: envelopegw keygen -o %s: %v\n%s%s", path, err, stdout.Bytes(), stderr.Bytes())
+	}
+	id, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("testharness: keygen wrote no identity file: %v", err)
+	}
+	for _, src := range [][]byte{id, stdout.Bytes(), stderr.Bytes()} {
+		if r := findRecipient(src); r != "" {
+			return r
+		}
+	}
+	t.Fatalf("testharness: no recipient in keygen's identity file or output:\n%s%s", stdout.Bytes(), stderr.Bytes())
+	return ""
+}
+
+// findRecipient picks the recipient out of keygen output or an identity
+// file: a line "public key: R" or "recipient: R" (commented or not).
+func findRecipient(b []byte) string {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(sc.Text()), "#"))
+		lower := strings.ToLower(line)
+		for _, p := range []string{"public key:", "recipient:"} {
+			if strings.HasPrefix(lower, p) {
+				return strings.TrimSpace(line[len(p):])
+			}
+		}
+	}
+	return ""
+}
+
+func (g *Gateway) args() []string {
+	a := []string{"serve", "--listen", g.Addr, "--data", g.DataDir, "--recipient", g.Recipient}
+	if !g.opts.IngestOnly {
+		a = append(a, "--identity", g.IdentityFile)
+	}
+	if g.opts.NoFsync {
+		a = append(a, "--no-fsync")
+	}
+	if g.opts.TLS {
+		a = append(a, "--tls-cert", g.CAFile, "--tls-key", strings.TrimSuffix(g.CAFile, "cert.pem")+"key.pem")
+	}
+	return append(a, g.opts.Args...)
+}
+
+// start launches the process on g.Addr and waits for the port to answer.
+func (g *Gateway) start() error {
+	logf, err := os.OpenFile(g.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "--- envelopegw %s\n", strings.Join(redact(g.args()), " "))
+	cmd := exec.Command(Binary(g.t), g.args()...)
+	cmd.Env = append(baseEnv(filepath.Dir(g.logPath)),
+		"ENVELOPEGW_ACCESS_KEY="+g.AccessKey, "ENVELOPEGW_SECRET_KEY="+g.SecretKey)
+	cmd.Env = append(cmd.Env, g.opts.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start envelopegw serve: %w", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	g.mu.Lock()
+	g.cmd, g.done = cmd, done
+	g.mu.Unlock()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-done:
+			return fmt.Errorf("envelopegw serve on %s exited during startup: %v", g.Addr, cmd.ProcessState)
+		default:
+		}
+		c, err := net.DialTimeout("tcp", g.Addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	g.Kill()
+	return fmt.Errorf("envelopegw serve did not listen on %s within 30s", g.Addr)
+}
+
+// redact hides nothing secret today (credentials travel in the
+// environment) but keeps the log line readable: recipients are long.
+func redact(args []string) []string {
+	out := append([]string(nil), args...)
+	for i := range out {
+		if i > 0 && out[i-1] == "--recipient" && len(out[i]) > 40 {
+			out[i] = out[i][:40] + "..."
+		}
+	}
+	return out
+}
+
+// Stop sends SIGTERM and waits up to 10 seconds, then kills the process.
+// Stopping a stopped gateway does nothing.
+func (g *Gateway) Stop() {
+	g.mu.Lock()
+	cmd, done := g.cmd, g.done
+	g.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
+	g.mu.Lock()
+	g.cmd = nil
+	g.mu.Unlock()
+}
+
+// Kill ends the process with SIGKILL (a crash, not a shutdown).
+func (g *Gateway) Kill() {
+	g.mu.Lock()
+	cmd, done := g.cmd, g.done
+	g.cmd = nil
+	g.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Kill()
+	<-done
+}
+
+// Restart stops the process if it runs and starts it again on the same
+// address, data directory, keys and credentials.
+func (g *Gateway) Restart() {
+	g.t.Helper()
+	g.Stop()
+	var err error
+	for range 50 { // the old socket may linger for a moment
+		if err = g.start(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	g.t.Fatalf("testharness: restart: %v\n%s", err, tail(g.Log(), 8<<10))
+}
+
+// PID is the process id of the running server, or 0.
+func (g *Gateway) PID() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cmd == nil {
+		return 0
+	}
+	return g.cmd.Process.Pid
+}
+
+// Log returns everything the process (and its restarts) printed.
+func (g *Gateway) Log() string {
+	b, _ := os.ReadFile(g.logPath)
+	return string(b)
+}
+
+// HTTPClient returns a client for raw requests (presigned URLs, crafted
+// bodies) that trusts the gateway's certificate when TLS is on.
+func (g *Gateway) HTTPClient() *http.Client {
+	return &http.Client{Transport: g.transport(), Timeout: 10 * time.Minute}
+}
+
+func freeAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("testharness: no free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return strings.ToUpper(hex.EncodeToString(b))
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
