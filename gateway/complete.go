@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+	"envelopegw/s3api/checksum"
+)
+
+// CompleteMultipartUpload validates the client's part list against the
+// stored part metadata, seals the part table in the client's order and has
+// the backend turn the part files into the object. Part data is never read
+// or rewritten.
+func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
+	o := op{"CompleteMultipartUpload", in.Bucket, in.Key}
+	if len(in.Parts) == 0 {
+		return nil, s3api.ErrMalformedXML.WithMessage("You must specify at least one part.")
+	}
+	if len(in.Parts) > maxParts {
+		return nil, s3api.ErrMalformedXML.WithMessage("A multipart upload has at most %d parts.", maxParts)
+	}
+	for i, p := range in.Parts {
+		if err := checkPartNumber(p.PartNumber); err != nil {
+			return nil, err
+		}
+		if i > 0 && p.PartNumber <= in.Parts[i-1].PartNumber {
+			return nil, s3api.ErrInvalidPartOrder
+		}
+	}
+	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	key, hb, err := s.uploadKey(o, up)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.be.ListParts(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	byNumber := make(map[int]backend.PartInfo, len(stored))
+	for _, p := range stored {
+		byNumber[p.Number] = p
+	}
+
+	alg, typ := up.Meta[mChecksumAlg], up.Meta[mChecksumType]
+	var (
+		refs    = make([]backend.PartRef, len(in.Parts))
+		table   = make([]envelope.PartInfo, len(in.Parts))
+		sizes   = make([]int64, len(in.Parts))
+		md5s    = make([]byte, 0, 16*len(in.Parts))
+		digests = make([][]byte, 0, len(in.Parts))
+		total   int64
+	)
+	for i, cp := range in.Parts {
+		bp, ok := byNumber[cp.PartNumber]
+		if !ok {
+			return nil, s3api.ErrInvalidPart.WithMessage("Part %d has not been uploaded.", cp.PartNumber)
+		}
+		pm, err := decodePart(bp.Meta)
+		if err != nil {
+			return nil, s.fail(o, err)
+		}
+		if !strings.EqualFold(strings.Trim(cp.ETag, `"`), hex.EncodeToString(pm.md5)) {
+			return nil, s3api.ErrInvalidPart.WithMessage("The ETag given for part %d does not match the uploaded part.", cp.PartNumber)
+		}
+		if want := envelope.CiphertextSize(pm.size, s.segSize); bp.Size != want {
+			return nil, s.fail(o, fmt.Errorf("%w: part %d is %d bytes on the volume, want %d", envelope.ErrFormat, cp.PartNumber, bp.Size, want))
+		}
+		if i < len(in.Parts)-1 && pm.size < s.minPartSize {
+			return nil, s3api.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; every part but the last must be at least 5 MiB.", cp.PartNumber, pm.size)
+		}
+		for a, v := range cp.Checksums {
+			if got, ok := pm.checksums[a]; ok && got != v {
+				return nil, s3api.ErrInvalidPart.WithMessage("The %s checksum given for part %d does not match the uploaded part.", a, cp.PartNumber)
+			}
+		}
+		if alg != "" {
+			d, err := checksum.Decode(alg, pm.checksums[alg])
+			if err != nil {
+				return nil, s3api.ErrInvalidPart.WithMessage("Part %d has no valid %s checksum, which this upload requires.", cp.PartNumber, alg)
+			}
+			digests = append(digests, d)
+		}
+		refs[i] = backend.PartRef{Number: cp.PartNumber, ID: bp.ID}
+		table[i] = envelope.PartInfo{Number: cp.PartNumber, Salt: pm.salt, Size: pm.size}
+		sizes[i] = pm.size
+		md5s = append(md5s, pm.md5...)
+		total += pm.size
+	}
+
+	sealed, err := key.SealTable(table)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	sum := md5.Sum(md5s)
+	etag := hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(in.Parts))
+	out := &s3api.CompleteMultipartUploadOutput{ETag: etag}
+	if alg != "" {
+		var v string
+		if typ == s3api.ChecksumTypeFullObject {
+			parts := make([]checksum.Part, len(digests))
+			for i, d := range digests {
+				parts[i] = checksum.Part{Digest: d, Size: sizes[i]}
+			}
+			if v, err = checksum.FullObject(alg, parts); err != nil {
+				return nil, s.fail(o, err)
+			}
+		} else {
+			v = checksum.Composite(alg, digests)
+		}
+		out.Checksums = s3api.Checksums{alg: v}
+		out.ChecksumType = typ
+	}
+
+	meta := backend.Meta{
+		mVersion:    metaVersion,
+		mHeader:     b64.EncodeToString(hb),
+		mTable:      b64.EncodeToString(sealed),
+		mSize:       strconv.FormatInt(total, 10),
+		mETag:       etag,
+		mPartsCount: strconv.Itoa(len(in.Parts)),
+		mPartSizes:  encodeSizes(sizes),
+	}
+	for _, k := range objectMetaKeys {
+		if v, ok := up.Meta[k]; ok {
+			meta[k] = v
+		}
+	}
+	putChecksums(meta, out.Checksums)
+	if out.ChecksumType != "" {
+		meta[mChecksumType] = out.ChecksumType
+	}
+	addOptionalPartLists(meta, md5s, alg, digests)
+
+	if _, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta); err != nil {
+		return nil, s.fail(o, err)
+	}
+	return out, nil
+}
+
+// addOptionalPartLists stores the per-part MD5s and checksums when they fit
+// the metadata budget (a 10,000-part object with SHA-256 part checksums
+// would not), checksums first since GET ?partNumber= can report them.
+func addOptionalPartLists(meta backend.Meta, md5s []byte, alg string, digests [][]byte) {
+	size := 0
+	for k, v := range meta {
+		size += len(k) + len(v)
+	}
+	if alg != "" {
+		var all []byte
+		for _, d := range digests {
+			all = append(all, d...)
+		}
+		v := b64.EncodeToString(all)
+		if size+len(v) <= optionalMetaBudget {
+			meta[mPartCkPrefix+alg] = v
+			size += len(v)
+		}
+	}
+	if v := b64.EncodeToString(md5s); size+len(v) <= optionalMetaBudget {
+		meta[mPartMD5s] = v
+	}
+}

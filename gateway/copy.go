@@ -1,0 +1,70 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"envelopegw/s3api"
+)
+
+// CopyObject copies the source's ciphertext as it is: same header, same
+// data key, same part table. No key is needed, so copies work in
+// ingest-only mode, and nothing is decrypted or re-hashed; the ETag and
+// checksums carry over. With ReplaceMeta the client's attributes replace
+// the source's; copying an object onto itself rewrites metadata only.
+func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s3api.CopyObjectOutput, error) {
+	o := op{"CopyObject", in.DstBucket, in.DstKey}
+	src, err := s.be.Open(ctx, in.SrcBucket, in.SrcKey)
+	if err != nil {
+		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey}, err)
+	}
+	defer src.Close()
+	bi := src.Info()
+	so, err := decodeObject(in.SrcKey, bi)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	if in.SourceCheck != nil {
+		if err := in.SourceCheck(&so.info); err != nil {
+			return nil, err
+		}
+	}
+	meta := bi.Meta.Clone()
+	if in.ReplaceMeta {
+		if err := putObjectMeta(meta, in.Meta); err != nil {
+			return nil, s.fail(o, err)
+		}
+	}
+
+	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey {
+		if !in.ReplaceMeta {
+			return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
+		}
+		info, err := s.be.SetMeta(ctx, in.DstBucket, in.DstKey, meta, bi.ModTime)
+		if err != nil {
+			return nil, s.fail(o, err)
+		}
+		return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: info.ModTime, Checksums: so.info.Checksums}, nil
+	}
+
+	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	defer w.Abort()
+	bp := bufPool.Get().(*[]byte)
+	_, err = io.CopyBuffer(w, io.NewSectionReader(src, 0, bi.Size), *bp)
+	bufPool.Put(bp)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	if err := w.Commit(meta); err != nil {
+		return nil, s.fail(o, err)
+	}
+	mod := time.Now().UTC()
+	if st, err := s.be.Stat(ctx, in.DstBucket, in.DstKey); err == nil {
+		mod = st.ModTime
+	}
+	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: mod, Checksums: so.info.Checksums}, nil
+}

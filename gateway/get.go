@@ -1,0 +1,186 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+	"envelopegw/s3api/checksum"
+)
+
+// GetObject opens bucket/key. The returned reader's Info comes from
+// metadata alone (HEAD and conditional requests need no key); ReadRange
+// needs an identity matching one of the object's recipients.
+func (s *Service) GetObject(ctx context.Context, bucket, key string) (s3api.ObjectReader, error) {
+	o := op{"GetObject", bucket, key}
+	obj, err := s.be.Open(ctx, bucket, key)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	so, err := decodeObject(key, obj.Info())
+	if err != nil {
+		obj.Close()
+		return nil, s.fail(o, err)
+	}
+	return &objectReader{s: s, o: o, obj: obj, so: so}, nil
+}
+
+// objectReader is an open object. The backend handle keeps the bytes that
+// Info describes readable even if the object is replaced meanwhile.
+type objectReader struct {
+	s   *Service
+	o   op
+	obj backend.Object
+	so  *storedObject
+
+	mu    sync.Mutex
+	key   *envelope.Key
+	table *envelope.Table
+}
+
+func (r *objectReader) Info() *s3api.ObjectInfo { return &r.so.info }
+
+func (r *objectReader) Close() error { return r.obj.Close() }
+
+// ReadRange returns plaintext [off, off+n). Key and table problems are
+// reported here, before any byte; a segment failing authentication later
+// is an error from Read.
+func (r *objectReader) ReadRange(off, n int64) (io.ReadCloser, error) {
+	if off < 0 || n < 0 || off+n > r.so.info.Size || off+n < off {
+		return nil, s3api.ErrInvalidRange
+	}
+	key, table, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	rc, err := key.NewRangeReader(r.obj, table, off, n)
+	if err != nil {
+		return nil, r.s.fail(r.o, err)
+	}
+	return rc, nil
+}
+
+// open unwraps the data key and authenticates the part table, once per
+// opened object.
+func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.key != nil {
+		return r.key, r.table, nil
+	}
+	m := r.obj.Info().Meta
+	key, err := r.s.unwrap(r.o, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	tb, err := getBytes(m, mTable)
+	if err != nil {
+		return nil, nil, r.s.fail(r.o, err)
+	}
+	table, err := key.OpenTable(tb)
+	if err != nil {
+		return nil, nil, r.s.fail(r.o, err)
+	}
+	if table.Size() != r.so.info.Size {
+		return nil, nil, r.s.fail(r.o, fmt.Errorf("%w: part table says %d bytes, metadata %d", envelope.ErrAuth, table.Size(), r.so.info.Size))
+	}
+	r.key, r.table = key, table
+	return key, table, nil
+}
+
+// unwrap opens the data key of an object or upload whose metadata is m with
+// the configured identities. No identity, or none that matches, is
+// s3api.ErrNoDecryptionKey: never ciphertext, never a 500.
+func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
+	if len(s.identities) == 0 {
+		return nil, s3api.ErrNoDecryptionKey
+	}
+	hb, err := getBytes(m, mHeader)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	h, err := envelope.ParseHeader(hb)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	key, err := h.Unwrap(s.identities...)
+	if errors.Is(err, envelope.ErrNoIdentity) {
+		return nil, s3api.ErrNoDecryptionKey.WithMessage(
+			"None of this gateway's private keys (key IDs %s) can decrypt this object, which is sealed for key IDs %s. Restore with a host that has a matching identity, or with 'envelopegw cat'.",
+			s.identityIDs(), stanzaIDs(h))
+	}
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	return key, nil
+}
+
+func (s *Service) identityIDs() string {
+	ids := make([]string, len(s.identities))
+	for i, id := range s.identities {
+		ids[i] = id.KeyID()
+	}
+	return strings.Join(ids, ", ")
+}
+
+func stanzaIDs(h *envelope.Header) string {
+	st := h.Stanzas()
+	ids := make([]string, len(st))
+	for i, x := range st {
+		ids[i] = x.KeyID
+	}
+	return strings.Join(ids, ", ")
+}
+
+var errPartNumber = s3api.ErrInvalidRange.WithMessage("The requested partnumber is not satisfiable.")
+
+// PartRange maps a part number (1-based position in the completed object)
+// to its plaintext range. A single-part object has one part, the whole
+// object.
+func (r *objectReader) PartRange(partNumber int) (off, n int64, err error) {
+	if r.so.partSizes == nil {
+		if partNumber != 1 {
+			return 0, 0, errPartNumber
+		}
+		return 0, r.so.info.Size, nil
+	}
+	if partNumber < 1 || partNumber > len(r.so.partSizes) {
+		return 0, 0, errPartNumber
+	}
+	for _, sz := range r.so.partSizes[:partNumber-1] {
+		off += sz
+	}
+	return off, r.so.partSizes[partNumber-1], nil
+}
+
+// PartChecksums returns one part's checksum from the stored per-part list,
+// or nil when none was kept.
+func (r *objectReader) PartChecksums(partNumber int) s3api.Checksums {
+	if r.so.partSizes == nil {
+		if partNumber == 1 {
+			return r.so.info.Checksums
+		}
+		return nil
+	}
+	m := r.obj.Info().Meta
+	for _, alg := range checksum.Algorithms {
+		v, ok := m[mPartCkPrefix+alg]
+		if !ok {
+			continue
+		}
+		all, err := b64.DecodeString(v)
+		size := checksum.Size(alg)
+		if err != nil || len(all) != size*len(r.so.partSizes) || partNumber < 1 || partNumber > len(r.so.partSizes) {
+			return nil
+		}
+		d := all[(partNumber-1)*size : partNumber*size]
+		return s3api.Checksums{alg: checksum.Encode(d)}
+	}
+	return nil
+}

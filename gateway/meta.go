@@ -1,0 +1,315 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"envelopegw/backend"
+	"envelopegw/s3api"
+	"envelopegw/s3api/checksum"
+)
+
+// Metadata layout, version 1.
+//
+// The gateway stores string attributes (backend.Meta) with every object,
+// upload and part. Names are short because a multipart object carries
+// per-part lists; they are stable: a new meaning gets a new name or a new
+// version. Binary values are standard base64 with padding.
+//
+// Object (backend object metadata):
+//
+//	egw       "1", the layout version; objects without it are not ours
+//	h         the marshalled envelope header (base64)
+//	t         the part table sealed under the data key (base64)
+//	s         plaintext size, decimal
+//	e         the S3 ETag without quotes: MD5 hex, or "<hex>-N" for multipart
+//	c.<ALG>   a checksum as S3 shows it, e.g. c.CRC32 = "base64" or "base64-N"
+//	xt        multipart checksum type: COMPOSITE or FULL_OBJECT
+//	ct ce cd cl cc ex
+//	          Content-Type, -Encoding, -Disposition, -Language, Cache-Control,
+//	          Expires (as the client sent them; absent when empty)
+//	u         user metadata (x-amz-meta-*), a JSON object name -> value
+//	np        number of parts, for multipart objects only
+//	ps        plaintext part sizes in object order, comma-separated decimal
+//	pe        part MD5s in object order, base64 of the concatenated 16-byte
+//	          digests (optional: dropped if the metadata would grow too large)
+//	pc.<ALG>  part checksums in object order, base64 of the concatenated raw
+//	          digests (optional, as pe)
+//
+// Upload (backend upload metadata): egw, h, the object keys ct..u, and
+//
+//	k         the data key sealed under the state key (base64, see statekey.go)
+//	xa        checksum algorithm requested at creation ("" = none)
+//	xt        checksum type requested or defaulted
+//
+// Part (backend part metadata): egw, and
+//
+//	e         MD5 hex of the part's plaintext (the part ETag)
+//	s         plaintext size, decimal
+//	salt      the part's 16-byte envelope salt (base64)
+//	c.<ALG>   the part's checksums, single-object form
+const (
+	mVersion         = "egw"
+	metaVersion      = "1"
+	mHeader          = "h"
+	mTable           = "t"
+	mSize            = "s"
+	mETag            = "e"
+	mChecksumPrefix  = "c."
+	mChecksumType    = "xt"
+	mChecksumAlg     = "xa"
+	mContentType     = "ct"
+	mContentEncoding = "ce"
+	mContentDisp     = "cd"
+	mContentLanguage = "cl"
+	mCacheControl    = "cc"
+	mExpires         = "ex"
+	mUser            = "u"
+	mPartsCount      = "np"
+	mPartSizes       = "ps"
+	mPartMD5s        = "pe"
+	mPartCkPrefix    = "pc."
+	mSealedKey       = "k"
+	mSalt            = "salt"
+)
+
+// optionalMetaBudget bounds the metadata of a multipart object before the
+// optional per-part lists are added; backends accept at least 1 MiB.
+const optionalMetaBudget = 768 << 10
+
+// errForeignMeta marks stored metadata this gateway did not write or cannot
+// understand.
+var errForeignMeta = errors.New("gateway: stored metadata is missing or of an unknown layout")
+
+var b64 = base64.StdEncoding
+
+// objectMetaKeys are the names CopyObject replaces under REPLACE.
+var objectMetaKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser}
+
+func checkVersion(m backend.Meta) error {
+	if v := m[mVersion]; v != metaVersion {
+		return fmt.Errorf("%w (version %q)", errForeignMeta, v)
+	}
+	return nil
+}
+
+// putObjectMeta stores the client-visible object attributes of om in m.
+func putObjectMeta(m backend.Meta, om s3api.ObjectMeta) error {
+	for _, k := range objectMetaKeys {
+		delete(m, k)
+	}
+	set := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	set(mContentType, om.ContentType)
+	set(mContentEncoding, om.ContentEncoding)
+	set(mContentDisp, om.ContentDisposition)
+	set(mContentLanguage, om.ContentLanguage)
+	set(mCacheControl, om.CacheControl)
+	set(mExpires, om.Expires)
+	if len(om.User) > 0 {
+		b, err := json.Marshal(om.User)
+		if err != nil {
+			return fmt.Errorf("gateway: encoding user metadata: %w", err)
+		}
+		m[mUser] = string(b)
+	}
+	return nil
+}
+
+func getObjectMeta(m backend.Meta) (s3api.ObjectMeta, error) {
+	om := s3api.ObjectMeta{
+		ContentType:        m[mContentType],
+		ContentEncoding:    m[mContentEncoding],
+		ContentDisposition: m[mContentDisp],
+		ContentLanguage:    m[mContentLanguage],
+		CacheControl:       m[mCacheControl],
+		Expires:            m[mExpires],
+	}
+	if u := m[mUser]; u != "" {
+		if err := json.Unmarshal([]byte(u), &om.User); err != nil {
+			return om, fmt.Errorf("%w: user metadata: %v", errForeignMeta, err)
+		}
+	}
+	return om, nil
+}
+
+func putChecksums(m backend.Meta, cs s3api.Checksums) {
+	for alg, v := range cs {
+		if checksum.Valid(alg) && v != "" {
+			m[mChecksumPrefix+alg] = v
+		}
+	}
+}
+
+func getChecksums(m backend.Meta) s3api.Checksums {
+	var cs s3api.Checksums
+	for _, alg := range checksum.Algorithms {
+		if v, ok := m[mChecksumPrefix+alg]; ok {
+			if cs == nil {
+				cs = s3api.Checksums{}
+			}
+			cs[alg] = v
+		}
+	}
+	return cs
+}
+
+func getInt(m backend.Meta, k string) (int64, error) {
+	v, ok := m[k]
+	if !ok {
+		return 0, fmt.Errorf("%w: %q missing", errForeignMeta, k)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %q is not a size", errForeignMeta, k)
+	}
+	return n, nil
+}
+
+func getBytes(m backend.Meta, k string) ([]byte, error) {
+	v, ok := m[k]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q missing", errForeignMeta, k)
+	}
+	b, err := b64.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q is not base64", errForeignMeta, k)
+	}
+	return b, nil
+}
+
+// storedObject is a decoded object metadata set.
+type storedObject struct {
+	info      s3api.ObjectInfo
+	partSizes []int64 // nil for single-part objects
+}
+
+// decodeObject reads what S3 reports about an object from its metadata
+// alone: no key is needed.
+func decodeObject(key string, bi backend.ObjectInfo) (*storedObject, error) {
+	m := bi.Meta
+	if err := checkVersion(m); err != nil {
+		return nil, err
+	}
+	size, err := getInt(m, mSize)
+	if err != nil {
+		return nil, err
+	}
+	om, err := getObjectMeta(m)
+	if err != nil {
+		return nil, err
+	}
+	so := &storedObject{info: s3api.ObjectInfo{
+		Key:          key,
+		Size:         size,
+		ETag:         m[mETag],
+		LastModified: bi.ModTime,
+		Meta:         om,
+		Checksums:    getChecksums(m),
+		ChecksumType: m[mChecksumType],
+	}}
+	if _, ok := m[mPartsCount]; ok {
+		np, err := getInt(m, mPartsCount)
+		if err != nil {
+			return nil, err
+		}
+		so.info.PartsCount = int(np)
+		so.partSizes, err = decodeSizes(m[mPartSizes])
+		if err != nil {
+			return nil, err
+		}
+		if len(so.partSizes) != int(np) {
+			return nil, fmt.Errorf("%w: %d part sizes for %d parts", errForeignMeta, len(so.partSizes), np)
+		}
+	}
+	return so, nil
+}
+
+// listInfo is decodeObject for listings: an object with unreadable
+// metadata is still listed, with its stored size, rather than breaking the
+// listing.
+func listInfo(bi backend.ObjectInfo) s3api.ObjectInfo {
+	so, err := decodeObject(bi.Key, bi)
+	if err != nil {
+		return s3api.ObjectInfo{Key: bi.Key, Size: bi.Size, LastModified: bi.ModTime}
+	}
+	return so.info
+}
+
+func encodeSizes(sizes []int64) string {
+	var b strings.Builder
+	for i, s := range sizes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(s, 10))
+	}
+	return b.String()
+}
+
+func decodeSizes(s string) ([]int64, error) {
+	if s == "" {
+		return nil, fmt.Errorf("%w: part sizes missing", errForeignMeta)
+	}
+	fields := strings.Split(s, ",")
+	out := make([]int64, len(fields))
+	for i, f := range fields {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%w: part size %q", errForeignMeta, f)
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+// partMeta is the decoded metadata of one uploaded part.
+type partMeta struct {
+	md5       []byte
+	size      int64
+	salt      [16]byte
+	checksums s3api.Checksums
+}
+
+func encodePart(md5 []byte, size int64, salt [16]byte, cs s3api.Checksums) backend.Meta {
+	m := backend.Meta{
+		mVersion: metaVersion,
+		mETag:    hex.EncodeToString(md5),
+		mSize:    strconv.FormatInt(size, 10),
+		mSalt:    b64.EncodeToString(salt[:]),
+	}
+	putChecksums(m, cs)
+	return m
+}
+
+func decodePart(m backend.Meta) (*partMeta, error) {
+	if err := checkVersion(m); err != nil {
+		return nil, err
+	}
+	md5, err := hex.DecodeString(m[mETag])
+	if err != nil || len(md5) != 16 {
+		return nil, fmt.Errorf("%w: part ETag", errForeignMeta)
+	}
+	size, err := getInt(m, mSize)
+	if err != nil {
+		return nil, err
+	}
+	salt, err := getBytes(m, mSalt)
+	if err != nil {
+		return nil, err
+	}
+	if len(salt) != 16 {
+		return nil, fmt.Errorf("%w: part salt is %d bytes", errForeignMeta, len(salt))
+	}
+	p := &partMeta{md5: md5, size: size, checksums: getChecksums(m)}
+	copy(p.salt[:], salt)
+	return p, nil
+}

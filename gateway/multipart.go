@@ -1,0 +1,277 @@
+package gateway
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"strings"
+	"time"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+	"envelopegw/s3api/checksum"
+)
+
+// CreateMultipartUpload makes the upload's envelope header and data key
+// and stores them, the key sealed under the state key, with the object's
+// attributes in the backend's upload metadata.
+func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMultipartUploadInput) (string, error) {
+	o := op{"CreateMultipartUpload", in.Bucket, in.Key}
+	if len(s.recipients) == 0 {
+		return "", errNoRecipient
+	}
+	if s.state == nil {
+		return "", errNoStateKey
+	}
+	alg, typ, err := uploadChecksum(in.ChecksumAlgorithm, in.ChecksumType)
+	if err != nil {
+		return "", err
+	}
+	hdr, key, err := envelope.NewHeader(s.recipients, &envelope.Options{SegmentSize: s.segSize})
+	if err != nil {
+		return "", s.fail(o, err)
+	}
+	hb, err := hdr.MarshalBinary()
+	if err != nil {
+		return "", s.fail(o, err)
+	}
+	meta := backend.Meta{
+		mVersion:   metaVersion,
+		mHeader:    b64.EncodeToString(hb),
+		mSealedKey: b64.EncodeToString(s.state.seal(key.Export(), uploadAD(in.Bucket, in.Key, hb))),
+	}
+	if alg != "" {
+		meta[mChecksumAlg] = alg
+		meta[mChecksumType] = typ
+	}
+	if err := putObjectMeta(meta, in.Meta); err != nil {
+		return "", s.fail(o, err)
+	}
+	id, err := s.be.CreateUpload(ctx, in.Bucket, in.Key, meta)
+	if err != nil {
+		return "", s.fail(o, err)
+	}
+	return id, nil
+}
+
+// uploadChecksum validates a requested multipart checksum and fills in the
+// default type: FULL_OBJECT for CRC64NVME (the only type it supports),
+// COMPOSITE for the others.
+func uploadChecksum(alg, typ string) (string, string, error) {
+	if alg == "" {
+		if typ != "" {
+			return "", "", s3api.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header requires x-amz-checksum-algorithm.")
+		}
+		return "", "", nil
+	}
+	canon := checksum.Canonical(alg)
+	if canon == "" {
+		return "", "", s3api.ErrInvalidRequest.WithMessage("Checksum algorithm %q is not supported.", alg)
+	}
+	switch typ {
+	case "":
+		typ = s3api.ChecksumTypeComposite
+		if canon == checksum.CRC64NVME {
+			typ = s3api.ChecksumTypeFullObject
+		}
+	case s3api.ChecksumTypeComposite:
+		if canon == checksum.CRC64NVME {
+			return "", "", s3api.ErrInvalidRequest.WithMessage("The COMPOSITE checksum type cannot be used with the CRC64NVME algorithm.")
+		}
+	case s3api.ChecksumTypeFullObject:
+		if !checksum.IsCRC(canon) {
+			return "", "", s3api.ErrInvalidRequest.WithMessage("The FULL_OBJECT checksum type cannot be used with the %s algorithm.", canon)
+		}
+	default:
+		return "", "", s3api.ErrInvalidRequest.WithMessage("Checksum type %q is not supported.", typ)
+	}
+	return canon, typ, nil
+}
+
+// uploadKey unseals an upload's data key and checks it against the
+// upload's header commitment.
+func (s *Service) uploadKey(o op, up backend.Upload) (*envelope.Key, []byte, error) {
+	if s.state == nil {
+		return nil, nil, errNoStateKey
+	}
+	if err := checkVersion(up.Meta); err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	hb, err := getBytes(up.Meta, mHeader)
+	if err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	sealed, err := getBytes(up.Meta, mSealedKey)
+	if err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	raw, err := s.state.open(sealed, uploadAD(up.Bucket, up.Key, hb))
+	if err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	h, err := envelope.ParseHeader(hb)
+	if err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	key, err := envelope.ImportKey(h, raw)
+	clear(raw)
+	if err != nil {
+		return nil, nil, s.fail(o, err)
+	}
+	return key, hb, nil
+}
+
+func checkPartNumber(n int) error {
+	if n < 1 || n > maxParts {
+		return s3api.ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and 10000, inclusive.")
+	}
+	return nil
+}
+
+// UploadPart encrypts one part as it streams into a new version of the
+// part file. Any process sharing the volume and state key can take parts
+// of any upload. A re-sent part gets a fresh salt (so a fresh subkey), and
+// the last committed version wins.
+func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s3api.UploadPartOutput, error) {
+	o := op{"UploadPart", in.Bucket, in.Key}
+	if err := checkPartNumber(in.PartNumber); err != nil {
+		return nil, err
+	}
+	if in.Size > maxPutSize {
+		return nil, s3api.ErrEntityTooLarge
+	}
+	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	key, _, err := s.uploadKey(o, up)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.be.NewPart(ctx, in.Bucket, in.Key, in.UploadID, in.PartNumber)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	defer w.Abort()
+
+	// A CRC the client did not send is computed here (cheap next to the
+	// cipher) so that Complete can combine every part's digest; a missing
+	// SHA digest is the client's to send.
+	alg := up.Meta[mChecksumAlg]
+	var body s3api.Body = in.Body
+	var own hash.Hash
+	if checksum.IsCRC(alg) {
+		own, _ = checksum.New(alg)
+		body = teeBody{in.Body, io.TeeReader(in.Body, own)}
+	}
+	info, err := s.encryptPart(o, w, key, in.PartNumber, body, in.Size)
+	if err != nil {
+		return nil, err
+	}
+	sums := in.Body.Sums()
+	cs := s3api.Checksums{}
+	for a, v := range sums.Checksums {
+		cs[a] = v
+	}
+	if alg != "" && cs[alg] == "" {
+		if own == nil {
+			return nil, s3api.ErrInvalidRequest.WithMessage("This upload was created with the %s checksum algorithm; every part must carry x-amz-checksum-%s.", alg, strings.ToLower(alg))
+		}
+		cs[alg] = checksum.Encode(own.Sum(nil))
+	}
+	if len(sums.MD5) != 16 {
+		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
+	}
+	if err := w.Commit(encodePart(sums.MD5, info.Size, info.Salt, cs)); err != nil {
+		return nil, s.fail(o, err)
+	}
+	if len(cs) == 0 {
+		cs = nil
+	}
+	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: time.Now().UTC(), Checksums: cs}, nil
+}
+
+// teeBody reads through a tee but reports the original body's sums.
+type teeBody struct {
+	s3api.Body
+	r io.Reader
+}
+
+func (t teeBody) Read(p []byte) (int, error) { return t.r.Read(p) }
+
+// AbortMultipartUpload discards an upload and its parts.
+func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
+	return s.fail(op{"AbortMultipartUpload", bucket, key}, s.be.AbortUpload(ctx, bucket, key, uploadID))
+}
+
+// ListParts lists the current version of each part, from part metadata.
+func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3api.ListPartsOutput, error) {
+	o := op{"ListParts", in.Bucket, in.Key}
+	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	parts, err := s.be.ListParts(ctx, in.Bucket, in.Key, in.UploadID)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	max := in.MaxParts
+	if max <= 0 || max > 1000 {
+		max = 1000
+	}
+	out := &s3api.ListPartsOutput{
+		ChecksumAlgorithm: up.Meta[mChecksumAlg],
+		ChecksumType:      up.Meta[mChecksumType],
+		Initiated:         up.Initiated,
+	}
+	for _, p := range parts {
+		if p.Number <= in.PartNumberMarker {
+			continue
+		}
+		if len(out.Parts) == max {
+			out.IsTruncated = true
+			break
+		}
+		pm, err := decodePart(p.Meta)
+		if err != nil {
+			return nil, s.fail(o, err)
+		}
+		out.Parts = append(out.Parts, s3api.PartInfo{
+			PartNumber:   p.Number,
+			ETag:         hex.EncodeToString(pm.md5),
+			Size:         pm.size,
+			LastModified: p.ModTime,
+			Checksums:    pm.checksums,
+		})
+		out.NextPartNumberMarker = p.Number
+	}
+	return out, nil
+}
+
+// ListMultipartUploads lists one page of a bucket's unfinished uploads.
+func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListUploadsInput) (*s3api.ListUploadsOutput, error) {
+	page, err := s.be.ListUploads(ctx, in.Bucket, backend.UploadListOptions{
+		Prefix:         in.Prefix,
+		Delimiter:      in.Delimiter,
+		KeyMarker:      in.KeyMarker,
+		UploadIDMarker: in.UploadIDMarker,
+		MaxUploads:     in.MaxUploads,
+	})
+	if err != nil {
+		return nil, s.fail(op{"ListMultipartUploads", in.Bucket, ""}, err)
+	}
+	out := &s3api.ListUploadsOutput{
+		Uploads:            make([]s3api.UploadInfo, len(page.Uploads)),
+		CommonPrefixes:     page.CommonPrefixes,
+		IsTruncated:        page.IsTruncated,
+		NextKeyMarker:      page.NextKeyMarker,
+		NextUploadIDMarker: page.NextUploadIDMarker,
+	}
+	for i, u := range page.Uploads {
+		out.Uploads[i] = s3api.UploadInfo{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated}
+	}
+	return out, nil
+}

@@ -1,0 +1,93 @@
+package gateway
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"strconv"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+)
+
+// PutObject encrypts in.Body as it streams into a new backend object: one
+// envelope part, then the header, sealed part table and S3 attributes as
+// metadata in the same atomic commit. A body that fails (short, bad digest,
+// client gone) leaves no object behind.
+func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
+	o := op{"PutObject", in.Bucket, in.Key}
+	if len(s.recipients) == 0 {
+		return nil, errNoRecipient
+	}
+	if in.Size > maxPutSize {
+		return nil, s3api.ErrEntityTooLarge
+	}
+	hdr, key, err := envelope.NewHeader(s.recipients, &envelope.Options{SegmentSize: s.segSize})
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	hb, err := hdr.MarshalBinary()
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	w, err := s.be.NewObject(ctx, in.Bucket, in.Key)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	defer w.Abort()
+
+	info, err := s.encryptPart(o, w, key, 1, in.Body, in.Size)
+	if err != nil {
+		return nil, err
+	}
+	table, err := key.SealTable([]envelope.PartInfo{info})
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	sums := in.Body.Sums()
+	if len(sums.MD5) != 16 {
+		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
+	}
+	etag := hex.EncodeToString(sums.MD5)
+	meta := backend.Meta{
+		mVersion: metaVersion,
+		mHeader:  b64.EncodeToString(hb),
+		mTable:   b64.EncodeToString(table),
+		mSize:    strconv.FormatInt(info.Size, 10),
+		mETag:    etag,
+	}
+	putChecksums(meta, sums.Checksums)
+	if err := putObjectMeta(meta, in.Meta); err != nil {
+		return nil, s.fail(o, err)
+	}
+	if err := w.Commit(meta); err != nil {
+		return nil, s.fail(o, err)
+	}
+	return &s3api.PutObjectOutput{ETag: etag, Checksums: sums.Checksums}, nil
+}
+
+// encryptPart streams body through an envelope part writer into w and
+// returns the part's table entry. size is the declared length or -1. The
+// caller commits or aborts w.
+func (s *Service) encryptPart(o op, w backend.Writer, key *envelope.Key, number int, body s3api.Body, size int64) (envelope.PartInfo, error) {
+	pw, err := key.NewPartWriter(w, number)
+	if err != nil {
+		return envelope.PartInfo{}, s.fail(o, err)
+	}
+	n, rerr, werr := copyBody(pw, body, maxPutSize)
+	switch {
+	case errors.Is(rerr, errTooLarge):
+		return envelope.PartInfo{}, s3api.ErrEntityTooLarge
+	case rerr != nil:
+		return envelope.PartInfo{}, bodyError(rerr)
+	case werr != nil:
+		return envelope.PartInfo{}, s.fail(o, werr)
+	case size >= 0 && n != size:
+		return envelope.PartInfo{}, s3api.ErrIncompleteBody
+	}
+	if err := pw.Close(); err != nil {
+		return envelope.PartInfo{}, s.fail(o, err)
+	}
+	return pw.Info(), nil
+}

@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+)
+
+// DefaultUploadMaxAge is how long an unfinished multipart upload lives when
+// Config.UploadMaxAge is zero.
+const DefaultUploadMaxAge = 7 * 24 * time.Hour
+
+// S3 size limits the gateway enforces.
+const (
+	maxPutSize  = 5 << 30 // a single PutObject or part
+	minPartSize = 5 << 20 // every part of a multipart object but the last
+	maxParts    = 10000
+)
+
+// Config configures a Service.
+type Config struct {
+	// Backend stores ciphertext and metadata. Required.
+	Backend backend.Backend
+	// Recipients receive a wrapped copy of every new object's data key.
+	// When empty, the recipients of Identities are used; with neither, the
+	// service is read-only (as `envelopegw cat` uses it).
+	Recipients []envelope.Recipient
+	// Identities decrypt objects. With none the service is ingest-only:
+	// reads answer s3api.ErrNoDecryptionKey.
+	Identities []envelope.Identity
+	// StateKey is 32 bytes that seal multipart data keys between requests.
+	// Every process sharing a volume must use the same key. Nil disables
+	// multipart uploads.
+	StateKey []byte
+	// SegmentSize is the envelope's plaintext segment size; 0 is the
+	// envelope default.
+	SegmentSize int
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// UploadMaxAge is the age after which RunJanitor aborts an unfinished
+	// multipart upload; 0 means DefaultUploadMaxAge, negative never.
+	UploadMaxAge time.Duration
+}
+
+// Service is the object service. It holds no per-object state: any number
+// of Services, in one process or many, may share one backend.
+type Service struct {
+	be          backend.Backend
+	recipients  []envelope.Recipient
+	identities  []envelope.Identity
+	state       *stateSealer // nil: no multipart
+	segSize     int
+	log         *slog.Logger
+	maxAge      time.Duration
+	minPartSize int64 // tests lower it
+}
+
+var _ s3api.Service = (*Service)(nil)
+
+// New returns a Service for cfg.
+func New(cfg Config) (*Service, error) {
+	if cfg.Backend == nil {
+		return nil, errors.New("gateway: Config.Backend is nil")
+	}
+	if cfg.SegmentSize < 0 {
+		return nil, fmt.Errorf("gateway: negative segment size %d", cfg.SegmentSize)
+	}
+	s := &Service{
+		be:          cfg.Backend,
+		recipients:  cfg.Recipients,
+		identities:  cfg.Identities,
+		segSize:     cfg.SegmentSize,
+		log:         cfg.Logger,
+		maxAge:      cfg.UploadMaxAge,
+		minPartSize: minPartSize,
+	}
+	if s.segSize == 0 {
+		s.segSize = envelope.DefaultSegmentSize
+	}
+	if s.log == nil {
+		s.log = discardLogger()
+	}
+	if s.maxAge == 0 {
+		s.maxAge = DefaultUploadMaxAge
+	}
+	if len(s.recipients) == 0 {
+		for _, id := range cfg.Identities {
+			s.recipients = append(s.recipients, id.Recipient())
+		}
+	}
+	if cfg.StateKey != nil {
+		st, err := newStateSealer(cfg.StateKey)
+		if err != nil {
+			return nil, err
+		}
+		s.state = st
+	}
+	return s, nil
+}
+
+// ListBuckets lists every bucket, sorted by name.
+func (s *Service) ListBuckets(ctx context.Context) ([]s3api.BucketInfo, error) {
+	bs, err := s.be.ListBuckets(ctx)
+	if err != nil {
+		return nil, s.fail(op{name: "ListBuckets"}, err)
+	}
+	out := make([]s3api.BucketInfo, len(bs))
+	for i, b := range bs {
+		out[i] = s3api.BucketInfo{Name: b.Name, Created: b.Created}
+	}
+	return out, nil
+}
+
+// CreateBucket creates bucket; an existing bucket is
+// BucketAlreadyOwnedByYou (there is a single owner).
+func (s *Service) CreateBucket(ctx context.Context, bucket string) error {
+	return s.fail(op{"CreateBucket", bucket, ""}, s.be.CreateBucket(ctx, bucket))
+}
+
+// HeadBucket reports whether bucket exists.
+func (s *Service) HeadBucket(ctx context.Context, bucket string) error {
+	_, err := s.be.HeadBucket(ctx, bucket)
+	return s.fail(op{"HeadBucket", bucket, ""}, err)
+}
+
+// DeleteBucket removes an empty bucket.
+func (s *Service) DeleteBucket(ctx context.Context, bucket string) error {
+	return s.fail(op{"DeleteBucket", bucket, ""}, s.be.DeleteBucket(ctx, bucket))
+}
+
+// DeleteObject removes bucket/key. As in S3, deleting a key that does not
+// exist succeeds; a missing bucket does not.
+func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
+	err := s.be.Delete(ctx, bucket, key)
+	if errors.Is(err, backend.ErrNoSuchKey) {
+		return nil
+	}
+	return s.fail(op{"DeleteObject", bucket, key}, err)
+}
+
+// ListObjects lists one page of bucket from metadata only.
+func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (*s3api.ListObjectsOutput, error) {
+	page, err := s.be.List(ctx, in.Bucket, backend.ListOptions{
+		Prefix:    in.Prefix,
+		Delimiter: in.Delimiter,
+		After:     in.After,
+		MaxKeys:   in.MaxKeys,
+	})
+	if err != nil {
+		return nil, s.fail(op{"ListObjects", in.Bucket, ""}, err)
+	}
+	out := &s3api.ListObjectsOutput{
+		Objects:        make([]s3api.ObjectInfo, len(page.Objects)),
+		CommonPrefixes: page.CommonPrefixes,
+		IsTruncated:    page.IsTruncated,
+		NextAfter:      page.NextAfter,
+	}
+	for i, o := range page.Objects {
+		out.Objects[i] = listInfo(o)
+	}
+	return out, nil
+}
