@@ -1,0 +1,31 @@
+package envelope
+
+import "sync"
+
+// Buffers of a given capacity are pooled, so steady-state streaming does
+// no allocation and a busy gateway reuses the same few megabytes.
+var pools sync.Map // capacity -> *sync.Pool of *[]byte
+
+func getBuf(n int) *[]byte {
+	p, _ := pools.LoadOrStore(n, &sync.Pool{New: func() any {
+		b := make([]byte, n)
+		return &b
+	}})
+	return p.(*sync.Pool).Get().(*[]byte)
+}
+
+func putBuf(b *[]byte) {
+	if b == nil {
+		return
+	}
+	if p, ok := pools.Load(cap(*b)); ok {
+		*b = (*b)[:cap(*b)]
+		p.(*sync.Pool).Put(b)
+	}
+}
+
+// batchSegments is how many segments make one I/O batch of at least
+// ioBatch plaintext bytes.
+func batchSegments(segmentSize int) int {
+	return (ioBatch + segmentSize - 1) / segmentSize
+}

@@ -1,0 +1,189 @@
+package envelope
+
+import (
+	"crypto/cipher"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// partLoc places one table entry in the object's plaintext and in the
+// concatenated part bodies.
+type partLoc struct {
+	PartInfo
+	plainOff int64
+	bodyOff  int64
+	segs     int64
+}
+
+func locate(t *Table, seg int) []partLoc {
+	locs := make([]partLoc, len(t.Parts))
+	var po, bo int64
+	for i, p := range t.Parts {
+		locs[i] = partLoc{PartInfo: p, plainOff: po, bodyOff: bo, segs: segmentCount(p.Size, seg)}
+		po += p.Size
+		bo += CiphertextSize(p.Size, seg)
+	}
+	return locs
+}
+
+// rangeReader serves plaintext [pos, end) from part bodies behind an
+// io.ReaderAt, one batch of segments (about 1 MiB) per ReadAt.
+type rangeReader struct {
+	k     *Key
+	body  io.ReaderAt
+	parts []partLoc
+	seg   int
+	pos   int64 // next plaintext offset to decrypt
+	end   int64
+
+	ctp, ptp *[]byte
+	plain    []byte // verified plaintext not yet handed out
+	cur      int    // index in parts of aead, -1 for none
+	aead     cipher.AEAD
+	nonce    [nonceSize]byte
+	err      error
+}
+
+// NewRangeReader returns plaintext [off, off+n) of an object whose part
+// bodies are concatenated in body. It reads only the segments covering the
+// range, in large reads, and releases a segment's plaintext only after its
+// tag verifies; any failure is returned from Read (wrapping ErrAuth).
+//
+// When body has a Size() int64 method (io.SectionReader, bytes.Reader,
+// ...), its size must equal what the table describes. The part salt is
+// compared with the table whenever a read starts at a part's beginning; a
+// body whose salt differs cannot open anyway, since the part key is
+// derived from the table's salt.
+func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadCloser, error) {
+	if err := checkParts(t.Parts); err != nil {
+		return nil, err
+	}
+	size := t.Size()
+	if off < 0 || n < 0 || off > size || n > size-off {
+		return nil, fmt.Errorf("envelope: range [%d, %d+%d) outside object of %d bytes", off, off, n, size)
+	}
+	if s, ok := body.(interface{ Size() int64 }); ok {
+		if want := t.BodySize(k.segmentSize); s.Size() != want {
+			return nil, fmt.Errorf("%w: part bodies are %d bytes, the table says %d", ErrAuth, s.Size(), want)
+		}
+	}
+	seg := k.segmentSize
+	kb := batchSegments(seg)
+	return &rangeReader{
+		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
+		ctp: getBuf(saltSize + kb*(seg+tagSize)),
+		ptp: getBuf(kb * seg),
+	}, nil
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	for len(r.plain) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		r.err = r.fill()
+	}
+	n := copy(p, r.plain)
+	r.plain = r.plain[n:]
+	return n, nil
+}
+
+// WriteTo hands out each verified batch in one Write, without a copy.
+func (r *rangeReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(r.plain) > 0 {
+			n, err := w.Write(r.plain)
+			total += int64(n)
+			r.plain = r.plain[n:]
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		if r.err != nil {
+			if r.err == io.EOF {
+				return total, nil
+			}
+			return total, r.err
+		}
+		r.err = r.fill()
+	}
+}
+
+func (r *rangeReader) Close() error {
+	if r.ctp != nil {
+		clear(*r.ptp)
+		putBuf(r.ctp)
+		putBuf(r.ptp)
+		r.ctp, r.ptp = nil, nil
+	}
+	r.plain = nil
+	if r.err == nil {
+		r.err = errors.New("envelope: read from closed reader")
+	}
+	return nil
+}
+
+// fill decrypts the next batch of segments into r.plain.
+func (r *rangeReader) fill() error {
+	if r.ctp == nil {
+		return errors.New("envelope: read from closed reader")
+	}
+	if r.pos >= r.end {
+		return io.EOF
+	}
+	// The part holding pos: the last with plainOff <= pos and a byte at pos.
+	i := sort.Search(len(r.parts), func(i int) bool { return r.parts[i].plainOff+r.parts[i].Size > r.pos })
+	p := &r.parts[i]
+	if i != r.cur {
+		a, err := r.k.partAEAD(p.Number, p.Salt)
+		if err != nil {
+			return err
+		}
+		r.aead, r.cur = a, i
+	}
+	seg := int64(r.seg)
+	segCT := seg + tagSize
+	stop := min(r.end, p.plainOff+p.Size) // plaintext end within this part
+	j0 := (r.pos - p.plainOff) / seg
+	j1 := min((stop-1-p.plainOff)/seg, j0+int64(batchSegments(r.seg))-1)
+	lastLen := min(seg, p.Size-j1*seg) + tagSize
+	ctOff := p.bodyOff + saltSize + j0*segCT
+	ctLen := (j1-j0)*segCT + lastLen
+	withSalt := j0 == 0
+	if withSalt {
+		ctOff -= saltSize
+		ctLen += saltSize
+	}
+	ct := (*r.ctp)[:ctLen]
+	if n, err := r.body.ReadAt(ct, ctOff); n < len(ct) {
+		if err == nil || err == io.EOF {
+			return fmt.Errorf("%w: part %d body is truncated (at offset %d)", ErrAuth, p.Number, ctOff+int64(n))
+		}
+		return fmt.Errorf("envelope: reading part %d at offset %d: %w", p.Number, ctOff, err)
+	}
+	if withSalt {
+		if [saltSize]byte(ct[:saltSize]) != p.Salt {
+			return fmt.Errorf("%w: part %d salt differs from the part table (wrong or spliced part)", ErrAuth, p.Number)
+		}
+		ct = ct[saltSize:]
+	}
+	pt := (*r.ptp)[:0]
+	for j := j0; j <= j1; j++ {
+		c := ct[:min(segCT, int64(len(ct)))]
+		ct = ct[len(c):]
+		setNonce(&r.nonce, uint64(j), j == p.segs-1)
+		var err error
+		if pt, err = r.aead.Open(pt, r.nonce[:], c, nil); err != nil {
+			return fmt.Errorf("%w: segment %d of part %d", ErrAuth, j, p.Number)
+		}
+	}
+	skip := r.pos - (p.plainOff + j0*seg)
+	n := min(int64(len(pt))-skip, stop-r.pos)
+	r.plain = pt[skip : skip+n]
+	r.pos += n
+	return nil
+}

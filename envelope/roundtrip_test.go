@@ -1,0 +1,97 @@
+package envelope
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+)
+
+// testIdentities caches one identity of each kind: RSA generation is slow.
+var testIdentities = sync.OnceValue(func() map[string]Identity {
+	m := map[string]Identity{}
+	for _, kind := range []string{TypeMLKEM768X25519, TypeX25519, "rsa"} {
+		id, err := GenerateIdentity(kind)
+		if err != nil {
+			panic(err)
+		}
+		m[kind] = id
+	}
+	return m
+})
+
+func randomBytes(t testing.TB, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func encryptBytes(t testing.TB, pt []byte, opts *Options, rs ...Recipient) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := Encrypt(&buf, rs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Uneven writes exercise the straddling and direct-seal paths.
+	for p := pt; len(p) > 0; {
+		n := min(len(p), 1+len(p)%70001)
+		if _, err := w.Write(p[:n]); err != nil {
+			t.Fatal(err)
+		}
+		p = p[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func decryptBoth(env []byte, ids ...Identity) ([]byte, []byte, error, error) {
+	var seq, ra []byte
+	r, err1 := Decrypt(bytes.NewReader(env), ids...)
+	if err1 == nil {
+		seq, err1 = io.ReadAll(r)
+	}
+	rc, _, err2 := DecryptReaderAt(bytes.NewReader(env), int64(len(env)), ids...)
+	if err2 == nil {
+		ra, err2 = io.ReadAll(rc)
+		rc.Close()
+	}
+	return seq, ra, err1, err2
+}
+
+func TestRoundTripSizes(t *testing.T) {
+	ids := testIdentities()
+	seg := DefaultSegmentSize
+	for _, n := range []int{0, 1, seg - 1, seg, seg + 1, 2 * seg, 3*seg + 7, 5<<20 + 3} {
+		for kind, id := range ids {
+			t.Run(fmt.Sprintf("%s/%d", kind, n), func(t *testing.T) {
+				pt := randomBytes(t, n)
+				env := encryptBytes(t, pt, nil, id.Recipient())
+				seq, ra, err1, err2 := decryptBoth(env, id)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("decrypt: sequential %v, readerat %v", err1, err2)
+				}
+				if !bytes.Equal(seq, pt) || !bytes.Equal(ra, pt) {
+					t.Fatalf("plaintext mismatch")
+				}
+			})
+		}
+	}
+}
+
+func TestWrongIdentity(t *testing.T) {
+	ids := testIdentities()
+	env := encryptBytes(t, []byte("hello"), nil, ids[TypeX25519].Recipient())
+	other, _ := GenerateIdentity(TypeX25519)
+	_, _, err1, err2 := decryptBoth(env, other, ids["rsa"])
+	if !errors.Is(err1, ErrNoIdentity) || !errors.Is(err2, ErrNoIdentity) {
+		t.Fatalf("got %v / %v, want ErrNoIdentity", err1, err2)
+	}
+}
