@@ -1,0 +1,114 @@
+// Package posix is the envelopegw backend that keeps buckets in a directory
+// tree on a POSIX filesystem, typically a SAN volume shared by several
+// gateway processes.
+//
+// # Layout
+//
+//	<root>/
+//	  .envelopegw/                 reserved for the gateway (keys, credentials); never a bucket
+//	  buckets/
+//	    <bucket>/
+//	      bucket                   record: creation time (its presence makes the directory a bucket)
+//	      objects/<key tree>       one small head file per object
+//	      data/<xx>/<id>           data files; <id> is 128 random bits in hex, <xx> its first byte
+//	      uploads/<upload-id>/     one directory per multipart upload in progress
+//	        upload                 record: key, initiation time, metadata
+//	        p00001 ... p10000      part records: the current version of each part number
+//	      tmp/                     files being written, and retired upload directories
+//	      locks/                   flock(2) files: "bucket" and 256 key stripes "k00".."kff"
+//
+// An object is a head plus zero or more data files (extents). The head
+// holds the key, the modification time, the metadata and the list of
+// extents (id and size). A PUT produces one extent; CompleteUpload produces
+// a head whose extents are the parts' data files, as they are, so no part
+// byte is read, copied or moved; SetMeta rewrites the head only.
+//
+// # Keys
+//
+// A key is split on "/". Each component becomes one path element with a
+// one-byte type tag: 'd' for a directory (the component is followed by
+// "/"), 'o' for the head file (the last component). Key "a/b" is
+// objects/da/ob and key "a" is objects/oa, so a key and the keys below it
+// as a "folder" coexist. Because every name starts with a tag, no name is
+// empty, "." or ".."; '%' and the control characters are escaped as two
+// bytes ("%%", "%@".."%_", "%?"), nothing else is. A component whose
+// encoding exceeds 200 bytes is cut, between runes, into 'c' (continue)
+// directories, so every name stays below NAME_MAX with no hashing and the
+// key can always be recovered from its path. The encoding is a bijection
+// onto the names it produces, and every name it produces is one plain
+// path element: no key can address anything outside its bucket. The
+// longest relative path is about 2,100 bytes, hence the limit on the
+// length of root.
+//
+// # Listing
+//
+// Names decode to key fragments, so List needs no index: it starts at the
+// deepest directory that holds every key with the prefix and merges the
+// sorted entries of the directories it meets with a heap, reading a
+// directory only when its smallest possible key is the next one due. It
+// skips directories that lie entirely at or before After, rolls a
+// directory up into a common prefix without reading past its first head
+// file, and stops as soon as the page is full. The cost of a page is the
+// directories that hold its keys (each read whole, as readdir gives no
+// order) plus one head read per key returned.
+//
+// # Commit protocol
+//
+// A writer streams into tmp/. Commit fsyncs the file, renames it to
+// data/<xx>/<id>, fsyncs that directory, writes the new head to tmp/,
+// fsyncs it, renames it over the old head under the key lock and fsyncs the
+// head's directory; only then does it remove the old head's data files.
+// The head rename is the commit point: a crash before it leaves an
+// unreferenced file in tmp/ or data/ (Sweep removes both) and the old
+// object intact; a crash after it leaves the new object complete and maybe
+// unreferenced old data. Options.NoFsync keeps the order but skips the
+// fsyncs.
+//
+// Head changes (commit, SetMeta, Delete, CompleteUpload) and part changes
+// of one key serialize on an flock(2) stripe, so a read-modify-write of a
+// head (SetMeta, which keeps the extents) can never resurrect data that a
+// concurrent replace removed, and concurrent re-sends of one part number
+// leave exactly one current version and no stray data. Every such change
+// also holds the bucket lock shared; DeleteBucket holds it exclusive. The
+// locks are advisory and only exclude backends of this package; the
+// filesystem must support flock(2) across the processes (and hosts) that
+// share it. Readers take no locks.
+//
+// # Multipart uploads
+//
+// All upload state is in the bucket directory, so a part can be uploaded
+// through one process and the upload completed through another. Upload
+// IDs are the initiation time and 128 random bits in hex, checked on input
+// before they become a path. A part commit renames its record over the
+// previous version's and then removes that version's data file; the data
+// file's id is the part's version ID. CompleteUpload checks each PartRef
+// against the current records, publishes the head, and retires the upload
+// directory to tmp/ under the key lock; then it removes the data of the
+// parts it left out. AbortUpload retires the directory the same way and
+// removes all part data. If a crash strikes between the head and the
+// retirement, the upload lingers with part records naming the object's
+// data files; abort and part re-sends therefore never remove a data file
+// the key's current head references, and a repeated CompleteUpload
+// succeeds.
+//
+// # Readers and the remaining race
+//
+// Open reads the head and opens the first data file at once; if that file
+// is already gone (the object was replaced between the two steps) it reads
+// the head again, once. Further data files are opened when a read first
+// needs them, and kept open (a few at a time): on Linux an open file
+// survives its unlink, so a reader keeps its consistent view of those
+// extents. The race that remains: a multipart object replaced or deleted
+// after Open, whose later extent the reader had not opened yet, fails that
+// read with ErrNoSuchKey ("removed by a concurrent replace or delete"). A
+// reader never sees bytes of two versions, because extent ids are never
+// reused.
+//
+// # Requirements on the filesystem
+//
+// Atomic rename(2) within a bucket, rename of a directory onto a non-empty
+// one failing (bucket creation), case-sensitive names of up to 255 bytes,
+// flock(2), and fsync of directories. Local filesystems (ext4, XFS) and
+// cluster filesystems such as GFS2 and OCFS2 qualify; NFS qualifies with
+// working locks and close-to-open consistency.
+package posix

@@ -1,0 +1,274 @@
+package posix
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"envelopegw/backend"
+)
+
+// maxKeyLen is the S3 limit on key length, in bytes.
+const maxKeyLen = 1024
+
+// maxElem bounds the encoded bytes of one path element below NAME_MAX (255)
+// with room for the one-byte type tag.
+const maxElem = 200
+
+// Type tags that start every name in the objects tree. Because every name
+// starts with one of them, no name is ever "", "." or "..", and a key "a"
+// (file "oa") can live beside keys "a/..." (directory "da").
+const (
+	tagObject   = 'o' // a head file: the last chunk of the key's last component
+	tagDir      = 'd' // a directory: a whole component followed by "/"
+	tagContinue = 'c' // a directory: a chunk of a component too long for one name
+)
+
+// checkBucket enforces the S3 bucket naming rules.
+func checkBucket(name string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("bucket %q: %s: %w", name, why, backend.ErrInvalidBucket)
+	}
+	if len(name) < 3 || len(name) > 63 {
+		return bad("length must be 3 to 63")
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return bad("only lowercase letters, digits, '.' and '-' are allowed")
+		}
+	}
+	if !isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
+		return bad("must start and end with a letter or digit")
+	}
+	if strings.Contains(name, "..") {
+		return bad(`must not contain ".."`)
+	}
+	if looksLikeIPv4(name) {
+		return bad("must not look like an IP address")
+	}
+	for _, p := range []string{"xn--", "sthree-"} {
+		if strings.HasPrefix(name, p) {
+			return bad("reserved prefix " + p)
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3"} {
+		if strings.HasSuffix(name, s) {
+			return bad("reserved suffix " + s)
+		}
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func looksLikeIPv4(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || len(p) > 3 {
+			return false
+		}
+		for i := 0; i < len(p); i++ {
+			if p[i] < '0' || p[i] > '9' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkKey enforces the S3 key rules: 1 to 1024 bytes of valid UTF-8.
+func checkKey(bucket, key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%s: empty key: %w", bucket, backend.ErrInvalidKey)
+	case len(key) > maxKeyLen:
+		return fmt.Errorf("%s: key of %d bytes exceeds %d: %w", bucket, len(key), maxKeyLen, backend.ErrInvalidKey)
+	case !utf8.ValidString(key):
+		return fmt.Errorf("%s/%q: key is not valid UTF-8: %w", bucket, key, backend.ErrInvalidKey)
+	}
+	return nil
+}
+
+// needsEscape reports the bytes that never appear raw in a name: '%' (the
+// escape itself) and the control characters, which are legal in Linux names
+// but make a volume miserable to inspect with a shell.
+func needsEscape(c byte) bool { return c == '%' || c < 0x20 || c == 0x7f }
+
+// escapeByte returns the second byte of the two-byte escape of c.
+func escapeByte(c byte) byte {
+	switch {
+	case c == '%':
+		return '%'
+	case c == 0x7f:
+		return '?'
+	default:
+		return c + '@' // 0x00..0x1f -> '@'..'_'
+	}
+}
+
+func unescapeByte(e byte) (byte, bool) {
+	switch {
+	case e == '%':
+		return '%', true
+	case e == '?':
+		return 0x7f, true
+	case e >= '@' && e <= '_':
+		return e - '@', true
+	}
+	return 0, false
+}
+
+// encodeChunks splits one key component into encoded chunks of at most
+// maxElem bytes each, cutting only between runes. An empty component yields
+// one empty chunk. The cut is greedy, so the full chunks of a prefix of a
+// component are the leading chunks of the component: List relies on that to
+// descend straight to the directory that holds a prefix.
+func encodeChunks(comp string) []string {
+	if comp == "" {
+		return []string{""}
+	}
+	var chunks []string
+	var b strings.Builder
+	for i := 0; i < len(comp); {
+		_, n := utf8.DecodeRuneInString(comp[i:])
+		w := 0
+		for j := i; j < i+n; j++ {
+			if needsEscape(comp[j]) {
+				w += 2
+			} else {
+				w++
+			}
+		}
+		if b.Len()+w > maxElem {
+			chunks = append(chunks, b.String())
+			b.Reset()
+		}
+		for j := i; j < i+n; j++ {
+			if c := comp[j]; needsEscape(c) {
+				b.WriteByte('%')
+				b.WriteByte(escapeByte(c))
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		i += n
+	}
+	return append(chunks, b.String())
+}
+
+// decodeName undoes the escaping of one encoded chunk (without its tag).
+func decodeName(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, true
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", false
+		}
+		c, ok := unescapeByte(s[i+1])
+		if !ok {
+			return "", false
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String(), true
+}
+
+// keyElems maps a key to the path elements of its head file below the
+// bucket's objects directory. Components are split on "/"; every component
+// but the last becomes a 'd' directory, the last one an 'o' file, and a
+// component too long for one name is cut into 'c' directories first.
+func keyElems(key string) []string {
+	comps := strings.Split(key, "/")
+	elems := make([]string, 0, len(comps)+1)
+	for i, comp := range comps {
+		chunks := encodeChunks(comp)
+		for j, ch := range chunks {
+			tag := byte(tagDir)
+			switch {
+			case j < len(chunks)-1:
+				tag = tagContinue
+			case i == len(comps)-1:
+				tag = tagObject
+			}
+			elems = append(elems, string(tag)+ch)
+		}
+	}
+	return elems
+}
+
+// prefixElems returns the directory elements that every key starting with
+// prefix lies under, and the key prefix those directories stand for. List
+// starts its walk there instead of at the top of the bucket.
+func prefixElems(prefix string) (elems []string, dirPrefix string) {
+	comps := strings.Split(prefix, "/")
+	for i, comp := range comps {
+		chunks := encodeChunks(comp)
+		if i < len(comps)-1 {
+			for j, ch := range chunks {
+				tag := byte(tagDir)
+				if j < len(chunks)-1 {
+					tag = tagContinue
+				}
+				elems = append(elems, string(tag)+ch)
+			}
+			dirPrefix += comp + "/"
+			continue
+		}
+		// The last, partial component: only its full chunks are certain.
+		for _, ch := range chunks[:len(chunks)-1] {
+			elems = append(elems, string(rune(tagContinue))+ch)
+			d, _ := decodeName(ch)
+			dirPrefix += d
+		}
+	}
+	return elems, dirPrefix
+}
+
+// decodeElems is the inverse of keyElems; ok is false for anything keyElems
+// never produces.
+func decodeElems(elems []string) (string, bool) {
+	var b strings.Builder
+	for i, e := range elems {
+		if e == "" {
+			return "", false
+		}
+		d, ok := decodeName(e[1:])
+		if !ok {
+			return "", false
+		}
+		last := i == len(elems)-1
+		switch e[0] {
+		case tagObject:
+			if !last {
+				return "", false
+			}
+			b.WriteString(d)
+		case tagDir:
+			if last {
+				return "", false
+			}
+			b.WriteString(d)
+			b.WriteByte('/')
+		case tagContinue:
+			if last {
+				return "", false
+			}
+			b.WriteString(d)
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
+}

@@ -1,0 +1,280 @@
+package posix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// readHead returns the head of bucket/key, mapping a missing file to
+// ErrNoSuchKey or ErrNoSuchBucket.
+func (b *Backend) readHead(bucket, key string) (*record, error) {
+	r, err := readRecord(b.headPath(bucket, key), kindHead)
+	if err != nil {
+		return nil, b.notFound(bucket, err, backend.ErrNoSuchKey, "%s/%s", bucket, key)
+	}
+	return r, nil
+}
+
+func infoOf(r *record) backend.ObjectInfo {
+	return backend.ObjectInfo{Key: r.Key, Size: r.size(), ModTime: r.Time, Meta: r.Meta}
+}
+
+func checkBucketKey(bucket, key string) error {
+	if err := checkBucket(bucket); err != nil {
+		return err
+	}
+	return checkKey(bucket, key)
+}
+
+// Stat returns the object's size, modification time and metadata.
+func (b *Backend) Stat(ctx context.Context, bucket, key string) (backend.ObjectInfo, error) {
+	if err := checkBucketKey(bucket, key); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	r, err := b.readHead(bucket, key)
+	if err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	return infoOf(r), nil
+}
+
+// SetMeta rewrites the head with new metadata; the data files stay as they
+// are.
+func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.Meta, ifModTime time.Time) (backend.ObjectInfo, error) {
+	if err := checkBucketKey(bucket, key); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	if err := b.checkWritable(ctx); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	where := bucket + "/" + key
+	if err := checkMeta(meta, where); err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	r, _, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
+		if old == nil {
+			return nil, b.notFound(bucket, fs.ErrNotExist, backend.ErrNoSuchKey, "%s", where)
+		}
+		if !ifModTime.IsZero() && !old.Time.Equal(ifModTime) {
+			return nil, fmt.Errorf("%s: modified at %s, not %s: %w", where,
+				old.Time.Format(time.RFC3339Nano), ifModTime.Format(time.RFC3339Nano), backend.ErrPrecondition)
+		}
+		return &record{Extents: old.Extents, Meta: meta.Clone()}, nil
+	}, nil)
+	if err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	return infoOf(r), nil
+}
+
+// Delete removes the head (the commit point), then the data files, then
+// the directories the head leaves empty.
+func (b *Backend) Delete(ctx context.Context, bucket, key string) error {
+	if err := checkBucketKey(bucket, key); err != nil {
+		return err
+	}
+	if err := b.checkWritable(ctx); err != nil {
+		return err
+	}
+	head := b.headPath(bucket, key)
+	release, err := b.lockKey(bucket, key)
+	if err != nil {
+		return err
+	}
+	old, err := readRecord(head, kindHead)
+	if err == nil {
+		err = os.Remove(head)
+	}
+	release()
+	if err != nil {
+		return b.notFound(bucket, err, backend.ErrNoSuchKey, "delete %s/%s", bucket, key)
+	}
+	if err := b.syncDir(filepath.Dir(head)); err != nil {
+		return fmt.Errorf("delete %s/%s: fsync: %w", bucket, key, err)
+	}
+	b.removeData(bucket, old.Extents, nil)
+	pruneDirs(b.objectsDir(bucket), filepath.Dir(head))
+	return nil
+}
+
+// Open reads the head and opens the first data file at once; the others
+// are opened when a read first needs them. If the first data file is gone,
+// the head was replaced between the two steps: Open reads the head again,
+// once.
+func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object, error) {
+	if err := checkBucketKey(bucket, key); err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		r, err := b.readHead(bucket, key)
+		if err != nil {
+			return nil, err
+		}
+		o := &object{b: b, bucket: bucket, r: r, ends: make([]int64, len(r.Extents))}
+		var end int64
+		for i, e := range r.Extents {
+			end += e.Size
+			o.ends[i] = end
+		}
+		if len(r.Extents) == 0 {
+			return o, nil
+		}
+		f, err := os.Open(b.dataPath(bucket, r.Extents[0].ID))
+		if errors.Is(err, fs.ErrNotExist) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return nil, b.notFound(bucket, err, backend.ErrNoSuchKey, "open %s/%s", bucket, key)
+		}
+		o.open = []openExtent{{i: 0, f: f}}
+		return o, nil
+	}
+}
+
+// maxOpenExtents bounds the data files one open Object keeps open. Reads
+// are mostly sequential, so a few suffice; a multipart object may have
+// 10,000 extents.
+const maxOpenExtents = 4
+
+type openExtent struct {
+	i    int
+	f    *os.File
+	refs int
+}
+
+// object is an open head plus lazily opened data files.
+type object struct {
+	b      *Backend
+	bucket string
+	r      *record
+	ends   []int64 // ends[i] is the offset just past extent i
+
+	mu     sync.Mutex
+	open   []openExtent // most recently used last
+	closed bool
+}
+
+func (o *object) Info() backend.ObjectInfo { return infoOf(o.r) }
+
+// acquire returns an open file for extent i, holding a reference that
+// release drops; files beyond maxOpenExtents are closed once unreferenced.
+func (o *object) acquire(i int) (*os.File, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil, fmt.Errorf("%s/%s: read after Close: %w", o.bucket, o.r.Key, fs.ErrClosed)
+	}
+	for j := range o.open {
+		if o.open[j].i == i {
+			oe := o.open[j]
+			oe.refs++
+			copy(o.open[j:], o.open[j+1:])
+			o.open[len(o.open)-1] = oe
+			return oe.f, nil
+		}
+	}
+	f, err := os.Open(o.b.dataPath(o.bucket, o.r.Extents[i].ID))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s/%s: data file %s was removed by a concurrent replace or delete: %w",
+			o.bucket, o.r.Key, o.r.Extents[i].ID, backend.ErrNoSuchKey)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", o.bucket, o.r.Key, err)
+	}
+	o.open = append(o.open, openExtent{i: i, f: f, refs: 1})
+	o.evict()
+	return f, nil
+}
+
+func (o *object) release(f *os.File) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for j := range o.open {
+		if o.open[j].f == f {
+			o.open[j].refs--
+			break
+		}
+	}
+	o.evict()
+}
+
+// evict closes the least recently used unreferenced files beyond the limit.
+func (o *object) evict() {
+	for j := 0; len(o.open) > maxOpenExtents && j < len(o.open); {
+		if o.open[j].refs > 0 {
+			j++
+			continue
+		}
+		o.open[j].f.Close()
+		o.open = append(o.open[:j], o.open[j+1:]...)
+	}
+}
+
+func (o *object) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("%s/%s: negative offset: %w", o.bucket, o.r.Key, fs.ErrInvalid)
+	}
+	size := int64(0)
+	if len(o.ends) > 0 {
+		size = o.ends[len(o.ends)-1]
+	}
+	if off >= size {
+		if len(p) == 0 && off == size {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := 0
+	i := sort.Search(len(o.ends), func(i int) bool { return o.ends[i] > off })
+	for n < len(p) && i < len(o.ends) {
+		start := o.ends[i] - o.r.Extents[i].Size
+		want := p[n:]
+		if rest := o.ends[i] - off; int64(len(want)) > rest {
+			want = want[:rest]
+		}
+		f, err := o.acquire(i)
+		if err != nil {
+			return n, err
+		}
+		m, err := f.ReadAt(want, off-start)
+		o.release(f)
+		n += m
+		off += int64(m)
+		if m < len(want) {
+			if err == nil || err == io.EOF {
+				err = fmt.Errorf("%s/%s: data file %s is shorter than its head says: %w",
+					o.bucket, o.r.Key, o.r.Extents[i].ID, io.ErrUnexpectedEOF)
+			}
+			return n, err
+		}
+		i++
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (o *object) Close() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return nil
+	}
+	o.closed = true
+	for _, oe := range o.open {
+		oe.f.Close()
+	}
+	o.open = nil
+	return nil
+}

@@ -1,0 +1,152 @@
+package posix
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"envelopegw/backend"
+)
+
+// Options configure a Backend. The zero value is the safe default.
+type Options struct {
+	// NoFsync skips every fsync. Commits are then atomic but not durable:
+	// a power loss may lose recently committed objects (never expose half
+	// of one on a journaling filesystem). For tests and benchmarks.
+	NoFsync bool
+	// ReadOnly makes every mutating method fail with ErrReadOnly and New
+	// create nothing; for offline tools such as `envelopegw cat`.
+	ReadOnly bool
+}
+
+// ErrReadOnly is returned by mutating methods of a read-only Backend.
+var ErrReadOnly = errors.New("posix: backend is read-only")
+
+// Backend stores buckets in a directory tree. See the package
+// documentation for the layout.
+type Backend struct {
+	root string // absolute
+	opts Options
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// maxRoot keeps root plus the longest relative path of an object (about
+// 2,100 bytes for a 1,024-byte key of control characters) below PATH_MAX.
+const maxRoot = 1500
+
+// New opens the store rooted at root, creating root/buckets unless
+// opts.ReadOnly.
+func New(root string, opts Options) (*Backend, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("posix: root %q: %w", root, err)
+	}
+	if len(abs) > maxRoot {
+		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
+	}
+	b := &Backend{root: abs, opts: opts}
+	if opts.ReadOnly {
+		if _, err := os.Stat(b.bucketsDir()); err != nil {
+			return nil, fmt.Errorf("posix: %s is not a data directory: %w", abs, err)
+		}
+		return b, nil
+	}
+	if err := os.MkdirAll(b.bucketsDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("posix: %w", err)
+	}
+	return b, nil
+}
+
+// Root returns the absolute directory the backend stores its data under.
+func (b *Backend) Root() string { return b.root }
+
+func (b *Backend) bucketsDir() string            { return filepath.Join(b.root, "buckets") }
+func (b *Backend) bucketDir(bucket string) string { return filepath.Join(b.root, "buckets", bucket) }
+func (b *Backend) objectsDir(bucket string) string {
+	return filepath.Join(b.bucketDir(bucket), "objects")
+}
+func (b *Backend) dataDir(bucket string) string    { return filepath.Join(b.bucketDir(bucket), "data") }
+func (b *Backend) uploadsDir(bucket string) string { return filepath.Join(b.bucketDir(bucket), "uploads") }
+func (b *Backend) tmpDir(bucket string) string     { return filepath.Join(b.bucketDir(bucket), "tmp") }
+func (b *Backend) locksDir(bucket string) string   { return filepath.Join(b.bucketDir(bucket), "locks") }
+
+// headPath is the head file of bucket/key; key must have been checked.
+func (b *Backend) headPath(bucket, key string) string {
+	elems := keyElems(key)
+	return filepath.Join(append([]string{b.objectsDir(bucket)}, elems...)...)
+}
+
+// dataPath is the data file with the given id; id must be valid.
+func (b *Backend) dataPath(bucket, id string) string {
+	return filepath.Join(b.dataDir(bucket), id[:2], id)
+}
+
+func (b *Backend) uploadDir(bucket, id string) string { return filepath.Join(b.uploadsDir(bucket), id) }
+
+func (b *Backend) tmpPath(bucket, what string) string {
+	return filepath.Join(b.tmpDir(bucket), what+"-"+newID())
+}
+
+// checkWritable guards every mutating method.
+func (b *Backend) checkWritable(ctx context.Context) error {
+	if b.opts.ReadOnly {
+		return ErrReadOnly
+	}
+	return ctx.Err()
+}
+
+// notFound turns a missing-file error into the right sentinel: NoSuchBucket
+// when the bucket itself is gone, otherwise what.
+func (b *Backend) notFound(bucket string, err error, what error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, serr := os.Stat(filepath.Join(b.bucketDir(bucket), bucketInfoName)); serr != nil {
+			return fmt.Errorf("bucket %s: %w", bucket, backend.ErrNoSuchBucket)
+		}
+		if what != nil {
+			return fmt.Errorf(format+": %w", append(args, what)...)
+		}
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// lockKey serializes the head (and upload) changes of one key across
+// goroutines and processes: it holds the bucket lock shared (DeleteBucket
+// takes it exclusive) and one of 256 key stripes exclusive. Critical
+// sections are a few renames long; data is written and fsynced outside.
+func (b *Backend) lockKey(bucket, key string) (release func(), err error) {
+	bl, err := flock(filepath.Join(b.locksDir(bucket), "bucket"), syscall.LOCK_SH)
+	if err != nil {
+		return nil, b.notFound(bucket, err, nil, "lock bucket %s", bucket)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	stripe := fmt.Sprintf("k%02x", h.Sum32()&0xff)
+	kl, err := flock(filepath.Join(b.locksDir(bucket), stripe), syscall.LOCK_EX)
+	if err != nil {
+		bl.Close()
+		return nil, b.notFound(bucket, err, nil, "lock %s/%s", bucket, key)
+	}
+	return func() { kl.Close(); bl.Close() }, nil
+}
+
+// removeData removes data files after the records that referenced them
+// are gone (or durable elsewhere), skipping ids in keep. Missing files are
+// fine: a concurrent sweep or an earlier crashed attempt may have removed
+// them.
+func (b *Backend) removeData(bucket string, exts []extent, keep map[string]bool) {
+	for _, e := range exts {
+		if keep[e.ID] {
+			continue
+		}
+		os.Remove(b.dataPath(bucket, e.ID))
+	}
+}

@@ -1,0 +1,233 @@
+package posix
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// Record kinds. One codec serves the three small files the backend keeps:
+// object heads, part records and upload records.
+const (
+	kindHead   = 'h'
+	kindPart   = 'p'
+	kindUpload = 'u'
+)
+
+const recordMagic = "egw1"
+
+// maxMeta is the contract's metadata limit: keys plus values.
+const maxMeta = 1 << 20
+
+// maxRecord bounds what readRecord will read: the metadata limit plus
+// 10,000 extents plus a key, with room to spare. It keeps a corrupt or
+// hostile file from making a reader allocate without bound.
+const maxRecord = maxMeta + 10000*64 + 64<<10
+
+// extent is one data file of an object: its random id and its size.
+type extent struct {
+	ID   string
+	Size int64
+}
+
+// record is the decoded form of a head, part or upload file.
+//
+// Binary layout (all integers unsigned varints unless noted):
+//
+//	"egw1" kind(1 byte) len(key) key time(8 bytes, big-endian unix ns)
+//	n(extents) { len(id) id size }... n(meta) { len(k) k len(v) v }...
+//	crc32c(4 bytes, big-endian, of everything before it)
+//
+// The format is binary rather than JSON because metadata values are
+// arbitrary strings, which JSON cannot carry without loss when they are
+// not valid UTF-8. Meta entries are sorted so equal records encode equally.
+type record struct {
+	Kind    byte
+	Key     string
+	Time    time.Time
+	Extents []extent
+	Meta    backend.Meta
+}
+
+func (r *record) size() int64 {
+	var n int64
+	for _, e := range r.Extents {
+		n += e.Size
+	}
+	return n
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func metaSize(m backend.Meta) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+func checkMeta(m backend.Meta, where string) error {
+	if n := metaSize(m); n > maxMeta {
+		return fmt.Errorf("%s: %d bytes of metadata exceed %d: %w", where, n, maxMeta, backend.ErrMetadataTooLarge)
+	}
+	return nil
+}
+
+func (r *record) marshal() []byte {
+	n := len(recordMagic) + 1 + 10 + len(r.Key) + 8 + 10 + 10 + 4
+	for _, e := range r.Extents {
+		n += 20 + len(e.ID)
+	}
+	n += metaSize(r.Meta) + 20*len(r.Meta)
+	b := make([]byte, 0, n)
+	b = append(b, recordMagic...)
+	b = append(b, r.Kind)
+	b = appendString(b, r.Key)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Time.UnixNano()))
+	b = binary.AppendUvarint(b, uint64(len(r.Extents)))
+	for _, e := range r.Extents {
+		b = appendString(b, e.ID)
+		b = binary.AppendUvarint(b, uint64(e.Size))
+	}
+	keys := make([]string, 0, len(r.Meta))
+	for k := range r.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	b = binary.AppendUvarint(b, uint64(len(keys)))
+	for _, k := range keys {
+		b = appendString(b, k)
+		b = appendString(b, r.Meta[k])
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+var errCorrupt = errors.New("corrupt record")
+
+func unmarshalRecord(b []byte) (*record, error) {
+	if len(b) < len(recordMagic)+1+4 || string(b[:len(recordMagic)]) != recordMagic {
+		return nil, errCorrupt
+	}
+	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, errCorrupt
+	}
+	d := decoder{b: body[len(recordMagic):]}
+	r := &record{Kind: d.byte()}
+	r.Key = d.string()
+	r.Time = time.Unix(0, int64(d.uint64()))
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return nil, errCorrupt
+	}
+	if n > 0 {
+		r.Extents = make([]extent, 0, n)
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		e := extent{ID: d.string(), Size: int64(d.uvarint())}
+		if !validID(e.ID) || e.Size < 0 {
+			return nil, errCorrupt
+		}
+		r.Extents = append(r.Extents, e)
+	}
+	n = d.uvarint()
+	if n > uint64(len(d.b)) {
+		return nil, errCorrupt
+	}
+	r.Meta = make(backend.Meta, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.string()
+		r.Meta[k] = d.string()
+	}
+	if d.err != nil || len(d.b) != 0 {
+		return nil, errCorrupt
+	}
+	return r, nil
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) < 1 {
+		d.err = errCorrupt
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uint64() uint64 {
+	if d.err != nil || len(d.b) < 8 {
+		d.err = errCorrupt
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err != nil || n > uint64(len(d.b)) {
+		d.err = errCorrupt
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// readRecord reads and decodes the record at path. A missing file is
+// reported as an error satisfying errors.Is(err, fs.ErrNotExist).
+func readRecord(path string, kind byte) (*record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxRecord {
+		return nil, fmt.Errorf("%s: record larger than %d bytes: %w", path, maxRecord, errCorrupt)
+	}
+	r, err := unmarshalRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if r.Kind != kind {
+		return nil, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kind, errCorrupt)
+	}
+	return r, nil
+}

@@ -1,0 +1,242 @@
+package posix
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// writeBufSize batches small caller writes into large write(2) calls;
+// writes at least this big go straight to the file.
+const writeBufSize = 1 << 20
+
+var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
+
+// writer streams a new data file into the bucket's tmp directory. Commit
+// fsyncs it, renames it to data/<xx>/<id> and hands it to commitFn, which
+// publishes a record that references it.
+type writer struct {
+	b        *Backend
+	ctx      context.Context
+	bucket   string
+	where    string // "bucket/key" or "bucket/key part N of upload U", for errors
+	id       string
+	tmp      string
+	f        *os.File
+	bw       *bufio.Writer
+	n        int64
+	err      error // sticky write error
+	done     bool
+	commitFn func(e extent, meta backend.Meta) error
+}
+
+func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) error) (*writer, error) {
+	id := newID()
+	tmp := filepath.Join(b.tmpDir(bucket), "data-"+id)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, b.notFound(bucket, err, nil, "%s: create temp file", where)
+	}
+	bw := bufPool.Get().(*bufio.Writer)
+	bw.Reset(f)
+	return &writer{b: b, ctx: ctx, bucket: bucket, where: where, id: id, tmp: tmp, f: f, bw: bw, commitFn: commitFn}, nil
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("%s: write after Commit or Abort", w.where)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.bw.Write(p)
+	w.n += int64(n)
+	if err != nil {
+		w.err = fmt.Errorf("%s: %w", w.where, err)
+		return n, w.err
+	}
+	return n, nil
+}
+
+// release closes the temp file and returns the buffer to the pool.
+func (w *writer) release() error {
+	var err error
+	if w.f != nil {
+		err = w.f.Close()
+		w.f = nil
+	}
+	if w.bw != nil {
+		w.bw.Reset(nil)
+		bufPool.Put(w.bw)
+		w.bw = nil
+	}
+	return err
+}
+
+func (w *writer) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.release()
+	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%s: abort: %w", w.where, err)
+	}
+	return nil
+}
+
+func (w *writer) Commit(meta backend.Meta) error {
+	if w.done {
+		return fmt.Errorf("%s: Commit after Commit or Abort", w.where)
+	}
+	if err := checkMeta(meta, w.where); err != nil {
+		w.Abort()
+		return err
+	}
+	if w.err != nil {
+		w.Abort()
+		return w.err
+	}
+	if err := w.ctx.Err(); err != nil {
+		w.Abort()
+		return fmt.Errorf("%s: %w", w.where, err)
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.Abort()
+		return fmt.Errorf("%s: %w", w.where, err)
+	}
+	if err := w.b.syncFile(w.f); err != nil {
+		w.Abort()
+		return fmt.Errorf("%s: fsync: %w", w.where, err)
+	}
+	if err := w.release(); err != nil {
+		w.Abort()
+		return fmt.Errorf("%s: %w", w.where, err)
+	}
+	w.done = true
+	e := extent{ID: w.id, Size: w.n}
+	data := w.b.dataPath(w.bucket, w.id)
+	touched, err := w.b.renameInto(w.b.dataDir(w.bucket), w.tmp, data)
+	if err != nil {
+		os.Remove(w.tmp)
+		return w.b.notFound(w.bucket, err, nil, "%s: publish data file", w.where)
+	}
+	for _, d := range append(touched, filepath.Dir(data)) {
+		if err := w.b.syncDir(d); err != nil {
+			os.Remove(data)
+			return fmt.Errorf("%s: fsync %s: %w", w.where, d, err)
+		}
+	}
+	// commitFn owns the data file from here: it removes it unless a record
+	// that references it was published.
+	return w.commitFn(e, meta.Clone())
+}
+
+// NewObject starts writing bucket/key. The data goes to a temp file;
+// Commit makes it a data file and publishes a new head that references it.
+func (b *Backend) NewObject(ctx context.Context, bucket, key string) (backend.Writer, error) {
+	if err := checkBucket(bucket); err != nil {
+		return nil, err
+	}
+	if err := checkKey(bucket, key); err != nil {
+		return nil, err
+	}
+	if err := b.checkWritable(ctx); err != nil {
+		return nil, err
+	}
+	where := bucket + "/" + key
+	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
+		var exts []extent
+		if e.Size > 0 {
+			exts = []extent{e}
+		} else {
+			// An empty object needs no data file.
+			os.Remove(b.dataPath(bucket, e.ID))
+		}
+		_, published, err := b.publishHead(bucket, key, func(*record) (*record, error) {
+			return &record{Extents: exts, Meta: meta}, nil
+		}, nil)
+		if err != nil && !published {
+			b.removeData(bucket, exts, nil)
+		}
+		return err
+	})
+}
+
+// publishHead builds a new head for bucket/key from the previous one (nil
+// if none) under the key lock, replaces the previous head atomically, runs
+// then (still under the lock; CompleteUpload retires its upload there), and
+// finally removes the previous head's data files that the new head does not
+// reference. The new head's Time is the commit time, strictly after the
+// previous head's, so ModTime identifies a version for SetMeta's
+// precondition.
+//
+// published reports whether the new head replaced the old one, which
+// tells a failing caller whether its data files are now referenced.
+func (b *Backend) publishHead(bucket, key string, build func(old *record) (*record, error), then func() error) (r *record, published bool, err error) {
+	where := bucket + "/" + key
+	head := b.headPath(bucket, key)
+	release, err := b.lockKey(bucket, key)
+	if err != nil {
+		return nil, false, err
+	}
+	locked := true
+	defer func() {
+		if locked {
+			release()
+		}
+	}()
+	old, err := readRecord(head, kindHead)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, fmt.Errorf("%s: %w", where, err)
+	}
+	r, err = build(old)
+	if err != nil {
+		return nil, false, err
+	}
+	r.Kind, r.Key, r.Time = kindHead, key, time.Now()
+	if old != nil && !r.Time.After(old.Time) {
+		r.Time = old.Time.Add(time.Nanosecond)
+	}
+	tmp := b.tmpPath(bucket, "head")
+	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
+		return nil, false, b.notFound(bucket, err, nil, "%s: write head", where)
+	}
+	touched, err := b.renameInto(b.objectsDir(bucket), tmp, head)
+	if err != nil {
+		os.Remove(tmp)
+		return nil, false, b.notFound(bucket, err, nil, "%s: publish head", where)
+	}
+	var thenErr error
+	if then != nil {
+		thenErr = then()
+	}
+	release()
+	locked = false
+	for _, d := range append(touched, filepath.Dir(head)) {
+		if err := b.syncDir(d); err != nil {
+			return r, true, fmt.Errorf("%s: fsync %s: %w", where, d, err)
+		}
+	}
+	// Only now, with the new head durable, may the old data go.
+	if old != nil {
+		b.removeData(bucket, old.Extents, extentSet(r.Extents))
+	}
+	return r, true, thenErr
+}
+
+func extentSet(exts []extent) map[string]bool {
+	m := make(map[string]bool, len(exts))
+	for _, e := range exts {
+		m[e.ID] = true
+	}
+	return m
+}
