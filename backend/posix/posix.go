@@ -66,15 +66,17 @@ func New(root string, opts Options) (*Backend, error) {
 // Root returns the absolute directory the backend stores its data under.
 func (b *Backend) Root() string { return b.root }
 
-func (b *Backend) bucketsDir() string            { return filepath.Join(b.root, "buckets") }
+func (b *Backend) bucketsDir() string             { return filepath.Join(b.root, "buckets") }
 func (b *Backend) bucketDir(bucket string) string { return filepath.Join(b.root, "buckets", bucket) }
 func (b *Backend) objectsDir(bucket string) string {
 	return filepath.Join(b.bucketDir(bucket), "objects")
 }
-func (b *Backend) dataDir(bucket string) string    { return filepath.Join(b.bucketDir(bucket), "data") }
-func (b *Backend) uploadsDir(bucket string) string { return filepath.Join(b.bucketDir(bucket), "uploads") }
-func (b *Backend) tmpDir(bucket string) string     { return filepath.Join(b.bucketDir(bucket), "tmp") }
-func (b *Backend) locksDir(bucket string) string   { return filepath.Join(b.bucketDir(bucket), "locks") }
+func (b *Backend) dataDir(bucket string) string { return filepath.Join(b.bucketDir(bucket), "data") }
+func (b *Backend) uploadsDir(bucket string) string {
+	return filepath.Join(b.bucketDir(bucket), "uploads")
+}
+func (b *Backend) tmpDir(bucket string) string   { return filepath.Join(b.bucketDir(bucket), "tmp") }
+func (b *Backend) locksDir(bucket string) string { return filepath.Join(b.bucketDir(bucket), "locks") }
 
 // headPath is the head file of bucket/key; key must have been checked.
 func (b *Backend) headPath(bucket, key string) string {
