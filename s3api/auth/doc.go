@@ -1,0 +1,52 @@
+// Package auth authenticates S3 requests: AWS Signature Version 4 (the
+// Authorization header and presigned URLs) and the legacy Signature
+// Version 2 (the "AWS AK:signature" header and presigned URLs with
+// AWSAccessKeyId/Expires/Signature) that older clients such as xbcloud
+// still use.
+//
+// The package only answers "who signed this request, and is the signature
+// right?". It never reads the body and knows nothing of S3 operations or
+// error codes: Verify returns a *Result or an error wrapping one of the
+// sentinel errors below, and the HTTP layer maps those to S3 codes.
+//
+// # What is signed
+//
+// S3 signs the request as the client sent it, so the canonical forms are
+// built from raw material, never from decoded-and-re-encoded values:
+//
+//   - the URI is the path of the request-target exactly as sent (S3 does not
+//     normalise "." segments or escapes; xbcloud escapes like
+//     curl_easy_escape, SDKs escape differently, and both must verify);
+//   - query parameters are decoded, then URI-encoded per SigV4 (only
+//     A-Za-z0-9-_.~ stay literal, upper-case hex) and sorted by name, then
+//     value;
+//   - signed headers come from the request in the order of SignedHeaders,
+//     "host" from r.Host; repeated headers are joined with ",", values are
+//     trimmed and runs of spaces collapsed.
+//
+// SigV4 accepts any region, but the credential scope must be well formed
+// (date/region/s3/aws4_request) and its date must be the day of the request
+// time. The request time may differ from the server's by MaxSkew; presigned
+// URLs may be valid for 1 s to 7 days and must not be dated in the future.
+// Signatures are compared with hmac.Equal.
+//
+// # Streaming payloads
+//
+// For the signed aws-chunked forms (x-amz-content-sha256 of
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) Result.Chunks carries a
+// ChunkSigner seeded with the request's signature; the chunked decoder calls
+// it once per chunk and once for the trailer. The chain makes every chunk
+// depend on all chunks before it.
+//
+// # SigV2
+//
+// The string to sign is Method, Content-MD5, Content-Type, Date (empty when
+// x-amz-date is present; the Expires value for presigned URLs), the
+// x-amz-* headers in canonical form, and the canonical resource: "/bucket"
+// for virtual-host requests (hence VerifyWithBucket), the path as sent, and
+// the sub-resource parameters in sorted order. Two client differences are
+// tolerated by trying each variant, all with constant-time comparison:
+// xbcloud lower-cases x-amz-* header values before signing, and clients
+// disagree on which parameters are sub-resources (the classic documented
+// list against the longer one of newer SDKs).
+package auth

@@ -1,0 +1,24 @@
+package auth
+
+import "fmt"
+
+// detailed is an error that wraps a sentinel and says more.
+type detailed struct {
+	kind error
+	msg  string
+}
+
+func (e *detailed) Error() string { return e.kind.Error() + ": " + e.msg }
+func (e *detailed) Unwrap() error { return e.kind }
+
+func errorf(kind error, format string, args ...any) error {
+	return &detailed{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+func malformed(format string, args ...any) error {
+	return errorf(ErrMalformed, format, args...)
+}
+
+func unsupported(format string, args ...any) error {
+	return errorf(ErrUnsupported, format, args...)
+}
