@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// envPrefix prefixes the environment variable of every serve flag:
+// --tls-cert is ENVELOPEGW_TLS_CERT. A flag given on the command line wins
+// over its variable.
+const envPrefix = "ENVELOPEGW_"
+
+// serveConfig is the parsed serve command line.
+type serveConfig struct {
+	listen       string
+	data         string
+	recipients   []string // recipient strings or files
+	identities   []string // identity files
+	domains      []string
+	tlsCert      string
+	tlsKey       string
+	region       string
+	noFsync      bool
+	uploadMaxAge time.Duration
+	stateKey     string // "" means <data>/.envelopegw/state.key
+	credentials  string
+	printConfig  bool
+	drain        time.Duration
+	logLevel     string
+
+	// From the environment only: a single user.
+	accessKey, secretKey string
+}
+
+// listFlag is a repeatable flag; from the environment it takes a
+// comma-separated list.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// ageFlag is a duration that also accepts whole days ("7d").
+type ageFlag time.Duration
+
+func (a *ageFlag) String() string { return time.Duration(*a).String() }
+func (a *ageFlag) Set(v string) error {
+	d, err := parseAge(v)
+	*a = ageFlag(d)
+	return err
+}
+
+func parseAge(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 36500 {
+			return 0, fmt.Errorf("invalid number of days %q", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q (e.g. 7d, 36h)", v)
+	}
+	return d, nil
+}
+
+// multiValued names the flags whose environment variable is a list.
+var multiValued = map[string]bool{"recipient": true, "identity": true, "domain": true}
+
+// parseServeFlags parses args, then fills every flag not given from its
+// ENVELOPEGW_* variable through getenv.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:9000", "`address` to listen on")
+	fs.StringVar(&c.data, "data", "./data", "data `directory` (ciphertext, metadata, upload state)")
+	fs.Var((*listFlag)(&c.recipients), "recipient", "`recipient` string, or a file of recipients; repeatable")
+	fs.Var((*listFlag)(&c.identities), "identity", "identity `file` (private keys) for reads; repeatable; none = ingest-only")
+	fs.Var((*listFlag)(&c.domains), "domain", "base `domain` for virtual-host style requests; repeatable")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM); serves HTTPS with --tls-key")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
+	fs.StringVar(&c.region, "region", "us-east-1", "the `region` this endpoint serves")
+	fs.BoolVar(&c.noFsync, "no-fsync", false, "do not fsync (faster; a power loss may lose acknowledged objects)")
+	c.uploadMaxAge = 7 * 24 * time.Hour
+	fs.Var((*ageFlag)(&c.uploadMaxAge), "upload-max-age", "abort unfinished multipart uploads after this `age` (e.g. 7d, 36h)")
+	fs.StringVar(&c.stateKey, "state-key", "", "multipart state key `file`, shared by all gateways on one volume (default <data>/.envelopegw/state.key)")
+	fs.StringVar(&c.credentials, "credentials", "", "credentials `file`: lines \"ACCESSKEY SECRETKEY\", mode 0600")
+	fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (key IDs, never keys) and exit")
+	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: envelopegw serve [flags]\n\nServes the S3 API, storing only ciphertext under --data. Every flag can also be\nset as an environment variable (--tls-cert is %sTLS_CERT; lists are\ncomma-separated); the flag wins. Credentials: --credentials and/or\n%sACCESS_KEY with %sSECRET_KEY. With no keys and no credentials a\ndevelopment setup is created under <data>/.envelopegw and printed.\n\n", envPrefix, envPrefix, envPrefix)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || envErr != nil {
+			return
+		}
+		name := envPrefix + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		vals := []string{v}
+		if multiValued[f.Name] {
+			vals = splitList(v)
+		}
+		for _, x := range vals {
+			if err := f.Value.Set(x); err != nil {
+				envErr = fmt.Errorf("%s: %v", name, err)
+				return
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	c.accessKey, c.secretKey = getenv(envPrefix+"ACCESS_KEY"), getenv(envPrefix+"SECRET_KEY")
+	return c, c.check()
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, x := range strings.Split(v, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (c *serveConfig) check() error {
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if (c.accessKey == "") != (c.secretKey == "") {
+		return fmt.Errorf("%sACCESS_KEY and %sSECRET_KEY go together", envPrefix, envPrefix)
+	}
+	if c.data == "" {
+		return errors.New("--data must not be empty")
+	}
+	if c.drain < 0 {
+		return errors.New("--drain-timeout must not be negative")
+	}
+	switch c.logLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.logLevel)
+	}
+	return nil
+}

@@ -1,0 +1,291 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"envelopegw/backend/posix"
+	"envelopegw/envelope"
+	"envelopegw/gateway"
+	"envelopegw/s3api"
+)
+
+func init() {
+	register("serve", "run the S3 gateway", func(args []string) error {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		err := serveMain(ctx, args, os.Getenv, os.Stdout, os.Stderr, nil)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	})
+}
+
+// server is everything serve sets up before it listens.
+type server struct {
+	cfg        *serveConfig
+	recipients []envelope.Recipient
+	identities []envelope.Identity
+	creds      credentials
+	stateKey   []byte
+	log        *slog.Logger
+
+	devIdentity   string // path, when the development identity is in use
+	devAK, devSK  string // when development credentials are in use
+	createdNotice []string
+}
+
+// serveMain runs the gateway until ctx is done, then drains requests in
+// flight. ready, when set, is called with the bound address (tests listen
+// on port 0).
+func serveMain(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(net.Addr)) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.logLevel))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	srv, err := setUp(cfg, logger)
+	if err != nil {
+		return err
+	}
+	if cfg.printConfig {
+		srv.printConfig(stdout)
+		return nil
+	}
+	defer clear(srv.stateKey)
+
+	be, err := posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync})
+	if err != nil {
+		return err
+	}
+	maxAge := cfg.uploadMaxAge
+	if maxAge == 0 {
+		maxAge = -1 // 0 on the command line means never
+	}
+	svc, err := gateway.New(gateway.Config{
+		Backend:      be,
+		Recipients:   srv.recipients,
+		Identities:   srv.identities,
+		StateKey:     srv.stateKey,
+		Logger:       logger,
+		UploadMaxAge: maxAge,
+	})
+	if err != nil {
+		return err
+	}
+	handler := s3api.NewHandler(s3api.Config{
+		Service:     svc,
+		Credentials: srv.creds,
+		Region:      cfg.region,
+		Domains:     cfg.domains,
+		Logger:      logger,
+	})
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+	}
+	endpoint := scheme + "://" + ln.Addr().String()
+	srv.logStartup(endpoint)
+	if srv.devAK != "" || srv.devIdentity != "" {
+		ak, sk := srv.devAK, srv.devSK
+		if ak == "" {
+			ak, sk = "(your access key)", "(your secret key)"
+		}
+		id := srv.devIdentity
+		if id == "" {
+			id = "(your identity file)"
+		}
+		devBanner(stdout, endpoint, ak, sk, id, cfg.tlsCert != "")
+	}
+
+	jctx, stopJanitor := context.WithCancel(context.Background())
+	defer stopJanitor()
+	go svc.RunJanitor(jctx, janitorInterval(maxAge))
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.tlsCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests in flight", "timeout", cfg.drain)
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
+	defer cancel()
+	if err := hs.Shutdown(dctx); err != nil {
+		hs.Close()
+		return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.drain, err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+func janitorInterval(maxAge time.Duration) time.Duration {
+	if maxAge > 0 && maxAge/10 < time.Hour {
+		return max(maxAge/10, time.Second)
+	}
+	return time.Hour
+}
+
+// setUp loads keys and credentials, creating the development setup and
+// the state key where they are missing.
+func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
+	s := &server{cfg: cfg, log: logger, creds: credentials{}}
+	var err error
+	if s.recipients, err = loadRecipients(cfg.recipients); err != nil {
+		return nil, err
+	}
+	if s.identities, err = loadIdentities(cfg.identities); err != nil {
+		return nil, err
+	}
+	if len(s.recipients) == 0 && len(s.identities) == 0 {
+		path, ids, created, err := ensureDevIdentity(cfg.data)
+		if err != nil {
+			return nil, err
+		}
+		s.identities, s.devIdentity = ids, path
+		if created {
+			s.createdNotice = append(s.createdNotice, "development identity "+path)
+		}
+	}
+	if len(s.recipients) == 0 {
+		for _, id := range s.identities {
+			s.recipients = append(s.recipients, id.Recipient())
+		}
+	}
+
+	if cfg.credentials != "" {
+		if err := loadCredentialsFile(cfg.credentials, s.creds); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.accessKey != "" {
+		if err := s.creds.add(cfg.accessKey, cfg.secretKey, envPrefix+"ACCESS_KEY"); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.creds) == 0 {
+		ak, sk, path, created, err := ensureDevCredentials(cfg.data)
+		if err != nil {
+			return nil, err
+		}
+		s.creds[ak] = sk
+		s.devAK, s.devSK = ak, sk
+		if created {
+			s.createdNotice = append(s.createdNotice, "development credentials "+path)
+		}
+	}
+
+	skPath := cfg.stateKey
+	if skPath == "" {
+		skPath = defaultStateKeyPath(cfg.data)
+	}
+	key, created, err := loadStateKey(skPath)
+	if err != nil {
+		return nil, err
+	}
+	s.stateKey = key
+	if created {
+		s.createdNotice = append(s.createdNotice, "multipart state key "+skPath)
+	}
+	return s, nil
+}
+
+func (s *server) mode() string {
+	if len(s.identities) == 0 {
+		return "ingest-only (writes, HEAD and listings; reads answer 403)"
+	}
+	return "read-write"
+}
+
+// logStartup logs the configuration: key IDs and access keys, never
+// secrets.
+func (s *server) logStartup(endpoint string) {
+	for _, n := range s.createdNotice {
+		s.log.Info("created " + n)
+	}
+	abs, _ := filepath.Abs(s.cfg.data)
+	s.log.Info("envelopegw serving",
+		"endpoint", endpoint,
+		"data", abs,
+		"mode", s.mode(),
+		"recipients", recipientIDs(s.recipients),
+		"identities", identityIDs(s.identities),
+		"access_keys", strings.Join(s.creds.accessKeys(), ","),
+		"region", s.cfg.region,
+		"domains", strings.Join(s.cfg.domains, ","),
+		"fsync", !s.cfg.noFsync,
+		"upload_max_age", s.cfg.uploadMaxAge,
+	)
+	if s.cfg.noFsync {
+		s.log.Warn("--no-fsync: acknowledged objects may be lost on power failure")
+	}
+	if s.devIdentity != "" {
+		s.log.Warn("development identity in use: its private key is stored on the data volume", "path", s.devIdentity)
+	}
+}
+
+// printConfig writes the effective configuration for --print-config.
+func (s *server) printConfig(w io.Writer) {
+	c := s.cfg
+	abs, _ := filepath.Abs(c.data)
+	fmt.Fprintf(w, "listen          %s\n", c.listen)
+	fmt.Fprintf(w, "data            %s\n", abs)
+	fmt.Fprintf(w, "mode            %s\n", s.mode())
+	for _, r := range s.recipients {
+		fmt.Fprintf(w, "recipient       %s %s\n", r.Type(), r.KeyID())
+	}
+	for _, id := range s.identities {
+		fmt.Fprintf(w, "identity        %s %s\n", id.Type(), id.KeyID())
+	}
+	fmt.Fprintf(w, "access keys     %s\n", strings.Join(s.creds.accessKeys(), " "))
+	fmt.Fprintf(w, "region          %s\n", c.region)
+	fmt.Fprintf(w, "domains         %s\n", strings.Join(c.domains, " "))
+	tls := "off"
+	if c.tlsCert != "" {
+		tls = c.tlsCert
+	}
+	fmt.Fprintf(w, "tls             %s\n", tls)
+	fmt.Fprintf(w, "fsync           %v\n", !c.noFsync)
+	fmt.Fprintf(w, "upload max age  %s\n", c.uploadMaxAge)
+	fmt.Fprintf(w, "drain timeout   %s\n", c.drain)
+}
