@@ -27,6 +27,30 @@ func parseFooter(f []byte) (int, error) {
 	return n, nil
 }
 
+// FooterSize is the size of the single-file footer; MaxTrailerSize the
+// largest table plus footer.
+const (
+	FooterSize     = footerSize
+	MaxTrailerSize = tableSizeMax + footerSize
+	tableSizeMax   = tableFixedSize + MaxParts*tableEntrySize + macSize
+)
+
+// ParseTrailer takes the last bytes of a single-file envelope (at least
+// its table and footer) and returns the sealed table bytes.
+func ParseTrailer(tail []byte) ([]byte, error) {
+	if len(tail) < footerSize {
+		return nil, fmt.Errorf("%w: no footer", ErrFormat)
+	}
+	tl, err := parseFooter(tail[len(tail)-footerSize:])
+	if err != nil {
+		return nil, err
+	}
+	if len(tail) < footerSize+tl {
+		return nil, fmt.Errorf("%w: part table truncated", ErrFormat)
+	}
+	return tail[len(tail)-footerSize-tl : len(tail)-footerSize], nil
+}
+
 // FileLayout locates the regions of a single-file envelope:
 // header || part bodies || table || footer.
 type FileLayout struct {

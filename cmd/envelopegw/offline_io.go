@@ -1,0 +1,217 @@
+package main
+
+// Helpers shared by the offline subcommands (keygen, encrypt, decrypt,
+// inspect, rewrap): flag lists, key loading, and output files that appear
+// only when complete.
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"envelopegw/envelope"
+)
+
+// stdio is what a subcommand talks to; tests pass buffers.
+type stdio struct {
+	in       io.Reader
+	out, err io.Writer
+	// errTTY says stderr is a terminal (progress bars only then).
+	errTTY bool
+	// outTTY says stdout is a terminal (no binary output there).
+	outTTY bool
+}
+
+// repeatFlag collects a repeatable string flag.
+type repeatFlag []string
+
+func (l *repeatFlag) String() string     { return strings.Join(*l, ",") }
+func (l *repeatFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// newFlagSet makes a flag set whose errors and usage go to stderr and are
+// returned, not exited on.
+func newFlagSet(name, usage string, s stdio) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	fs.Usage = func() {
+		fmt.Fprintf(s.err, "usage: envelopegw %s\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// errUsage marks a command-line mistake already explained by the flag set.
+var errUsage = errors.New("invalid usage")
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+// cliRecipients resolves -r values (a recipient string or a file holding
+// recipients) and -R files.
+func cliRecipients(rs, files []string) ([]envelope.Recipient, error) {
+	var out []envelope.Recipient
+	for _, v := range rs {
+		r, perr := envelope.ParseRecipient(v)
+		if perr == nil {
+			out = append(out, r)
+			continue
+		}
+		if st, err := os.Stat(v); err == nil && st.Mode().IsRegular() {
+			files = append(files, v)
+			continue
+		}
+		return nil, fmt.Errorf("-r %q: %v", abbreviateArg(v), perr)
+	}
+	for _, f := range files {
+		rs, err := readRecipientsFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no recipients: give -r or -R")
+	}
+	return out, nil
+}
+
+func abbreviateArg(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+func readRecipientsFile(path string) ([]envelope.Recipient, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rs, err := envelope.ParseRecipients(f)
+	if err != nil {
+		return nil, fmt.Errorf("recipients file %s: %v", path, err)
+	}
+	return rs, nil
+}
+
+// cliIdentities reads every -i identity file.
+func cliIdentities(paths []string) ([]envelope.Identity, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no identity: give -i IDENTITY_FILE")
+	}
+	var out []envelope.Identity
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := envelope.ParseIdentities(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("identity file %s: %v", p, err)
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
+}
+
+// pendingFile is an output written under a temporary name beside its
+// destination and renamed over it only by commit, so a reader of the
+// destination never sees partial or unverified bytes.
+type pendingFile struct {
+	*os.File
+	dest string
+	done bool
+}
+
+func createPending(dest string, perm os.FileMode) (*pendingFile, error) {
+	dir, base := filepath.Split(dest)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return &pendingFile{File: f, dest: dest}, nil
+}
+
+// commit makes the file durable and visible under its destination name.
+func (p *pendingFile) commit() error {
+	if err := p.Sync(); err != nil {
+		return err
+	}
+	if err := p.File.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(p.Name(), p.dest); err != nil {
+		return err
+	}
+	p.done = true
+	return syncDir(filepath.Dir(p.dest))
+}
+
+// discard removes the temporary file unless commit succeeded.
+func (p *pendingFile) discard() {
+	if !p.done {
+		p.File.Close()
+		os.Remove(p.Name())
+	}
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// openInput opens the positional input argument ("" or "-" is stdin) and
+// reports its size when it is a regular file (else -1).
+func openInput(fs *flag.FlagSet, s stdio) (io.Reader, *os.File, int64, error) {
+	switch fs.NArg() {
+	case 0:
+		return s.in, nil, -1, nil
+	case 1:
+		if fs.Arg(0) == "-" {
+			return s.in, nil, -1, nil
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, nil, 0, err
+		}
+		size := int64(-1)
+		if st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		return f, f, size, nil
+	}
+	return nil, nil, 0, fmt.Errorf("%w: more than one input file", errUsage)
+}
