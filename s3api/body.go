@@ -1,0 +1,473 @@
+package s3api
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"envelopegw/s3api/auth"
+	"envelopegw/s3api/checksum"
+	"envelopegw/s3api/chunked"
+
+	md5simd "github.com/minio/md5-simd"
+)
+
+// requestBody is the Body the Service reads: the payload after aws-chunked
+// decoding, hashed in the same pass (MD5 always, SHA-256 when the client
+// signed a payload digest, the one x-amz-checksum it declared), verified
+// when the payload ends. Read returns io.EOF only after every check passed;
+// a failed check is returned as an *Error instead, and stays the answer to
+// every later Read.
+type requestBody struct {
+	src    io.Reader
+	chunks *chunked.Reader // non-nil for aws-chunked bodies
+	size   int64           // declared decoded length, -1 if unknown
+	limit  int64           // most bytes accepted when size is unknown
+	n      int64
+
+	mu      sync.Mutex // Read against release (a Service may misbehave)
+	md5     hash.Hash
+	release func()
+	wantMD5 []byte
+	sha     hash.Hash
+	wantSHA []byte
+
+	ck *bodyChecksum // nil when the client declared none
+
+	err  error
+	sums Sums
+}
+
+// bodyChecksum is the x-amz-checksum-* a request declared.
+type bodyChecksum struct {
+	alg     string
+	h       hash.Hash
+	want    string // from the header; "" when it comes in the trailer or not at all
+	trailer bool   // the value arrives in the aws-chunked trailer
+}
+
+// bodyOptions say what kind of body the operation accepts.
+type bodyOptions struct {
+	requireLength bool  // PUT object/part: Content-Length or x-amz-decoded-content-length
+	maxSize       int64 // larger declared or actual payloads are refused
+	tooLarge      *Error
+}
+
+// openBody prepares the request body for reading. It validates the headers
+// that describe the body; nothing is read yet.
+func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
+	r := rq.r
+	b := &requestBody{size: -1, limit: o.maxSize}
+
+	payload := ""
+	if rq.auth != nil {
+		payload = rq.auth.PayloadHash
+	}
+	if payload == "" {
+		// SigV2 does not sign a payload digest, but a digest the client
+		// sends anyway is still worth checking.
+		payload = r.Header.Get("x-amz-content-sha256")
+	}
+
+	trailerMode := false
+	if strings.HasPrefix(payload, "STREAMING-") {
+		var signed bool
+		switch payload {
+		case auth.PayloadStreaming:
+			signed = true
+		case auth.PayloadStreamingTrailer:
+			signed, trailerMode = true, true
+		case auth.PayloadStreamingUnsignedTrailer:
+			trailerMode = true
+		default:
+			return nil, ErrNotImplemented.WithMessage("x-amz-content-sha256 %q is not supported.", payload)
+		}
+		if signed && (rq.auth == nil || rq.auth.Chunks == nil) {
+			return nil, ErrInvalidRequest.WithMessage("A signed streaming payload needs a SigV4 Authorization header.")
+		}
+		dl := r.Header.Get("x-amz-decoded-content-length")
+		if dl == "" {
+			return nil, ErrMissingContentLength.WithMessage("An aws-chunked body needs the x-amz-decoded-content-length header.")
+		}
+		n, err := strconv.ParseInt(dl, 10, 64)
+		if err != nil || n < 0 {
+			return nil, ErrInvalidArgument.WithMessage("x-amz-decoded-content-length %q is not a byte count.", dl)
+		}
+		b.size = n
+		var v chunked.Verifier
+		if signed {
+			v = rq.auth.Chunks
+		}
+		b.chunks = chunked.New(r.Body, chunked.Options{
+			Signed:           signed,
+			Verifier:         v,
+			Trailer:          trailerMode,
+			HasDecodedLength: true,
+			DecodedLength:    n,
+		})
+		b.src = b.chunks
+	} else {
+		if hasToken(r.Header.Values("Content-Encoding"), "aws-chunked") {
+			return nil, ErrInvalidRequest.WithMessage("Content-Encoding aws-chunked needs a STREAMING-* x-amz-content-sha256.")
+		}
+		if isHexSHA256(payload) {
+			b.wantSHA, _ = hex.DecodeString(payload)
+			b.sha = sha256.New()
+		}
+		b.size = r.ContentLength
+		if b.size < 0 && o.requireLength {
+			return nil, ErrMissingContentLength
+		}
+		b.src = r.Body
+	}
+	if b.size > o.maxSize {
+		return nil, o.tooLarge
+	}
+
+	if v := r.Header.Get("Content-MD5"); v != "" {
+		d, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(d) != md5.Size {
+			return nil, ErrInvalidDigest.WithMessage("Content-MD5 %q is not base64 of 16 bytes.", v)
+		}
+		b.wantMD5 = d
+	}
+
+	ck, err := declaredChecksum(r.Header, trailerMode)
+	if err != nil {
+		return nil, err
+	}
+	b.ck = ck
+
+	if rq.h.stdMD5 {
+		h := md5simd.StdlibHasher()
+		b.md5, b.release = h, h.Close
+	} else {
+		h := rq.h.md5.NewHash()
+		b.md5, b.release = h, h.Close
+	}
+	rq.body = b
+	if b.size == 0 {
+		// Nothing to stream: verify now (digests of the empty payload, an
+		// aws-chunked trailer), so that a Service that does not read an
+		// empty body cannot skip the checks.
+		var one [1]byte
+		if _, err := b.Read(one[:]); err != nil && err != io.EOF {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// declaredChecksum finds the one x-amz-checksum the request declares: as a
+// header with its value, as a trailer named by x-amz-trailer, or only by
+// algorithm through x-amz-sdk-checksum-algorithm (then it is computed and
+// returned in Sums but there is nothing to compare).
+func declaredChecksum(h http.Header, trailerMode bool) (*bodyChecksum, error) {
+	var ck *bodyChecksum
+	set := func(alg string, c *bodyChecksum) error {
+		if ck != nil && ck.alg != alg {
+			return ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+		}
+		if ck == nil || c.want != "" || c.trailer {
+			ck = c
+		}
+		return nil
+	}
+	for name, vs := range h {
+		alg := checksum.FromHeaderName(name)
+		if alg == "" {
+			continue
+		}
+		v := vs[0]
+		if _, err := checksum.Decode(alg, v); err != nil {
+			return nil, ErrInvalidRequest.WithMessage("Value for %s header is invalid.", strings.ToLower(name))
+		}
+		if err := set(alg, &bodyChecksum{alg: alg, want: v}); err != nil {
+			return nil, err
+		}
+	}
+	for _, t := range commaList(h.Values("x-amz-trailer")) {
+		alg := checksum.FromHeaderName(t)
+		if alg == "" {
+			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer %q is not a supported checksum trailer.", t)
+		}
+		if !trailerMode {
+			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer needs an aws-chunked body with a trailer (STREAMING-*-TRAILER).")
+		}
+		if ck != nil && ck.want != "" {
+			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+		}
+		if err := set(alg, &bodyChecksum{alg: alg, trailer: true}); err != nil {
+			return nil, err
+		}
+	}
+	if v := h.Get("x-amz-sdk-checksum-algorithm"); v != "" {
+		alg := checksum.Canonical(v)
+		if alg == "" {
+			return nil, ErrInvalidRequest.WithMessage("Value for x-amz-sdk-checksum-algorithm header is invalid: %q.", v)
+		}
+		if err := set(alg, &bodyChecksum{alg: alg}); err != nil {
+			return nil, err
+		}
+	}
+	if ck != nil {
+		var err error
+		if ck.h, err = checksum.New(ck.alg); err != nil {
+			return nil, ErrInvalidRequest.WithMessage("%v", err)
+		}
+	}
+	return ck, nil
+}
+
+// Read implements io.Reader.
+func (b *requestBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return 0, b.err
+	}
+	if b.md5 == nil {
+		return 0, ErrInternalError.WithMessage("request body read after the request finished")
+	}
+	n, err := b.src.Read(p)
+	if n > 0 {
+		b.n += int64(n)
+		if b.size >= 0 && b.n > b.size {
+			b.err = ErrIncompleteBody.WithMessage("The body carries more than the declared %d bytes.", b.size)
+			return 0, b.err
+		}
+		if b.n > b.limit {
+			b.err = ErrEntityTooLarge
+			return 0, b.err
+		}
+		b.md5.Write(p[:n])
+		if b.sha != nil {
+			b.sha.Write(p[:n])
+		}
+		if b.ck != nil {
+			b.ck.h.Write(p[:n])
+		}
+	}
+	if err == nil && b.n == b.size {
+		// The declared length is complete: look for the end now, so that
+		// the digests are verified by the Read that delivers the last
+		// byte. A Service that reads exactly Size bytes (io.ReadFull,
+		// io.CopyN) and never asks for io.EOF is then still protected.
+		err = b.probeEnd()
+	}
+	switch {
+	case err == nil:
+		return n, nil
+	case err == io.EOF:
+		if b.err = b.finish(); b.err != nil {
+			// Withhold the last bytes: an error must not arrive together
+			// with data that io.ReadFull would accept and then drop it.
+			return 0, b.err
+		}
+		b.err = io.EOF
+		return n, nil
+	default:
+		b.err = b.readError(err)
+		return 0, b.err
+	}
+}
+
+// probeEnd reads past the declared length, which must give io.EOF (for
+// aws-chunked bodies, after the final chunk and trailer were verified).
+func (b *requestBody) probeEnd() error {
+	var one [1]byte
+	for range 100 {
+		m, err := b.src.Read(one[:])
+		if m > 0 {
+			return ErrIncompleteBody.WithMessage("The body carries more than the declared %d bytes.", b.size)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
+// readError classifies an error from the connection or the chunk decoder.
+func (b *requestBody) readError(err error) error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, auth.ErrSignatureDoesNotMatch), errors.Is(err, chunked.ErrSignature):
+		return ErrSignatureDoesNotMatch.WithMessage("The aws-chunked body failed verification: %v", err)
+	case errors.Is(err, chunked.ErrLengthMismatch):
+		return ErrIncompleteBody.WithMessage("%v", err)
+	case errors.Is(err, chunked.ErrTooLarge), errors.Is(err, chunked.ErrMalformed):
+		return ErrInvalidRequest.WithMessage("Malformed aws-chunked body: %v", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return ErrIncompleteBody.WithMessage("The request body ended after %d bytes, before the declared %d.", b.n, b.size)
+	}
+	return ErrIncompleteBody.WithMessage("Reading the request body failed after %d bytes: %v", b.n, err)
+}
+
+// finish verifies the digests once the payload has ended.
+func (b *requestBody) finish() error {
+	if b.size >= 0 && b.n != b.size {
+		return ErrIncompleteBody.WithMessage("The request body ended after %d bytes, before the declared %d.", b.n, b.size)
+	}
+	if b.sha != nil {
+		if got := b.sha.Sum(nil); !bytes.Equal(got, b.wantSHA) {
+			return ErrXAmzContentSHA256Mismatch.WithMessage("The provided 'x-amz-content-sha256' header does not match what was computed: got %x.", got)
+		}
+	}
+	b.sums.MD5 = b.md5.Sum(nil)
+	if b.wantMD5 != nil && !bytes.Equal(b.sums.MD5, b.wantMD5) {
+		return ErrBadDigest.WithMessage("The Content-MD5 you specified did not match what we received.")
+	}
+	if b.ck != nil {
+		want := b.ck.want
+		if b.ck.trailer {
+			name := checksum.HeaderName(b.ck.alg)
+			want = b.chunks.Trailer().Get(name)
+			if want == "" {
+				return ErrInvalidRequest.WithMessage("The %s trailer announced in x-amz-trailer is missing.", name)
+			}
+			if _, err := checksum.Decode(b.ck.alg, want); err != nil {
+				return ErrInvalidRequest.WithMessage("Value for %s trailing header is invalid.", name)
+			}
+		}
+		got := checksum.Encode(b.ck.h.Sum(nil))
+		if want != "" && got != want {
+			return ErrBadDigest.WithMessage("The %s you specified did not match the calculated checksum.", b.ck.alg)
+		}
+		b.sums.Checksums = Checksums{b.ck.alg: got}
+	}
+	return nil
+}
+
+// Sums implements Body.
+func (b *requestBody) Sums() Sums {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != io.EOF {
+		return Sums{}
+	}
+	return b.sums
+}
+
+// verified reports whether the whole body was read and verified.
+func (b *requestBody) verified() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err == io.EOF
+}
+
+// consumed checks, after the Service accepted the body, that it read and
+// verified all of it; a Service that stops early could otherwise store
+// unverified bytes without anyone noticing.
+func (b *requestBody) consumed() error {
+	if err := b.failed(); err != nil {
+		return err
+	}
+	if !b.verified() {
+		return fmt.Errorf("s3api: the Service returned success after reading %d of %d body bytes, so the body was never verified", b.n, b.size)
+	}
+	return nil
+}
+
+// failed returns the verification error the body produced, if any.
+func (b *requestBody) failed() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil || b.err == io.EOF {
+		return nil
+	}
+	return b.err
+}
+
+// close returns the MD5 hasher to its pool; the body is unusable after.
+func (b *requestBody) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.release != nil {
+		b.release()
+		b.release, b.md5 = nil, nil
+	}
+}
+
+// readAll reads a small request document (XML) through the verifying body,
+// refusing more than max bytes.
+func (b *requestBody) readAll(max int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(b, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, ErrMalformedXML.WithMessage("The %s body is larger than %d bytes.", what, max)
+	}
+	// Fewer than max+1 bytes means the body reached io.EOF: verified.
+	return data, nil
+}
+
+// bodyError prefers the body's own verification error over whatever the
+// Service made of it, so that a BadDigest is reported as such even if the
+// Service wrapped it without %w.
+func (rq *request) bodyError(err error) error {
+	if rq.body != nil {
+		if berr := rq.body.failed(); berr != nil {
+			return berr
+		}
+	}
+	return err
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// commaList splits comma-separated header values, trimming spaces.
+func commaList(vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func hasToken(vs []string, tok string) bool {
+	for _, s := range commaList(vs) {
+		if strings.EqualFold(s, tok) {
+			return true
+		}
+	}
+	return false
+}
+
+// bytesIn is how much of the request payload was read, for the log.
+func (rq *request) bytesIn() int64 {
+	if rq.body == nil {
+		return 0
+	}
+	rq.body.mu.Lock()
+	defer rq.body.mu.Unlock()
+	return rq.body.n
+}

@@ -1,0 +1,164 @@
+package s3api
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+func (rq *request) owner() owner {
+	return owner{ID: rq.accessKey, DisplayName: rq.accessKey}
+}
+
+// listBuckets answers GET /. The optional prefix parameter filters names.
+func (rq *request) listBuckets() error {
+	bs, err := rq.h.svc.ListBuckets(rq.r.Context())
+	if err != nil {
+		return err
+	}
+	sort.Slice(bs, func(i, j int) bool { return bs[i].Name < bs[j].Name })
+	prefix := rq.q.Get("prefix")
+	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: rq.owner(), Buckets: []bucketXML{}}
+	for _, b := range bs {
+		if !strings.HasPrefix(b.Name, prefix) {
+			continue
+		}
+		res.Buckets = append(res.Buckets, bucketXML{
+			Name:         b.Name,
+			CreationDate: timeISO(b.Created),
+			BucketRegion: rq.h.region,
+		})
+	}
+	rq.writeXML(http.StatusOK, &res)
+	return nil
+}
+
+// createBucket answers PUT /bucket, with an optional
+// CreateBucketConfiguration whose LocationConstraint must name this
+// endpoint's region.
+func (rq *request) createBucket() error {
+	if !validBucketName(rq.bucket) {
+		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 3 to 63 lower-case letters, digits, dots and hyphens.", rq.bucket)
+	}
+	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
+		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway.")
+	}
+	if rq.r.ContentLength != 0 {
+		b, err := rq.openBody(bodyOptions{maxSize: maxCreateBucketBody, tooLarge: ErrMalformedXML})
+		if err != nil {
+			return err
+		}
+		defer b.close()
+		data, err := b.readAll(maxCreateBucketBody, "CreateBucketConfiguration")
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(data)) > 0 {
+			var cfg createBucketConfiguration
+			if err := xml.Unmarshal(data, &cfg); err != nil {
+				return ErrMalformedXML
+			}
+			lc := cfg.LocationConstraint
+			if lc != "" && lc != rq.h.region && !(lc == "US" && rq.h.region == DefaultRegion) {
+				return ErrInvalidLocationConstraint.WithMessage("The %q location constraint is incompatible with this endpoint's region %q.", lc, rq.h.region)
+			}
+		}
+	}
+	if err := rq.h.svc.CreateBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.w.Header().Set("Location", "/"+rq.bucket)
+	rq.noContent(http.StatusOK)
+	return nil
+}
+
+// headBucket answers HEAD /bucket (and HEAD /bucket/, the form xbcloud
+// probes with). A missing bucket is 404, never 403.
+func (rq *request) headBucket() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.w.Header().Set("x-amz-bucket-region", rq.h.region)
+	rq.noContent(http.StatusOK)
+	return nil
+}
+
+func (rq *request) deleteBucket() error {
+	if err := rq.h.svc.DeleteBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.noContent(http.StatusNoContent)
+	return nil
+}
+
+// getBucketLocation answers GET ?location; us-east-1 is the empty
+// constraint, as in S3.
+func (rq *request) getBucketLocation() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	lc := rq.h.region
+	if lc == DefaultRegion {
+		lc = ""
+	}
+	rq.writeXML(http.StatusOK, &locationConstraint{Xmlns: s3Namespace, Value: lc})
+	return nil
+}
+
+// getBucketVersioning answers GET ?versioning: buckets are never
+// versioned, which S3 shows as an empty configuration.
+func (rq *request) getBucketVersioning() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.writeXML(http.StatusOK, &versioningConfiguration{Xmlns: s3Namespace})
+	return nil
+}
+
+// getACL answers GET ?acl on a bucket or object with the one ACL this
+// gateway has: the owner holds FULL_CONTROL. Many clients probe it.
+func (rq *request) getACL() error {
+	if err := rq.checkExists(); err != nil {
+		return err
+	}
+	o := rq.owner()
+	rq.writeXML(http.StatusOK, &accessControlPolicy{
+		Xmlns: s3Namespace,
+		Owner: o,
+		Grants: []grant{{
+			Grantee: grantee{
+				XMLNSXSI:    "http://www.w3.org/2001/XMLSchema-instance",
+				XSIType:     "CanonicalUser",
+				ID:          o.ID,
+				DisplayName: o.DisplayName,
+			},
+			Permission: "FULL_CONTROL",
+		}},
+	})
+	return nil
+}
+
+// getTagging answers GET ?tagging with an empty tag set: tags are not
+// stored.
+func (rq *request) getTagging() error {
+	if err := rq.checkExists(); err != nil {
+		return err
+	}
+	rq.writeXML(http.StatusOK, &tagging{Xmlns: s3Namespace})
+	return nil
+}
+
+// checkExists makes sub-resource stubs answer NoSuchBucket/NoSuchKey like
+// the real thing.
+func (rq *request) checkExists() error {
+	if rq.key == "" {
+		return rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket)
+	}
+	o, err := rq.h.svc.GetObject(rq.r.Context(), rq.bucket, rq.key)
+	if err != nil {
+		return err
+	}
+	return o.Close()
+}

@@ -1,0 +1,103 @@
+// Package s3api is the HTTP face of envelopegw: it speaks the S3 REST
+// protocol and nothing else. It routes requests, authenticates them,
+// decodes and verifies request bodies, writes S3 XML and S3 errors, and
+// hands plain values to a Service (service.go). It knows nothing of
+// encryption or disks; the gateway package implements Service.
+//
+// # Request life cycle
+//
+// NewHandler returns one http.Handler. For every request it
+//
+//  1. assigns x-amz-request-id and x-amz-id-2 (random, also in the log);
+//  2. resolves the addressing style from Host: a Host under one of
+//     Config.Domains names a bucket (virtual-host style); an IP address,
+//     localhost or a domain itself is path style; any other Host is refused
+//     with 400 InvalidRequest. Refusing matters: xbcloud probes virtual-host
+//     style first and takes any 2xx or 404 as "works", so a gateway that
+//     quietly treated "bucket.127.0.0.1" as path style would answer its
+//     probe from the service root;
+//  3. authenticates with package auth, before anything reads the body, so
+//     that a client waiting on "Expect: 100-continue" is refused without
+//     uploading (net/http sends the 100 only when the body is first read).
+//     Anonymous requests are denied;
+//  4. dispatches on method, whether bucket and key are present, and the
+//     query's sub-resource;
+//  5. logs one line: method, path, operation, status, bytes in and out,
+//     duration, request ID, access key. Never the query string (presigned
+//     URLs carry signatures there) nor credentials.
+//
+// # Why a hand-written dispatcher
+//
+// S3 selects operations mostly by query sub-resource (?uploads, ?uploadId,
+// ?delete, ?versions, ?location, ...) and by headers (x-amz-copy-source
+// turns a PUT into a copy), and a key may contain any byte sequence,
+// including "//" and a trailing "/". A path router would need a matcher per
+// sub-resource and careful escaping rules; the switch in route.go is one
+// screen long and reads like the S3 reference. Query parameters that are not
+// sub-resources (the SDKs' x-id, for instance) are ignored; S3
+// sub-resources this gateway does not implement (?policy, ?lifecycle,
+// ?cors, ...) answer 501 NotImplemented rather than being mistaken for plain
+// object operations. GET ?acl answers the owner's FULL_CONTROL and GET
+// ?tagging an empty tag set, since many clients probe both.
+//
+// One file holds each operation group: buckets.go, object_put.go,
+// object_get.go, object_copy.go, object_delete.go, list_objects.go,
+// multipart_*.go; xml.go holds the documents and respond.go the error
+// writing.
+//
+// # Bodies
+//
+// Request bodies reach the Service as a Body (body.go) and are never
+// buffered whole (only XML documents of a few MiB at most are). The Body
+//
+//   - decodes aws-chunked when x-amz-content-sha256 is a STREAMING-* value
+//     (signed chunks and trailers are verified by package chunked with the
+//     auth package's chunk signer); the decoded length is
+//     x-amz-decoded-content-length;
+//   - hashes each byte once, in the pass that delivers it: MD5 always (for
+//     the ETag and Content-MD5), SHA-256 only when the client signed a real
+//     payload digest, and the one x-amz-checksum-<alg> the client declared
+//     by header, by trailer (x-amz-trailer) or by x-amz-sdk-checksum-algorithm;
+//   - verifies everything when the payload ends: length
+//     (IncompleteBody), payload SHA-256 (XAmzContentSHA256Mismatch),
+//     Content-MD5 (BadDigest; malformed is InvalidDigest), checksum
+//     (BadDigest naming the algorithm). The Read that delivers the declared
+//     last byte already looks for the end and verifies, and a failure
+//     withholds those last bytes: a Service that reads exactly Size bytes
+//     (io.ReadFull, io.CopyN) and never asks for io.EOF still cannot
+//     commit an unverified body. After the Service returns, the handler
+//     checks that the body was in fact read and verified.
+//
+// MD5 is the costliest digest on the upload path. By default every handler
+// shares one multi-buffer MD5 server (github.com/minio/md5-simd): it hashes
+// up to 16 concurrent uploads in SIMD lanes on its own goroutine, which
+// roughly doubles aggregate MD5 throughput on this project's machines and
+// overlaps hashing with the Service's work. A lone stream is a little
+// slower that way; Config.StdlibMD5 selects crypto/md5 instead.
+//
+// # Responses
+//
+// Errors are S3 XML documents (Code, Message, Resource, RequestId) with
+// Content-Type exactly "application/xml", which is what xbcloud needs to
+// parse them; HEAD errors carry the status alone. GET streams through a
+// pooled 1 MiB buffer. Once the status line is out, a failing object read
+// (say, a segment that fails authentication) cannot become an error
+// response any more, so the handler aborts the connection with
+// http.ErrAbortHandler: the client sees a broken transfer, never a clean
+// short body that looks complete.
+//
+// Conditional GETs follow RFC 9110's order, which S3 follows too: If-Match,
+// else If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since
+// (304). Copies apply the same to x-amz-copy-source-if-*, with 412 in place
+// of 304. Range supports one range (a-b, a-, -n); several ranges get the
+// whole object, as from S3. Conditional writes (If-None-Match on PUT) are
+// refused with NotImplemented rather than ignored, since the Service offers
+// no atomic compare-and-swap.
+//
+// Buckets are unversioned: ListObjectVersions reports each object as its
+// only version "null", and versionId=null is accepted wherever S3 takes a
+// version. ListObjects v1 always returns NextMarker when truncated (S3 only
+// does with a delimiter, but clients such as xbcloud page with it); v2
+// continuation tokens are the base64url form of the last key returned, so
+// paging needs no server state.
+package s3api

@@ -1,0 +1,153 @@
+package s3api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"envelopegw/s3api/auth"
+
+	md5simd "github.com/minio/md5-simd"
+)
+
+// S3 limits the handler enforces before the Service sees a request.
+const (
+	DefaultRegion        = "us-east-1"
+	DefaultMaxObjectSize = 5 << 30 // largest single PUT (and copy source)
+	DefaultMaxPartSize   = 5 << 30 // largest multipart part
+	MaxKeyLength         = 1024    // bytes of UTF-8
+	MaxUserMetadataSize  = 2 << 10 // sum of x-amz-meta-* names and values
+	MaxPartNumber        = 10000
+	MaxListKeys          = 1000
+	// MaxHeaderBytes bounds the request header section (names plus values);
+	// the handler answers RequestHeaderSectionTooLarge above it. Servers
+	// should set http.Server.MaxHeaderBytes a little higher so that the
+	// handler, not the connection, reports it.
+	MaxHeaderBytes = 64 << 10
+
+	maxCompleteBody     = 2 << 20 // CompleteMultipartUpload with 10,000 parts
+	maxDeleteBody       = 1 << 20 // DeleteObjects with 1,000 keys
+	maxCreateBucketBody = 64 << 10
+	maxDeleteKeys       = 1000
+)
+
+// Config configures NewHandler.
+type Config struct {
+	// Service executes the operations. Required.
+	Service Service
+	// Credentials resolves access keys to secrets. Required: every request
+	// is authenticated; anonymous requests are denied.
+	Credentials auth.Credentials
+	// Region is the one region this endpoint serves; "" means us-east-1.
+	Region string
+	// Domains are the base domains of virtual-host style requests: with
+	// "s3.local", Host "b.s3.local:9000" addresses bucket b and Host
+	// "s3.local" is path style. IP addresses and localhost are always path
+	// style (and "b.localhost" is bucket b). Any other Host is refused with
+	// 400, so that a client probing for virtual-host support (xbcloud)
+	// learns that it is not available instead of hitting the service root.
+	Domains []string
+	// Logger receives one line per request; nil means slog.Default().
+	Logger *slog.Logger
+	// MaxObjectSize caps single PUTs and copy sources; 0 means 5 GiB.
+	MaxObjectSize int64
+	// MaxPartSize caps UploadPart bodies; 0 means 5 GiB.
+	MaxPartSize int64
+	// MD5 hashes request bodies for ETags and Content-MD5. nil means one
+	// multi-buffer (SIMD) MD5 server shared by every handler in the
+	// process: concurrent uploads are hashed in parallel lanes on another
+	// goroutine, overlapping with the Service's work.
+	MD5 md5simd.Server
+	// StdlibMD5 hashes with crypto/md5 on the request goroutine instead
+	// (lower latency for a lone stream, more CPU under concurrency).
+	StdlibMD5 bool
+	// Now returns the current time for signature checks; nil means
+	// time.Now. Tests set it.
+	Now func() time.Time
+}
+
+var sharedMD5 = sync.OnceValue(md5simd.NewServer)
+
+// handler is the http.Handler NewHandler returns.
+type handler struct {
+	svc       Service
+	creds     auth.Credentials
+	region    string
+	domains   []string
+	log       *slog.Logger
+	maxObject int64
+	maxPart   int64
+	md5       md5simd.Server
+	stdMD5    bool
+	now       func() time.Time
+}
+
+// NewHandler returns the S3 HTTP handler for cfg. It panics if cfg has no
+// Service or no Credentials: that is a programming error.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Service == nil || cfg.Credentials == nil {
+		panic("s3api: NewHandler needs a Service and Credentials")
+	}
+	h := &handler{
+		svc:       cfg.Service,
+		creds:     cfg.Credentials,
+		region:    cfg.Region,
+		log:       cfg.Logger,
+		maxObject: cfg.MaxObjectSize,
+		maxPart:   cfg.MaxPartSize,
+		md5:       cfg.MD5,
+		stdMD5:    cfg.StdlibMD5,
+		now:       cfg.Now,
+	}
+	for _, d := range cfg.Domains {
+		d = strings.ToLower(strings.Trim(strings.TrimSpace(d), "."))
+		if d != "" {
+			h.domains = append(h.domains, d)
+		}
+	}
+	if h.region == "" {
+		h.region = DefaultRegion
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.maxObject <= 0 {
+		h.maxObject = DefaultMaxObjectSize
+	}
+	if h.maxPart <= 0 {
+		h.maxPart = DefaultMaxPartSize
+	}
+	if h.md5 == nil && !h.stdMD5 {
+		h.md5 = sharedMD5()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// ServeHTTP runs one request: request IDs, logging, addressing, auth, then
+// the operation.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rw := newResponseWriter(w)
+	rq := &request{h: h, w: rw, r: r}
+	rq.id, rq.id2 = newRequestIDs()
+	hdr := w.Header()
+	hdr.Set("x-amz-request-id", rq.id)
+	hdr.Set("x-amz-id-2", rq.id2)
+	hdr.Set("Server", "envelopegw")
+
+	defer func() {
+		// Log even when the handler aborts the connection, then let
+		// net/http see the panic.
+		p := recover()
+		h.logRequest(rq, rw, start, p)
+		if p != nil {
+			panic(p)
+		}
+	}()
+	rq.serve()
+}

@@ -1,0 +1,122 @@
+package s3api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// copySource is a parsed x-amz-copy-source.
+type copySource struct{ bucket, key string }
+
+// parseCopySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]",
+// URL-encoded. The query is split off before decoding, so an encoded "?"
+// (%3F) stays part of the key. Only the version "null" exists here.
+func parseCopySource(s string) (copySource, error) {
+	bad := func(why string) error {
+		return ErrInvalidArgument.WithMessage("Invalid copy source %q: %s. Use sourcebucket/sourcekey, URL-encoded.", truncate(s, 200), why)
+	}
+	raw, query, hasQuery := strings.Cut(s, "?")
+	if hasQuery {
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return copySource{}, bad("malformed query")
+		}
+		for k := range q {
+			if k != "versionId" {
+				return copySource{}, bad("unknown parameter " + k)
+			}
+		}
+		if v := q.Get("versionId"); v != "null" {
+			return copySource{}, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source: buckets on this gateway are not versioned, the only version is \"null\".")
+		}
+	}
+	path, err := url.PathUnescape(raw)
+	if err != nil {
+		return copySource{}, bad("bad URL encoding")
+	}
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if bucket == "" || key == "" {
+		return copySource{}, bad("it must name a bucket and a key")
+	}
+	if !validExistingBucketName(bucket) {
+		return copySource{}, ErrInvalidBucketName.WithMessage("The copy source bucket is not valid: %q.", truncate(bucket, 100))
+	}
+	if err := checkKey(key); err != nil {
+		return copySource{}, err
+	}
+	return copySource{bucket, key}, nil
+}
+
+// copyConditions evaluates the x-amz-copy-source-if-* conditions, which
+// answer 412 where the GET conditions would answer 304.
+func copyConditions(h http.Header, info *ObjectInfo) error {
+	err := checkConditions(h, "x-amz-copy-source-", info)
+	if errors.Is(err, errNotModified) {
+		return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: x-amz-copy-source-If-None-Match or -If-Modified-Since.")
+	}
+	return err
+}
+
+// copyObject answers PUT /bucket/key with x-amz-copy-source.
+func (rq *request) copyObject() error {
+	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+		return err
+	}
+	src, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return err
+	}
+	replace := false
+	switch d := rq.r.Header.Get("x-amz-metadata-directive"); strings.ToUpper(d) {
+	case "", "COPY":
+	case "REPLACE":
+		replace = true
+	default:
+		return ErrInvalidArgument.WithMessage("Unknown metadata directive %q: use COPY or REPLACE.", d)
+	}
+	if src.bucket == rq.bucket && src.key == rq.key && !replace {
+		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+	}
+	var meta ObjectMeta
+	if replace {
+		if meta, err = parseMeta(rq.r.Header); err != nil {
+			return err
+		}
+	}
+	out, err := rq.h.svc.CopyObject(rq.r.Context(), &CopyObjectInput{
+		SrcBucket:   src.bucket,
+		SrcKey:      src.key,
+		DstBucket:   rq.bucket,
+		DstKey:      rq.key,
+		ReplaceMeta: replace,
+		Meta:        meta,
+		SourceCheck: func(info *ObjectInfo) error {
+			if err := copyConditions(rq.r.Header, info); err != nil {
+				return err
+			}
+			if info.Size > rq.h.maxObject {
+				return ErrInvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a copy source: %d.", rq.h.maxObject)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	rq.writeXML(http.StatusOK, &copyObjectResult{
+		Xmlns:          s3Namespace,
+		LastModified:   timeISO(out.LastModified),
+		ETag:           quoteETag(out.ETag),
+		checksumFields: toChecksumFields(out.Checksums),
+	})
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

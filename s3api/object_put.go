@@ -1,0 +1,53 @@
+package s3api
+
+import (
+	"net/http"
+)
+
+// putObject answers PUT /bucket/key: a single streamed upload.
+func (rq *request) putObject() error {
+	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+		return err
+	}
+	meta, err := parseMeta(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	b, err := rq.openBody(bodyOptions{
+		requireLength: true,
+		maxSize:       rq.h.maxObject,
+		tooLarge:      ErrEntityTooLarge.WithMessage("Your proposed upload exceeds the maximum allowed object size of %d bytes.", rq.h.maxObject),
+	})
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	out, err := rq.h.svc.PutObject(rq.r.Context(), &PutObjectInput{
+		Bucket: rq.bucket,
+		Key:    rq.key,
+		Body:   b,
+		Size:   b.size,
+		Meta:   meta,
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.consumed(); err != nil {
+		return err
+	}
+	h := rq.w.Header()
+	h.Set("ETag", quoteETag(out.ETag))
+	setChecksumHeaders(h, out.Checksums)
+	rq.noContent(http.StatusOK)
+	return nil
+}
+
+// rejectConditionalWrite refuses If-Match / If-None-Match on writes: the
+// Service has no atomic compare-and-swap, and silently ignoring the
+// condition could overwrite what the client meant to protect.
+func rejectConditionalWrite(h http.Header) error {
+	if h.Get("If-None-Match") != "" || h.Get("If-Match") != "" {
+		return ErrNotImplemented.WithMessage("Conditional writes (If-Match, If-None-Match on PUT) are not implemented by this gateway.")
+	}
+	return nil
+}

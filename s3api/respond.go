@@ -1,0 +1,100 @@
+package s3api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// s3Namespace is the XML namespace of every S3 response document.
+const s3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// newRequestIDs returns a request ID (16 upper-case hex digits, like S3's)
+// and a longer host ID for x-amz-id-2.
+func newRequestIDs() (id, id2 string) {
+	var b [32]byte
+	rand.Read(b[:])
+	return strings.ToUpper(hex.EncodeToString(b[:8])), base64.StdEncoding.EncodeToString(b[8:])
+}
+
+// errorDoc is the S3 error body.
+type errorDoc struct {
+	XMLName   xml.Name `xml:"Error"`
+	Code      string
+	Message   string
+	Resource  string `xml:",omitempty"`
+	RequestID string `xml:"RequestId"`
+	HostID    string `xml:"HostId"`
+}
+
+// fail answers err as an S3 error. HEAD gets the status alone (a HEAD
+// response has no body). Errors that are not *Error become InternalError,
+// and are logged since the client learns nothing from them.
+func (rq *request) fail(err error) {
+	e := AsError(err)
+	if e == ErrInternalError && !errors.Is(err, ErrInternalError) {
+		if errors.Is(err, context.Canceled) {
+			rq.errDetail = "request canceled: " + err.Error()
+		} else {
+			rq.errDetail = err.Error()
+		}
+	}
+	rq.errCode = e.Code
+	if rq.w.wroteHeader {
+		// Headers are gone; the only honest signal left is a broken
+		// connection.
+		panic(http.ErrAbortHandler)
+	}
+	// Object headers may have been prepared before the failure; an error
+	// response must not describe the object (Content-Range stays: a 416
+	// carries "bytes */size").
+	h := rq.w.Header()
+	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires", "Content-Length"} {
+		h.Del(k)
+	}
+	if rq.r.Method == http.MethodHead {
+		rq.w.WriteHeader(e.Status)
+		return
+	}
+	doc := errorDoc{
+		Code:      e.Code,
+		Message:   e.Message,
+		Resource:  rq.r.URL.Path,
+		RequestID: rq.id,
+		HostID:    rq.id2,
+	}
+	rq.writeXML(e.Status, &doc)
+}
+
+// writeXML answers with an XML document.
+func (rq *request) writeXML(status int, v any) {
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	if err := xml.NewEncoder(&buf).Encode(v); err != nil {
+		// Only a programming error (an unencodable type) gets here.
+		rq.errDetail = "encoding response: " + err.Error()
+		status = http.StatusInternalServerError
+		buf.Reset()
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", "application/xml")
+	h.Set("Content-Length", itoa(int64(buf.Len())))
+	rq.w.WriteHeader(status)
+	if rq.r.Method != http.MethodHead {
+		rq.w.Write(buf.Bytes())
+	}
+}
+
+// noContent answers 204 or 200 without a body.
+func (rq *request) noContent(status int) {
+	if status != http.StatusNoContent {
+		rq.w.Header().Set("Content-Length", "0")
+	}
+	rq.w.WriteHeader(status)
+}

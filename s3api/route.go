@@ -1,0 +1,247 @@
+package s3api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"envelopegw/s3api/auth"
+)
+
+// request is the state of one request while it is being served.
+type request struct {
+	h       *handler
+	w       *responseWriter
+	r       *http.Request
+	id, id2 string
+
+	bucket, key string
+	q           url.Values
+	op          string // operation name, for the log
+	accessKey   string
+	auth        *auth.Result
+	hostBucket  string // bucket taken from the Host header, if any
+
+	body      *requestBody // the verified body, once opened
+	errCode   string       // S3 code answered, for the log
+	errDetail string       // internal error text, for the log only
+}
+
+// unsupportedSubresources are S3 sub-resources this gateway does not
+// implement. A request naming one gets NotImplemented instead of being
+// mistaken for a plain object or bucket operation. (Query parameters that
+// are not sub-resources, such as the SDKs' x-id, are ignored.)
+var unsupportedSubresources = []string{
+	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
+	"metadataConfiguration", "metadataTable", "metrics", "notification",
+	"object-lock", "ownershipControls", "policy", "policyStatus",
+	"publicAccessBlock", "renameObject", "replication", "requestPayment",
+	"restore", "retention", "select", "session", "tagging", "torrent",
+	"versioning", "website",
+}
+
+func (rq *request) subresource() string {
+	for _, s := range unsupportedSubresources {
+		if rq.q.Has(s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// serve authenticates and dispatches the request. Authentication happens
+// before anything reads the body, so that a client sending
+// "Expect: 100-continue" is refused without uploading.
+func (rq *request) serve() {
+	r := rq.r
+	if n := headerBytes(r.Header); n > MaxHeaderBytes {
+		rq.op = "-"
+		rq.fail(ErrRequestHeaderSectionTooLarge.WithMessage("Your request header section is %d bytes, the maximum is %d.", n, MaxHeaderBytes))
+		return
+	}
+	hb, err := rq.h.hostBucket(r.Host)
+	if err != nil {
+		rq.op = "-"
+		rq.fail(err)
+		return
+	}
+	rq.hostBucket = hb
+	rq.bucket, rq.key = splitPath(r.URL.Path, hb)
+	rq.q = r.URL.Query()
+
+	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
+	if err != nil {
+		rq.op = "auth"
+		rq.fail(authError(err))
+		return
+	}
+	rq.auth = res
+	rq.accessKey = res.AccessKey
+
+	op := rq.route()
+	if rq.bucket != "" && rq.op != "CreateBucket" && !validExistingBucketName(rq.bucket) {
+		rq.fail(ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q.", rq.bucket))
+		return
+	}
+	if rq.key != "" {
+		if err := checkKey(rq.key); err != nil {
+			rq.fail(err)
+			return
+		}
+	}
+	if err := op(); err != nil {
+		rq.fail(rq.bodyError(err))
+	}
+}
+
+// route picks the operation for the request, setting rq.op.
+func (rq *request) route() func() error {
+	m := rq.r.Method
+	notImpl := func(what string) func() error {
+		rq.op = "NotImplemented"
+		return func() error {
+			return ErrNotImplemented.WithMessage("%s is not implemented by this gateway.", what)
+		}
+	}
+	notAllowed := func() error { return ErrMethodNotAllowed }
+	set := func(name string, f func() error) func() error {
+		rq.op = name
+		return f
+	}
+
+	switch {
+	case rq.bucket == "":
+		if m == http.MethodGet {
+			return set("ListBuckets", rq.listBuckets)
+		}
+		rq.op = "-"
+		return notAllowed
+
+	case rq.key == "":
+		switch m {
+		case http.MethodGet:
+			switch {
+			case rq.q.Has("location"):
+				return set("GetBucketLocation", rq.getBucketLocation)
+			case rq.q.Has("versioning"):
+				return set("GetBucketVersioning", rq.getBucketVersioning)
+			case rq.q.Has("versions"):
+				return set("ListObjectVersions", rq.listObjectVersions)
+			case rq.q.Has("uploads"):
+				return set("ListMultipartUploads", rq.listMultipartUploads)
+			case rq.q.Has("acl"):
+				return set("GetBucketAcl", rq.getACL)
+			case rq.q.Has("tagging"):
+				return set("GetBucketTagging", rq.getTagging)
+			case rq.subresource() != "":
+				return notImpl("GET ?" + rq.subresource() + " on a bucket")
+			case rq.q.Get("list-type") == "2":
+				return set("ListObjectsV2", rq.listObjectsV2)
+			}
+			return set("ListObjects", rq.listObjectsV1)
+		case http.MethodHead:
+			return set("HeadBucket", rq.headBucket)
+		case http.MethodPut:
+			if s := rq.subresource(); s != "" {
+				return notImpl("PUT ?" + s + " on a bucket")
+			}
+			return set("CreateBucket", rq.createBucket)
+		case http.MethodDelete:
+			if s := rq.subresource(); s != "" {
+				return notImpl("DELETE ?" + s + " on a bucket")
+			}
+			return set("DeleteBucket", rq.deleteBucket)
+		case http.MethodPost:
+			if rq.q.Has("delete") {
+				return set("DeleteObjects", rq.deleteObjects)
+			}
+			return notImpl("POST on a bucket (browser-form uploads)")
+		}
+
+	default:
+		switch m {
+		case http.MethodGet:
+			switch {
+			case rq.q.Has("uploadId"):
+				return set("ListParts", rq.listParts)
+			case rq.q.Has("acl"):
+				return set("GetObjectAcl", rq.getACL)
+			case rq.q.Has("tagging"):
+				return set("GetObjectTagging", rq.getTagging)
+			case rq.subresource() != "":
+				return notImpl("GET ?" + rq.subresource() + " on an object")
+			}
+			return set("GetObject", rq.getObject)
+		case http.MethodHead:
+			return set("HeadObject", rq.getObject)
+		case http.MethodPut:
+			copySrc := rq.r.Header.Get("x-amz-copy-source") != ""
+			switch {
+			case rq.q.Has("uploadId") || rq.q.Has("partNumber"):
+				if copySrc {
+					return set("UploadPartCopy", rq.uploadPartCopy)
+				}
+				return set("UploadPart", rq.uploadPart)
+			case rq.subresource() != "":
+				return notImpl("PUT ?" + rq.subresource() + " on an object")
+			case copySrc:
+				return set("CopyObject", rq.copyObject)
+			}
+			return set("PutObject", rq.putObject)
+		case http.MethodPost:
+			switch {
+			case rq.q.Has("uploads"):
+				return set("CreateMultipartUpload", rq.createMultipartUpload)
+			case rq.q.Has("uploadId"):
+				return set("CompleteMultipartUpload", rq.completeMultipartUpload)
+			case rq.subresource() != "":
+				return notImpl("POST ?" + rq.subresource() + " on an object")
+			}
+			return notImpl("POST on an object without ?uploads or ?uploadId")
+		case http.MethodDelete:
+			switch {
+			case rq.q.Has("uploadId"):
+				return set("AbortMultipartUpload", rq.abortMultipartUpload)
+			case rq.subresource() != "":
+				return notImpl("DELETE ?" + rq.subresource() + " on an object")
+			}
+			return set("DeleteObject", rq.deleteObject)
+		}
+	}
+	rq.op = "-"
+	return notAllowed
+}
+
+// headerBytes is the size of the header section as S3 counts it.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
+
+// authError maps an auth package error to its S3 error.
+func authError(err error) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, auth.ErrMissing):
+		return ErrAccessDenied.WithMessage("Anonymous access is not allowed: sign the request.")
+	case errors.Is(err, auth.ErrInvalidAccessKeyID):
+		return ErrInvalidAccessKeyID
+	case errors.Is(err, auth.ErrSignatureDoesNotMatch):
+		return ErrSignatureDoesNotMatch
+	case errors.Is(err, auth.ErrRequestTimeTooSkewed):
+		return ErrRequestTimeTooSkewed
+	case errors.Is(err, auth.ErrExpired):
+		return ErrExpiredToken
+	case errors.Is(err, auth.ErrUnsupported):
+		return ErrNotImplemented.WithMessage("%s", msg)
+	case errors.Is(err, auth.ErrMalformed):
+		return ErrAuthorizationHeaderMalformed.WithMessage("%s", msg)
+	}
+	return ErrAccessDenied
+}

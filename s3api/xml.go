@@ -1,0 +1,319 @@
+package s3api
+
+import (
+	"encoding/xml"
+	"time"
+)
+
+// XML documents of the S3 API. Element names and order follow the S3 API
+// reference; responses carry the S3 namespace.
+
+// timeISO formats times in listings as S3 does (millisecond precision, Z).
+func timeISO(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+type owner struct {
+	ID          string
+	DisplayName string
+}
+
+// checksumFields are the Checksum* elements of several documents.
+type checksumFields struct {
+	ChecksumCRC32     string `xml:",omitempty"`
+	ChecksumCRC32C    string `xml:",omitempty"`
+	ChecksumCRC64NVME string `xml:",omitempty"`
+	ChecksumSHA1      string `xml:",omitempty"`
+	ChecksumSHA256    string `xml:",omitempty"`
+}
+
+func toChecksumFields(cs Checksums) checksumFields {
+	return checksumFields{
+		ChecksumCRC32:     cs[ChecksumCRC32],
+		ChecksumCRC32C:    cs[ChecksumCRC32C],
+		ChecksumCRC64NVME: cs[ChecksumCRC64NVME],
+		ChecksumSHA1:      cs[ChecksumSHA1],
+		ChecksumSHA256:    cs[ChecksumSHA256],
+	}
+}
+
+func (c checksumFields) checksums() Checksums {
+	var cs Checksums
+	for alg, v := range map[string]string{
+		ChecksumCRC32:     c.ChecksumCRC32,
+		ChecksumCRC32C:    c.ChecksumCRC32C,
+		ChecksumCRC64NVME: c.ChecksumCRC64NVME,
+		ChecksumSHA1:      c.ChecksumSHA1,
+		ChecksumSHA256:    c.ChecksumSHA256,
+	} {
+		if v != "" {
+			if cs == nil {
+				cs = Checksums{}
+			}
+			cs[alg] = v
+		}
+	}
+	return cs
+}
+
+type listAllMyBucketsResult struct {
+	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Owner   owner
+	Buckets []bucketXML `xml:"Buckets>Bucket"`
+}
+
+type bucketXML struct {
+	Name         string
+	CreationDate string
+	BucketRegion string `xml:",omitempty"`
+}
+
+type createBucketConfiguration struct {
+	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
+	LocationConstraint string
+}
+
+type locationConstraint struct {
+	XMLName xml.Name `xml:"LocationConstraint"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Value   string   `xml:",chardata"`
+}
+
+type versioningConfiguration struct {
+	XMLName xml.Name `xml:"VersioningConfiguration"`
+	Xmlns   string   `xml:"xmlns,attr"`
+}
+
+type accessControlPolicy struct {
+	XMLName xml.Name `xml:"AccessControlPolicy"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Owner   owner
+	Grants  []grant `xml:"AccessControlList>Grant"`
+}
+
+type grant struct {
+	Grantee    grantee
+	Permission string
+}
+
+type grantee struct {
+	XMLNSXSI    string `xml:"xmlns:xsi,attr"`
+	XSIType     string `xml:"xsi:type,attr"`
+	ID          string
+	DisplayName string
+}
+
+type tagging struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	TagSet  struct{} `xml:"TagSet"`
+}
+
+type objectXML struct {
+	Key          string
+	LastModified string
+	ETag         string
+	Size         int64
+	StorageClass string
+	Owner        *owner `xml:",omitempty"`
+	// ChecksumAlgorithm lists the algorithms of the object's checksums.
+	ChecksumAlgorithm []string `xml:",omitempty"`
+	ChecksumType      string   `xml:",omitempty"`
+}
+
+type commonPrefix struct {
+	Prefix string
+}
+
+// listBucketResultV1 keeps Marker present even when empty, as S3 does.
+type listBucketResultV1 struct {
+	XMLName      xml.Name `xml:"ListBucketResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	Name         string
+	Prefix       string
+	Marker       string
+	NextMarker   string `xml:",omitempty"`
+	MaxKeys      int
+	Delimiter    string `xml:",omitempty"`
+	IsTruncated  bool
+	EncodingType string `xml:",omitempty"`
+	Contents     []objectXML
+	Prefixes     []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type listBucketResultV2 struct {
+	XMLName               xml.Name `xml:"ListBucketResult"`
+	Xmlns                 string   `xml:"xmlns,attr"`
+	Name                  string
+	Prefix                string
+	Delimiter             string `xml:",omitempty"`
+	MaxKeys               int
+	KeyCount              int
+	IsTruncated           bool
+	EncodingType          string `xml:",omitempty"`
+	ContinuationToken     string `xml:",omitempty"`
+	NextContinuationToken string `xml:",omitempty"`
+	StartAfter            string `xml:",omitempty"`
+	Contents              []objectXML
+	Prefixes              []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type versionXML struct {
+	Key          string
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool
+	LastModified string
+	ETag         string
+	Size         int64
+	StorageClass string
+	Owner        owner
+	// ChecksumAlgorithm lists the algorithms of the object's checksums.
+	ChecksumAlgorithm []string `xml:",omitempty"`
+	ChecksumType      string   `xml:",omitempty"`
+}
+
+type listVersionsResult struct {
+	XMLName             xml.Name `xml:"ListVersionsResult"`
+	Xmlns               string   `xml:"xmlns,attr"`
+	Name                string
+	Prefix              string
+	KeyMarker           string
+	VersionIDMarker     string `xml:"VersionIdMarker"`
+	NextKeyMarker       string `xml:",omitempty"`
+	NextVersionIDMarker string `xml:"NextVersionIdMarker,omitempty"`
+	MaxKeys             int
+	Delimiter           string `xml:",omitempty"`
+	IsTruncated         bool
+	EncodingType        string         `xml:",omitempty"`
+	Versions            []versionXML   `xml:"Version"`
+	Prefixes            []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type deleteRequest struct {
+	XMLName xml.Name `xml:"Delete"`
+	Quiet   bool
+	Objects []deleteObjectXML `xml:"Object"`
+}
+
+type deleteObjectXML struct {
+	Key       string
+	VersionID string `xml:"VersionId"`
+}
+
+type deleteResult struct {
+	XMLName xml.Name `xml:"DeleteResult"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Deleted []deletedXML
+	Errors  []deleteErrorXML `xml:"Error"`
+}
+
+type deletedXML struct {
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
+}
+
+type deleteErrorXML struct {
+	Key       string
+	VersionID string `xml:"VersionId,omitempty"`
+	Code      string
+	Message   string
+}
+
+type copyObjectResult struct {
+	XMLName      xml.Name `xml:"CopyObjectResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	LastModified string
+	ETag         string
+	checksumFields
+}
+
+type copyPartResult struct {
+	XMLName      xml.Name `xml:"CopyPartResult"`
+	Xmlns        string   `xml:"xmlns,attr"`
+	LastModified string
+	ETag         string
+	checksumFields
+}
+
+type initiateMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"InitiateMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Bucket   string
+	Key      string
+	UploadID string `xml:"UploadId"`
+}
+
+type completeMultipartUpload struct {
+	XMLName xml.Name          `xml:"CompleteMultipartUpload"`
+	Parts   []completePartXML `xml:"Part"`
+}
+
+type completePartXML struct {
+	PartNumber *int
+	ETag       *string
+	checksumFields
+}
+
+type completeMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"CompleteMultipartUploadResult"`
+	Xmlns    string   `xml:"xmlns,attr"`
+	Location string
+	Bucket   string
+	Key      string
+	ETag     string
+	checksumFields
+	ChecksumType string `xml:",omitempty"`
+}
+
+type listPartsResult struct {
+	XMLName              xml.Name `xml:"ListPartsResult"`
+	Xmlns                string   `xml:"xmlns,attr"`
+	Bucket               string
+	Key                  string
+	UploadID             string `xml:"UploadId"`
+	Initiator            owner
+	Owner                owner
+	StorageClass         string
+	PartNumberMarker     int
+	NextPartNumberMarker int
+	MaxParts             int
+	IsTruncated          bool
+	Parts                []partXML `xml:"Part"`
+	ChecksumAlgorithm    string    `xml:",omitempty"`
+	ChecksumType         string    `xml:",omitempty"`
+}
+
+type partXML struct {
+	PartNumber   int
+	LastModified string
+	ETag         string
+	Size         int64
+	checksumFields
+}
+
+type listMultipartUploadsResult struct {
+	XMLName            xml.Name `xml:"ListMultipartUploadsResult"`
+	Xmlns              string   `xml:"xmlns,attr"`
+	Bucket             string
+	KeyMarker          string
+	UploadIDMarker     string `xml:"UploadIdMarker"`
+	NextKeyMarker      string
+	NextUploadIDMarker string `xml:"NextUploadIdMarker"`
+	Prefix             string
+	Delimiter          string `xml:",omitempty"`
+	MaxUploads         int
+	IsTruncated        bool
+	EncodingType       string         `xml:",omitempty"`
+	Uploads            []uploadXML    `xml:"Upload"`
+	Prefixes           []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type uploadXML struct {
+	Key          string
+	UploadID     string `xml:"UploadId"`
+	Initiator    owner
+	Owner        owner
+	StorageClass string
+	Initiated    string
+}
