@@ -142,10 +142,13 @@ func Start(t testing.TB, opts Options) *Gateway {
 		g.AccessKey = "EGWTEST" + randHex(7)
 		g.SecretKey = randHex(20)
 		g.IdentityFile = filepath.Join(work, "identity.txt")
-		g.RecipientFile = filepath.Join(work, "recipient.txt")
 		g.Recipient = Keygen(t, g.IdentityFile)
-		if err := os.WriteFile(g.RecipientFile, []byte(g.Recipient+"\n"), 0o644); err != nil {
-			t.Fatal(err)
+		g.RecipientFile = g.IdentityFile + ".pub" // keygen -o writes it
+		if _, err := os.Stat(g.RecipientFile); err != nil {
+			g.RecipientFile = filepath.Join(work, "recipient.txt")
+			if err := os.WriteFile(g.RecipientFile, []byte(g.Recipient+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	if opts.TLS {

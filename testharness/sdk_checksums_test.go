@@ -55,7 +55,8 @@ func TestSDKChecksumsSinglePut(t *testing.T) {
 		b := newBucket(t, c)
 		body := Data(77, 300<<10+1)
 		want := checksumsOf(body)
-		for _, a := range types.ChecksumAlgorithm("").Values() {
+		for _, a := range []types.ChecksumAlgorithm{types.ChecksumAlgorithmCrc32, types.ChecksumAlgorithmCrc32c,
+			types.ChecksumAlgorithmCrc64nvme, types.ChecksumAlgorithmSha1, types.ChecksumAlgorithmSha256} {
 			key := "sum-" + string(a)
 			out, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key, Body: bytes.NewReader(body), ChecksumAlgorithm: a})
 			if err != nil {

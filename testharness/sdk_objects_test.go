@@ -442,7 +442,7 @@ func TestSDKKeyNames(t *testing.T) {
 		}
 		for _, en := range entries {
 			switch en.Name() {
-			case "data", "identity.txt", "recipient.txt", "serve.log", "cert.pem", "key.pem":
+			case "data", "identity.txt", "identity.txt.pub", "recipient.txt", "serve.log", "cert.pem", "key.pem":
 			default:
 				t.Errorf("a key escaped the data dir: %s appeared beside it", en.Name())
 			}
