@@ -218,7 +218,12 @@ func TestRetries(t *testing.T) {
 	}
 	// Persistent 503 gives up after MaxRetries.
 	calls := 0
-	f.fail = func(r *http.Request, n int) (int, bool) { calls++; return 503, false }
+	f.fail = func(r *http.Request, n int) (int, bool) {
+		if r.Method == http.MethodHead {
+			calls++
+		}
+		return 503, false
+	}
 	c = fakeClient(t, srv.URL, "", func(c *Config) { c.MaxRetries, c.ConnectTo = 3, "" })
 	if _, err := c.Connect(ctx); err == nil {
 		t.Error("persistent 503: no error")
