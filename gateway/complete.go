@@ -72,7 +72,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		if !strings.EqualFold(strings.Trim(cp.ETag, `"`), hex.EncodeToString(pm.md5)) {
 			return nil, s3api.ErrInvalidPart.WithMessage("The ETag given for part %d does not match the uploaded part.", cp.PartNumber)
 		}
-		if want := envelope.CiphertextSize(pm.size, s.segSize); bp.Size != want {
+		if want := envelope.CiphertextSize(pm.size, key.SegmentSize()); bp.Size != want {
 			return nil, s.fail(o, fmt.Errorf("%w: part %d is %d bytes on the volume, want %d", envelope.ErrFormat, cp.PartNumber, bp.Size, want))
 		}
 		if i < len(in.Parts)-1 && pm.size < s.minPartSize {

@@ -59,7 +59,10 @@ func (r *objectReader) ReadRange(off, n int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := key.NewRangeReader(r.obj, table, off, n)
+	// The section reader's Size lets the envelope reject a truncated or
+	// padded body before the first byte.
+	body := io.NewSectionReader(r.obj, 0, r.obj.Info().Size)
+	rc, err := key.NewRangeReader(body, table, off, n)
 	if err != nil {
 		return nil, r.s.fail(r.o, err)
 	}
