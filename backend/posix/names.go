@@ -29,8 +29,11 @@ func checkBucket(name string) error {
 	bad := func(why string) error {
 		return fmt.Errorf("bucket %q: %s: %w", name, why, backend.ErrInvalidBucket)
 	}
-	if len(name) < 3 || len(name) > 63 {
-		return bad("length must be 3 to 63")
+	// AWS asks for at least 3 characters; shorter names are accepted here
+	// because operators and scripts use them (s3://b) and nothing on disk
+	// depends on the length.
+	if len(name) < 1 || len(name) > 63 {
+		return bad("length must be 1 to 63")
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
