@@ -54,6 +54,16 @@ x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD
 Content-Encoding: aws-chunked
 x-amz-decoded-content-length: 66560
 Content-Length: 66824`},
+		{"streaming PUT with trailer (seed signature)", `PUT /examplebucket/chunkObject.txt HTTP/1.1
+Host: s3.amazonaws.com
+x-amz-date: 20130524T000000Z
+x-amz-storage-class: REDUCED_REDUNDANCY
+Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=content-encoding;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class;x-amz-trailer,Signature=106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e
+x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
+Content-Encoding: aws-chunked
+x-amz-decoded-content-length: 66560
+x-amz-trailer: x-amz-checksum-crc32c
+Content-Length: 66946`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := wire(t, c.head)
@@ -129,8 +139,10 @@ Host: examplebucket.s3.amazonaws.com`)
 // (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER): seed, three chunk
 // signatures and the trailer signature over "x-amz-checksum-crc32c:sOO8/Q==\n".
 func TestChunkSignerTrailerDocumentationExample(t *testing.T) {
-	seed, _ := hex.DecodeString("106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e")
-	c := newChunkSigner(signingKey(exampleSecret, "20130524", "us-east-1"), "20130524T000000Z", "20130524/us-east-1/s3/aws4_request", seed)
+	c, err := NewChunkSigner(exampleSecret, "20130524T000000Z", "us-east-1", "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, s := range []struct{ sum, sig string }{
 		{"bf718b6f653bebc184e1479f1935b8da974d701b893afcf49e701f3e2f9f9c5a", "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2"},
 		{"2edc986847e209b4016e141a6dc8716d3207350f416969382d431539bf292e4a", "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7"},
@@ -184,6 +196,16 @@ func TestChunkSignerRejects(t *testing.T) {
 	_ = c.VerifyChunk(sum2, sig1)
 	if err := c.VerifyChunk(sum1, sig1); err != nil {
 		t.Errorf("chain advanced on failure: %v", err)
+	}
+	for _, bad := range [][3]string{
+		{"2013-05-24", "us-east-1", sig1},
+		{"20130524T000000Z", "", sig1},
+		{"20130524T000000Z", "a/b", sig1},
+		{"20130524T000000Z", "us-east-1", "xyz"},
+	} {
+		if _, err := NewChunkSigner(exampleSecret, bad[0], bad[1], bad[2]); !errors.Is(err, ErrMalformed) {
+			t.Errorf("NewChunkSigner(%q): %v", bad, err)
+		}
 	}
 	var nilSigner *ChunkSigner
 	if err := nilSigner.VerifyChunk(sum1, sig1); !errors.Is(err, ErrSignatureDoesNotMatch) {
