@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 )
 
 const benchSize = 64 << 20
@@ -118,5 +119,86 @@ func BenchmarkDecryptStream(b *testing.B) {
 		if n, err := io.Copy(io.Discard, r); err != nil || n != benchSize {
 			b.Fatal(n, err)
 		}
+	}
+}
+
+// BenchmarkRatio runs each envelope path and the raw AES-GCM baseline
+// alternately, 64 MiB at a time, and reports envelope throughput as a
+// fraction of raw ("ratio"), so that machine load shared by both cancels
+// out. Encryption is compared with raw Seal, decryption with raw Open.
+func BenchmarkRatio(b *testing.B) {
+	a, _ := cipher.NewGCM(must(aes.NewCipher(make([]byte, 32))))
+	seg := make([]byte, DefaultSegmentSize+tagSize)
+	nonce := make([]byte, nonceSize)
+	sealed := a.Seal(nil, nonce, seg[:DefaultSegmentSize], nil)
+	rawSeal := func() {
+		for i := 0; i < benchSize/DefaultSegmentSize; i++ {
+			a.Seal(seg[:0], nonce, seg[:DefaultSegmentSize], nil)
+		}
+	}
+	rawOpen := func() {
+		for i := 0; i < benchSize/DefaultSegmentSize; i++ {
+			if _, err := a.Open(seg[:0], nonce, sealed, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	h, k := benchKey(b)
+	src := make([]byte, 1<<20)
+	encrypt := func() {
+		pw, _ := k.NewPartWriter(io.Discard, 1)
+		for i := 0; i < benchSize/len(src); i++ {
+			pw.Write(src)
+		}
+		if err := pw.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var body bytes.Buffer
+	pw, _ := k.NewPartWriter(&body, 1)
+	pw.Write(make([]byte, benchSize))
+	pw.Close()
+	tb, _ := k.SealTable([]PartInfo{pw.Info()})
+	t, _ := k.OpenTable(tb)
+	rangeRead := func() {
+		r, _ := k.NewRangeReader(bytes.NewReader(body.Bytes()), t, 0, t.Size())
+		if n, err := io.Copy(io.Discard, r); err != nil || n != benchSize {
+			b.Fatal(n, err)
+		}
+		r.Close()
+	}
+	hb, _ := h.MarshalBinary()
+	file := appendFooter(append(append(hb, body.Bytes()...), tb...), len(tb))
+	stream := func() {
+		r := k.newStreamReader(bytes.NewReader(file[len(hb):]))
+		if n, err := io.Copy(io.Discard, r); err != nil || n != benchSize {
+			b.Fatal(n, err)
+		}
+	}
+	for _, c := range []struct {
+		name      string
+		env, base func()
+	}{
+		{"encrypt", encrypt, rawSeal},
+		{"decrypt-range", rangeRead, rawOpen},
+		{"decrypt-stream", stream, rawOpen},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var tEnv, tBase time.Duration
+			b.SetBytes(benchSize)
+			b.ReportAllocs()
+			for b.Loop() {
+				t0 := time.Now()
+				c.base()
+				t1 := time.Now()
+				c.env()
+				tEnv += time.Since(t1)
+				tBase += t1.Sub(t0)
+			}
+			mb := func(d time.Duration) float64 { return float64(b.N) * benchSize / d.Seconds() / 1e6 }
+			b.ReportMetric(mb(tBase), "raw-MB/s")
+			b.ReportMetric(mb(tEnv), "env-MB/s")
+			b.ReportMetric(tBase.Seconds()/tEnv.Seconds(), "ratio")
+		})
 	}
 }

@@ -29,21 +29,27 @@ func locate(t *Table, seg int) []partLoc {
 }
 
 // rangeReader serves plaintext [pos, end) from part bodies behind an
-// io.ReaderAt, one batch of segments (about 1 MiB) per ReadAt.
+// io.ReaderAt: one ReadAt per batch of segments (about 1 MiB), then each
+// segment is opened in place just before it is handed out, so the batch
+// is the whole working set and a segment is hot in cache when it is used.
 type rangeReader struct {
 	k     *Key
 	body  io.ReaderAt
 	parts []partLoc
 	seg   int
-	pos   int64 // next plaintext offset to decrypt
+	pos   int64 // next plaintext offset to hand out
 	end   int64
 
-	ctp, ptp *[]byte
-	plain    []byte // verified plaintext not yet handed out
-	cur      int    // index in parts of aead, -1 for none
-	aead     cipher.AEAD
-	nonce    [nonceSize]byte
-	err      error
+	ctp   *[]byte
+	batch []byte // ciphertext read but not yet opened, segment aligned
+	part  *partLoc
+	j     int64  // index of the first segment in batch
+	plain []byte // verified plaintext not yet handed out
+	used  int    // high-water mark of *ctp, cleared on Close
+	cur   int    // index in parts of aead, -1 for none
+	aead  cipher.AEAD
+	nonce [nonceSize]byte
+	err   error
 }
 
 // NewRangeReader returns plaintext [off, off+n) of an object whose part
@@ -74,7 +80,6 @@ func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadC
 	return &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
-		ptp: getBuf(kb * seg),
 	}, nil
 }
 
@@ -115,10 +120,9 @@ func (r *rangeReader) WriteTo(w io.Writer) (int64, error) {
 
 func (r *rangeReader) Close() error {
 	if r.ctp != nil {
-		clear(*r.ptp)
+		clear((*r.ctp)[:r.used])
 		putBuf(r.ctp)
-		putBuf(r.ptp)
-		r.ctp, r.ptp = nil, nil
+		r.ctp = nil
 	}
 	r.plain = nil
 	if r.err == nil {
@@ -127,7 +131,8 @@ func (r *rangeReader) Close() error {
 	return nil
 }
 
-// fill decrypts the next batch of segments into r.plain.
+// fill opens the next segment of the batch into r.plain, reading the
+// next batch first when the current one is used up.
 func (r *rangeReader) fill() error {
 	if r.ctp == nil {
 		return errors.New("envelope: read from closed reader")
@@ -135,7 +140,34 @@ func (r *rangeReader) fill() error {
 	if r.pos >= r.end {
 		return io.EOF
 	}
-	// The part holding pos: the last with plainOff <= pos and a byte at pos.
+	if len(r.batch) == 0 {
+		if err := r.read(); err != nil {
+			return err
+		}
+	}
+	p := r.part
+	seg := int64(r.seg)
+	c := r.batch[:min(seg+tagSize, int64(len(r.batch)))]
+	r.batch = r.batch[len(c):]
+	setNonce(&r.nonce, uint64(r.j), r.j == p.segs-1)
+	pt, err := r.aead.Open(c[:0], r.nonce[:], c, nil)
+	if err != nil {
+		r.batch = nil
+		return fmt.Errorf("%w: segment %d of part %d", ErrAuth, r.j, p.Number)
+	}
+	segStart := p.plainOff + r.j*seg
+	r.j++
+	skip := r.pos - segStart
+	n := min(int64(len(pt))-skip, min(r.end, p.plainOff+p.Size)-r.pos)
+	r.plain = pt[skip : skip+n]
+	r.pos += n
+	return nil
+}
+
+// read fetches, in one ReadAt, the segments of the part holding r.pos
+// that the range needs, up to one batch.
+func (r *rangeReader) read() error {
+	// The part holding pos: the first whose end lies beyond it.
 	i := sort.Search(len(r.parts), func(i int) bool { return r.parts[i].plainOff+r.parts[i].Size > r.pos })
 	p := &r.parts[i]
 	if i != r.cur {
@@ -143,7 +175,7 @@ func (r *rangeReader) fill() error {
 		if err != nil {
 			return err
 		}
-		r.aead, r.cur = a, i
+		r.aead, r.cur, r.part = a, i, p
 	}
 	seg := int64(r.seg)
 	segCT := seg + tagSize
@@ -159,6 +191,7 @@ func (r *rangeReader) fill() error {
 		ctLen += saltSize
 	}
 	ct := (*r.ctp)[:ctLen]
+	r.used = max(r.used, len(ct))
 	if n, err := r.body.ReadAt(ct, ctOff); n < len(ct) {
 		if err == nil || err == io.EOF {
 			return fmt.Errorf("%w: part %d body is truncated (at offset %d)", ErrAuth, p.Number, ctOff+int64(n))
@@ -171,19 +204,6 @@ func (r *rangeReader) fill() error {
 		}
 		ct = ct[saltSize:]
 	}
-	pt := (*r.ptp)[:0]
-	for j := j0; j <= j1; j++ {
-		c := ct[:min(segCT, int64(len(ct)))]
-		ct = ct[len(c):]
-		setNonce(&r.nonce, uint64(j), j == p.segs-1)
-		var err error
-		if pt, err = r.aead.Open(pt, r.nonce[:], c, nil); err != nil {
-			return fmt.Errorf("%w: segment %d of part %d", ErrAuth, j, p.Number)
-		}
-	}
-	skip := r.pos - (p.plainOff + j0*seg)
-	n := min(int64(len(pt))-skip, stop-r.pos)
-	r.plain = pt[skip : skip+n]
-	r.pos += n
+	r.batch, r.j = ct, j0
 	return nil
 }

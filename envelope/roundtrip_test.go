@@ -8,6 +8,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"testing/iotest"
 )
 
 // testIdentities caches one identity of each kind: RSA generation is slow.
@@ -95,3 +96,46 @@ func TestWrongIdentity(t *testing.T) {
 		t.Fatalf("got %v / %v, want ErrNoIdentity", err1, err2)
 	}
 }
+
+// Readers that return little at a time, or data with io.EOF, must not
+// change the result.
+func TestDecryptOddReaders(t *testing.T) {
+	id := testIdentities()[TypeX25519]
+	for _, n := range []int{0, 1, 255, 256, 257, 1000, 70000} {
+		pt := randomBytes(t, n)
+		env := encryptBytes(t, pt, &Options{SegmentSize: 256}, id.Recipient())
+		for name, wrap := range map[string]func(io.Reader) io.Reader{
+			"half":     iotest.HalfReader,
+			"one byte": iotest.OneByteReader,
+			"data+EOF": iotest.DataErrReader,
+		} {
+			r, err := Decrypt(wrap(bytes.NewReader(env)), id)
+			if err != nil {
+				t.Fatalf("%s %d: %v", name, n, err)
+			}
+			got, err := io.ReadAll(iotest.OneByteReader(r))
+			if err != nil || !bytes.Equal(got, pt) {
+				t.Fatalf("%s %d: %v", name, n, err)
+			}
+		}
+	}
+}
+
+// A ReaderAt without a Size method still detects a short body.
+func TestRangeReaderShortBody(t *testing.T) {
+	o := newObject(t, 256)
+	o.put(t, 1, randomBytes(t, 1000))
+	tb, body, _ := o.complete(t, 1)
+	tbl, _ := o.k.OpenTable(tb)
+	r, err := o.k.NewRangeReader(noSize{bytes.NewReader(body[:len(body)-1])}, tbl, 0, tbl.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(r); !errors.Is(err, ErrAuth) {
+		t.Fatalf("got %v, want ErrAuth", err)
+	}
+}
+
+type noSize struct{ r io.ReaderAt }
+
+func (n noSize) ReadAt(p []byte, off int64) (int, error) { return n.r.ReadAt(p, off) }

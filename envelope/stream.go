@@ -177,7 +177,7 @@ func (s *streamReader) fill(need int) error {
 		s.w = copy(s.in, s.in[s.r:s.w])
 		s.r = 0
 	}
-	for s.w < len(s.in) && s.w-s.r < need {
+	for empty := 0; s.w < len(s.in) && s.w-s.r < need; {
 		n, err := s.src.Read(s.in[s.w:])
 		s.w += n
 		if err == io.EOF {
@@ -186,6 +186,11 @@ func (s *streamReader) fill(need int) error {
 		}
 		if err != nil {
 			return fmt.Errorf("envelope: reading envelope: %w", err)
+		}
+		if n > 0 {
+			empty = 0
+		} else if empty++; empty >= 100 {
+			return fmt.Errorf("envelope: reading envelope: %w", io.ErrNoProgress)
 		}
 	}
 	return nil
