@@ -96,7 +96,7 @@ func assertNoMarker(t testing.TB, dir string, marker []byte) {
 	if files == 0 || total == 0 {
 		t.Fatalf("walked %s and found no data at all: %d files, %d bytes", dir, files, total)
 	}
-	t.Logf("searched %d files, %d bytes under %s: no marker", files, total, dir)
+	t.Logf("searched %d files, %d bytes under %s for the marker", files, total, dir)
 }
 
 // TestCiphertextOnly: objects whose plaintext repeats a marker every 4 KiB
