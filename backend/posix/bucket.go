@@ -80,7 +80,7 @@ func (b *Backend) HeadBucket(ctx context.Context, bucket string) (backend.Bucket
 		return backend.BucketInfo{}, err
 	}
 	r, err := readRecord(filepath.Join(b.bucketDir(bucket), bucketInfoName), kindUpload)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return backend.BucketInfo{}, fmt.Errorf("bucket %s: %w", bucket, backend.ErrNoSuchBucket)
 	}
 	if err != nil {
@@ -167,7 +167,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 // It stops at the first one, so on a non-empty bucket it is fast.
 func hasObject(dir string) (bool, error) {
 	f, err := os.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return false, nil
 	}
 	if err != nil {

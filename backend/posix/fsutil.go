@@ -123,7 +123,7 @@ func (b *Backend) renameInto(base, from, to string) (touched []string, err error
 	dir := filepath.Dir(to)
 	for attempt := 0; ; attempt++ {
 		err = os.Rename(from, to)
-		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 10 {
+		if err == nil || !notExist(err) || attempt == 10 {
 			return touched, err
 		}
 		if _, serr := os.Lstat(from); serr != nil {
@@ -169,4 +169,10 @@ func flock(path string, how int) (*os.File, error) {
 		return nil, &os.PathError{Op: "flock", Path: path, Err: err}
 	}
 	return f, nil
+}
+
+// notExist reports a missing file, including a path through a file where a
+// directory was expected (ENOTDIR): both mean "no such thing here".
+func notExist(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)
 }

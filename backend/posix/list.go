@@ -3,9 +3,7 @@ package posix
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -105,7 +103,7 @@ func (l *lister) wanted(e *entry) bool {
 // over the entries that can matter.
 func (l *lister) push(dir, bound string) error {
 	f, err := os.Open(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return nil // pruned since its parent was read
 	}
 	if err != nil {
@@ -225,7 +223,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		}
 		if !e.dir {
 			r, err := readRecord(e.path, kindHead)
-			if errors.Is(err, fs.ErrNotExist) {
+			if notExist(err) {
 				continue // deleted since its directory was read
 			}
 			if err != nil {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -165,7 +163,7 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	}
 	dst := filepath.Join(b.uploadDir(bucket, uploadID), partName(number))
 	old, err := readRecord(dst, kindPart)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !notExist(err) {
 		release()
 		return fmt.Errorf("%s: %w", where, err)
 	}
@@ -217,7 +215,7 @@ func readParts(dir string) (map[int]*record, error) {
 			continue
 		}
 		r, err := readRecord(filepath.Join(dir, n), kindPart)
-		if errors.Is(err, fs.ErrNotExist) {
+		if notExist(err) {
 			continue
 		}
 		if err != nil {
@@ -392,7 +390,7 @@ func (b *Backend) allUploads(bucket string) ([]backend.Upload, error) {
 			continue
 		}
 		r, err := readRecord(filepath.Join(b.uploadDir(bucket, id), uploadRecordName), kindUpload)
-		if errors.Is(err, fs.ErrNotExist) {
+		if notExist(err) {
 			continue // completed or aborted meanwhile
 		}
 		if err != nil {

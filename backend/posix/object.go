@@ -2,7 +2,6 @@ package posix
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -129,8 +128,11 @@ func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object,
 		if len(r.Extents) == 0 {
 			return o, nil
 		}
+		if openHook != nil {
+			openHook()
+		}
 		f, err := os.Open(b.dataPath(bucket, r.Extents[0].ID))
-		if errors.Is(err, fs.ErrNotExist) && attempt == 0 {
+		if notExist(err) && attempt == 0 {
 			continue
 		}
 		if err != nil {
@@ -140,6 +142,10 @@ func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object,
 		return o, nil
 	}
 }
+
+// openHook, when set by tests, runs between reading the head and opening
+// the first data file: the window a concurrent replace can hit.
+var openHook func()
 
 // maxOpenExtents bounds the data files one open Object keeps open. Reads
 // are mostly sequential, so a few suffice; a multipart object may have
@@ -184,7 +190,7 @@ func (o *object) acquire(i int) (*os.File, error) {
 		}
 	}
 	f, err := os.Open(o.b.dataPath(o.bucket, o.r.Extents[i].ID))
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		return nil, fmt.Errorf("%s/%s: data file %s was removed by a concurrent replace or delete: %w",
 			o.bucket, o.r.Key, o.r.Extents[i].ID, backend.ErrNoSuchKey)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -109,7 +108,7 @@ func (b *Backend) notFound(bucket string, err error, what error, format string, 
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	if notExist(err) {
 		if _, serr := os.Stat(filepath.Join(b.bucketDir(bucket), bucketInfoName)); serr != nil {
 			return fmt.Errorf("bucket %s: %w", bucket, backend.ErrNoSuchBucket)
 		}

@@ -3,9 +3,7 @@ package posix
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -24,18 +22,21 @@ var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeB
 // fsyncs it, renames it to data/<xx>/<id> and hands it to commitFn, which
 // publishes a record that references it.
 type writer struct {
-	b        *Backend
-	ctx      context.Context
-	bucket   string
-	where    string // "bucket/key" or "bucket/key part N of upload U", for errors
-	id       string
-	tmp      string
-	f        *os.File
-	bw       *bufio.Writer
-	n        int64
-	err      error // sticky write error
-	done     bool
-	commitFn func(e extent, meta backend.Meta) error
+	b      *Backend
+	ctx    context.Context
+	bucket string
+	where  string // "bucket/key" or "bucket/key part N of upload U", for errors
+	id     string
+	tmp    string
+	f      *os.File
+	bw     *bufio.Writer
+	n      int64
+	err    error // sticky write error
+	done   bool
+	// emptyNoData: an empty write needs no data file (objects; a part
+	// keeps one, so that every part version has an ID).
+	emptyNoData bool
+	commitFn    func(e extent, meta backend.Meta) error
 }
 
 func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) error) (*writer, error) {
@@ -87,7 +88,7 @@ func (w *writer) Abort() error {
 	}
 	w.done = true
 	w.release()
-	if err := os.Remove(w.tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(w.tmp); err != nil && !notExist(err) {
 		return fmt.Errorf("%s: abort: %w", w.where, err)
 	}
 	return nil
@@ -122,6 +123,10 @@ func (w *writer) Commit(meta backend.Meta) error {
 		return fmt.Errorf("%s: %w", w.where, err)
 	}
 	w.done = true
+	if w.n == 0 && w.emptyNoData {
+		os.Remove(w.tmp)
+		return w.commitFn(extent{}, meta.Clone())
+	}
 	e := extent{ID: w.id, Size: w.n}
 	data := w.b.dataPath(w.bucket, w.id)
 	touched, err := w.b.renameInto(w.b.dataDir(w.bucket), w.tmp, data)
@@ -153,13 +158,10 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string) (backend.Wr
 		return nil, err
 	}
 	where := bucket + "/" + key
-	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
+	w, err := b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
 		var exts []extent
 		if e.Size > 0 {
 			exts = []extent{e}
-		} else {
-			// An empty object needs no data file.
-			os.Remove(b.dataPath(bucket, e.ID))
 		}
 		_, published, err := b.publishHead(bucket, key, func(*record) (*record, error) {
 			return &record{Extents: exts, Meta: meta}, nil
@@ -169,6 +171,11 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string) (backend.Wr
 		}
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	w.emptyNoData = true
+	return w, nil
 }
 
 // publishHead builds a new head for bucket/key from the previous one (nil
@@ -195,7 +202,7 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 		}
 	}()
 	old, err := readRecord(head, kindHead)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil && !notExist(err) {
 		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}
 	r, err = build(old)
