@@ -223,7 +223,7 @@ func TestMariaDBBackupsThroughGateway(t *testing.T) {
 		if err := pipeline(t, env, fmt.Sprintf("mkdir -p %s\n%s | mbstream -x -C %s", shq(dir), r.producer, shq(dir))); err == nil {
 			t.Errorf("%s after a flipped byte: the pipeline exited 0", r.name)
 		} else {
-			t.Logf("%s after a flipped byte failed as it must: %s", r.name, firstLine(err.Error()))
+			t.Logf("%s after a flipped byte failed as it must: %s", r.name, tailStr(err.Error(), 400))
 		}
 	}
 	g.Restart()
@@ -237,7 +237,7 @@ func TestMariaDBBackupsThroughGateway(t *testing.T) {
 		if err := pipeline(t, env, fmt.Sprintf("mkdir -p %s\n%s | mbstream -x -C %s", shq(dir), r.producer, shq(dir))); err == nil {
 			t.Errorf("%s after a flipped byte: the pipeline exited 0", r.name)
 		} else {
-			t.Logf("%s after a flipped byte failed as it must: %s", r.name, firstLine(err.Error()))
+			t.Logf("%s after a flipped byte failed as it must: %s", r.name, tailStr(err.Error(), 400))
 		}
 	}
 }

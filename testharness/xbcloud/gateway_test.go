@@ -279,3 +279,23 @@ func TestCLI(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
+
+// TestGatewayIngestOnly: a gateway holding only the public key takes
+// xbcloud uploads but cannot give them back.
+func TestGatewayIngestOnly(t *testing.T) {
+	g := testharness.Start(t, testharness.Options{NoFsync: true, IngestOnly: true})
+	ctx := context.Background()
+	c := gwClient(t, g, false, func(c *xbcloud.Config) { c.Parallel = 4; c.MaxRetries = 1 })
+	stream, _ := genStream(t, 11, 1<<20, 2, false)
+	if _, err := c.Put(ctx, "ingest", bytes.NewReader(stream)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	_, err := c.Get(ctx, "ingest", &out)
+	if err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("get from an ingest-only gateway: %v, want HTTP 403", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("ingest-only gateway returned %d bytes", out.Len())
+	}
+}
