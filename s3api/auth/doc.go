@@ -46,7 +46,11 @@
 // for virtual-host requests (hence VerifyWithBucket), the path as sent, and
 // the sub-resource parameters in sorted order. Two client differences are
 // tolerated by trying each variant, all with constant-time comparison:
-// xbcloud lower-cases x-amz-* header values before signing, and clients
-// disagree on which parameters are sub-resources (the classic documented
-// list against the longer one of newer SDKs).
+// xbcloud writes each x-amz-* header as "name=value" with the value in
+// lower case (not "name:value"); with x-amz-date, the documented rule
+// (empty Date line, x-amz-date among the amz headers) and the
+// documentation's own example (x-amz-date's value on the Date line) differ;
+// and clients disagree on which parameters are sub-resources (the classic
+// documented list against the longer one of newer SDKs). At most a dozen
+// HMAC-SHA1s are computed.
 package auth

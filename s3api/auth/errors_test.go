@@ -77,8 +77,9 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// xbcloud signs SigV2 with x-amz-* values lower-cased; the gateway accepts
-// both forms and nothing else.
+// xbcloud signs SigV2 x-amz-* headers as "name=lower-cased value"; the
+// gateway accepts that, the documented form and the documented form with
+// lower-cased values, and nothing else.
 func TestV2LowercasedAmzValues(t *testing.T) {
 	now := time.Date(2026, 11, 29, 7, 0, 0, 0, time.UTC)
 	date := now.Format(time.RFC1123)
@@ -90,7 +91,9 @@ func TestV2LowercasedAmzValues(t *testing.T) {
 	}{
 		{"exact", "x-amz-storage-class:STANDARD_IA\n", true},
 		{"lowercased (xbcloud)", "x-amz-storage-class:standard_ia\n", true},
-		{"uppercased", "x-amz-storage-class:STANDARD_IA \n", false},
+		{"xbcloud", "x-amz-storage-class=standard_ia\n", true},
+		{"xbcloud separator, exact case", "x-amz-storage-class=STANDARD_IA\n", false},
+		{"trailing space", "x-amz-storage-class:STANDARD_IA \n", false},
 	} {
 		sig := sign(base + c.amz + "/bucket/backup/ibdata1.00000000000000000000")
 		r := wire(t, "PUT /bucket/backup/ibdata1.00000000000000000000 HTTP/1.1\nHost: 127.0.0.1:9000\nDate: "+date+

@@ -127,7 +127,8 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 	// x-amz-date, the documented rule leaves the Date line empty and signs
 	// x-amz-date among the amz headers, while the documentation's own
 	// DELETE example (and clients that followed it) puts the x-amz-date
-	// value on the Date line instead. xbcloud lower-cases amz values.
+	// value on the Date line instead. xbcloud writes amz headers its own
+	// way (see amzHeadersV2).
 	type dated struct{ date, skip string }
 	var forms []dated
 	switch {
@@ -141,9 +142,9 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 	head := r.Method + "\n" + r.Header.Get("Content-Md5") + "\n" + r.Header.Get("Content-Type") + "\n"
 	var prefixes []string
 	for _, f := range forms {
-		exact, lower := amzHeadersV2(r, f.skip)
-		prefixes = appendNew(prefixes, head+f.date+"\n"+exact)
-		prefixes = appendNew(prefixes, head+f.date+"\n"+lower)
+		for _, amz := range amzHeadersV2Forms(r, f.skip) {
+			prefixes = appendNew(prefixes, head+f.date+"\n"+amz)
+		}
 	}
 	var resources []string
 	resources = appendNew(resources, resourceV2(r, q, bucket, subresourcesClassic))
@@ -173,10 +174,11 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-// amzHeadersV2 returns the CanonicalizedAmzHeaders (without the header
-// skip), once with the values as sent and once with the values in lower
-// case (xbcloud signs that form).
-func amzHeadersV2(r *http.Request, skip string) (exact, lower string) {
+// amzHeadersV2 returns three forms of the CanonicalizedAmzHeaders (without
+// the header skip): the documented one ("name:value\n", values as sent),
+// the same with lower-cased values, and xbcloud's, which lower-cases the
+// values and joins name and value with '=' instead of ':'.
+func amzHeadersV2(r *http.Request, skip string) (exact, lower, xbcloud string) {
 	var names []string
 	for k := range r.Header {
 		lk := strings.ToLower(k)
@@ -186,26 +188,28 @@ func amzHeadersV2(r *http.Request, skip string) (exact, lower string) {
 	}
 	sort.Strings(names)
 	names = slices.Compact(names)
-	var b, l strings.Builder
+	var b, l, x strings.Builder
 	for _, n := range names {
 		vals := r.Header.Values(n)
-		b.WriteString(n)
-		b.WriteByte(':')
-		l.WriteString(n)
-		l.WriteByte(':')
+		b.WriteString(n + ":")
+		l.WriteString(n + ":")
+		x.WriteString(n + "=")
 		for i, v := range vals {
 			if i > 0 {
 				b.WriteByte(',')
 				l.WriteByte(',')
+				x.WriteByte(',')
 			}
 			v = trimValue(v)
 			b.WriteString(v)
 			l.WriteString(strings.ToLower(v))
+			x.WriteString(strings.ToLower(v))
 		}
 		b.WriteByte('\n')
 		l.WriteByte('\n')
+		x.WriteByte('\n')
 	}
-	return b.String(), l.String()
+	return b.String(), l.String(), x.String()
 }
 
 // resourceV2 is the CanonicalizedResource: "/bucket" for a virtual-host
@@ -237,4 +241,9 @@ func resourceV2(r *http.Request, q query, bucket string, sub map[string]bool) st
 		}
 	}
 	return b.String()
+}
+
+func amzHeadersV2Forms(r *http.Request, skip string) [3]string {
+	e, l, x := amzHeadersV2(r, skip)
+	return [3]string{e, l, x}
 }

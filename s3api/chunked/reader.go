@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -41,7 +42,12 @@ const (
 	maxTrailers         = 16       // trailer lines besides the signature
 	maxTrailerBytes     = 16 << 10 // all trailer lines together
 	bufSize             = 32 << 10 // bufio buffer, ≥ maxLine
+	pooledChunk         = 128 << 10 // chunk buffers up to this size are pooled
 )
+
+// chunkPool recycles chunk buffers across requests: SDKs sign 64 KiB or
+// 128 KiB chunks, and many uploads run at once.
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, pooledChunk); return &b }}
 
 // Options configure a Reader.
 type Options struct {
@@ -84,7 +90,8 @@ type Reader struct {
 
 	// Signed chunk buffering.
 	buf     []byte
-	out     []byte // verified bytes not yet returned
+	pooled  *[]byte // d.buf's pool entry, if it came from chunkPool
+	out     []byte  // verified bytes not yet returned
 	sha     hash.Hash
 	sum     [sha256.Size]byte
 	sig     [64]byte
@@ -183,7 +190,16 @@ func (d *Reader) Read(p []byte) (int, error) {
 func (d *Reader) fail(err error) {
 	if err != nil && d.err == nil {
 		d.err = err
+		d.release()
 	}
+}
+
+// release returns the chunk buffer to the pool once the stream is over.
+func (d *Reader) release() {
+	if d.pooled != nil {
+		chunkPool.Put(d.pooled)
+	}
+	d.pooled, d.buf, d.out = nil, nil, nil
 }
 
 // where describes the current position for error messages.
@@ -253,7 +269,13 @@ func (d *Reader) nextChunk() error {
 	}
 	// Signed: read, hash and verify the whole chunk before releasing it.
 	if cap(d.buf) < int(size) {
-		d.buf = make([]byte, size)
+		if d.pooled == nil && size <= pooledChunk {
+			d.pooled = chunkPool.Get().(*[]byte)
+			d.buf = *d.pooled
+		} else {
+			d.release()
+			d.buf = make([]byte, size)
+		}
 	}
 	buf := d.buf[:size]
 	d.sha.Reset()
@@ -364,6 +386,7 @@ func (d *Reader) end() error {
 		return d.readErr(err, "end of body")
 	}
 	d.st = stDone
+	d.release()
 	return nil
 }
 
