@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -141,7 +142,8 @@ func stanzaIDs(h *envelope.Header) string {
 	return strings.Join(ids, ", ")
 }
 
-var errPartNumber = s3api.ErrInvalidRange.WithMessage("The requested partnumber is not satisfiable.")
+// errPartNumber is S3's answer to GET ?partNumber= beyond the last part.
+var errPartNumber = &s3api.Error{Code: "InvalidPartNumber", Status: http.StatusRequestedRangeNotSatisfiable, Message: "The requested partnumber is not satisfiable."}
 
 // PartRange maps a part number (1-based position in the completed object)
 // to its plaintext range. A single-part object has one part, the whole
