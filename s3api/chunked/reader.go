@@ -37,11 +37,11 @@ var (
 
 // Bounds.
 const (
-	DefaultMaxChunkSize = 16 << 20 // per chunk, the largest buffered chunk
-	maxLine             = 4096     // chunk header or trailer line, CRLF included
-	maxTrailers         = 16       // trailer lines besides the signature
-	maxTrailerBytes     = 16 << 10 // all trailer lines together
-	bufSize             = 32 << 10 // bufio buffer, ≥ maxLine
+	DefaultMaxChunkSize = 16 << 20  // per chunk, the largest buffered chunk
+	maxLine             = 4096      // chunk header or trailer line, CRLF included
+	maxTrailers         = 16        // trailer lines besides the signature
+	maxTrailerBytes     = 16 << 10  // all trailer lines together
+	bufSize             = 32 << 10  // bufio buffer, ≥ maxLine
 	pooledChunk         = 128 << 10 // chunk buffers up to this size are pooled
 )
 
