@@ -147,4 +147,3 @@ func TestSDKPutObjectBodies(t *testing.T) {
 		})
 	}
 }
-
