@@ -155,8 +155,8 @@ func bench(cfg benchConfig) error {
 		fmt.Println("workload", w)
 	}
 	d := newData(cfg.partSize, cfg.putSize)
-	fmt.Printf("%-5s %-8s %-9s %9s %7s %9s %9s %9s %10s %11s %11s\n",
-		"round", "server", "workload", "MiB", "s", "MiB/s", "CPU s/GiB", "peakRSS", "write/in", "read_bytes", "file reads")
+	fmt.Printf("%-5s %-8s %-9s %7s %6s %7s %9s %8s %8s %11s %10s %9s\n",
+		"round", "server", "workload", "MiB", "s", "MiB/s", "CPU s/GiB", "peakRSS", "write/in", "read_bytes", "file reads", "client s/GiB")
 	all := map[string][]result{}
 	for r := 1; r <= cfg.rounds; r++ {
 		for _, w := range wls {
@@ -191,12 +191,13 @@ func bench(cfg benchConfig) error {
 func printResult(round int, r result) {
 	in := float64(r.bytes)
 	fileReads := (r.after.rchar - r.before.rchar) - r.bytes
-	fmt.Printf("%-5d %-8s %-9s %9.0f %7.2f %9.1f %9.2f %9s %10.4f %11s %11s\n",
+	fmt.Printf("%-5d %-8s %-9s %7.0f %6.2f %7.1f %9.2f %8s %8.4f %11s %10s %9.2f\n",
 		round, r.server, r.workload, in/(1<<20), r.seconds, r.mibps(), r.cpuPerGiB(),
 		fmt.Sprintf("%.0fMiB", float64(r.after.hwm)/(1<<20)),
 		float64(r.after.writeBytes-r.before.writeBytes)/in,
 		fmt.Sprintf("%.1fMiB", float64(r.after.readBytes-r.before.readBytes)/(1<<20)),
-		fmt.Sprintf("%.1fMiB", float64(fileReads)/(1<<20)))
+		fmt.Sprintf("%.1fMiB", float64(fileReads)/(1<<20)),
+		r.clientCPU/(in/(1<<30)))
 }
 
 func mibps(rs []result) float64 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -71,6 +72,7 @@ type result struct {
 	bytes            int64
 	seconds          float64
 	before, after    procSample
+	clientCPU        float64 // CPU-seconds of this process (the clients) during the run
 }
 
 func (r result) mibps() float64 { return float64(r.bytes) / (1 << 20) / r.seconds }
@@ -91,6 +93,10 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 		return res, fmt.Errorf("reset peak RSS of %s: %w", srv.name, err)
 	}
 	if res.before, err = sampleProc(srv.pid()); err != nil {
+		return res, err
+	}
+	self0, err := sampleProc(os.Getpid())
+	if err != nil {
 		return res, err
 	}
 	keys := make([]string, w.objects)
@@ -137,6 +143,11 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 	if res.after, err = sampleProc(srv.pid()); err != nil {
 		return res, err
 	}
+	self1, err := sampleProc(os.Getpid())
+	if err != nil {
+		return res, err
+	}
+	res.clientCPU = self1.cpuSeconds - self0.cpuSeconds
 	for _, k := range keys {
 		if err := c.del(context.Background(), bucket, k); err != nil {
 			return res, fmt.Errorf("cleanup: %w", err)
