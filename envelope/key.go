@@ -13,7 +13,8 @@ import (
 )
 
 // Key is an unwrapped data key with its derived subkeys. It never leaves
-// memory except through Export.
+// memory except through Export. A Key is immutable and safe for
+// concurrent use: parts may be written and ranges read in parallel.
 type Key struct {
 	data        [keySize]byte
 	headerSalt  [saltSize]byte

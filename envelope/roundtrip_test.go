@@ -139,3 +139,66 @@ func TestRangeReaderShortBody(t *testing.T) {
 type noSize struct{ r io.ReaderAt }
 
 func (n noSize) ReadAt(p []byte, off int64) (int, error) { return n.r.ReadAt(p, off) }
+
+type recordingWriter struct{ sizes []int }
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.sizes = append(w.sizes, len(p))
+	return len(p), nil
+}
+
+// Part bodies reach dst in writes of at least 1 MiB (all but the last),
+// whatever the caller's write sizes, and streaming allocates nothing per
+// segment.
+func TestPartWriterLargeWritesNoAllocs(t *testing.T) {
+	_, k, err := NewHeader([]Recipient{testIdentities()[TypeX25519].Recipient()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range []int{1000, 64 << 10, 1 << 20, 3<<20 + 1} {
+		var rec recordingWriter
+		pw, _ := k.NewPartWriter(&rec, 1)
+		src := make([]byte, chunk)
+		for total := 0; total < 10<<20; total += chunk {
+			pw.Write(src)
+		}
+		if err := pw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range rec.sizes[:len(rec.sizes)-1] {
+			if n < 1<<20 {
+				t.Fatalf("chunk %d: write %d is %d bytes", chunk, i, n)
+			}
+		}
+	}
+	pw, _ := k.NewPartWriter(io.Discard, 1)
+	src := make([]byte, 1<<20)
+	pw.Write(src)
+	if a := testing.AllocsPerRun(20, func() { pw.Write(src) }); a != 0 {
+		t.Fatalf("%.1f allocations per 1 MiB write", a)
+	}
+	pw.Close()
+}
+
+func TestReadersNoAllocsPerSegment(t *testing.T) {
+	o := newObject(t, DefaultSegmentSize)
+	o.put(t, 1, make([]byte, 40<<20))
+	tb, body, _ := o.complete(t, 1)
+	tbl, _ := o.k.OpenTable(tb)
+	r, err := o.k.NewRangeReader(bytes.NewReader(body), tbl, 0, tbl.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1<<20)
+	io.ReadFull(r, buf)
+	if a := testing.AllocsPerRun(20, func() { io.ReadFull(r, buf) }); a != 0 {
+		t.Fatalf("range reader: %.1f allocations per MiB", a)
+	}
+	f, _ := o.file(t, 1)
+	h, _ := ReadHeader(bytes.NewReader(f))
+	s := o.k.newStreamReader(bytes.NewReader(f[h.Size():]))
+	io.ReadFull(s, buf)
+	if a := testing.AllocsPerRun(20, func() { io.ReadFull(s, buf) }); a != 0 {
+		t.Fatalf("stream reader: %.1f allocations per MiB", a)
+	}
+}
