@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -309,7 +308,7 @@ func TestSDKDeleteObjects(t *testing.T) {
 
 // copySource is the x-amz-copy-source value for bucket/key.
 func copySource(bucket, key string) string {
-	return bucket + "/" + strings.ReplaceAll(url.PathEscape(key), "%2F", "/")
+	return bucket + "/" + escapeKey(key)
 }
 
 // TestSDKCopyObject: copies within and across buckets, metadata COPY and
