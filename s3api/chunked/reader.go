@@ -390,36 +390,30 @@ func (d *Reader) end() error {
 	return nil
 }
 
-// readTrailer reads "name:value" lines up to the empty line, verifying the
-// trailer signature in the signed form.
+// readTrailer reads "name:value" lines up to the end of the body and, in
+// the signed form, verifies the trailer signature, which must be the last
+// line. Clients disagree on the line framing (the documented form ends
+// every line in CRLF and the trailer with an empty line; minio-go ends
+// trailer lines in a bare LF and adds empty lines), so lines may end in LF
+// or CRLF and empty lines are skipped; the trailer ends where the body ends.
 func (d *Reader) readTrailer() error {
 	d.trailer = http.Header{}
 	d.canon = d.canon[:0]
 	total, count := 0, 0
 	sigSeen := false
-	for first := true; ; first = false {
-		if _, err := d.br.Peek(1); err == io.EOF && !first {
-			// Tolerate a body that ends without the final empty line.
+	for {
+		if _, err := d.br.Peek(1); err == io.EOF {
 			break
 		}
-		line, err := d.readLine("trailer line")
+		line, n, err := d.readTrailerLine()
 		if err != nil {
 			return err
 		}
-		if len(line) == 0 {
-			// Some clients put the non-trailer form's CRLF after the final
-			// chunk before the trailer: skip one leading empty line when
-			// more follows.
-			if first {
-				if _, err := d.br.Peek(1); err == nil {
-					continue
-				}
-			}
-			break
-		}
-		total += len(line) + 2
-		if total > maxTrailerBytes {
+		if total += n; total > maxTrailerBytes {
 			return fmt.Errorf("%w: trailer longer than %d bytes", ErrTooLarge, maxTrailerBytes)
+		}
+		if len(line) == 0 {
+			continue
 		}
 		if sigSeen {
 			return fmt.Errorf("%w: trailer line after x-amz-trailer-signature (body offset %d)", ErrMalformed, d.offset)
@@ -456,6 +450,25 @@ func (d *Reader) readTrailer() error {
 		}
 	}
 	return nil
+}
+
+// readTrailerLine returns the next trailer line without its LF or CRLF,
+// and its length on the wire.
+func (d *Reader) readTrailerLine() ([]byte, int, error) {
+	line, err := d.br.ReadSlice('\n')
+	n := len(line)
+	d.offset += int64(n)
+	switch {
+	case err == bufio.ErrBufferFull || n > maxLine:
+		return nil, n, fmt.Errorf("%w: trailer line longer than %d bytes (body offset %d)", ErrTooLarge, maxLine, d.offset)
+	case err != nil:
+		return nil, n, d.readErr(err, "trailer line")
+	}
+	line = line[:n-1]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, n, nil
 }
 
 func isHex(c byte) bool {

@@ -279,6 +279,8 @@ func TestMalformed(t *testing.T) {
 		{"trailer truncated line", "0\r\nx-amz-checksum-crc32:AAA", true, io.ErrUnexpectedEOF},
 		{"too many trailers", "0\r\n" + strings.Repeat("x-a:b\r\n", 17) + "\r\n", true, ErrTooLarge},
 		{"trailers too large", "0\r\n" + strings.Repeat("x-a:"+strings.Repeat("b", 4000)+"\r\n", 5) + "\r\n", true, ErrTooLarge},
+		{"endless empty trailer lines", "0\r\n" + strings.Repeat("\r\n", 9000), true, ErrTooLarge},
+		{"trailer line too long", "0\r\nx-a:" + strings.Repeat("b", 5000) + "\r\n\r\n", true, ErrTooLarge},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := New(strings.NewReader(c.body), Options{Trailer: c.trailer, MaxChunkSize: 1 << 20})
@@ -353,6 +355,8 @@ func TestLenientForms(t *testing.T) {
 		{"trailer without final empty line", "3\r\nabc\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n", true, "abc", http.Header{"X-Amz-Checksum-Crc32": {"AAAAAA=="}}},
 		{"CRLF before trailer", "3\r\nabc\r\n0\r\n\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", true, "abc", http.Header{"X-Amz-Checksum-Crc32": {"AAAAAA=="}}},
 		{"no trailers", "3\r\nabc\r\n0\r\n\r\n", true, "abc", http.Header{}},
+		{"no trailers, no final CRLF", "3\r\nabc\r\n0\r\n", true, "abc", http.Header{}},
+		{"minio-go unsigned trailer (LF lines, two CRLFs)", "3\r\nabc\r\n0\r\nx-amz-checksum-crc32c:AAAAAA==\n\r\n\r\n", true, "abc", http.Header{"X-Amz-Checksum-Crc32c": {"AAAAAA=="}}},
 		{"spaces around trailer value", "0\r\nX-Amz-Checksum-Sha256 : x \r\n\r\n", true, "", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
