@@ -13,7 +13,10 @@
 // and the body ends with a chunk of size 0. Without a trailer one more CRLF
 // follows; with a trailer, header lines ("x-amz-checksum-crc32c:sOO8/Q==")
 // follow instead, then, for the signed form, "x-amz-trailer-signature:<hex>",
-// and a final empty line.
+// and a final empty line. Chunk framing is parsed strictly; trailer lines
+// may end in LF or CRLF and empty lines among them are skipped, because
+// clients differ there (minio-go ends trailer lines in a bare LF), and the
+// trailer ends where the body ends.
 //
 // # Releasing only verified bytes
 //
@@ -34,8 +37,10 @@
 //
 // Every input-controlled size is bounded: chunk size, line length (4 KiB),
 // number and total size of trailer lines. Each payload byte is hashed once
-// (only in the signed forms), chunk buffers are reused, and the steady
-// state allocates nothing per chunk.
+// (only in the signed forms), chunk buffers come from a pool shared by all
+// requests and go back when the body ends or fails, and the steady state
+// allocates nothing per chunk. The minimum chunk size of the signed forms
+// (8 KiB but the last) is not enforced: it protects nothing here.
 //
 // Errors wrap ErrMalformed, ErrSignature, ErrTooLarge, ErrLengthMismatch or
 // io.ErrUnexpectedEOF (a truncated body), and say where in the stream the

@@ -27,6 +27,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(encode(data, []int{5, 7}, nil, []string{"x-amz-checksum-crc32c:AAAAAA==", "x-amz-checksum-sha1:x"}), uint8(2))
 	f.Add(encode(data, nil, nil, nil), uint8(3))
 	f.Add([]byte("0\r\n\r\n"), uint8(2))
+	f.Add([]byte("3\r\nabc\r\n0\r\nx-amz-checksum-crc32c:AAAAAA==\n\r\n\r\n"), uint8(2))
 	f.Add([]byte("3\r\nabc\r\n0\r\n\r\nx-a:b\r\n\r\n"), uint8(2))
 	f.Add([]byte("ffffffff;chunk-signature=00\r\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, body []byte, mode uint8) {
