@@ -298,6 +298,7 @@ func (g *Gateway) Stop() {
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
+		g.t.Logf("testharness: envelopegw serve on %s did not exit within 10s of SIGTERM; killing it", g.Addr)
 		cmd.Process.Kill()
 		<-done
 	}
