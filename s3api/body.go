@@ -61,6 +61,9 @@ type bodyOptions struct {
 	requireLength bool  // PUT object/part: Content-Length or x-amz-decoded-content-length
 	maxSize       int64 // larger declared or actual payloads are refused
 	tooLarge      *Error
+	// objectChecksums: x-amz-checksum-<alg> headers describe the object
+	// being completed, not this body.
+	objectChecksums bool
 }
 
 // openBody prepares the request body for reading. It validates the headers
@@ -142,7 +145,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		b.wantMD5 = d
 	}
 
-	ck, err := declaredChecksum(r.Header, trailerMode)
+	ck, err := declaredChecksum(r.Header, trailerMode, !o.objectChecksums)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +175,11 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 // header with its value, as a trailer named by x-amz-trailer, or only by
 // algorithm through x-amz-sdk-checksum-algorithm (then it is computed and
 // returned in Sums but there is nothing to compare).
-func declaredChecksum(h http.Header, trailerMode bool) (*bodyChecksum, error) {
+//
+// With headerValues false the x-amz-checksum-<alg> headers are not about
+// the body (CompleteMultipartUpload: they state the whole object's
+// checksum) and are left alone.
+func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyChecksum, error) {
 	var ck *bodyChecksum
 	set := func(alg string, c *bodyChecksum) error {
 		if ck != nil && ck.alg != alg {
@@ -185,7 +192,7 @@ func declaredChecksum(h http.Header, trailerMode bool) (*bodyChecksum, error) {
 	}
 	for name, vs := range h {
 		alg := checksum.FromHeaderName(name)
-		if alg == "" {
+		if alg == "" || !headerValues {
 			continue
 		}
 		v := vs[0]

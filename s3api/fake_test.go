@@ -28,6 +28,8 @@ type fakeService struct {
 	calls     []string
 	failRead  map[string]error // key -> error from the object reader's Read
 	readExact bool             // read exactly Size bytes, never asking for io.EOF
+
+	lastExpected Checksums // ExpectedChecksums of the last complete
 }
 
 type fakeBucket struct {
@@ -403,6 +405,7 @@ func (f *fakeService) CompleteMultipartUpload(ctx context.Context, in *CompleteM
 	f.call("CompleteMultipartUpload")
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.lastExpected = in.ExpectedChecksums
 	u, err := f.upload(in.Bucket, in.Key, in.UploadID)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,10 @@ package s3api
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+
+	"envelopegw/s3api/checksum"
 )
 
 // completeMultipartUpload answers POST /bucket/key?uploadId=ID. The part
@@ -18,7 +22,15 @@ func (rq *request) completeMultipartUpload() error {
 	if id == "" {
 		return ErrNoSuchUpload
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxCompleteBody, tooLarge: ErrMalformedXML.WithMessage("The CompleteMultipartUpload body is larger than %d bytes.", maxCompleteBody)})
+	expected, err := expectedObjectChecksums(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	b, err := rq.openBody(bodyOptions{
+		maxSize:         maxCompleteBody,
+		tooLarge:        ErrMalformedXML.WithMessage("The CompleteMultipartUpload body is larger than %d bytes.", maxCompleteBody),
+		objectChecksums: true,
+	})
 	if err != nil {
 		return err
 	}
@@ -31,11 +43,15 @@ func (rq *request) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	if err := checkCompositeChecksum(rq.r.Header, expected, parts); err != nil {
+		return err
+	}
 	out, err := rq.h.svc.CompleteMultipartUpload(rq.r.Context(), &CompleteMultipartUploadInput{
-		Bucket:   rq.bucket,
-		Key:      rq.key,
-		UploadID: id,
-		Parts:    parts,
+		Bucket:            rq.bucket,
+		Key:               rq.key,
+		UploadID:          id,
+		Parts:             parts,
+		ExpectedChecksums: expected,
 	})
 	if err != nil {
 		return err
@@ -91,4 +107,70 @@ func parseCompleteMultipartUpload(data []byte) ([]CompletedPart, error) {
 		parts = append(parts, CompletedPart{PartNumber: n, ETag: etag, Checksums: p.checksumFields.checksums()})
 	}
 	return parts, nil
+}
+
+// expectedObjectChecksums reads the x-amz-checksum-<alg> headers of a
+// CompleteMultipartUpload: the checksum the client expects for the whole
+// object, base64 of a digest, optionally with a "-N" part-count suffix.
+func expectedObjectChecksums(h http.Header) (Checksums, error) {
+	var cs Checksums
+	for name, vs := range h {
+		alg := checksum.FromHeaderName(name)
+		if alg == "" {
+			continue
+		}
+		v := vs[0]
+		if _, err := checksum.Decode(alg, trimPartCount(v)); err != nil {
+			return nil, ErrInvalidRequest.WithMessage("Value for %s header is invalid.", strings.ToLower(name))
+		}
+		if cs == nil {
+			cs = Checksums{}
+		}
+		cs[alg] = v
+	}
+	if len(cs) > 1 {
+		return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+	}
+	switch t := h.Get("x-amz-checksum-type"); t {
+	case "", ChecksumTypeComposite, ChecksumTypeFullObject:
+	default:
+		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid: %q (COMPOSITE or FULL_OBJECT).", truncate(t, 50))
+	}
+	return cs, nil
+}
+
+// checkCompositeChecksum verifies an expected COMPOSITE object checksum
+// against the part checksums of the request, before anything is
+// committed. (The Service checks those part checksums against the stored
+// parts, so this is the real object checksum. A FULL_OBJECT value needs
+// the part sizes and is left to the Service through ExpectedChecksums.)
+func checkCompositeChecksum(h http.Header, expected Checksums, parts []CompletedPart) error {
+	for alg, want := range expected {
+		base := trimPartCount(want)
+		if h.Get("x-amz-checksum-type") != ChecksumTypeComposite && base == want {
+			continue // not known to be composite
+		}
+		digests := make([][]byte, 0, len(parts))
+		for _, p := range parts {
+			d, err := checksum.Decode(alg, p.Checksums[alg])
+			if err != nil {
+				return nil // a part without this checksum: the Service decides
+			}
+			digests = append(digests, d)
+		}
+		if got := checksum.Composite(alg, digests); trimPartCount(got) != base {
+			return ErrBadDigest.WithMessage("The %s you specified did not match the calculated checksum.", alg)
+		}
+	}
+	return nil
+}
+
+// trimPartCount removes a composite checksum's "-N" suffix.
+func trimPartCount(v string) string {
+	if i := strings.LastIndexByte(v, '-'); i >= 0 {
+		if _, err := strconv.Atoi(v[i+1:]); err == nil {
+			return v[:i]
+		}
+	}
+	return v
 }

@@ -221,6 +221,12 @@ type CompletedPart struct {
 type CompleteMultipartUploadInput struct {
 	Bucket, Key, UploadID string
 	Parts                 []CompletedPart
+	// ExpectedChecksums are the request's x-amz-checksum-<alg> headers:
+	// the checksum the client expects for the whole object (composite
+	// values may come with or without the "-N" suffix). nil when the
+	// client sent none. A Service that computes the object checksum
+	// answers BadDigest, before committing, when it differs.
+	ExpectedChecksums Checksums
 }
 
 // CompleteMultipartUploadOutput answers CompleteMultipartUpload.
