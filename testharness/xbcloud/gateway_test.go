@@ -299,3 +299,28 @@ func TestGatewayIngestOnly(t *testing.T) {
 		t.Errorf("ingest-only gateway returned %d bytes", out.Len())
 	}
 }
+
+// TestGatewayV2StorageClassQuirk: xbcloud lowercases x-amz-* header
+// values in its SigV2 string to sign, so a V2 upload with
+// X-Amz-Storage-Class: STANDARD is signed over "standard". The gateway
+// must accept what xbcloud sends.
+func TestGatewayV2StorageClassQuirk(t *testing.T) {
+	g := testharness.Start(t, testharness.Options{NoFsync: true})
+	ctx := context.Background()
+	for _, api := range []string{"2", "4"} {
+		c := gwClient(t, g, false, func(c *xbcloud.Config) {
+			c.APIVersion, c.BucketLookup, c.StorageClass, c.MaxRetries = api, "path", "STANDARD", 0
+		})
+		stream, man := genStream(t, 12, 1<<20, 1, false)
+		if _, err := c.Put(ctx, "sc"+api, bytes.NewReader(stream)); err != nil {
+			t.Fatalf("V%s put with X-Amz-Storage-Class: %v", api, err)
+		}
+		var out bytes.Buffer
+		if _, err := c.Get(ctx, "sc"+api, &out); err != nil {
+			t.Fatalf("V%s get with X-Amz-Storage-Class: %v", api, err)
+		}
+		if d := man.Diff(extractManifest(t, out.Bytes())); d != "" {
+			t.Error(d)
+		}
+	}
+}
