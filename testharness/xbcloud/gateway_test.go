@@ -324,3 +324,34 @@ func TestGatewayV2StorageClassQuirk(t *testing.T) {
 		}
 	}
 }
+
+// TestGatewayListingPages: a backup of more than 1000 chunk objects makes
+// put's completion check and get's listing page through ListObjects v1.
+func TestGatewayListingPages(t *testing.T) {
+	g := testharness.Start(t, testharness.Options{NoFsync: true})
+	ctx := context.Background()
+	c := gwClient(t, g, false, func(c *xbcloud.Config) { c.Parallel = 8 })
+	var b bytes.Buffer
+	man, err := xbstream.Generate(&b, xbstream.GenOptions{Seed: 13, ChunkSize: 1024, Interleave: 2,
+		Files: []xbstream.FileSpec{{Path: "big.ibd", Size: 1200 << 10}, {Path: "xtrabackup_tablespaces", Size: 100}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Put(ctx, "many", bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Objects <= 1000 {
+		t.Fatalf("only %d objects: no second listing page", st.Objects)
+	}
+	var out bytes.Buffer
+	if _, err := c.Get(ctx, "many", &out); err != nil {
+		t.Fatal(err)
+	}
+	if d := man.Diff(extractManifest(t, out.Bytes())); d != "" {
+		t.Error(d)
+	}
+	if n, err := c.Delete(ctx, "many"); err != nil || n != st.Objects {
+		t.Errorf("delete: %d, %v; want %d", n, err, st.Objects)
+	}
+}
