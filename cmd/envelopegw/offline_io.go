@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 
 	"envelopegw/envelope"
 )
@@ -136,7 +139,30 @@ type pendingFile struct {
 	done bool
 }
 
+// pendingTemps are the temporary files of this process, removed if it is
+// interrupted, so an interrupted decrypt leaves nothing behind.
+var (
+	pendingMu    sync.Mutex
+	pendingTemps = map[string]bool{}
+	pendingOnce  sync.Once
+)
+
+func watchInterrupts() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		sig := <-c
+		pendingMu.Lock()
+		for name := range pendingTemps {
+			os.Remove(name)
+		}
+		fmt.Fprintf(os.Stderr, "envelopegw: %v: removed unfinished output\n", sig)
+		os.Exit(1)
+	}()
+}
+
 func createPending(dest string, perm os.FileMode) (*pendingFile, error) {
+	pendingOnce.Do(watchInterrupts)
 	dir, base := filepath.Split(dest)
 	if dir == "" {
 		dir = "."
@@ -150,7 +176,16 @@ func createPending(dest string, perm os.FileMode) (*pendingFile, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
+	pendingMu.Lock()
+	pendingTemps[f.Name()] = true
+	pendingMu.Unlock()
 	return &pendingFile{File: f, dest: dest}, nil
+}
+
+func (p *pendingFile) forget() {
+	pendingMu.Lock()
+	delete(pendingTemps, p.Name())
+	pendingMu.Unlock()
 }
 
 // commit makes the file durable and visible under its destination name.
@@ -161,7 +196,12 @@ func (p *pendingFile) commit() error {
 	if err := p.File.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(p.Name(), p.dest); err != nil {
+	pendingMu.Lock()
+	err := os.Rename(p.Name(), p.dest)
+	delete(pendingTemps, p.Name())
+	pendingMu.Unlock()
+	if err != nil {
+		os.Remove(p.Name())
 		return err
 	}
 	p.done = true
@@ -173,6 +213,7 @@ func (p *pendingFile) discard() {
 	if !p.done {
 		p.File.Close()
 		os.Remove(p.Name())
+		p.forget()
 	}
 }
 
