@@ -28,7 +28,12 @@ func (x *Reader) Next() (*Chunk, error) {
 	raw := make([]byte, 0, 64)
 	read := func(n int) ([]byte, error) {
 		i := len(raw)
-		raw = append(raw, make([]byte, n)...)
+		if cap(raw)-i < n {
+			grown := make([]byte, i, 2*cap(raw)+n)
+			copy(grown, raw)
+			raw = grown
+		}
+		raw = raw[:i+n]
 		m, err := io.ReadFull(x.r, raw[i:])
 		x.off += int64(m)
 		if err != nil {
