@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -35,6 +36,11 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		}
 	}
 	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
+	if errors.Is(err, backend.ErrNoSuchUpload) {
+		if out := s.completedBefore(ctx, in); out != nil {
+			return out, nil
+		}
+	}
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -129,6 +135,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		mETag:       etag,
 		mPartsCount: strconv.Itoa(len(in.Parts)),
 		mPartSizes:  encodeSizes(sizes),
+		mUploadID:   in.UploadID,
 	}
 	for _, k := range objectMetaKeys {
 		if v, ok := up.Meta[k]; ok {
@@ -145,6 +152,31 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		return nil, s.fail(o, err)
 	}
 	return out, nil
+}
+
+// completedBefore answers a CompleteMultipartUpload retried after it
+// succeeded (the client lost the first answer): the upload is gone, but
+// the object it made is there, names the upload, and has the ETag the
+// client's part list implies. Otherwise it returns nil.
+func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipartUploadInput) *s3api.CompleteMultipartUploadOutput {
+	st, err := s.be.Stat(ctx, in.Bucket, in.Key)
+	if err != nil || st.Meta[mUploadID] != in.UploadID || checkVersion(st.Meta) != nil {
+		return nil
+	}
+	md5s := make([]byte, 0, 16*len(in.Parts))
+	for _, p := range in.Parts {
+		d, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
+		if err != nil || len(d) != 16 {
+			return nil
+		}
+		md5s = append(md5s, d...)
+	}
+	sum := md5.Sum(md5s)
+	etag := hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(in.Parts))
+	if st.Meta[mETag] != etag {
+		return nil
+	}
+	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: getChecksums(st.Meta), ChecksumType: st.Meta[mChecksumType]}
 }
 
 // addOptionalPartLists stores the per-part MD5s and checksums when they fit

@@ -40,6 +40,8 @@ import (
 //	          digests (optional: dropped if the metadata would grow too large)
 //	pc.<ALG>  part checksums in object order, base64 of the concatenated raw
 //	          digests (optional, as pe)
+//	ui        the upload ID that made the object, so that a retried
+//	          CompleteMultipartUpload can be answered
 //
 // Upload (backend upload metadata): egw, h, the object keys ct..u, and
 //
@@ -74,6 +76,7 @@ const (
 	mPartSizes       = "ps"
 	mPartMD5s        = "pe"
 	mPartCkPrefix    = "pc."
+	mUploadID        = "ui"
 	mSealedKey       = "k"
 	mSalt            = "salt"
 )

@@ -137,6 +137,19 @@ func TestMultipart(t *testing.T) {
 	if _, err := s.ListParts(ctx, &s3api.ListPartsInput{Bucket: "bkt", Key: "big", UploadID: id}); !errors.Is(err, s3api.ErrNoSuchUpload) {
 		t.Errorf("ListParts after Complete: %v, want NoSuchUpload", err)
 	}
+
+	// A retried Complete (the first answer was lost) gets the same answer;
+	// a different part list does not.
+	again, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "big", UploadID: id, Parts: []s3api.CompletedPart{
+		{PartNumber: 1, ETag: o1.ETag}, {PartNumber: 2, ETag: o2.ETag}, {PartNumber: 3, ETag: o3.ETag},
+	}})
+	if err != nil || again.ETag != out.ETag || again.Checksums[checksum.CRC32] != out.Checksums[checksum.CRC32] {
+		t.Errorf("retried Complete = %+v, %v", again, err)
+	}
+	_, err = s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "big", UploadID: id, Parts: []s3api.CompletedPart{
+		{PartNumber: 1, ETag: o1.ETag}, {PartNumber: 2, ETag: o2stale.ETag}, {PartNumber: 3, ETag: o3.ETag},
+	}})
+	wantCode(t, err, "NoSuchUpload", 404)
 }
 
 // TestMultipartFullObjectChecksum lets the gateway compute the part CRCs
