@@ -273,3 +273,30 @@ func TestKeyExportImportRewrap(t *testing.T) {
 		t.Fatalf("rewrap with a foreign key: %v", err)
 	}
 }
+
+// The same at the default segment size, with parts of S3-like sizes.
+func TestMultipartRangesDefaultSegment(t *testing.T) {
+	const seg = DefaultSegmentSize
+	o := newObject(t, seg)
+	o.put(t, 1, randomBytes(t, 5<<20))
+	o.put(t, 2, randomBytes(t, 5<<20+1))
+	o.put(t, 3, randomBytes(t, seg-1))
+	tb, body, plain := o.complete(t, 1, 2, 3)
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	boundaries := []int64{0, seg, 5 << 20, 5<<20 + seg, 10<<20 + 1, int64(len(plain))}
+	for i := 0; i < 200; i++ {
+		var off, n int64
+		if i%2 == 0 {
+			b := boundaries[rng.IntN(len(boundaries))]
+			off = max(0, min(b+int64(rng.IntN(33))-16, int64(len(plain))))
+			n = min(int64(rng.IntN(3*seg)), int64(len(plain))-off)
+		} else {
+			off = rng.Int64N(int64(len(plain)))
+			n = rng.Int64N(int64(len(plain)) - off + 1)
+		}
+		got, err := readRange(o.k, body, tb, off, n)
+		if err != nil || !bytes.Equal(got, plain[off:off+n]) {
+			t.Fatalf("range %d+%d: %v", off, n, err)
+		}
+	}
+}

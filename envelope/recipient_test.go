@@ -100,6 +100,14 @@ func TestRSAForms(t *testing.T) {
 	if err != nil || ids[0].KeyID() != id.KeyID() {
 		t.Fatalf("PKCS#1 identity: %v", err)
 	}
+	opensshBlock, err := ssh.MarshalPrivateKey(id.priv, "backup key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err = ParseIdentities(bytes.NewReader(pem.EncodeToMemory(opensshBlock)))
+	if err != nil || ids[0].KeyID() != id.KeyID() {
+		t.Fatalf("OpenSSH identity: %v", err)
+	}
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	spkix, _ := x509.MarshalPKIXPublicKey(&small.PublicKey)
 	if _, err := ParseRecipient(string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: spkix}))); err == nil {
