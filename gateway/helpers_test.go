@@ -72,13 +72,13 @@ func (b *testBody) Sums() s3api.Sums {
 
 // env is a data directory with keys, and services on it.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	id       envelope.Identity
 	stateKey []byte
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	id, err := envelope.GenerateIdentity("x25519")
 	if err != nil {
