@@ -26,6 +26,8 @@ func init() {
 	register("serve", "run the S3 gateway", func(args []string) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
+		// Once draining, a second signal kills at once.
+		go func() { <-ctx.Done(); stop() }()
 		err := serveMain(ctx, args, os.Getenv, os.Stdout, os.Stderr, nil)
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

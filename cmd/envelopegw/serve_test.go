@@ -241,3 +241,59 @@ func TestServePrintConfig(t *testing.T) {
 		t.Error("a bogus recipient was accepted")
 	}
 }
+
+// TestServeDrainsOnShutdown stops the server while an upload is in
+// flight: the upload must still succeed and serve must exit cleanly.
+func TestServeDrainsOnShutdown(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	r := startServe(t, nil, "--data", data, "--no-fsync")
+	ak, sk := bannerValue(t, r.stdout.String(), "access key"), bannerValue(t, r.stdout.String(), "secret key")
+	if code, b := do(t, r.endpoint, ak, sk, "PUT", "/bkt", nil); code != 200 {
+		t.Fatalf("CreateBucket: %d %s", code, b)
+	}
+
+	payload := bytes.Repeat([]byte("drain "), 200000)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("PUT", r.endpoint+"/bkt/slow", pr)
+	req.ContentLength = int64(len(payload))
+	req.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: ak, SecretAccessKey: sk}, req, "UNSIGNED-PAYLOAD", "s3", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	status := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	half := len(payload) / 2
+	if _, err := pw.Write(payload[:half]); err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- r.stop() }()
+	time.Sleep(300 * time.Millisecond) // shutdown has begun
+	select {
+	case err := <-stopped:
+		t.Fatalf("serve stopped with an upload in flight: %v", err)
+	default:
+	}
+	pw.Write(payload[half:])
+	pw.Close()
+	if code := <-status; code != 200 {
+		t.Fatalf("in-flight upload got %d", code)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("serve after draining: %v", err)
+	}
+
+	r2 := startServe(t, nil, "--data", data, "--no-fsync")
+	if code, b := do(t, r2.endpoint, ak, sk, "GET", "/bkt/slow", nil); code != 200 || !bytes.Equal(b, payload) {
+		t.Fatalf("drained upload reads back %d (%d bytes)", code, len(b))
+	}
+}
