@@ -48,6 +48,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: info.ModTime, Checksums: so.info.Checksums}, nil
 	}
 
+	delete(meta, mUploadID) // the copy was not made by that upload
 	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey)
 	if err != nil {
 		return nil, s.fail(o, err)

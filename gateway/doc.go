@@ -45,7 +45,32 @@
 // and the multipart checksum from the stored part digests, and asks the
 // backend to make the part files the object's extents atomically.
 //
+// The object records the upload ID that made it, so a Complete retried
+// after a lost answer gets the same answer, as from S3, instead of
+// NoSuchUpload. Parts of a completed object are numbered by position for
+// GET ?partNumber= (1..PartsCount), whatever numbers the client uploaded
+// them under; their plaintext sizes are kept in metadata so that HEAD
+// ?partNumber= needs no key.
+//
 // Abandoned uploads are removed by RunJanitor after Config.UploadMaxAge.
+//
+// # Copies
+//
+// CopyObject streams the stored ciphertext to the new key unchanged, with
+// the same header and data key, so it needs no private key and re-hashes
+// nothing; ETag and checksums carry over. A copy onto itself with replaced
+// metadata rewrites only the metadata. UploadPartCopy must decrypt the
+// source and re-encrypt it under the upload's key, so it needs an identity.
+//
+// # Streaming and memory
+//
+// Request bodies are copied into the part writer through pooled 1 MiB
+// buffers; the envelope writes ciphertext to the backend in batches of the
+// same order. Nothing holds a whole object or part. Digests (MD5 for the
+// ETag, x-amz-checksum-*) are computed once, by s3api's request body, and
+// read from it at EOF; the gateway hashes only what no client sent: a CRC
+// for an upload created with a CRC checksum, and the plaintext of
+// UploadPartCopy.
 //
 // # Errors
 //
