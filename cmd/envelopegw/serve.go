@@ -261,9 +261,28 @@ func (s *server) logStartup(endpoint string) {
 	if s.cfg.noFsync {
 		s.log.Warn("--no-fsync: acknowledged objects may be lost on power failure")
 	}
+	if len(s.identities) > 0 && !s.canReadOwnWrites() {
+		s.log.Warn("none of the identities is a recipient: objects written now can be read only by other key holders",
+			"recipients", recipientIDs(s.recipients), "identities", identityIDs(s.identities))
+	}
 	if s.devIdentity != "" {
 		s.log.Warn("development identity in use: its private key is stored on the data volume", "path", s.devIdentity)
 	}
+}
+
+// canReadOwnWrites reports whether some identity is among the recipients.
+// Explicit recipients are used as given (an operator rotating away from an
+// old key keeps its identity to read old objects and must not seal new
+// ones to it), so the answer can be no.
+func (s *server) canReadOwnWrites() bool {
+	for _, id := range s.identities {
+		for _, r := range s.recipients {
+			if id.KeyID() == r.KeyID() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // printConfig writes the effective configuration for --print-config.
@@ -278,6 +297,9 @@ func (s *server) printConfig(w io.Writer) {
 	}
 	for _, id := range s.identities {
 		fmt.Fprintf(w, "identity        %s %s\n", id.Type(), id.KeyID())
+	}
+	if len(s.identities) > 0 && !s.canReadOwnWrites() {
+		fmt.Fprintf(w, "warning         no identity is a recipient: this gateway cannot read what it writes\n")
 	}
 	fmt.Fprintf(w, "access keys     %s\n", strings.Join(s.creds.accessKeys(), " "))
 	fmt.Fprintf(w, "region          %s\n", c.region)

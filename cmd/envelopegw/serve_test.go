@@ -229,6 +229,18 @@ func TestServePrintConfig(t *testing.T) {
 		t.Errorf("--print-config shows a secret:\n%s", s)
 	}
 
+	// Explicit recipients are used as given, with a warning when the
+	// gateway could not read its own writes.
+	out.Reset()
+	err = serveMain(context.Background(), []string{"--data", filepath.Join(dir, "data"), "--identity", idPath, "--recipient", recPath,
+		"--credentials", credPath, "--print-config"}, envMap(nil), &out, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), "recipient ") != 1 || !strings.Contains(out.String(), "cannot read what it writes") {
+		t.Errorf("escrow-only recipients:\n%s", out.String())
+	}
+
 	// A group-readable identity file is refused.
 	os.Chmod(idPath, 0o640)
 	err = serveMain(context.Background(), []string{"--data", filepath.Join(dir, "data"), "--identity", idPath, "--print-config"}, envMap(nil), io.Discard, io.Discard, nil)
