@@ -29,11 +29,12 @@ import (
 // a failed check is returned as an *Error instead, and stays the answer to
 // every later Read.
 type requestBody struct {
-	src    io.Reader
-	chunks *chunked.Reader // non-nil for aws-chunked bodies
-	size   int64           // declared decoded length, -1 if unknown
-	limit  int64           // most bytes accepted when size is unknown
-	n      int64
+	src      io.Reader
+	chunks   *chunked.Reader // non-nil for aws-chunked bodies
+	size     int64           // declared decoded length, -1 if unknown
+	limit    int64           // most bytes accepted when size is unknown
+	tooLarge *Error          // the answer past limit
+	n        int64
 
 	mu      sync.Mutex // Read against release (a Service may misbehave)
 	md5     hash.Hash
@@ -70,7 +71,7 @@ type bodyOptions struct {
 // that describe the body; nothing is read yet.
 func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 	r := rq.r
-	b := &requestBody{size: -1, limit: o.maxSize}
+	b := &requestBody{size: -1, limit: o.maxSize, tooLarge: o.tooLarge}
 
 	payload := ""
 	if rq.auth != nil {
@@ -254,7 +255,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 			return 0, b.err
 		}
 		if b.n > b.limit {
-			b.err = ErrEntityTooLarge
+			b.err = b.tooLarge
 			return 0, b.err
 		}
 		b.md5.Write(p[:n])

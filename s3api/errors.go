@@ -88,4 +88,7 @@ var (
 	ErrRequestHeaderSectionTooLarge = newErr("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
 	ErrInvalidPartNumber            = newErr("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable.")
 	ErrInvalidLocationConstraint    = newErr("InvalidLocationConstraint", http.StatusBadRequest, "The specified location constraint is not valid.")
+	// ErrAuthorizationQueryParametersError is the presigned-URL form of
+	// AuthorizationHeaderMalformed.
+	ErrAuthorizationQueryParametersError = newErr("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")
 )

@@ -17,7 +17,7 @@ func b64md5(b []byte) string {
 func TestRequestIDsAndLog(t *testing.T) {
 	e := newEnv(t)
 	w1 := e.ok(req{method: "GET", target: "/"}, 200)
-	w2 := e.fails(req{method: "GET", target: "/?X-Amz-Signature=feedface"}, 400, "AuthorizationHeaderMalformed")
+	w2 := e.fails(req{method: "GET", target: "/?X-Amz-Signature=feedface"}, 400, "AuthorizationQueryParametersError")
 	id1, id2 := w1.Header().Get("x-amz-request-id"), w2.Header().Get("x-amz-request-id")
 	if id1 == "" || id1 == id2 || w1.Header().Get("x-amz-id-2") == "" {
 		t.Errorf("request IDs %q %q", id1, id2)

@@ -73,7 +73,7 @@ func (rq *request) serve() {
 	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
 	if err != nil {
 		rq.op = "auth"
-		rq.fail(authError(err))
+		rq.fail(authError(err, rq.q))
 		return
 	}
 	rq.auth = res
@@ -225,7 +225,7 @@ func headerBytes(h http.Header) int {
 }
 
 // authError maps an auth package error to its S3 error.
-func authError(err error) error {
+func authError(err error, q url.Values) error {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, auth.ErrMissing):
@@ -241,6 +241,9 @@ func authError(err error) error {
 	case errors.Is(err, auth.ErrUnsupported):
 		return ErrNotImplemented.WithMessage("%s", msg)
 	case errors.Is(err, auth.ErrMalformed):
+		if q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature") {
+			return ErrAuthorizationQueryParametersError.WithMessage("%s", msg)
+		}
 		return ErrAuthorizationHeaderMalformed.WithMessage("%s", msg)
 	}
 	return ErrAccessDenied
