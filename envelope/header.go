@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Options tunes a new envelope. The zero value means the defaults.
@@ -322,18 +323,7 @@ func (h *Header) Unwrap(identities ...Identity) (*Key, error) {
 	for _, s := range h.stanzas {
 		ids = append(ids, s.Type+" "+s.KeyID)
 	}
-	return nil, fmt.Errorf("%w (envelope recipients: %s)", ErrNoIdentity, joinComma(ids))
-}
-
-func joinComma(s []string) string {
-	var b bytes.Buffer
-	for i, v := range s {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(v)
-	}
-	return b.String()
+	return nil, fmt.Errorf("%w (envelope recipients: %s)", ErrNoIdentity, strings.Join(ids, ", "))
 }
 
 // Rewrap returns a new header for the same data key: stanzas whose key ID
