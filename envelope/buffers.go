@@ -7,10 +7,13 @@ import "sync"
 var pools sync.Map // capacity -> *sync.Pool of *[]byte
 
 func getBuf(n int) *[]byte {
-	p, _ := pools.LoadOrStore(n, &sync.Pool{New: func() any {
-		b := make([]byte, n)
-		return &b
-	}})
+	p, ok := pools.Load(n)
+	if !ok {
+		p, _ = pools.LoadOrStore(n, &sync.Pool{New: func() any {
+			b := make([]byte, n)
+			return &b
+		}})
+	}
 	return p.(*sync.Pool).Get().(*[]byte)
 }
 
