@@ -123,8 +123,8 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		if ak == "" {
 			ak, sk = "(your access key)", "(your secret key)"
 		}
-		id := srv.devIdentity
-		if id == "" {
+		id, _ := filepath.Abs(srv.devIdentity)
+		if srv.devIdentity == "" {
 			id = "(your identity file)"
 		}
 		devBanner(stdout, endpoint, ak, sk, id, cfg.tlsCert != "")
