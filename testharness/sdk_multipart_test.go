@@ -394,7 +394,18 @@ func TestSDKMultipartCompleteErrors(t *testing.T) {
 		if got := get(t, c, b, key); !bytes.Equal(got, slices.Concat(p1, p3)) {
 			t.Errorf("object of parts 1 and 3 differs")
 		}
-		wantAPIError(t, complete(c1, c3), "NoSuchUpload", http.StatusNotFound)
+		// A retried Complete of a completed upload may succeed (S3 answers
+		// retries idempotently) but must not change the object.
+		if err := complete(c1, c3); err != nil {
+			wantAPIError(t, err, "NoSuchUpload", http.StatusNotFound)
+		}
+		if got := get(t, c, b, key); !bytes.Equal(got, slices.Concat(p1, p3)) {
+			t.Errorf("a retried Complete changed the object")
+		}
+		// A different part list for the completed upload is refused.
+		if err := complete(c1, c2); err == nil {
+			t.Errorf("Complete with another part list after completion succeeded")
+		}
 		_, err = c.CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &key, UploadId: aws.String("no-such-upload"),
 			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{c1}}})
 		wantAPIError(t, err, "NoSuchUpload", http.StatusNotFound)
