@@ -30,7 +30,7 @@ func (h *handler) hostBucket(host string) (string, error) {
 			return b, nil
 		}
 	}
-	return "", ErrInvalidRequest.WithMessage("Host %q is not served by this endpoint: virtual-host style requests need the host's base domain in the gateway's domain list; use path-style addressing otherwise.", host)
+	return "", ErrInvalidRequest.WithMessage("Host %q is not served by this endpoint: virtual-host style requests need the host's base domain in the gateway's domain list; use path-style addressing otherwise.", truncate(host, 100))
 }
 
 // splitPath turns the request path into bucket and key. hostBucket is the

@@ -94,7 +94,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		case auth.PayloadStreamingUnsignedTrailer:
 			trailerMode = true
 		default:
-			return nil, ErrNotImplemented.WithMessage("x-amz-content-sha256 %q is not supported.", payload)
+			return nil, ErrNotImplemented.WithMessage("x-amz-content-sha256 %q is not supported.", truncate(payload, 64))
 		}
 		if signed && (rq.auth == nil || rq.auth.Chunks == nil) {
 			return nil, ErrInvalidRequest.WithMessage("A signed streaming payload needs a SigV4 Authorization header.")
@@ -105,7 +105,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		}
 		n, err := strconv.ParseInt(dl, 10, 64)
 		if err != nil || n < 0 {
-			return nil, ErrInvalidArgument.WithMessage("x-amz-decoded-content-length %q is not a byte count.", dl)
+			return nil, ErrInvalidArgument.WithMessage("x-amz-decoded-content-length %q is not a byte count.", truncate(dl, 64))
 		}
 		b.size = n
 		var v chunked.Verifier
@@ -141,7 +141,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 	if v := r.Header.Get("Content-MD5"); v != "" {
 		d, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(d) != md5.Size {
-			return nil, ErrInvalidDigest.WithMessage("Content-MD5 %q is not base64 of 16 bytes.", v)
+			return nil, ErrInvalidDigest.WithMessage("Content-MD5 %q is not base64 of 16 bytes.", truncate(v, 64))
 		}
 		b.wantMD5 = d
 	}
@@ -166,6 +166,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		// empty body cannot skip the checks.
 		var one [1]byte
 		if _, err := b.Read(one[:]); err != nil && err != io.EOF {
+			b.close()
 			return nil, err
 		}
 	}
@@ -207,7 +208,7 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 	for _, t := range commaList(h.Values("x-amz-trailer")) {
 		alg := checksum.FromHeaderName(t)
 		if alg == "" {
-			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer %q is not a supported checksum trailer.", t)
+			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer %q is not a supported checksum trailer.", truncate(t, 64))
 		}
 		if !trailerMode {
 			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer needs an aws-chunked body with a trailer (STREAMING-*-TRAILER).")
@@ -222,7 +223,7 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 	if v := h.Get("x-amz-sdk-checksum-algorithm"); v != "" {
 		alg := checksum.Canonical(v)
 		if alg == "" {
-			return nil, ErrInvalidRequest.WithMessage("Value for x-amz-sdk-checksum-algorithm header is invalid: %q.", v)
+			return nil, ErrInvalidRequest.WithMessage("Value for x-amz-sdk-checksum-algorithm header is invalid: %q.", truncate(v, 64))
 		}
 		if err := set(alg, &bodyChecksum{alg: alg}); err != nil {
 			return nil, err

@@ -40,7 +40,7 @@ func (rq *request) listBuckets() error {
 // endpoint's region.
 func (rq *request) createBucket() error {
 	if !validBucketName(rq.bucket) {
-		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 3 to 63 lower-case letters, digits, dots and hyphens.", rq.bucket)
+		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 3 to 63 lower-case letters, digits, dots and hyphens.", truncate(rq.bucket, 100))
 	}
 	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
 		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway.")
@@ -62,7 +62,7 @@ func (rq *request) createBucket() error {
 			}
 			lc := cfg.LocationConstraint
 			if lc != "" && lc != rq.h.region && !(lc == "US" && rq.h.region == DefaultRegion) {
-				return ErrInvalidLocationConstraint.WithMessage("The %q location constraint is incompatible with this endpoint's region %q.", lc, rq.h.region)
+				return ErrInvalidLocationConstraint.WithMessage("The %q location constraint is incompatible with this endpoint's region %q.", truncate(lc, 64), rq.h.region)
 			}
 		}
 	}

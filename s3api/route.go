@@ -81,7 +81,7 @@ func (rq *request) serve() {
 
 	op := rq.route()
 	if rq.bucket != "" && rq.op != "CreateBucket" && !validExistingBucketName(rq.bucket) {
-		rq.fail(ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q.", rq.bucket))
+		rq.fail(ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q.", truncate(rq.bucket, 100)))
 		return
 	}
 	if rq.key != "" {
