@@ -94,6 +94,22 @@
 // refused with NotImplemented rather than ignored, since the Service offers
 // no atomic compare-and-swap.
 //
+// Headers that ask for promises the gateway cannot keep are refused with
+// NotImplemented rather than ignored: SSE-C and SSE-KMS (a client would
+// believe only its key can read the object), Object Lock (it would believe
+// the object cannot be deleted). SSE-S3 (AES256) is accepted: objects are
+// encrypted at rest anyway. On CompleteMultipartUpload, x-amz-checksum-*
+// headers state the whole object's checksum, not the XML body's; a
+// COMPOSITE value is checked here against the part list before the Service
+// runs, and every value reaches the Service as
+// CompleteMultipartUploadInput.ExpectedChecksums.
+//
+// SigV4 credential scopes may name any region: clients pointed at a custom
+// endpoint sign with whatever region they are configured for, and refusing
+// them gains nothing. Config.Region is what the gateway reports
+// (GetBucketLocation, x-amz-bucket-region) and what CreateBucket's
+// LocationConstraint must match.
+//
 // Buckets are unversioned: ListObjectVersions reports each object as its
 // only version "null", and versionId=null is accepted wherever S3 takes a
 // version. ListObjects v1 always returns NextMarker when truncated (S3 only

@@ -329,3 +329,18 @@ func TestPartNumberGet(t *testing.T) {
 	e.fails(req{method: "GET", target: "/bkt/single?partNumber=0"}, 400, "InvalidArgument")
 	e.fails(req{method: "GET", target: "/bkt/single?partNumber=10001"}, 400, "InvalidArgument")
 }
+
+func TestUnsupportedHeaders(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("bkt")
+	for _, h := range []map[string]string{
+		{"x-amz-server-side-encryption-customer-algorithm": "AES256"},
+		{"x-amz-server-side-encryption": "aws:kms"},
+		{"x-amz-object-lock-mode": "COMPLIANCE"},
+	} {
+		e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: h}, 501, "NotImplemented")
+		e.fails(req{method: "POST", target: "/bkt/k?uploads", header: h}, 501, "NotImplemented")
+	}
+	e.put("bkt", "k", []byte("x"), map[string]string{"x-amz-server-side-encryption": "AES256"})
+	e.fails(req{method: "PUT", target: "/bkt2", header: map[string]string{"x-amz-bucket-object-lock-enabled": "true"}}, 501, "NotImplemented")
+}

@@ -90,6 +90,12 @@ func (rq *request) serve() {
 			return
 		}
 	}
+	if r.Method != http.MethodDelete {
+		if err := rejectUnsupportedHeaders(r.Header); err != nil {
+			rq.fail(err)
+			return
+		}
+	}
 	if err := op(); err != nil {
 		rq.fail(rq.bodyError(err))
 	}
