@@ -120,46 +120,57 @@ var (
 // a temporary HOME, under which pyenv would not find its versions.
 func AWSPath(t testing.TB) string {
 	t.Helper()
-	awsOnce.Do(func() {
-		var cands []string
-		if p, err := exec.LookPath("aws"); err == nil {
-			cands = append(cands, p)
-		}
-		roots := []string{os.Getenv("PYENV_ROOT"), "/root/.pyenv"}
-		if h, err := os.UserHomeDir(); err == nil {
-			roots = append(roots, filepath.Join(h, ".pyenv"))
-		}
-		for _, r := range roots {
-			if r == "" {
-				continue
-			}
-			if v, err := os.ReadFile(filepath.Join(r, "version")); err == nil {
-				for _, name := range strings.Fields(string(v)) {
-					cands = append(cands, filepath.Join(r, "versions", name, "bin", "aws"))
-				}
-			}
-			m, _ := filepath.Glob(filepath.Join(r, "versions", "*", "bin", "aws"))
-			cands = append(cands, m...)
-		}
-		var tried []string
-		for _, c := range cands {
-			if strings.Contains(c, "/shims/") {
-				continue
-			}
-			cmd := exec.Command(c, "--version")
-			cmd.Env = baseEnv(os.TempDir())
-			if out, err := cmd.CombinedOutput(); err == nil && bytes.Contains(out, []byte("aws-cli/")) {
-				awsPath = c
-				return
-			}
-			tried = append(tried, c)
-		}
-		awsErr = fmt.Errorf("no working aws CLI (tried PATH, pyenv versions: %v)", tried)
-	})
-	if awsErr != nil {
-		Unavailable(t, "%v", awsErr)
+	p, err := AWSPathOrError()
+	if err != nil {
+		Unavailable(t, "%v", err)
 	}
-	return awsPath
+	return p
+}
+
+// AWSPathOrError is AWSPath for callers that decide themselves what a
+// missing CLI means.
+func AWSPathOrError() (string, error) {
+	awsOnce.Do(findAWS)
+	return awsPath, awsErr
+}
+
+// findAWS tries, in order, aws in PATH and the aws of each pyenv version,
+// and keeps the first that runs.
+func findAWS() {
+	var cands []string
+	if p, err := exec.LookPath("aws"); err == nil {
+		cands = append(cands, p)
+	}
+	roots := []string{os.Getenv("PYENV_ROOT"), "/root/.pyenv"}
+	if h, err := os.UserHomeDir(); err == nil {
+		roots = append(roots, filepath.Join(h, ".pyenv"))
+	}
+	for _, r := range roots {
+		if r == "" {
+			continue
+		}
+		if v, err := os.ReadFile(filepath.Join(r, "version")); err == nil {
+			for _, name := range strings.Fields(string(v)) {
+				cands = append(cands, filepath.Join(r, "versions", name, "bin", "aws"))
+			}
+		}
+		m, _ := filepath.Glob(filepath.Join(r, "versions", "*", "bin", "aws"))
+		cands = append(cands, m...)
+	}
+	var tried []string
+	for _, c := range cands {
+		if strings.Contains(c, "/shims/") {
+			continue
+		}
+		cmd := exec.Command(c, "--version")
+		cmd.Env = baseEnv(os.TempDir())
+		if out, err := cmd.CombinedOutput(); err == nil && bytes.Contains(out, []byte("aws-cli/")) {
+			awsPath = c
+			return
+		}
+		tried = append(tried, c)
+	}
+	awsErr = fmt.Errorf("no working aws CLI (tried PATH, pyenv versions: %v)", tried)
 }
 
 // AWSCommand prepares `aws --endpoint-url ENDPOINT args...` for g with a

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -240,6 +241,7 @@ func (g *Gateway) start() error {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "--- envelopegw %s\n", strings.Join(redact(g.args()), " "))
+	logStart, _ := logf.Seek(0, io.SeekEnd)
 	cmd := exec.Command(Binary(g.t), g.args()...)
 	cmd.Env = append(baseEnv(filepath.Dir(g.logPath)),
 		"ENVELOPEGW_ACCESS_KEY="+g.AccessKey, "ENVELOPEGW_SECRET_KEY="+g.SecretKey)
@@ -255,22 +257,43 @@ func (g *Gateway) start() error {
 	g.cmd, g.done = cmd, done
 	g.mu.Unlock()
 
+	// Ready means: our process is alive, the port answers, and our
+	// process said it is serving. The last check matters because a free
+	// port can be taken by another test's server between probe and bind;
+	// a dial alone could reach that one. (Older builds that never say so
+	// are accepted after the port has answered for two seconds.)
 	deadline := time.Now().Add(30 * time.Second)
+	var answeredSince time.Time
 	for time.Now().Before(deadline) {
 		select {
 		case <-done:
 			return fmt.Errorf("envelopegw serve on %s exited during startup: %v", g.Addr, cmd.ProcessState)
 		default:
 		}
-		c, err := net.DialTimeout("tcp", g.Addr, time.Second)
-		if err == nil {
+		if c, err := net.DialTimeout("tcp", g.Addr, time.Second); err == nil {
 			c.Close()
-			return nil
+			if answeredSince.IsZero() {
+				answeredSince = time.Now()
+			}
+			if g.saidServing(logStart) || time.Since(answeredSince) > 2*time.Second {
+				return nil
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	g.Kill()
 	return fmt.Errorf("envelopegw serve did not listen on %s within 30s", g.Addr)
+}
+
+// saidServing reports whether the log, from offset on, has the line serve
+// prints once it listens, naming our address.
+func (g *Gateway) saidServing(offset int64) bool {
+	b, err := os.ReadFile(g.logPath)
+	if err != nil || int64(len(b)) < offset {
+		return false
+	}
+	b = b[offset:]
+	return bytes.Contains(b, []byte("serving")) && bytes.Contains(b, []byte(g.Addr))
 }
 
 // redact hides nothing secret today (credentials travel in the
