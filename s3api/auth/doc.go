@@ -44,13 +44,16 @@
 // x-amz-date is present; the Expires value for presigned URLs), the
 // x-amz-* headers in canonical form, and the canonical resource: "/bucket"
 // for virtual-host requests (hence VerifyWithBucket), the path as sent, and
-// the sub-resource parameters in sorted order. Two client differences are
+// the sub-resource parameters in sorted order. Client differences are
 // tolerated by trying each variant, all with constant-time comparison:
 // xbcloud writes each x-amz-* header as "name=value" with the value in
 // lower case (not "name:value"); with x-amz-date, the documented rule
 // (empty Date line, x-amz-date among the amz headers) and the
 // documentation's own example (x-amz-date's value on the Date line) differ;
-// and clients disagree on which parameters are sub-resources (the classic
-// documented list against the longer one of newer SDKs). At most a dozen
-// HMAC-SHA1s are computed.
+// clients disagree on which parameters are sub-resources (the classic
+// documented list against the longer one of newer SDKs); and a few sign the
+// key unescaped rather than as sent (both name the same object). Each
+// variant binds the same method, headers, bucket, key and sub-resources; at
+// most 24 HMAC-SHA1s of a few hundred bytes are computed, and only when the
+// first does not match.
 package auth

@@ -130,6 +130,8 @@ func TestV2Subresources(t *testing.T) {
 		{"/b/k?tagging", "/b/k"},         // classic list
 		{"/b/k?response-content-type=text%2Fplain&x=1", "/b/k?response-content-type=text/plain"},
 		{"/b/?versions&versionId=v1&list-type=2", "/b/?versionId=v1&versions"},
+		{"/b/dir/a%20b%2Bc", "/b/dir/a%20b%2Bc"}, // path as sent
+		{"/b/dir/a%20b%2Bc", "/b/dir/a b+c"},     // path decoded
 	} {
 		sig := signV2ForTest(exampleSecret, "GET\n\n\n"+date+"\n"+c.resource)
 		r := wire(t, "GET "+c.target+" HTTP/1.1\nHost: h\nDate: "+date+"\nAuthorization: AWS "+exampleAK+":"+sig)

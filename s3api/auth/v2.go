@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -147,8 +148,15 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 		}
 	}
 	var resources []string
-	resources = appendNew(resources, resourceV2(r, q, bucket, subresourcesClassic))
-	resources = appendNew(resources, resourceV2(r, q, bucket, subresourcesExtended))
+	paths := []string{requestPath(r)}
+	if dp, err := url.PathUnescape(paths[0]); err == nil && dp != paths[0] {
+		// Some clients sign the key unescaped; it names the same object.
+		paths = append(paths, dp)
+	}
+	for _, path := range paths {
+		resources = appendNew(resources, resourceV2(path, q, bucket, subresourcesClassic))
+		resources = appendNew(resources, resourceV2(path, q, bucket, subresourcesExtended))
+	}
 
 	mac := hmac.New(sha1.New, []byte(secret))
 	var sum [sha1.Size]byte
@@ -213,14 +221,14 @@ func amzHeadersV2(r *http.Request, skip string) (exact, lower, xbcloud string) {
 }
 
 // resourceV2 is the CanonicalizedResource: "/bucket" for a virtual-host
-// request, the path as sent, then the sub-resources in sorted order.
-func resourceV2(r *http.Request, q query, bucket string, sub map[string]bool) string {
+// request, the path, then the sub-resources in sorted order.
+func resourceV2(path string, q query, bucket string, sub map[string]bool) string {
 	var b strings.Builder
 	if bucket != "" {
 		b.WriteByte('/')
 		b.WriteString(bucket)
 	}
-	b.WriteString(requestPath(r))
+	b.WriteString(path)
 	var ps []queryParam
 	for _, p := range q {
 		if sub[p.key] {
