@@ -24,7 +24,8 @@ const (
 	SHA256    = "SHA256"
 )
 
-// Algorithms lists every supported algorithm, in the order S3 documents them.
+// Algorithms lists every supported algorithm, in the order S3 documents
+// them. Read it; never modify it.
 var Algorithms = []string{CRC32, CRC32C, CRC64NVME, SHA1, SHA256}
 
 // ErrUnknownAlgorithm is returned for an algorithm name that is not one of
