@@ -32,3 +32,11 @@ func putBuf(b *[]byte) {
 func batchSegments(segmentSize int) int {
 	return (ioBatch + segmentSize - 1) / segmentSize
 }
+
+// readBatchSegments is how many segments a range reader fetches per
+// ReadAt: readBatch bytes, which still makes the syscall cost vanish but,
+// unlike 1 MiB, leaves the ciphertext in a core's L2 cache between the
+// copy into the buffer and the cipher pass (measured: about 7% faster).
+func readBatchSegments(segmentSize int) int {
+	return (readBatch + segmentSize - 1) / segmentSize
+}

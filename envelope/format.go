@@ -43,6 +43,8 @@ const (
 	// ioBatch is the size ciphertext is written and read in: large enough
 	// that syscalls and per-call overheads vanish next to the cipher.
 	ioBatch = 1 << 20
+	// readBatch is the size of a range reader's ReadAt (see readBatchSegments).
+	readBatch = 256 << 10
 )
 
 // HKDF info labels. Each derived key has its own label so that no two

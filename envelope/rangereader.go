@@ -29,7 +29,7 @@ func locate(t *Table, seg int) []partLoc {
 }
 
 // rangeReader serves plaintext [pos, end) from part bodies behind an
-// io.ReaderAt: one ReadAt per batch of segments (about 1 MiB), then each
+// io.ReaderAt: one ReadAt per batch of segments (256 KiB), then each
 // segment is opened in place just before it is handed out, so the batch
 // is the whole working set and a segment is hot in cache when it is used.
 type rangeReader struct {
@@ -76,7 +76,7 @@ func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadC
 		}
 	}
 	seg := k.segmentSize
-	kb := batchSegments(seg)
+	kb := readBatchSegments(seg)
 	return &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
@@ -181,7 +181,7 @@ func (r *rangeReader) read() error {
 	segCT := seg + tagSize
 	stop := min(r.end, p.plainOff+p.Size) // plaintext end within this part
 	j0 := (r.pos - p.plainOff) / seg
-	j1 := min((stop-1-p.plainOff)/seg, j0+int64(batchSegments(r.seg))-1)
+	j1 := min((stop-1-p.plainOff)/seg, j0+int64(readBatchSegments(r.seg))-1)
 	lastLen := min(seg, p.Size-j1*seg) + tagSize
 	ctOff := p.bodyOff + saltSize + j0*segCT
 	ctLen := (j1-j0)*segCT + lastLen
