@@ -32,8 +32,8 @@
 // ?delete, ?versions, ?location, ...) and by headers (x-amz-copy-source
 // turns a PUT into a copy), and a key may contain any byte sequence,
 // including "//" and a trailing "/". A path router would need a matcher per
-// sub-resource and careful escaping rules; the switch in route.go is one
-// screen long and reads like the S3 reference. Query parameters that are not
+// sub-resource and careful escaping rules; the switch in route.go is a
+// single function that reads like the S3 reference. Query parameters that are not
 // sub-resources (the SDKs' x-id, for instance) are ignored; S3
 // sub-resources this gateway does not implement (?policy, ?lifecycle,
 // ?cors, ...) answer 501 NotImplemented rather than being mistaken for plain
@@ -70,10 +70,12 @@
 //
 // MD5 is the costliest digest on the upload path. By default every handler
 // shares one multi-buffer MD5 server (github.com/minio/md5-simd): it hashes
-// up to 16 concurrent uploads in SIMD lanes on its own goroutine, which
-// roughly doubles aggregate MD5 throughput on this project's machines and
-// overlaps hashing with the Service's work. A lone stream is a little
-// slower that way; Config.StdlibMD5 selects crypto/md5 instead.
+// concurrent uploads in SIMD lanes on its own goroutine, overlapping with
+// the Service's work. Measured on this project's 2-core AVX2 machines:
+// 2.0 GB/s aggregate for 8 streams against 1.2 GB/s for crypto/md5, and
+// in the ingest benchmark 2.6 against 3.7 gateway CPU-seconds per GiB for
+// multipart uploads. A lone stream is slower that way (0.5 against
+// 0.6 GB/s); Config.StdlibMD5 selects crypto/md5 instead.
 //
 // # Responses
 //

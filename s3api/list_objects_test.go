@@ -232,3 +232,22 @@ func TestListObjectVersions(t *testing.T) {
 		t.Fatalf("versions page 2: %+v", v)
 	}
 }
+
+func TestEncodingTypeVersionsAndUploads(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("bkt")
+	e.put("bkt", "a%20b", []byte("x"), nil)
+	w := e.ok(req{method: "GET", target: "/bkt?versions&encoding-type=url"}, 200)
+	if !strings.Contains(w.Body.String(), "<Key>a+b</Key>") || !strings.Contains(w.Body.String(), "<EncodingType>url</EncodingType>") {
+		t.Errorf("versions: %s", w.Body.String())
+	}
+	e.ok(req{method: "POST", target: "/bkt/c%26d?uploads"}, 200)
+	w = e.ok(req{method: "GET", target: "/bkt?uploads&encoding-type=url"}, 200)
+	if !strings.Contains(w.Body.String(), "<Key>c%26d</Key>") {
+		t.Errorf("uploads: %s", w.Body.String())
+	}
+	w = e.ok(req{method: "GET", target: "/bkt?uploads"}, 200)
+	if !strings.Contains(w.Body.String(), "<Key>c&amp;d</Key>") {
+		t.Errorf("uploads without encoding: %s", w.Body.String())
+	}
+}
