@@ -58,7 +58,7 @@ func main() {
 		clients   = flag.Int("clients", 8, "uploads in flight")
 		rounds    = flag.Int("rounds", 2, "rounds; each runs every workload against both servers")
 		mpObjects = flag.Int("mp-objects", 16, "multipart objects per run")
-		mpSize    = flag.Int64("mp-size-mib", 192, "multipart object size, MiB")
+		mpSize    = flag.Int64("mp-size-mib", 128, "multipart object size, MiB")
 		partSize  = flag.Int64("part-mib", 16, "multipart part size, MiB")
 		putCount  = flag.Int("put-objects", 96, "single PUTs per run")
 		putSize   = flag.Int64("put-mib", 10, "single PUT size, MiB")
