@@ -130,6 +130,10 @@ func flipEveryLargeFile(t *testing.T, dir string) int {
 }
 
 func TestMariaDBBackupsThroughGateway(t *testing.T) {
+	// Debian puts mariadbd in /usr/sbin, which a non-login PATH may lack.
+	if _, err := exec.LookPath("mariadbd"); err != nil {
+		t.Setenv("PATH", os.Getenv("PATH")+":/usr/sbin")
+	}
 	for _, tool := range append(mariadb.Tools, "bash", "curl") {
 		testharness.NeedTool(t, tool)
 	}
