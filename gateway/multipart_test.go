@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"envelopegw/backend"
 	"envelopegw/s3api"
 	"envelopegw/s3api/checksum"
 )
@@ -365,4 +367,41 @@ func TestJanitor(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestOptionalPartListsBudget: with 10,000 parts the per-part lists must
+// not push the metadata past what backends accept.
+func TestOptionalPartListsBudget(t *testing.T) {
+	const n = 10000
+	md5s := make([]byte, 16*n)
+	sha := make([][]byte, n)
+	crc := make([][]byte, n)
+	for i := range n {
+		sha[i], crc[i] = make([]byte, 32), make([]byte, 4)
+	}
+	// The required keys of a 10,000-part object: table and sizes.
+	required := func() backend.Meta {
+		return backend.Meta{mTable: strings.Repeat("t", 4*28*n/3+100), mPartSizes: strings.Repeat("5368709120,", n)}
+	}
+	size := func(m backend.Meta) (s int) {
+		for k, v := range m {
+			s += len(k) + len(v)
+		}
+		return s
+	}
+
+	m := required()
+	addOptionalPartLists(m, md5s, checksum.SHA256, sha)
+	if _, ok := m[mPartCkPrefix+checksum.SHA256]; ok {
+		t.Error("10,000 SHA-256 part checksums were kept")
+	}
+	if _, ok := m[mPartMD5s]; !ok || size(m) > optionalMetaBudget {
+		t.Errorf("part MD5s kept: %v, size %d", ok, size(m))
+	}
+
+	m = required()
+	addOptionalPartLists(m, md5s, checksum.CRC32, crc)
+	if _, ok := m[mPartCkPrefix+checksum.CRC32]; !ok || size(m) > optionalMetaBudget {
+		t.Errorf("CRC32 part checksums not kept, or size %d over budget", size(m))
+	}
 }
