@@ -166,9 +166,10 @@ func (s *streamReader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// fill reads until at least need bytes are buffered or the source ends.
-// The window moves to the front only when need would not fit behind it,
-// so a refill copies at most one segment.
+// fill reads until at least need bytes are buffered or the source ends,
+// readBatch bytes per Read so that ciphertext is still in cache when it is
+// opened. The window moves to the front only when need would not fit
+// behind it, so a refill copies at most one segment.
 func (s *streamReader) fill(need int) error {
 	if s.w-s.r >= need || s.eof {
 		return nil
@@ -178,7 +179,7 @@ func (s *streamReader) fill(need int) error {
 		s.r = 0
 	}
 	for empty := 0; s.w < len(s.in) && s.w-s.r < need; {
-		n, err := s.src.Read(s.in[s.w:])
+		n, err := s.src.Read(s.in[s.w:min(len(s.in), s.w+readBatch)])
 		s.w += n
 		if err == io.EOF {
 			s.eof = true
