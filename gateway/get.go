@@ -60,14 +60,55 @@ func (r *objectReader) ReadRange(off, n int64) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The section reader's Size lets the envelope reject a truncated or
-	// padded body before the first byte.
+	// The section reader's Size lets the envelope check the stored size
+	// against the part table before the first byte.
 	body := io.NewSectionReader(r.obj, 0, r.obj.Info().Size)
 	rc, err := key.NewRangeReader(body, table, off, n)
 	if err != nil {
 		return nil, r.s.fail(r.o, err)
 	}
-	return rc, nil
+	return &verifyLogger{rc: rc, s: r.s, o: r.o}, nil
+}
+
+// verifyLogger reports stored data that fails verification mid-stream to
+// the operator log (the client only sees its connection aborted). It keeps
+// the envelope reader's WriteTo, which hands out verified batches without
+// a copy.
+type verifyLogger struct {
+	rc     io.ReadCloser
+	s      *Service
+	o      op
+	logged bool
+}
+
+func (v *verifyLogger) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.check(err)
+	return n, err
+}
+
+func (v *verifyLogger) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	var err error
+	if wt, ok := v.rc.(io.WriterTo); ok {
+		n, err = wt.WriteTo(w)
+	} else {
+		n, err = io.Copy(w, struct{ io.Reader }{v.rc})
+	}
+	v.check(err)
+	return n, err
+}
+
+func (v *verifyLogger) Close() error { return v.rc.Close() }
+
+func (v *verifyLogger) check(err error) {
+	if v.logged || err == nil || err == io.EOF {
+		return
+	}
+	if errors.Is(err, envelope.ErrAuth) || errors.Is(err, envelope.ErrFormat) {
+		v.logged = true
+		v.s.log.Error("stored object failed verification while being read", "op", v.o.name, "bucket", v.o.bucket, "key", v.o.key, "err", err)
+	}
 }
 
 // open unwraps the data key and authenticates the part table, once per

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -228,7 +229,8 @@ func TestErrorMapping(t *testing.T) {
 // authentication error, never return altered plaintext.
 func TestTamperedCiphertext(t *testing.T) {
 	e := newEnv(t)
-	s := e.service(nil)
+	var logs bytes.Buffer
+	s := e.service(func(c *Config) { c.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	mustBucket(t, s, "bkt")
 	data := randBytes(200 << 10)
 	put(t, s, "bkt", "k", data)
@@ -259,6 +261,27 @@ func TestTamperedCiphertext(t *testing.T) {
 	if !errors.Is(err, envelope.ErrAuth) {
 		t.Fatalf("reading tampered ciphertext: %v, want ErrAuth", err)
 	}
+	if !strings.Contains(logs.String(), "failed verification") || !strings.Contains(logs.String(), "key=k") {
+		t.Errorf("the failure was not logged for the operator:\n%s", logs.String())
+	}
+	// The same through WriteTo, the path an HTTP response takes.
+	r, err := s.GetObject(context.Background(), "bkt", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := r.ReadRange(0, int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink bytes.Buffer
+	if _, err := io.Copy(&sink, rc); !errors.Is(err, envelope.ErrAuth) {
+		t.Fatalf("WriteTo of tampered ciphertext: %v, want ErrAuth", err)
+	}
+	if !bytes.Equal(sink.Bytes(), data[:sink.Len()]) || sink.Len() == len(data) {
+		t.Errorf("WriteTo released %d bytes that are not a verified prefix", sink.Len())
+	}
+	rc.Close()
+	r.Close()
 
 	// A truncated body never reads as a clean, shorter object.
 	if err := os.WriteFile(body, b[:len(b)-1], 0o600); err != nil {
