@@ -128,6 +128,10 @@ func TestMultipart(t *testing.T) {
 	if got := readAll(t, s, "bkt", "big"); !bytes.Equal(got, data) {
 		t.Fatal("multipart object reads back wrong")
 	}
+	l, err := s.ListObjects(ctx, &s3api.ListObjectsInput{Bucket: "bkt"})
+	if err != nil || len(l.Objects) != 1 || l.Objects[0].Size != int64(len(data)) || l.Objects[0].ETag != out.ETag || l.Objects[0].PartsCount != 3 {
+		t.Errorf("listing = %+v, %v", l, err)
+	}
 	b1 := int64(len(p1))
 	b2 := b1 + int64(len(p2))
 	for _, rg := range [][2]int64{{b1 - 1, 2}, {b1 - 100000, 300000}, {b2 - 10, 20}, {b1 - 5, int64(len(p2)) + 10}, {0, int64(len(data))}, {b2, int64(len(p3))}} {
