@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeMarkedFile streams n bytes of markedReader to path and returns
@@ -46,6 +47,8 @@ func TestAWSCLIAcceptance(t *testing.T) {
 			aws := AWSCLI(t, g)
 			run := func(args ...string) string {
 				t.Helper()
+				t0 := time.Now()
+				defer func() { t.Logf("aws %s: %v", strings.Join(args, " "), time.Since(t0).Round(time.Millisecond)) }()
 				out, err := aws(args...)
 				if err != nil {
 					t.Fatal(err)

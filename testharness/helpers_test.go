@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,7 +23,19 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-func TestMain(m *testing.M) { Main(m) }
+// TestMain runs four tests at a time unless -parallel says otherwise: the
+// tests spend most of their time waiting on client processes (the aws CLI
+// starts slowly) and on the disk, so two (GOMAXPROCS here) leaves the
+// machine idle.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "4")
+	}
+	Main(m)
+}
 
 // sdkMode is one way the aws-sdk-go-v2 talks to the gateway.
 type sdkMode struct {
