@@ -28,8 +28,10 @@
 // chunks can be neither reordered nor dropped because each signature
 // chains the previous one. Read returns io.EOF only after the final chunk,
 // the trailer and its signature have verified and the decoded length
-// matched x-amz-decoded-content-length, so a caller that commits an object
-// on io.EOF commits only authenticated data. Unsigned chunks are streamed
+// matched x-amz-decoded-content-length (Options.DecodedLength), so a caller
+// that commits an object on io.EOF commits only authenticated data; a
+// chunk that would exceed the declared length is refused before any of it
+// is released. Unsigned chunks are streamed
 // through without buffering; their integrity is the trailer checksum's job
 // (checked by the caller against the bytes it read).
 //
