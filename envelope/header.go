@@ -79,11 +79,11 @@ func (h *Header) appendUnsigned(b []byte) ([]byte, error) {
 	b = append(b, byte(len(h.stanzas)))
 	for i, s := range h.stanzas {
 		if err := checkStanzaType(s.Type); err != nil {
-			return nil, fmt.Errorf("envelope: stanza %d: %w", i, err)
+			return nil, fmt.Errorf("%w (stanza %d)", err, i)
 		}
 		id, err := decodeKeyID(s.KeyID)
 		if err != nil {
-			return nil, fmt.Errorf("envelope: stanza %d: %w", i, err)
+			return nil, fmt.Errorf("%w (stanza %d)", err, i)
 		}
 		if len(s.Body) < 1 || len(s.Body) > MaxStanzaBody {
 			return nil, fmt.Errorf("envelope: stanza %d body is %d bytes, want 1..%d", i, len(s.Body), MaxStanzaBody)
@@ -186,7 +186,7 @@ func ReadHeader(r io.Reader) (*Header, error) {
 		}
 		typ := string(rest[:tl[0]])
 		if err := checkStanzaType(typ); err != nil {
-			return nil, fmt.Errorf("envelope: stanza %d: %w", i, err)
+			return nil, fmt.Errorf("%w (stanza %d)", err, i)
 		}
 		id := rest[tl[0] : int(tl[0])+keyIDSize]
 		bl := int(binary.BigEndian.Uint16(rest[len(rest)-2:]))
@@ -299,7 +299,7 @@ func (h *Header) Unwrap(identities ...Identity) (*Key, error) {
 			data, err := id.Unwrap(s)
 			if err != nil {
 				if firstErr == nil {
-					firstErr = fmt.Errorf("envelope: stanza %d (%s %s): %w", i, s.Type, s.KeyID, err)
+					firstErr = fmt.Errorf("%w (stanza %d: %s %s)", err, i, s.Type, s.KeyID)
 				}
 				continue
 			}

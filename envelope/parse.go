@@ -141,7 +141,7 @@ func ParseRecipients(r io.Reader) ([]Recipient, error) {
 			rc, err = ParseRecipient(text)
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return fmt.Errorf("%w (line %d)", err, line)
 		}
 		out = append(out, rc)
 		return nil
@@ -169,7 +169,7 @@ func ParseIdentities(r io.Reader) ([]Identity, error) {
 			id, err = parseIdentityLine(text)
 		}
 		if err != nil {
-			return fmt.Errorf("line %d: %w", line, err)
+			return fmt.Errorf("%w (line %d)", err, line)
 		}
 		out = append(out, id)
 		return nil

@@ -50,6 +50,9 @@ type rangeReader struct {
 	aead  cipher.AEAD
 	nonce [nonceSize]byte
 	err   error
+	// whole is set when the range is the entire object: then empty parts,
+	// which hold no plaintext, are verified too before io.EOF.
+	whole bool
 }
 
 // NewRangeReader returns plaintext [off, off+n) of an object whose part
@@ -79,7 +82,8 @@ func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadC
 	kb := readBatchSegments(seg)
 	return &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
-		ctp: getBuf(saltSize + kb*(seg+tagSize)),
+		whole: off == 0 && n == size,
+		ctp:   getBuf(saltSize + kb*(seg+tagSize)),
 	}, nil
 }
 
@@ -138,6 +142,12 @@ func (r *rangeReader) fill() error {
 		return errors.New("envelope: read from closed reader")
 	}
 	if r.pos >= r.end {
+		if r.whole {
+			r.whole = false
+			if err := r.checkEmptyParts(); err != nil {
+				return err
+			}
+		}
 		return io.EOF
 	}
 	if len(r.batch) == 0 {
@@ -205,5 +215,36 @@ func (r *rangeReader) read() error {
 		ct = ct[saltSize:]
 	}
 	r.batch, r.j = ct, j0
+	return nil
+}
+
+// checkEmptyParts verifies the salt and the single empty last segment of
+// every empty part, so that reading a whole object authenticates every
+// byte of its part bodies.
+func (r *rangeReader) checkEmptyParts() error {
+	for i := range r.parts {
+		p := &r.parts[i]
+		if p.Size != 0 {
+			continue
+		}
+		b := (*r.ctp)[:saltSize+tagSize]
+		if n, err := r.body.ReadAt(b, p.bodyOff); n < len(b) {
+			if err == nil || err == io.EOF {
+				return fmt.Errorf("%w: part %d body is truncated (at offset %d)", ErrAuth, p.Number, p.bodyOff+int64(n))
+			}
+			return fmt.Errorf("envelope: reading part %d at offset %d: %w", p.Number, p.bodyOff, err)
+		}
+		if [saltSize]byte(b[:saltSize]) != p.Salt {
+			return fmt.Errorf("%w: part %d salt differs from the part table (wrong or spliced part)", ErrAuth, p.Number)
+		}
+		a, err := r.k.partAEAD(p.Number, p.Salt)
+		if err != nil {
+			return err
+		}
+		setNonce(&r.nonce, 0, true)
+		if _, err := a.Open(b[saltSize:saltSize], r.nonce[:], b[saltSize:], nil); err != nil {
+			return fmt.Errorf("%w: empty segment of part %d", ErrAuth, p.Number)
+		}
+	}
 	return nil
 }

@@ -147,3 +147,28 @@ func TestKeyCommitment(t *testing.T) {
 		t.Fatalf("got %v, want ErrAuth", err)
 	}
 }
+
+// An empty part holds no plaintext but its salt and tag are still
+// checked when a whole object is read (found by FuzzDecrypt).
+func TestTamperEmpty(t *testing.T) {
+	id := testIdentities()[TypeX25519]
+	env := encryptBytes(t, nil, &Options{SegmentSize: 256}, id.Recipient())
+	for i := range env {
+		e := bytes.Clone(env)
+		e[i] ^= 0x04
+		mustFail(t, "empty envelope", e, id)
+	}
+	o := newObject(t, 256)
+	o.put(t, 1, randomBytes(t, 300))
+	o.put(t, 2, nil)
+	o.put(t, 3, randomBytes(t, 10))
+	tb, body, _ := o.complete(t, 1, 2, 3)
+	start := len(o.bodies[1])
+	for i := start; i < start+len(o.bodies[2]); i++ {
+		b := bytes.Clone(body)
+		b[i] ^= 1
+		if _, err := readRange(o.k, b, tb, 0, 310); !errors.Is(err, ErrAuth) {
+			t.Fatalf("flipped byte %d of the empty part: %v", i-start, err)
+		}
+	}
+}
