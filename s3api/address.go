@@ -45,8 +45,13 @@ func splitPath(path, hostBucket string) (bucket, key string) {
 }
 
 // validBucketName applies S3's naming rules for new buckets.
+//
+// One difference, on purpose: S3 asks for at least 3 characters, envelopegw
+// accepts 1 and 2 as well. Operators' scripts use short names (s3://b), and
+// the other rules, the ones that keep names usable as hostnames and single
+// path elements, hold for short names too.
 func validBucketName(b string) bool {
-	if len(b) < 3 || len(b) > 63 {
+	if len(b) < 1 || len(b) > 63 {
 		return false
 	}
 	for i := 0; i < len(b); i++ {
@@ -84,7 +89,7 @@ func validBucketName(b string) bool {
 // may predate the current rules (legacy names allowed capitals and
 // underscores). It still keeps names that could never be one path element.
 func validExistingBucketName(b string) bool {
-	if len(b) < 3 || len(b) > 255 || b == "." || b == ".." {
+	if len(b) < 1 || len(b) > 255 || b == "." || b == ".." {
 		return false
 	}
 	for i := 0; i < len(b); i++ {
