@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	cleanupBench()
+	os.Exit(code)
 }
 
 func partData(n int) []byte { return bytes.Repeat([]byte{byte('A' + n%26)}, 1000+n) }

@@ -45,12 +45,21 @@
 // Names decode to key fragments, so List needs no index: it starts at the
 // deepest directory that holds every key with the prefix and merges the
 // sorted entries of the directories it meets with a heap, reading a
-// directory only when its smallest possible key is the next one due. It
-// skips directories that lie entirely at or before After, rolls a
-// directory up into a common prefix without reading past its first head
-// file, and stops as soon as the page is full. The cost of a page is the
-// directories that hold its keys (each read whole, as readdir gives no
-// order) plus one head read per key returned.
+// directory only when its least possible key is the next one due. In each
+// directory it binary-searches to After and to the prefix, and stops at
+// the end of the prefix; it never reads a directory that lies entirely at
+// or before After; it rolls a directory up into a common prefix without
+// reading past its first head file, and jumps over the rest of a common
+// prefix; and it stops as soon as the page is full.
+//
+// readdir returns names in no order, so a directory is read and sorted
+// whole. Large directories (a flat bucket, a backup of many chunk files)
+// are therefore kept sorted in memory and revalidated with one stat per
+// use (inode, size, mtime, ctime; a directory is cached only when its
+// ctime is older than two seconds, so changes in the same timestamp tick
+// cannot hide; see dircache.go). With the cache, the cost of a page is one
+// stat per directory on its path plus one head read per key returned,
+// whatever the size of the bucket. Options.ListCacheEntries bounds it.
 //
 // # Commit protocol
 //

@@ -5,44 +5,175 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"envelopegw/backend"
 )
 
-// An entry of the objects tree seen by List: a head file (bound is its
-// key) or a directory (every key below it starts with bound).
-type entry struct {
-	bound string
-	dir   bool
-	path  string
+// dirEnt is one entry of a directory of the objects tree. All entries of
+// a directory share the directory's bound (the key bytes its path stands
+// for), so an entry keeps only the bytes it adds: the decoded component or
+// chunk, followed by "/" for a 'd' directory. Every key below a directory
+// entry starts with bound+frag; a head's key is bound+frag.
+type dirEnt struct {
+	frag string
+	tag  byte
 }
 
-// less orders entries so that a walk popping the least entry emits keys in
-// byte-wise order: a directory's keys are all >= its bound, and a key
-// equal to a bound (key "ab" beside the continuation directory "cab" that
-// holds longer components starting with "ab") comes first.
-func (e *entry) less(f *entry) bool {
-	if e.bound != f.bound {
-		return e.bound < f.bound
+func (e dirEnt) isDir() bool { return e.tag != tagObject }
+
+// name is the entry's name on disk.
+func (e dirEnt) name() string {
+	f := e.frag
+	if e.tag == tagDir {
+		f = f[:len(f)-1]
 	}
-	return !e.dir && f.dir
+	return string(rune(e.tag)) + escapeName(f)
 }
 
-// cursor walks the sorted entries of one directory.
+// cmpEnt orders the entries of one directory so that a merge that always
+// takes the least entry emits keys in byte-wise order: by frag, and a head
+// before a continuation directory with the same frag (head "ab" before
+// "cab", which holds only longer components starting with "ab").
+func cmpEnt(a, b dirEnt) int {
+	if c := strings.Compare(a.frag, b.frag); c != 0 {
+		return c
+	}
+	return boolCmp(a.isDir(), b.isDir())
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// cmpConcat compares a1+a2 with b1+b2 without building either.
+func cmpConcat(a1, a2, b1, b2 string) int {
+	for {
+		if a1 == "" {
+			a1, a2 = a2, ""
+		}
+		if b1 == "" {
+			b1, b2 = b2, ""
+		}
+		if a1 == "" || b1 == "" {
+			return boolCmp(a1 != "", b1 != "")
+		}
+		n := min(len(a1), len(b1))
+		if c := strings.Compare(a1[:n], b1[:n]); c != 0 {
+			return c
+		}
+		a1, b1 = a1[n:], b1[n:]
+	}
+}
+
+// parseEnts decodes directory names into sorted entries, ignoring names
+// the encoding never produces.
+func parseEnts(names []string) []dirEnt {
+	ents := make([]dirEnt, 0, len(names))
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		d, ok := decodeName(n[1:])
+		if !ok {
+			continue
+		}
+		switch n[0] {
+		case tagObject, tagContinue:
+		case tagDir:
+			d += "/"
+		default:
+			continue
+		}
+		ents = append(ents, dirEnt{frag: d, tag: n[0]})
+	}
+	slices.SortFunc(ents, cmpEnt)
+	return ents
+}
+
+// cursor walks the sorted entries of one directory. ents may be shared
+// with the directory cache and is never modified.
 type cursor struct {
-	ents []entry
-	i    int
+	path  string
+	bound string
+	ents  []dirEnt
+	i     int
+	stop  string // relative prefix: the walk ends past the entries starting with it
+	limit bool   // stop applies
+}
+
+func (c *cursor) cur() dirEnt { return c.ents[c.i] }
+
+func (c *cursor) done() bool {
+	if c.i >= len(c.ents) {
+		return true
+	}
+	f := c.ents[c.i].frag
+	return c.limit && f > c.stop && !strings.HasPrefix(f, c.stop)
+}
+
+// seek moves to the first entry that can hold a key >= bound+rel: the
+// entries from rel on, and the directories whose frag is a prefix of rel.
+// In one directory those are at most two: the 'd' entry for rel's first
+// component and the 'c' entry for its first chunk.
+func (c *cursor) seek(rel string) {
+	i := sort.Search(len(c.ents), func(i int) bool { return c.ents[i].frag >= rel })
+	comp := rel
+	if k := strings.IndexByte(rel, '/'); k >= 0 {
+		comp = rel[:k]
+		if j, ok := c.find(rel[:k+1]); ok && j < i {
+			i = j
+		}
+	}
+	if chunks := encodeChunks(comp); len(chunks) > 1 {
+		first, _ := decodeName(chunks[0])
+		if j, ok := c.find(first); ok && j < i {
+			i = j
+		}
+	}
+	c.i = max(c.i, i)
+}
+
+func (c *cursor) find(frag string) (int, bool) {
+	i := sort.Search(len(c.ents), func(i int) bool { return c.ents[i].frag >= frag })
+	for ; i < len(c.ents) && c.ents[i].frag == frag; i++ {
+		if c.ents[i].isDir() {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// skipPrefix moves past every entry whose frag starts with rel.
+func (c *cursor) skipPrefix(rel string) {
+	i := sort.Search(len(c.ents)-c.i, func(j int) bool {
+		f := c.ents[c.i+j].frag
+		return f > rel && !strings.HasPrefix(f, rel)
+	})
+	c.i += i
 }
 
 type cursorHeap []*cursor
 
-func (h cursorHeap) Len() int           { return len(h) }
-func (h cursorHeap) Less(i, j int) bool { return h[i].ents[h[i].i].less(&h[j].ents[h[j].i]) }
-func (h cursorHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *cursorHeap) Push(x any)        { *h = append(*h, x.(*cursor)) }
+func (h cursorHeap) Len() int { return len(h) }
+func (h cursorHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	ea, eb := a.cur(), b.cur()
+	if c := cmpConcat(a.bound, ea.frag, b.bound, eb.frag); c != 0 {
+		return c < 0
+	}
+	return !ea.isDir() && eb.isDir()
+}
+func (h cursorHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *cursorHeap) Push(x any)   { *h = append(*h, x.(*cursor)) }
 func (h *cursorHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]
@@ -51,12 +182,21 @@ func (h *cursorHeap) Pop() any {
 }
 
 // lister is one List call: a merge of directory cursors that reads a
-// directory only when its bound is the least one left, so a page costs the
-// directories that hold its keys, not the bucket.
+// directory only when its least possible key is the next one due, so a
+// page costs the directories that hold its keys, not the bucket.
 type lister struct {
+	b    *Backend
 	opts backend.ListOptions
 	heap cursorHeap
-	skip string // the last common prefix emitted: everything below it is done
+	skip string // the last common prefix returned: everything below it is done
+}
+
+// listed is one result of the walk: a key with its head path, or a common
+// prefix.
+type listed struct {
+	key  string
+	path string
+	cp   bool
 }
 
 // rollup returns the common prefix that s rolls up to, or "" if none is
@@ -74,123 +214,120 @@ func (l *lister) rollup(s string) string {
 	return ""
 }
 
-// wanted reports whether an entry can hold keys of this page: inside
-// Prefix, not all <= After, not under the last common prefix.
-func (l *lister) wanted(e *entry) bool {
+// wanted reports whether an entry (a key, or a directory whose keys all
+// start with bound) can hold keys of this listing: inside Prefix, not all
+// <= After, not under the last common prefix, not rolling up into a
+// common prefix <= After.
+func (l *lister) wanted(bound string, dir bool) bool {
 	p, after := l.opts.Prefix, l.opts.After
-	if e.dir {
-		if !strings.HasPrefix(e.bound, p) && !strings.HasPrefix(p, e.bound) {
+	if dir {
+		if !strings.HasPrefix(bound, p) && !strings.HasPrefix(p, bound) {
 			return false
 		}
-		// Every key below starts with bound: all of them are <= After
-		// when bound is below After and not a prefix of it.
-		if e.bound <= after && !strings.HasPrefix(after, e.bound) {
+		// All keys below are <= After when bound is, and is not a
+		// prefix of After.
+		if bound <= after && !strings.HasPrefix(after, bound) {
 			return false
 		}
-	} else if !strings.HasPrefix(e.bound, p) || e.bound <= after {
+	} else if !strings.HasPrefix(bound, p) || bound <= after {
 		return false
 	}
-	if l.skip != "" && strings.HasPrefix(e.bound, l.skip) {
+	if l.skip != "" && strings.HasPrefix(bound, l.skip) {
 		return false
 	}
-	if cp := l.rollup(e.bound); cp != "" && cp <= after {
-		return false // rolls up into a common prefix already returned
+	if cp := l.rollup(bound); cp != "" && cp <= after {
+		return false
 	}
 	return true
 }
 
-// push reads directory dir (whose keys start with bound) and adds a cursor
-// over the entries that can matter.
-func (l *lister) push(dir, bound string) error {
-	f, err := os.Open(dir)
+// relTo returns s relative to bound, if s starts with bound.
+func relTo(bound, s string) (rel string, inside bool) {
+	if strings.HasPrefix(s, bound) {
+		return s[len(bound):], true
+	}
+	return "", false
+}
+
+// push adds a cursor over directory path, whose keys start with bound,
+// positioned at the first entry that can matter.
+func (l *lister) push(path, bound string) error {
+	ents, err := l.b.readDir(path)
 	if notExist(err) {
 		return nil // pruned since its parent was read
 	}
 	if err != nil {
 		return err
 	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
-	if err != nil {
-		return err
+	c := &cursor{path: path, bound: bound, ents: ents}
+	if rel, ok := relTo(bound, l.opts.After); ok {
+		c.seek(rel)
 	}
-	ents := make([]entry, 0, len(names))
-	for _, n := range names {
-		if n == "" {
-			continue
-		}
-		d, ok := decodeName(n[1:])
-		if !ok {
-			continue
-		}
-		var e entry
-		switch n[0] {
-		case tagObject:
-			e = entry{bound: bound + d}
-		case tagDir:
-			e = entry{bound: bound + d + "/", dir: true}
-		case tagContinue:
-			e = entry{bound: bound + d, dir: true}
-		default:
-			continue
-		}
-		if !l.wanted(&e) {
-			continue
-		}
-		e.path = filepath.Join(dir, n)
-		ents = append(ents, e)
+	if rel, ok := relTo(bound, l.opts.Prefix); ok {
+		c.seek(rel)
+		c.stop, c.limit = rel, true
 	}
-	if len(ents) == 0 {
-		return nil
+	if !c.done() {
+		heap.Push(&l.heap, c)
 	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].less(&ents[j]) })
-	heap.Push(&l.heap, &cursor{ents: ents})
 	return nil
 }
 
-// next returns the next key (dir false) or common prefix (dir true) of
-// the listing, with the head path for keys; ok is false at the end.
-func (l *lister) next() (e entry, ok bool, err error) {
+// next returns the next key or common prefix; ok is false at the end.
+func (l *lister) next() (r listed, ok bool, err error) {
 	for l.heap.Len() > 0 {
 		c := l.heap[0]
-		e := c.ents[c.i]
-		c.i++
-		if c.i == len(c.ents) {
-			heap.Pop(&l.heap)
-		} else {
-			heap.Fix(&l.heap, 0)
-		}
-		if !l.wanted(&e) { // skip or After may have moved since the push
+		e := c.cur()
+		bound := c.bound + e.frag
+		if !l.wanted(bound, e.isDir()) {
+			if rel, ok := relTo(c.bound, l.skip); ok && l.skip != "" && strings.HasPrefix(e.frag, rel) {
+				c.skipPrefix(rel) // jump over the rest of the common prefix
+			} else {
+				c.i++
+			}
+			l.fix(c)
 			continue
 		}
-		if cp := l.rollup(e.bound); cp != "" {
-			if e.dir {
-				has, err := hasObject(e.path)
+		c.i++
+		l.fix(c)
+		path := c.path + "/" + e.name()
+		if cp := l.rollup(bound); cp != "" {
+			if e.isDir() {
+				has, err := hasObject(path)
 				if err != nil {
-					return entry{}, false, err
+					return listed{}, false, err
 				}
 				if !has {
 					continue
 				}
 			}
 			l.skip = cp
-			return entry{bound: cp, dir: true}, true, nil
+			return listed{key: cp, cp: true}, true, nil
 		}
-		if e.dir {
-			if err := l.push(e.path, e.bound); err != nil {
-				return entry{}, false, err
+		if e.isDir() {
+			if err := l.push(path, bound); err != nil {
+				return listed{}, false, err
 			}
 			continue
 		}
-		return e, true, nil
+		return listed{key: bound, path: path}, true, nil
 	}
-	return entry{}, false, nil
+	return listed{}, false, nil
+}
+
+// fix restores the heap after the top cursor c moved.
+func (l *lister) fix(c *cursor) {
+	if c.done() {
+		heap.Pop(&l.heap)
+	} else {
+		heap.Fix(&l.heap, 0)
+	}
 }
 
 // List walks the objects tree in key order, starting at the deepest
 // directory that holds every key with the prefix, and stops once the page
 // is full and one more entry proves it truncated. A directory that rolls
-// up into a common prefix is never read beyond its first head file.
+// up into a common prefix is not read beyond its first head file.
 func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOptions) (backend.ListPage, error) {
 	if err := checkBucket(bucket); err != nil {
 		return backend.ListPage{}, err
@@ -202,9 +339,12 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		return backend.ListPage{}, b.notFound(bucket, err, nil, "list %s", bucket)
 	}
 	where := fmt.Sprintf("list %s prefix %q", bucket, opts.Prefix)
-	l := &lister{opts: opts}
+	l := &lister{b: b, opts: opts}
 	elems, bound := prefixElems(opts.Prefix)
-	start := filepath.Join(append([]string{b.objectsDir(bucket)}, elems...)...)
+	start := b.objectsDir(bucket)
+	for _, e := range elems {
+		start += "/" + e
+	}
 	if err := l.push(start, bound); err != nil {
 		return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 	}
@@ -214,15 +354,15 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		if err := ctx.Err(); err != nil {
 			return backend.ListPage{}, err
 		}
-		e, ok, err := l.next()
+		r, ok, err := l.next()
 		if err != nil {
 			return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 		}
 		if !ok {
 			break
 		}
-		if !e.dir {
-			r, err := readRecord(e.path, kindHead)
+		if !r.cp {
+			h, err := readRecord(r.path, kindHead)
 			if notExist(err) {
 				continue // deleted since its directory was read
 			}
@@ -233,16 +373,16 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 				page.IsTruncated = true
 				break
 			}
-			page.Objects = append(page.Objects, infoOf(r))
+			page.Objects = append(page.Objects, infoOf(h))
 		} else {
 			if n == opts.MaxKeys {
 				page.IsTruncated = true
 				break
 			}
-			page.CommonPrefixes = append(page.CommonPrefixes, e.bound)
+			page.CommonPrefixes = append(page.CommonPrefixes, r.key)
 		}
 		n++
-		page.NextAfter = e.bound
+		page.NextAfter = r.key
 	}
 	if !page.IsTruncated {
 		page.NextAfter = ""

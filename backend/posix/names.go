@@ -150,17 +150,34 @@ func encodeChunks(comp string) []string {
 			chunks = append(chunks, b.String())
 			b.Reset()
 		}
-		for j := i; j < i+n; j++ {
-			if c := comp[j]; needsEscape(c) {
-				b.WriteByte('%')
-				b.WriteByte(escapeByte(c))
-			} else {
-				b.WriteByte(c)
-			}
-		}
+		appendEscaped(&b, comp[i:i+n])
 		i += n
 	}
 	return append(chunks, b.String())
+}
+
+func appendEscaped(b *strings.Builder, s string) {
+	for j := 0; j < len(s); j++ {
+		if c := s[j]; needsEscape(c) {
+			b.WriteByte('%')
+			b.WriteByte(escapeByte(c))
+		} else {
+			b.WriteByte(c)
+		}
+	}
+}
+
+// escapeName escapes s for use as (the rest of) one name, without cutting.
+func escapeName(s string) string {
+	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			var b strings.Builder
+			b.Grow(len(s) + 8)
+			appendEscaped(&b, s)
+			return b.String()
+		}
+	}
+	return s
 }
 
 // decodeName undoes the escaping of one encoded chunk (without its tag).

@@ -21,6 +21,11 @@ type Options struct {
 	// ReadOnly makes every mutating method fail with ErrReadOnly and New
 	// create nothing; for offline tools such as `envelopegw cat`.
 	ReadOnly bool
+	// ListCacheEntries bounds the cache of sorted large directories that
+	// keeps List fast on directories of many keys (see dircache.go): 0
+	// means about two million entries (some 100 MB at most), a negative
+	// value disables the cache.
+	ListCacheEntries int
 }
 
 // ErrReadOnly is returned by mutating methods of a read-only Backend.
@@ -31,6 +36,7 @@ var ErrReadOnly = errors.New("posix: backend is read-only")
 type Backend struct {
 	root string // absolute
 	opts Options
+	dirs *dirCache // nil when disabled
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -50,6 +56,12 @@ func New(root string, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
 	b := &Backend{root: abs, opts: opts}
+	switch n := opts.ListCacheEntries; {
+	case n == 0:
+		b.dirs = newDirCache(defaultCacheEntries)
+	case n > 0:
+		b.dirs = newDirCache(n)
+	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(b.bucketsDir()); err != nil {
 			return nil, fmt.Errorf("posix: %s is not a data directory: %w", abs, err)
