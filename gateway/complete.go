@@ -126,6 +126,9 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		out.Checksums = s3api.Checksums{alg: v}
 		out.ChecksumType = typ
 	}
+	if err := checkExpected(in.ExpectedChecksums, out.Checksums); err != nil {
+		return nil, err
+	}
 
 	meta := backend.Meta{
 		mVersion:    metaVersion,
@@ -201,4 +204,33 @@ func addOptionalPartLists(meta backend.Meta, md5s []byte, alg string, digests []
 	if v := b64.EncodeToString(md5s); size+len(v) <= optionalMetaBudget {
 		meta[mPartMD5s] = v
 	}
+}
+
+// checkExpected compares the whole-object checksum a client sent with
+// CompleteMultipartUpload (x-amz-checksum-<alg>) with the one computed from
+// the stored parts, before anything is committed. A composite value may
+// come with or without its "-N" suffix. An algorithm the upload was not
+// created with cannot be computed without reading the parts, so it is
+// refused rather than ignored.
+func checkExpected(expected, computed s3api.Checksums) error {
+	for alg, want := range expected {
+		got, ok := computed[alg]
+		if !ok {
+			return s3api.ErrInvalidRequest.WithMessage("The upload was not created with the %s checksum algorithm, so the object's %s cannot be verified.", alg, alg)
+		}
+		if trimPartCount(got) != trimPartCount(want) {
+			return s3api.ErrBadDigest.WithMessage("The %s you specified did not match the calculated checksum.", alg)
+		}
+	}
+	return nil
+}
+
+// trimPartCount removes a composite checksum's "-N" suffix.
+func trimPartCount(v string) string {
+	if i := strings.LastIndexByte(v, '-'); i >= 0 {
+		if _, err := strconv.Atoi(v[i+1:]); err == nil {
+			return v[:i]
+		}
+	}
+	return v
 }

@@ -196,6 +196,47 @@ func TestMultipartFullObjectChecksum(t *testing.T) {
 	}
 }
 
+// TestCompleteExpectedChecksum checks the whole-object checksum a client
+// sends with Complete against the one computed from the parts: a wrong one
+// is BadDigest and leaves no object, another algorithm is refused, and the
+// right one (with or without a "-N" suffix) completes.
+func TestCompleteExpectedChecksum(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	s.minPartSize = 1000
+	ctx := context.Background()
+	mustBucket(t, s, "bkt")
+	id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "k", ChecksumAlgorithm: checksum.CRC32, ChecksumType: "FULL_OBJECT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := [][]byte{randBytes(3000), randBytes(17)}
+	var cps []s3api.CompletedPart
+	for i, p := range parts {
+		o := uploadPart(t, s, "bkt", "k", id, i+1, p)
+		cps = append(cps, s3api.CompletedPart{PartNumber: i + 1, ETag: o.ETag})
+	}
+	h, _ := checksum.New(checksum.CRC32)
+	h.Write(bytes.Join(parts, nil))
+	right := checksum.Encode(h.Sum(nil))
+	complete := func(exp s3api.Checksums) error {
+		_, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "k", UploadID: id, Parts: cps, ExpectedChecksums: exp})
+		return err
+	}
+	if err := complete(s3api.Checksums{checksum.CRC32: "AAAAAA=="}); !errors.Is(err, s3api.ErrBadDigest) {
+		t.Fatalf("wrong expected checksum: %v, want BadDigest", err)
+	}
+	if err := complete(s3api.Checksums{checksum.SHA256: right}); !errors.Is(err, s3api.ErrInvalidRequest) {
+		t.Fatalf("other algorithm: %v, want InvalidRequest", err)
+	}
+	if _, err := s.GetObject(ctx, "bkt", "k"); !errors.Is(err, s3api.ErrNoSuchKey) {
+		t.Fatalf("object exists after refused Completes: %v", err)
+	}
+	if err := complete(s3api.Checksums{checksum.CRC32: right + "-2"}); err != nil {
+		t.Fatalf("right expected checksum: %v", err)
+	}
+}
+
 func TestCompleteValidation(t *testing.T) {
 	e := newEnv(t)
 	s := e.service(nil)
