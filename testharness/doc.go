@@ -31,4 +31,20 @@
 // Packages that use the harness should call Main from their TestMain, so
 // the temporary directory holding the built binary is removed at exit.
 // ENVELOPEGW_TEST_BINARY names a prebuilt binary to use instead.
+//
+// The end-to-end tests of this package, by file:
+//
+//	sdk_*_test.go        aws-sdk-go-v2 in three body forms (CRC32 trailers over
+//	                     HTTPS, CRC32 header + signed payload, signed payload
+//	                     only): buckets, objects, metadata, conditionals, copy,
+//	                     listings, key names, ranges, multipart, checksums
+//	presign_test.go      presigned GET/PUT with net/http and curl, expiry
+//	minio_test.go        minio-go, signed aws-chunked bodies, size -1 uploads
+//	awscli_test.go       the aws CLI: issue acceptance, 1 GiB file and pipe
+//	chunked_test.go      hand-signed aws-chunked bodies, good and broken
+//	ciphertext_test.go   no plaintext marker anywhere on the volume
+//	ingest_test.go       ingest-only gateways and offline `envelopegw cat`
+//	shared_volume_test.go two processes, one volume, one multipart upload
+//	faults_test.go       tampered ciphertext, SIGKILL mid-upload, torn reads
+//	protocol_test.go     auth errors, body forms, virtual hosts, request IDs
 package testharness
