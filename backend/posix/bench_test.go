@@ -15,72 +15,85 @@ import (
 // overrides it (e.g. 1000000).
 var benchObjects = 100000
 
+func init() {
+	if s := os.Getenv("BENCH_OBJECTS"); s != "" {
+		fmt.Sscan(s, &benchObjects)
+	}
+}
+
 var (
-	benchOnce sync.Once
+	benchMu   sync.Mutex
 	benchB    *Backend
-	benchErr  error
 	benchDir  string
+	benchDone = map[string]bool{}
 )
 
-// benchStore builds, once per process, a store with two buckets of
-// benchObjects objects each: "flat" holds keys k000000... in one
-// directory, "tree" holds d000/k0000... in directories of 1000. To build a
-// million objects in reasonable time it writes the head files directly
-// (List reads nothing else); BenchmarkPut measures commits.
-func benchStore(b *testing.B) *Backend {
-	benchOnce.Do(func() {
-		if s := os.Getenv("BENCH_OBJECTS"); s != "" {
-			fmt.Sscan(s, &benchObjects)
+// benchStore returns a store holding bucket, built once per process with
+// benchObjects objects: "flat" holds keys k000000... in one directory,
+// "tree" holds d000/k0000... in directories of 1000. To build a million
+// objects in reasonable time it writes the head files directly (List reads
+// nothing else); BenchmarkPut measures commits.
+func benchStore(b *testing.B, bucket string) *Backend {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if benchB == nil {
+		dir, err := os.MkdirTemp("", "posix-bench-")
+		if err != nil {
+			b.Fatal(err)
 		}
-		benchDir, benchErr = os.MkdirTemp("", "posix-bench-")
-		if benchErr != nil {
-			return
+		benchDir = dir
+		if benchB, err = New(dir, Options{NoFsync: true}); err != nil {
+			b.Fatal(err)
 		}
-		benchB, benchErr = New(benchDir, Options{NoFsync: true})
-		if benchErr != nil {
-			return
-		}
-		for _, bucket := range []string{"flat", "tree"} {
-			if benchErr = benchB.CreateBucket(ctx, bucket); benchErr != nil {
-				return
-			}
-		}
-		keys := make(chan [2]string)
-		var wg sync.WaitGroup
-		var mu sync.Mutex
-		for g := 0; g < 8; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for k := range keys {
-					if err := writeBenchHead(benchB, k[0], k[1]); err != nil {
-						mu.Lock()
-						benchErr = err
-						mu.Unlock()
+	}
+	if benchDone[bucket] {
+		return benchB
+	}
+	if err := benchB.CreateBucket(ctx, bucket); err != nil {
+		b.Fatal(err)
+	}
+	keys := make(chan string)
+	errs := make(chan error, 8)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range keys {
+				if err := writeBenchHead(benchB, bucket, k); err != nil {
+					select {
+					case errs <- err:
+					default:
 					}
 				}
-			}()
-		}
-		for i := 0; i < benchObjects; i++ {
-			keys <- [2]string{"flat", fmt.Sprintf("k%06d", i)}
-			keys <- [2]string{"tree", fmt.Sprintf("d%03d/k%04d", i/1000, i%1000)}
-		}
-		close(keys)
-		wg.Wait()
-		// Age the directories as on a store not being written this very
-		// second, so that the directory cache may keep them.
-		old := time.Now().Add(-time.Hour)
-		filepath.WalkDir(benchDir, func(p string, d os.DirEntry, err error) error {
-			if err == nil && d.IsDir() {
-				os.Chtimes(p, old, old)
 			}
-			return nil
-		})
-		time.Sleep(racyWindow) // ctime moves with Chtimes
-	})
-	if benchErr != nil {
-		b.Fatal(benchErr)
+		}()
 	}
+	for i := 0; i < benchObjects; i++ {
+		if bucket == "flat" {
+			keys <- fmt.Sprintf("k%07d", i)
+		} else {
+			keys <- fmt.Sprintf("d%04d/k%04d", i/1000, i%1000)
+		}
+	}
+	close(keys)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
+	}
+	// Age the directories as on a store not being written this very
+	// second, so that the directory cache may keep them.
+	old := time.Now().Add(-time.Hour)
+	filepath.WalkDir(benchB.bucketDir(bucket), func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	time.Sleep(racyWindow) // ctime moved with Chtimes
+	benchDone[bucket] = true
 	return benchB
 }
 
@@ -102,7 +115,7 @@ func cleanupBench() {
 }
 
 func benchList(b *testing.B, bucket string, o backend.ListOptions, want int) {
-	be := benchStore(b)
+	be := benchStore(b, bucket)
 	if os.Getenv("BENCH_NOCACHE") != "" {
 		nc := *be
 		nc.dirs = nil
@@ -122,11 +135,11 @@ func benchList(b *testing.B, bucket string, o backend.ListOptions, want int) {
 }
 
 func BenchmarkList(b *testing.B) {
-	mid := fmt.Sprintf("k%06d", benchObjects/2)
-	midTree := fmt.Sprintf("d%03d/k0500", benchObjects/2000)
+	mid := fmt.Sprintf("k%07d", benchObjects/2)
+	midTree := fmt.Sprintf("d%04d/k0500", benchObjects/2000)
 	b.Run("flat/first-page", func(b *testing.B) { benchList(b, "flat", backend.ListOptions{}, 1000) })
 	b.Run("flat/middle-page", func(b *testing.B) { benchList(b, "flat", backend.ListOptions{After: mid}, 1000) })
-	b.Run("flat/prefix-100", func(b *testing.B) { benchList(b, "flat", backend.ListOptions{Prefix: mid[:5]}, 100) })
+	b.Run("flat/prefix-100", func(b *testing.B) { benchList(b, "flat", backend.ListOptions{Prefix: mid[:6]}, 100) })
 	b.Run("flat/page-of-10", func(b *testing.B) { benchList(b, "flat", backend.ListOptions{After: mid, MaxKeys: 10}, 10) })
 	b.Run("tree/first-page", func(b *testing.B) { benchList(b, "tree", backend.ListOptions{}, 1000) })
 	b.Run("tree/middle-page", func(b *testing.B) { benchList(b, "tree", backend.ListOptions{After: midTree}, 1000) })
@@ -134,7 +147,7 @@ func BenchmarkList(b *testing.B) {
 		benchList(b, "tree", backend.ListOptions{Delimiter: "/"}, min(1000, benchObjects/1000))
 	})
 	b.Run("tree/prefix-dir", func(b *testing.B) {
-		benchList(b, "tree", backend.ListOptions{Prefix: midTree[:5], Delimiter: "/"}, 1000)
+		benchList(b, "tree", backend.ListOptions{Prefix: midTree[:6], Delimiter: "/"}, 1000)
 	})
 	b.Run("tree/page-of-10", func(b *testing.B) { benchList(b, "tree", backend.ListOptions{After: midTree, MaxKeys: 10}, 10) })
 }
@@ -143,7 +156,7 @@ func BenchmarkList(b *testing.B) {
 func BenchmarkListAll(b *testing.B) {
 	for _, bucket := range []string{"flat", "tree"} {
 		b.Run(bucket, func(b *testing.B) {
-			be := benchStore(b)
+			be := benchStore(b, bucket)
 			b.ResetTimer()
 			for b.Loop() {
 				o := backend.ListOptions{}
