@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
@@ -221,11 +222,13 @@ func (c *Client) doStyle(ctx context.Context, r request, lookup, api string) (*r
 }
 
 // retryableNetErr tells a dropped connection (retried) from a refused one,
-// a failed name lookup or a cancelled context (not retried).
+// a failed name lookup, a rejected certificate or a cancelled context (not
+// retried: trying again cannot help).
 func retryableNetErr(err error) bool {
 	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
 	switch {
-	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dns),
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dns), errors.As(err, &cert),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
 	}
