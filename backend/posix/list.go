@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"envelopegw/backend"
 )
@@ -121,9 +122,11 @@ func (c *cursor) done() bool {
 }
 
 // seek moves to the first entry that can hold a key >= bound+rel: the
-// entries from rel on, and the directories whose frag is a prefix of rel.
-// In one directory those are at most two: the 'd' entry for rel's first
-// component and the 'c' entry for its first chunk.
+// entries from rel on, and the directories whose frag is a proper prefix
+// of rel. Those are few: the 'd' entry of rel's first component, and 'c'
+// entries whose frag is a prefix of that component long enough to be a
+// cut chunk (a chunk is cut where the next rune, at most utf8.UTFMax
+// encoded bytes, would not fit), so at most utf8.UTFMax candidates.
 func (c *cursor) seek(rel string) {
 	i := sort.Search(len(c.ents), func(i int) bool { return c.ents[i].frag >= rel })
 	comp := rel
@@ -133,10 +136,21 @@ func (c *cursor) seek(rel string) {
 			i = j
 		}
 	}
-	if chunks := encodeChunks(comp); len(chunks) > 1 {
-		first, _ := decodeName(chunks[0])
-		if j, ok := c.find(first); ok && j < i {
-			i = j
+	w := 0
+	for p := 0; p < len(comp); {
+		r, n := utf8.DecodeRuneInString(comp[p:])
+		if r == utf8.RuneError && n == 1 {
+			break // no key continues past invalid UTF-8
+		}
+		w += encodedWidth(comp[p : p+n])
+		p += n
+		if w > maxElem {
+			break
+		}
+		if w > maxElem-utf8.UTFMax {
+			if j, ok := c.find(comp[:p]); ok && j < i {
+				i = j
+			}
 		}
 	}
 	c.i = max(c.i, i)

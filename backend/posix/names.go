@@ -138,14 +138,7 @@ func encodeChunks(comp string) []string {
 	var b strings.Builder
 	for i := 0; i < len(comp); {
 		_, n := utf8.DecodeRuneInString(comp[i:])
-		w := 0
-		for j := i; j < i+n; j++ {
-			if needsEscape(comp[j]) {
-				w += 2
-			} else {
-				w++
-			}
-		}
+		w := encodedWidth(comp[i : i+n])
 		if b.Len()+w > maxElem {
 			chunks = append(chunks, b.String())
 			b.Reset()
@@ -154,6 +147,17 @@ func encodeChunks(comp string) []string {
 		i += n
 	}
 	return append(chunks, b.String())
+}
+
+// encodedWidth is the length of s once escaped.
+func encodedWidth(s string) int {
+	w := len(s)
+	for i := 0; i < len(s); i++ {
+		if needsEscape(s[i]) {
+			w++
+		}
+	}
+	return w
 }
 
 func appendEscaped(b *strings.Builder, s string) {
@@ -246,7 +250,10 @@ func prefixElems(prefix string) (elems []string, dirPrefix string) {
 			dirPrefix += comp + "/"
 			continue
 		}
-		// The last, partial component: only its full chunks are certain.
+		// The last, partial component: only its full chunks are certain,
+		// and only when cut between whole runes, so an incomplete rune at
+		// the end of the prefix is left to the filter.
+		chunks = encodeChunks(trimPartialRune(comp))
 		for _, ch := range chunks[:len(chunks)-1] {
 			elems = append(elems, string(rune(tagContinue))+ch)
 			d, _ := decodeName(ch)
@@ -254,6 +261,19 @@ func prefixElems(prefix string) (elems []string, dirPrefix string) {
 		}
 	}
 	return elems, dirPrefix
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence from the end of s.
+func trimPartialRune(s string) string {
+	for i := len(s) - 1; i >= 0 && i >= len(s)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(s[i]) {
+			if !utf8.FullRuneInString(s[i:]) {
+				return s[:i]
+			}
+			break
+		}
+	}
+	return s
 }
 
 // decodeElems is the inverse of keyElems; ok is false for anything keyElems

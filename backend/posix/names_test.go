@@ -111,6 +111,8 @@ func TestMappingProperties(t *testing.T) {
 	for _, k := range []string{
 		"a", "/", "..", "../../../etc/passwd", "a//b/", strings.Repeat("/", 1024), strings.Repeat("\x01", 1024),
 		strings.Repeat("é", 512), strings.Repeat("ab/", 341) + "x", strings.Repeat("🦀", 256),
+		// A prefix that ends inside a rune must not move a chunk cut.
+		strings.Repeat("a", 199) + "語語", strings.Repeat("a", 198) + "🦀/b", strings.Repeat("%", 99) + "é" + strings.Repeat("x", 300),
 	} {
 		checkMapping(t, k)
 	}
