@@ -7,6 +7,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -50,7 +52,11 @@ type Config struct {
 	// ConnectTo, when set, is the address every connection goes to
 	// whatever the Host (a test aid for DNS style on 127.0.0.1).
 	ConnectTo string
-	Log       io.Writer // progress messages; nil: none
+	// CACert is a PEM file of certificates to trust for HTTPS instead of
+	// the system roots (xbcloud's --cacert); Insecure skips verification.
+	CACert   string
+	Insecure bool
+	Log      io.Writer // progress messages; nil: none
 	// Transport overrides the HTTP transport (tests).
 	Transport http.RoundTripper
 }
@@ -113,6 +119,17 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, scheme: u.Scheme, host: u.Host, lookup: cfg.BucketLookup, api: cfg.APIVersion}
 	rt := cfg.Transport
 	if rt == nil {
+		tc := &tls.Config{InsecureSkipVerify: cfg.Insecure}
+		if cfg.CACert != "" {
+			pem, err := os.ReadFile(cfg.CACert)
+			if err != nil {
+				return nil, fmt.Errorf("xbcloud: --cacert: %w", err)
+			}
+			tc.RootCAs = x509.NewCertPool()
+			if !tc.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("xbcloud: --cacert %s holds no PEM certificate", cfg.CACert)
+			}
+		}
 		d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 		rt = &http.Transport{
 			Proxy: nil, // a clean client: no proxy from the environment
@@ -122,6 +139,7 @@ func New(cfg Config) (*Client, error) {
 				}
 				return d.DialContext(ctx, network, addr)
 			},
+			TLSClientConfig:       tc,
 			MaxIdleConnsPerHost:   cfg.Parallel + 2,
 			ExpectContinueTimeout: 2 * time.Second,
 			DisableCompression:    true, // Accept-Encoding is set by hand, like curl

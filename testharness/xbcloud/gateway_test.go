@@ -355,3 +355,29 @@ func TestGatewayListingPages(t *testing.T) {
 		t.Errorf("delete: %d, %v; want %d", n, err, st.Objects)
 	}
 }
+
+// TestGatewayHTTPS: an endpoint without a scheme means HTTPS, as with
+// xbcloud; the gateway's certificate is trusted through CACert.
+func TestGatewayHTTPS(t *testing.T) {
+	g := testharness.Start(t, testharness.Options{NoFsync: true, TLS: true})
+	ctx := context.Background()
+	c := gwClient(t, g, false, func(c *xbcloud.Config) {
+		c.Endpoint, c.CACert, c.Parallel = strings.TrimPrefix(g.Endpoint, "https://"), g.CAFile, 4
+	})
+	stream, man := genStream(t, 14, 2<<20, 2, false)
+	if _, err := c.Put(ctx, "tls", bytes.NewReader(stream)); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := c.Get(ctx, "tls", &out); err != nil {
+		t.Fatal(err)
+	}
+	if d := man.Diff(extractManifest(t, out.Bytes())); d != "" {
+		t.Error(d)
+	}
+	// Without the CA the certificate is refused at once (no retries).
+	c = gwClient(t, g, false, func(c *xbcloud.Config) { c.Endpoint = strings.TrimPrefix(g.Endpoint, "https://") })
+	if _, err := c.Connect(ctx); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusted certificate: %v", err)
+	}
+}

@@ -55,6 +55,8 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxRetries, "max-retries", 10, "retries of a transient failure")
 	fs.DurationVar(&cfg.RetryBackoff, "retry-backoff", 100*time.Millisecond, "first retry delay, doubled each time")
 	fs.StringVar(&cfg.ConnectTo, "connect-to", "", "test aid: connect to HOST:PORT whatever the Host header (DNS style on 127.0.0.1)")
+	fs.StringVar(&cfg.CACert, "cacert", "", "PEM `file` of CA certificates to trust for HTTPS")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "do not verify the server's certificate")
 	verbose := fs.Bool("verbose", false, "log progress to stderr")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
