@@ -394,6 +394,10 @@ func TestSDKCopyObject(t *testing.T) {
 	})
 }
 
+// escapeProbe is a key that, resolved as a path from anywhere in the data
+// dir, names a file in /tmp (not somewhere that matters if it ever worked).
+var escapeProbe = strings.Repeat("../", 20) + "tmp/envelopegw-escape-probe-" + randHex(6)
+
 // TestSDKKeyNames: keys with spaces, unicode, slashes, dots and dot-dots,
 // percent and plus signs round-trip and list exactly, none escapes the
 // bucket, and the 1024-byte limit holds.
@@ -404,7 +408,7 @@ func TestSDKKeyNames(t *testing.T) {
 		b := newBucket(t, c)
 		keys := []string{
 			"with space", "  leading and trailing  ", "ünïcødé/日本語/ключ", "emoji 🔐", "a/b/c/d", "a//double", "/leading-slash",
-			"trailing/", "..", "../escape", "../../../../../../etc/passwd", "a/../b", "a/./b", ".", "./x", "x/..", "...",
+			"trailing/", "..", "../escape", escapeProbe, "a/../b", "a/./b", ".", "./x", "x/..", "...",
 			"%41 percent %2F", "plus+sign", "tilde~", "q?uery#hash", "semi;colon", "amp&er=sand", "star*", "back\\slash",
 			"quote\"s'", "<xml>&", "tab\tkey", strings.Repeat("k", 1024), strings.Repeat("d/", 300) + "deep",
 			strings.Repeat("é", 512), ".envelopegw", ".meta", "x.part", "_tmp",
@@ -434,7 +438,11 @@ func TestSDKKeyNames(t *testing.T) {
 			t.Errorf("listing of odd keys:\n got %q\nwant %q", listed, want)
 		}
 
-		// Nothing was written beside the data dir.
+		// Nothing was written beside the data dir, nor where the deep
+		// traversal key points.
+		if _, err := os.Stat("/" + strings.TrimLeft(escapeProbe, "./")); err == nil || !os.IsNotExist(err) {
+			t.Errorf("the key %q reached the file system outside the data dir", escapeProbe)
+		}
 		entries, err := os.ReadDir(filepath.Dir(e.g.DataDir))
 		if err != nil {
 			t.Fatal(err)
