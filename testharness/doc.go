@@ -47,6 +47,7 @@
 //	shared_volume_test.go two processes, one volume, one multipart upload
 //	faults_test.go       tampered ciphertext, SIGKILL mid-upload, torn reads
 //	janitor_test.go      abandoned multipart uploads expire
+//	devmode_test.go      serve with no configuration: the README flow
 //	protocol_test.go     auth errors, body forms, virtual hosts, request IDs
 //	harness_test.go      the harness itself: start, restart, kill, clean envs
 package testharness
