@@ -22,14 +22,19 @@ import (
 
 // The aws-chunked body forms, as x-amz-content-sha256 names them.
 const (
-	streamingSigned         = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
-	streamingSignedTrailer  = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
-	streamingUnsignedTrail  = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-	chunkedTestChunkSize    = 64 << 10
-	chunkedTestTrailerName  = "x-amz-checksum-crc32"
-	chunkedTestRegion       = "us-east-1"
-	chunkedTestService      = "s3"
-	chunkedTestSignatureAlg = "AWS4-HMAC-SHA256"
+	streamingSigned        = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+	streamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
+	streamingUnsignedTrail = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+)
+
+// What the crafted uploads use: the chunk size most clients send, the
+// trailer they send, and the signing scope.
+const (
+	chunkedTestChunkSize   = 64 << 10
+	chunkedTestTrailerName = "x-amz-checksum-crc32"
+	chunkedTestRegion      = "us-east-1"
+	chunkedTestService     = "s3"
+	sigV4Algorithm         = "AWS4-HMAC-SHA256"
 )
 
 func hmacSHA256(key []byte, s string) []byte {
@@ -133,7 +138,7 @@ func chunkedRequest(t *testing.T, g *Gateway, path, rawQuery string, cb chunkedB
 	var body bytes.Buffer
 	for n, c := range chunks {
 		if signedChunks {
-			sts := strings.Join([]string{chunkedTestSignatureAlg + "-PAYLOAD", amzDate, scope, prev, emptyHash, sha256Hex(c)}, "\n")
+			sts := strings.Join([]string{sigV4Algorithm + "-PAYLOAD", amzDate, scope, prev, emptyHash, sha256Hex(c)}, "\n")
 			sig := hex.EncodeToString(hmacSHA256(key, sts))
 			prev = sig
 			if cb.badChunkSig == n+1 {
@@ -155,7 +160,7 @@ func chunkedRequest(t *testing.T, g *Gateway, path, rawQuery string, cb chunkedB
 	if withTrailer {
 		body.WriteString(trailerText + "\r\n")
 		if signedChunks {
-			sts := strings.Join([]string{chunkedTestSignatureAlg + "-TRAILER", amzDate, scope, prev, sha256Hex([]byte(trailerText + "\n"))}, "\n")
+			sts := strings.Join([]string{sigV4Algorithm + "-TRAILER", amzDate, scope, prev, sha256Hex([]byte(trailerText + "\n"))}, "\n")
 			sig := hex.EncodeToString(hmacSHA256(key, sts))
 			if cb.badTrailerSig {
 				sig = strings.Repeat("f", 64)
