@@ -49,14 +49,27 @@ func Install(t testing.TB, datadir string) {
 }
 
 // Start runs mariadbd on datadir, on 127.0.0.1 and a free port, and waits
-// until it answers. It is shut down when the test ends.
+// until it answers. It is shut down when the test ends. A port taken
+// between the probe and mariadbd's bind makes it try another.
 func Start(t testing.TB, datadir string) *Server {
 	t.Helper()
+	var err error
+	for range 3 {
+		var s *Server
+		if s, err = start(t, datadir); err == nil {
+			return s
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+func start(t testing.TB, datadir string) (*Server, error) {
 	run := t.TempDir()
 	s := &Server{Datadir: datadir, Socket: filepath.Join(run, "mysqld.sock"), logPath: filepath.Join(run, "error.log"), t: t}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s.Port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
@@ -68,22 +81,23 @@ func Start(t testing.TB, datadir string) *Server {
 	s.cmd.Env = cleanEnv()
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("start mariadbd: %v", err)
+		return nil, fmt.Errorf("start mariadbd: %v", err)
 	}
 	s.done = make(chan struct{})
 	go func() { s.cmd.Wait(); close(s.done) }()
 	t.Cleanup(s.Stop)
-	for deadline := time.Now().Add(60 * time.Second); ; {
+	for deadline := time.Now().Add(90 * time.Second); ; {
 		select {
 		case <-s.done:
-			t.Fatalf("mariadbd on %s exited during startup:\n%s", datadir, s.Log())
+			return nil, fmt.Errorf("mariadbd on %s (port %d) exited during startup:\n%s", datadir, s.Port, s.Log())
 		default:
 		}
 		if _, err := s.query("SELECT 1"); err == nil {
-			return s
+			return s, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("mariadbd on %s did not answer within 60s:\n%s", datadir, s.Log())
+			s.Stop()
+			return nil, fmt.Errorf("mariadbd on %s did not answer within 90s:\n%s", datadir, s.Log())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
