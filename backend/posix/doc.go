@@ -113,6 +113,17 @@
 // reader never sees bytes of two versions, because extent ids are never
 // reused.
 //
+// # Crash leftovers
+//
+// A crash can leave, but never expose: temp files and retired upload
+// directories in tmp/, a data file published without its record, the
+// replaced data of an object, half-created or half-deleted bucket
+// directories (".new-*", ".gone-*" under buckets/). Backend.Sweep removes
+// them once they are older than a given age; it finds unreferenced data
+// files by reading every upload and head of the bucket (uploads first:
+// CompleteUpload publishes its head before it retires its upload, so a
+// part moving from one to the other is seen in at least one).
+//
 // # Requirements on the filesystem
 //
 // Atomic rename(2) within a bucket, rename of a directory onto a non-empty
