@@ -264,7 +264,10 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 		t.Fatalf("CreateBucket: %d %s", code, b)
 	}
 
-	payload := bytes.Repeat([]byte("drain "), 200000)
+	// The first half must exceed what loopback socket buffers can hold
+	// (a few MiB), so that the server is provably inside the request when
+	// shutdown begins, not merely holding unread bytes in the kernel.
+	payload := bytes.Repeat([]byte("drain "), 8<<20) // 48 MiB
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("PUT", r.endpoint+"/bkt/slow", pr)
 	req.ContentLength = int64(len(payload))
