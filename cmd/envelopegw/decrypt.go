@@ -16,7 +16,7 @@ func init() {
 
 func cmdDecrypt(args []string, s stdio) error {
 	fs := newFlagSet("decrypt", "decrypt -i IDENTITY_FILE [-i ...] [-o OUT] [IN]", s)
-	var idFiles repeatFlag
+	var idFiles listFlag
 	fs.Var(&idFiles, "i", "an identity `FILE` (repeatable)")
 	out := fs.String("o", "", "write the plaintext to `OUT`, which appears only after everything verified")
 	if err := parseFlags(fs, args); err != nil {

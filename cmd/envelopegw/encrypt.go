@@ -16,7 +16,7 @@ func init() {
 
 func cmdEncrypt(args []string, s stdio) error {
 	fs := newFlagSet("encrypt", "encrypt -r RECIPIENT [-r ...] [-R FILE] [-o OUT] [IN]", s)
-	var rs, rfiles repeatFlag
+	var rs, rfiles listFlag
 	fs.Var(&rs, "r", "a recipient string, or a file holding recipients (repeatable)")
 	fs.Var(&rfiles, "R", "a recipients `FILE`: one per line or PEM block (repeatable)")
 	out := fs.String("o", "", "write the envelope to `OUT` (complete or not at all) instead of stdout")

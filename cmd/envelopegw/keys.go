@@ -32,7 +32,7 @@ func loadRecipients(args []string) ([]envelope.Recipient, error) {
 		r, err := envelope.ParseRecipient(strings.TrimSpace(a))
 		if err != nil {
 			// The argument may be a mistyped path; say both.
-			return nil, fmt.Errorf("--recipient %q is neither a readable file nor a valid recipient: %w", short(a), err)
+			return nil, fmt.Errorf("recipient %q is neither a readable file nor a valid recipient: %w", short(a), err)
 		}
 		out = append(out, r)
 	}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 
@@ -28,12 +27,6 @@ type stdio struct {
 	// outTTY says stdout is a terminal (no binary output there).
 	outTTY bool
 }
-
-// repeatFlag collects a repeatable string flag.
-type repeatFlag []string
-
-func (l *repeatFlag) String() string     { return strings.Join(*l, ",") }
-func (l *repeatFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // newFlagSet makes a flag set whose errors and usage go to stderr and are
 // returned, not exited on.
@@ -61,27 +54,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 // cliRecipients resolves -r values (a recipient string or a file holding
-// recipients) and -R files.
+// recipients) and -R files, with the same rules as serve's --recipient.
 func cliRecipients(rs, files []string) ([]envelope.Recipient, error) {
-	var out []envelope.Recipient
-	for _, v := range rs {
-		r, perr := envelope.ParseRecipient(v)
-		if perr == nil {
-			out = append(out, r)
-			continue
-		}
-		if st, err := os.Stat(v); err == nil && st.Mode().IsRegular() {
-			files = append(files, v)
-			continue
-		}
-		return nil, fmt.Errorf("-r %q: %v", abbreviateArg(v), perr)
-	}
-	for _, f := range files {
-		rs, err := readRecipientsFile(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
+	out, err := loadRecipients(append(append([]string(nil), rs...), files...))
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, errors.New("no recipients: give -r or -R")
@@ -89,45 +66,13 @@ func cliRecipients(rs, files []string) ([]envelope.Recipient, error) {
 	return out, nil
 }
 
-func abbreviateArg(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
-}
-
-func readRecipientsFile(path string) ([]envelope.Recipient, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rs, err := envelope.ParseRecipients(f)
-	if err != nil {
-		return nil, fmt.Errorf("recipients file %s: %v", path, err)
-	}
-	return rs, nil
-}
-
-// cliIdentities reads every -i identity file.
+// cliIdentities reads every -i identity file, with the same rules as
+// serve's --identity (files must be private to their owner).
 func cliIdentities(paths []string) ([]envelope.Identity, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no identity: give -i IDENTITY_FILE")
 	}
-	var out []envelope.Identity
-	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			return nil, err
-		}
-		ids, err := envelope.ParseIdentities(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("identity file %s: %v", p, err)
-		}
-		out = append(out, ids...)
-	}
-	return out, nil
+	return loadIdentities(paths)
 }
 
 // pendingFile is an output written under a temporary name beside its

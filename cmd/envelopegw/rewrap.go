@@ -18,7 +18,7 @@ func init() {
 
 func cmdRewrap(args []string, s stdio) error {
 	fs := newFlagSet("rewrap", "rewrap -i IDENTITY [-r NEW_RECIPIENT ...] [-R FILE] [--remove KEYID ...] FILE", s)
-	var idFiles, rs, rfiles, remove repeatFlag
+	var idFiles, rs, rfiles, remove listFlag
 	fs.Var(&idFiles, "i", "an identity `FILE` that opens the envelope (repeatable)")
 	fs.Var(&rs, "r", "a recipient to add: a recipient string or a file holding recipients (repeatable)")
 	fs.Var(&rfiles, "R", "a recipients `FILE` to add (repeatable)")
