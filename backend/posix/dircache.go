@@ -26,8 +26,8 @@ import (
 
 const (
 	// cacheMinSize is the directory size (bytes, as stat reports it) from
-	// which caching pays: about a thousand entries on ext4 and XFS.
-	cacheMinSize = 32 << 10
+	// which caching pays: some five hundred entries on ext4.
+	cacheMinSize = 16 << 10
 	racyWindow   = 2 * time.Second
 	// defaultCacheEntries bounds the cache: about 50 bytes an entry for
 	// short keys.
