@@ -360,6 +360,12 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 		return fmt.Errorf("%s: abort: fsync: %w", where, err)
 	}
 	parts, err := readParts(gone)
+	if notExist(err) {
+		// A concurrent Sweep took the retired directory (its mtime is
+		// that of the last part commit); the upload is aborted and the
+		// next Sweep finds the part data unreferenced.
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("%s: abort: %w", where, err)
 	}
