@@ -133,6 +133,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	jctx, stopJanitor := context.WithCancel(context.Background())
 	defer stopJanitor()
 	go svc.RunJanitor(jctx, janitorInterval(maxAge))
+	go runSweeper(jctx, be, logger)
 
 	errc := make(chan error, 1)
 	go func() {
