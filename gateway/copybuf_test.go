@@ -1,0 +1,106 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+)
+
+// trickle returns at most 1+rand(70000) bytes per Read and counts reads,
+// so copies cross buffer boundaries at odd places.
+type trickle struct {
+	r     io.Reader
+	rng   *rand.Rand
+	reads atomic.Int64
+	err   error // returned instead of io.EOF, when set
+}
+
+func (t *trickle) Read(p []byte) (int, error) {
+	t.reads.Add(1)
+	if n := 1 + t.rng.IntN(70000); len(p) > n {
+		p = p[:n]
+	}
+	n, err := t.r.Read(p)
+	if err == io.EOF && t.err != nil {
+		err = t.err
+	}
+	return n, err
+}
+
+func newTrickle(data []byte) *trickle {
+	return &trickle{r: bytes.NewReader(data), rng: rand.New(rand.NewPCG(1, 2))}
+}
+
+func TestCopyBodyCopiesExactly(t *testing.T) {
+	for _, size := range []int{0, 1, copyBufSize - 1, copyBufSize, copyBufSize + 1, 5*copyBufSize + 12345} {
+		data := randBytes(size)
+		var dst bytes.Buffer
+		n, rerr, werr := copyBody(&dst, newTrickle(data), 1<<40)
+		if rerr != nil || werr != nil || n != int64(size) || !bytes.Equal(dst.Bytes(), data) {
+			t.Fatalf("size %d: n=%d read=%v write=%v equal=%v", size, n, rerr, werr, bytes.Equal(dst.Bytes(), data))
+		}
+	}
+}
+
+func TestCopyBodyLimit(t *testing.T) {
+	data := randBytes(3*copyBufSize + 7)
+	var dst bytes.Buffer
+	_, rerr, werr := copyBody(&dst, newTrickle(data), int64(len(data)-1))
+	if !errors.Is(rerr, errTooLarge) || werr != nil {
+		t.Fatalf("over the limit: read=%v write=%v", rerr, werr)
+	}
+	if _, rerr, _ := copyBody(io.Discard, newTrickle(data), int64(len(data))); rerr != nil {
+		t.Fatalf("exactly the limit: %v", rerr)
+	}
+}
+
+func TestCopyBodyReadError(t *testing.T) {
+	data := randBytes(2*copyBufSize + 99)
+	boom := errors.New("client went away")
+	src := newTrickle(data)
+	src.err = boom
+	var dst bytes.Buffer
+	n, rerr, werr := copyBody(&dst, src, 1<<40)
+	if !errors.Is(rerr, boom) || werr != nil {
+		t.Fatalf("read=%v write=%v, want the client's error", rerr, werr)
+	}
+	if n != int64(dst.Len()) || !bytes.Equal(dst.Bytes(), data[:n]) {
+		t.Fatalf("wrote %d bytes that are not a prefix of the body", n)
+	}
+	if _, rerr, _ := copyBody(io.Discard, iotest.TimeoutReader(bytes.NewReader(data)), 1<<40); !errors.Is(rerr, iotest.ErrTimeout) {
+		t.Fatalf("timeout reader: %v", rerr)
+	}
+}
+
+// failWriter fails its second write.
+type failWriter struct{ writes int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.writes++; w.writes == 2 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+// TestCopyBodyWriteErrorStopsReading: after a storage error the copy
+// returns, and the body is never read again (the handler closes it next).
+func TestCopyBodyWriteErrorStopsReading(t *testing.T) {
+	src := newTrickle(randBytes(20 * copyBufSize))
+	_, rerr, werr := copyBody(&failWriter{}, src, 1<<40)
+	if werr == nil || rerr != nil {
+		t.Fatalf("read=%v write=%v, want the storage's error", rerr, werr)
+	}
+	after := src.reads.Load()
+	for range 1000 {
+		if src.reads.Load() != after {
+			t.Fatal("the body was read after copyBody returned")
+		}
+	}
+	if got := src.r.(*bytes.Reader).Len(); got < 15*copyBufSize {
+		t.Fatalf("read %d bytes past the failure; the reader should stop within a buffer or two", 20*copyBufSize-got)
+	}
+}
