@@ -1,7 +1,6 @@
 package testharness
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
@@ -189,34 +188,15 @@ func Keygen(t testing.TB, path string) string {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("testharness: envelopegw keygen -o %s: %v\n%s%s", path, err, stdout.Bytes(), stderr.Bytes())
 	}
-	id, err := os.ReadFile(path)
+	pub, err := os.ReadFile(path + ".pub")
 	if err != nil {
-		t.Fatalf("testharness: keygen wrote no identity file: %v", err)
+		t.Fatalf("testharness: keygen -o %s wrote no recipient file: %v\n%s%s", path, err, stdout.Bytes(), stderr.Bytes())
 	}
-	for _, src := range [][]byte{id, stdout.Bytes(), stderr.Bytes()} {
-		if r := findRecipient(src); r != "" {
-			return r
-		}
+	r := strings.TrimSpace(string(pub))
+	if r == "" || strings.Contains(r, "\n") {
+		t.Fatalf("testharness: %s.pub does not hold exactly one recipient:\n%s", path, pub)
 	}
-	t.Fatalf("testharness: no recipient in keygen's identity file or output:\n%s%s", stdout.Bytes(), stderr.Bytes())
-	return ""
-}
-
-// findRecipient picks the recipient out of keygen output or an identity
-// file: a line "public key: R" or "recipient: R" (commented or not).
-func findRecipient(b []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(sc.Text()), "#"))
-		lower := strings.ToLower(line)
-		for _, p := range []string{"public key:", "recipient:"} {
-			if strings.HasPrefix(lower, p) {
-				return strings.TrimSpace(line[len(p):])
-			}
-		}
-	}
-	return ""
+	return r
 }
 
 func (g *Gateway) args() []string {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -126,13 +124,9 @@ func startGateway(bin, work string, fsync bool, extra []string) (*server, error)
 	if err != nil {
 		return nil, fmt.Errorf("envelopegw keygen: %v\n%s", err, out)
 	}
-	idText, _ := os.ReadFile(id)
-	recipient := findRecipient(idText)
-	if recipient == "" {
-		recipient = findRecipient(out)
-	}
-	if recipient == "" {
-		return nil, fmt.Errorf("no recipient in keygen's output or identity file:\n%s", out)
+	recipient := id + ".pub" // keygen -o writes it; --recipient takes a file
+	if _, err := os.Stat(recipient); err != nil {
+		return nil, fmt.Errorf("envelopegw keygen wrote no recipient file: %v\n%s", err, out)
 	}
 	addr, err := freeAddr()
 	if err != nil {
@@ -155,23 +149,6 @@ func startGateway(bin, work string, fsync bool, extra []string) (*server, error)
 	}
 	s.ak, s.sk = ak, sk
 	return s, nil
-}
-
-// findRecipient reads a "public key: R" or "recipient: R" line, commented
-// or not, as keygen writes it.
-func findRecipient(b []byte) string {
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(sc.Text()), "#"))
-		lower := strings.ToLower(line)
-		for _, p := range []string{"public key:", "recipient:"} {
-			if strings.HasPrefix(lower, p) {
-				return strings.TrimSpace(line[len(p):])
-			}
-		}
-	}
-	return ""
 }
 
 func randHex(n int) string {
