@@ -68,7 +68,14 @@ func (rq *request) serve() {
 	}
 	rq.hostBucket = hb
 	rq.bucket, rq.key = splitPath(r.URL.Path, hb)
-	rq.q = r.URL.Query()
+	// The query must parse cleanly: url.Query drops pairs it cannot decode
+	// (a raw ';', a bad '%' escape) while the signature covers them, so a
+	// signed parameter could otherwise vanish between auth and routing.
+	if rq.q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+		rq.op = "-"
+		rq.fail(ErrInvalidArgument.WithMessage("The query string is malformed: %s.", truncate(err.Error(), 120)))
+		return
+	}
 
 	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
 	if err != nil {
@@ -244,6 +251,8 @@ func authError(err error, q url.Values) error {
 		return ErrRequestTimeTooSkewed
 	case errors.Is(err, auth.ErrExpired):
 		return ErrExpiredToken
+	case errors.Is(err, auth.ErrUnsignedHeader):
+		return ErrAccessDenied.WithMessage("There were headers present in the request which were not signed: %s", msg)
 	case errors.Is(err, auth.ErrUnsupported):
 		return ErrNotImplemented.WithMessage("%s", msg)
 	case errors.Is(err, auth.ErrMalformed):

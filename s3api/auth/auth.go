@@ -55,6 +55,9 @@ var (
 	// ErrMalformed: a header or query parameter of the signature is
 	// missing or malformed.
 	ErrMalformed = errors.New("malformed authentication")
+	// ErrUnsignedHeader: a SigV4 request carries an x-amz-* header its
+	// signature does not cover (it could change what the request does).
+	ErrUnsignedHeader = errors.New("unsigned x-amz header")
 	// ErrUnsupported: a signing scheme this gateway does not implement
 	// (SigV4A, ECDSA streaming payloads, ...).
 	ErrUnsupported = errors.New("unsupported authentication")

@@ -149,8 +149,10 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 	}
 	var resources []string
 	paths := []string{requestPath(r)}
-	if dp, err := url.PathUnescape(paths[0]); err == nil && dp != paths[0] {
+	if dp, err := url.PathUnescape(paths[0]); err == nil && dp != paths[0] && !strings.Contains(dp, "?") {
 		// Some clients sign the key unescaped; it names the same object.
+		// Not when that reveals a '?': "/b/k%3FuploadId=X" unescaped is the
+		// resource of a different request (abort upload X of key k).
 		paths = append(paths, dp)
 	}
 	for _, path := range paths {
@@ -251,7 +253,42 @@ func resourceV2(path string, q query, bucket string, sub map[string]bool) string
 	return b.String()
 }
 
-func amzHeadersV2Forms(r *http.Request, skip string) [3]string {
+// The lower-cased forms exist for xbcloud, which signs x-amz values lower
+// case but sends them as given. They are offered only when lower-casing
+// changes no value whose case matters: otherwise a signature made over
+// "x-amz-copy-source:/src/secret" would also authorize "/src/SECRET", a
+// different object.
+func amzHeadersV2Forms(r *http.Request, skip string) []string {
 	e, l, x := amzHeadersV2(r, skip)
-	return [3]string{e, l, x}
+	if caseMattersV2(r, skip) {
+		return []string{e}
+	}
+	return []string{e, l, x}
+}
+
+// caseInsensitiveAmz are the x-amz headers whose values envelopegw reads
+// without regard to case, or ignores: lower-casing them cannot change what
+// a request does.
+var caseInsensitiveAmz = map[string]bool{
+	"x-amz-storage-class":          true,
+	"x-amz-acl":                    true,
+	"x-amz-server-side-encryption": true,
+	"x-amz-security-token":         true, // not used: there is no STS here
+}
+
+// caseMattersV2 reports whether lower-casing would change the value of an
+// x-amz header outside caseInsensitiveAmz.
+func caseMattersV2(r *http.Request, skip string) bool {
+	for k, vals := range r.Header {
+		lk := strings.ToLower(k)
+		if !strings.HasPrefix(lk, "x-amz-") || lk == skip || caseInsensitiveAmz[lk] {
+			continue
+		}
+		for _, v := range vals {
+			if v != strings.ToLower(v) {
+				return true
+			}
+		}
+	}
+	return false
 }

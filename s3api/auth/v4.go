@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -268,6 +269,9 @@ func finishV4(r *http.Request, v *v4Request, q query, skipParam, canonicalPayloa
 	if !ok {
 		return nil, errorf(ErrInvalidAccessKeyID, "access key %.128q", v.accessKey)
 	}
+	if h := unsignedAmzHeader(r, v.signedHeaders); h != "" {
+		return nil, errorf(ErrUnsignedHeader, "header %.100q is present but not among the signed headers", h)
+	}
 	creq := canonicalRequestV4(r, v, q, skipParam, canonicalPayload)
 	key := signingKey(secret, v.date, v.region)
 	sum := sha256.Sum256([]byte(creq))
@@ -339,4 +343,19 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// unsignedAmzHeader returns the first x-amz-* header of r that the
+// signature does not cover, or "". Such headers change what a request does
+// (x-amz-copy-source turns a PUT into a copy, x-amz-meta-* is stored), so
+// a signature, header or presigned, authorizes them only when it signs
+// them, as S3 requires.
+func unsignedAmzHeader(r *http.Request, signed []string) string {
+	for name := range r.Header {
+		l := strings.ToLower(name)
+		if strings.HasPrefix(l, "x-amz-") && !slices.Contains(signed, l) {
+			return l
+		}
+	}
+	return ""
 }
