@@ -50,9 +50,6 @@ type rangeReader struct {
 	aead  cipher.AEAD
 	nonce [nonceSize]byte
 	err   error
-	// whole is set when the range is the entire object: then empty parts,
-	// which hold no plaintext, are verified too before io.EOF.
-	whole bool
 }
 
 // NewRangeReader returns plaintext [off, off+n) of an object whose part
@@ -80,11 +77,20 @@ func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadC
 	}
 	seg := k.segmentSize
 	kb := readBatchSegments(seg)
-	return &rangeReader{
+	r := &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
-		whole: off == 0 && n == size,
-		ctp:   getBuf(saltSize + kb*(seg+tagSize)),
-	}, nil
+		ctp: getBuf(saltSize + kb*(seg+tagSize)),
+	}
+	// Reading the whole object authenticates every part body, empty ones
+	// included. Their check comes first, before any byte: a caller that
+	// reads exactly n bytes (an HTTP response) never asks for io.EOF.
+	if off == 0 && n == size {
+		if err := r.checkEmptyParts(); err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 func (r *rangeReader) Read(p []byte) (int, error) {
@@ -142,12 +148,6 @@ func (r *rangeReader) fill() error {
 		return errors.New("envelope: read from closed reader")
 	}
 	if r.pos >= r.end {
-		if r.whole {
-			r.whole = false
-			if err := r.checkEmptyParts(); err != nil {
-				return err
-			}
-		}
 		return io.EOF
 	}
 	if len(r.batch) == 0 {

@@ -135,6 +135,9 @@ func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
 	if table.Size() != r.so.info.Size {
 		return nil, nil, r.s.fail(r.o, fmt.Errorf("%w: part table says %d bytes, metadata %d", envelope.ErrAuth, table.Size(), r.so.info.Size))
 	}
+	if err := checkPartSizes(table, r.so.partSizes); err != nil {
+		return nil, nil, r.s.fail(r.o, err)
+	}
 	r.key, r.table = key, table
 	return key, table, nil
 }
@@ -227,6 +230,28 @@ func (r *objectReader) PartChecksums(partNumber int) s3api.Checksums {
 		}
 		d := all[(partNumber-1)*size : partNumber*size]
 		return s3api.Checksums{alg: checksum.Encode(d)}
+	}
+	return nil
+}
+
+// checkPartSizes holds the unauthenticated part sizes of the metadata
+// (which PartRange and x-amz-mp-parts-count use) to the authenticated part
+// table, so that tampered metadata cannot move a ?partNumber= range onto
+// other bytes. No sizes means a single-part object.
+func checkPartSizes(t *envelope.Table, sizes []int64) error {
+	if sizes == nil {
+		if len(t.Parts) != 1 {
+			return fmt.Errorf("%w: part table lists %d parts, metadata a single-part object", envelope.ErrAuth, len(t.Parts))
+		}
+		return nil
+	}
+	if len(t.Parts) != len(sizes) {
+		return fmt.Errorf("%w: part table lists %d parts, metadata %d", envelope.ErrAuth, len(t.Parts), len(sizes))
+	}
+	for i, p := range t.Parts {
+		if p.Size != sizes[i] {
+			return fmt.Errorf("%w: part %d is %d bytes in the part table, %d in the metadata", envelope.ErrAuth, i+1, p.Size, sizes[i])
+		}
 	}
 	return nil
 }

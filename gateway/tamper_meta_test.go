@@ -1,0 +1,124 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+)
+
+// twoPartObject completes bkt/o from a 1000-byte part and a last part p2.
+func twoPartObject(t *testing.T, s *Service, p2 []byte) {
+	t.Helper()
+	ctx := context.Background()
+	mustBucket(t, s, "bkt")
+	id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "o"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o1 := uploadPart(t, s, "bkt", "o", id, 1, bytes.Repeat([]byte("A"), 1000))
+	o2 := uploadPart(t, s, "bkt", "o", id, 2, p2)
+	if _, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "o", UploadID: id,
+		Parts: []s3api.CompletedPart{{PartNumber: 1, ETag: o1.ETag}, {PartNumber: 2, ETag: o2.ETag}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The part sizes in the metadata steer GET ?partNumber=; they are not
+// authenticated, so a read must hold them to the part table and refuse
+// before any byte when they differ.
+func TestTamperedPartSizesRefused(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	s.minPartSize = 1
+	ctx := context.Background()
+	twoPartObject(t, s, bytes.Repeat([]byte("B"), 10))
+
+	for _, tc := range []struct{ sizes, count string }{
+		{"10,1000", "2"},  // same total, parts swapped
+		{"1,999,10", "3"}, // an extra part
+		{"1010", "1"},     // one part
+	} {
+		st, err := s.be.Stat(ctx, "bkt", "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := st.Meta.Clone()
+		m[mPartSizes], m[mPartsCount] = tc.sizes, tc.count
+		if _, err := s.be.SetMeta(ctx, "bkt", "o", m, st.ModTime); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.GetObject(ctx, "bkt", "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, n, err := r.PartRange(r.Info().PartsCount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc, err := r.ReadRange(off, n); err == nil {
+			rc.Close()
+			t.Errorf("part sizes %q: a read of [%d, +%d) was served", tc.sizes, off, n)
+		}
+		r.Close()
+	}
+}
+
+// corruptEmptyBodies zeroes every stored part body that holds no plaintext
+// (salt and one empty segment).
+func corruptEmptyBodies(t *testing.T, dir string) {
+	t.Helper()
+	found := false
+	for _, f := range dataFiles(t, dir) {
+		if st, err := os.Stat(f); err == nil && st.Size() == envelope.CiphertextSize(0, envelope.DefaultSegmentSize) {
+			if err := os.WriteFile(f, make([]byte, st.Size()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no empty part body on disk to corrupt")
+	}
+}
+
+// A whole-object read authenticates empty part bodies before the first
+// byte: an HTTP response reads exactly the object's length and never asks
+// for io.EOF, where the check used to happen.
+func TestEmptyPartBodiesVerifiedBeforeFirstByte(t *testing.T) {
+	t.Run("empty last part", func(t *testing.T) {
+		e := newEnv(t)
+		s := e.service(nil)
+		s.minPartSize = 1
+		twoPartObject(t, s, nil)
+		corruptEmptyBodies(t, e.dir)
+		r, err := s.GetObject(context.Background(), "bkt", "o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if rc, err := r.ReadRange(0, 1000); err == nil {
+			rc.Close()
+			t.Fatal("whole read of an object with a corrupted empty part was served")
+		}
+	})
+	t.Run("empty object", func(t *testing.T) {
+		e := newEnv(t)
+		s := e.service(nil)
+		mustBucket(t, s, "bkt")
+		put(t, s, "bkt", "empty", nil)
+		corruptEmptyBodies(t, e.dir)
+		r, err := s.GetObject(context.Background(), "bkt", "empty")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if rc, err := r.ReadRange(0, 0); err == nil {
+			rc.Close()
+			t.Fatal("a corrupted empty object was served")
+		}
+	})
+}
