@@ -312,3 +312,29 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 		t.Fatalf("drained upload reads back %d (%d bytes)", code, len(b))
 	}
 }
+
+// TestStateKeyOnVolumeWarning: outside the development setup, a state key
+// left at its default place on the data volume is warned about; one given
+// with --state-key from elsewhere is not.
+func TestStateKeyOnVolumeWarning(t *testing.T) {
+	dir := t.TempDir()
+	id, err := envelope.GenerateIdentity("x25519")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ENVELOPEGW_ACCESS_KEY": "AKIAWARN", "ENVELOPEGW_SECRET_KEY": "secret-secret-secret"}
+	const warning = "multipart state key is on the data volume"
+
+	r := startServe(t, env, "--data", filepath.Join(dir, "a"), "--recipient", id.Recipient().String())
+	r.stop()
+	if !strings.Contains(r.stderr.String(), warning) {
+		t.Errorf("default state key on the volume, no warning:\n%s", r.stderr)
+	}
+
+	r = startServe(t, env, "--data", filepath.Join(dir, "b"), "--recipient", id.Recipient().String(),
+		"--state-key", filepath.Join(dir, "elsewhere.key"))
+	r.stop()
+	if strings.Contains(r.stderr.String(), warning) {
+		t.Errorf("--state-key given, yet warned:\n%s", r.stderr)
+	}
+}
