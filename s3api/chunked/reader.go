@@ -268,26 +268,34 @@ func (d *Reader) nextChunk() error {
 		return nil
 	}
 	// Signed: read, hash and verify the whole chunk before releasing it.
-	if cap(d.buf) < int(size) {
-		if d.pooled == nil && size <= pooledChunk {
-			d.pooled = chunkPool.Get().(*[]byte)
-			d.buf = *d.pooled
-		} else {
-			d.release()
-			d.buf = make([]byte, size)
-		}
+	buf := d.buf[:0]
+	if int64(cap(buf)) < size && d.pooled == nil && size <= pooledChunk {
+		d.pooled = chunkPool.Get().(*[]byte)
+		buf = (*d.pooled)[:0]
 	}
-	buf := d.buf[:size]
 	d.sha.Reset()
-	for filled := 0; filled < len(buf); {
-		n, err := d.br.Read(buf[filled:])
-		d.sha.Write(buf[filled : filled+n])
-		filled += n
+	for int64(len(buf)) < size {
+		if len(buf) == cap(buf) {
+			// Grow as the bytes arrive, doubling: a chunk header alone
+			// cannot make the reader allocate the size it declares.
+			nb := make([]byte, len(buf), min(size, max(2*int64(cap(buf)), pooledChunk)))
+			copy(nb, buf)
+			if d.pooled != nil {
+				chunkPool.Put(d.pooled)
+				d.pooled = nil
+			}
+			buf = nb
+		}
+		n, err := d.br.Read(buf[len(buf):min(int64(cap(buf)), size)])
+		d.sha.Write(buf[len(buf) : len(buf)+n])
+		buf = buf[:len(buf)+n]
 		d.offset += int64(n)
-		if err != nil && filled < len(buf) {
+		if err != nil && int64(len(buf)) < size {
+			d.buf = buf
 			return d.readErr(err, "chunk data")
 		}
 	}
+	d.buf = buf
 	if size > 0 {
 		if err := d.expectCRLF("after chunk data"); err != nil {
 			return err
