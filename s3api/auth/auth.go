@@ -48,7 +48,7 @@ var (
 	// ErrSignatureDoesNotMatch: well-formed, but the signature is wrong.
 	ErrSignatureDoesNotMatch = errors.New("signature does not match")
 	// ErrRequestTimeTooSkewed: the request time is more than MaxSkew away
-	// from the server's clock (or a presigned URL is dated in the future).
+	// from the server's clock (or a presigned URL is dated more than MaxSkew in the future).
 	ErrRequestTimeTooSkewed = errors.New("request time too skewed")
 	// ErrExpired: a presigned URL has expired.
 	ErrExpired = errors.New("request has expired")

@@ -27,7 +27,8 @@
 // SigV4 accepts any region, but the credential scope must be well formed
 // (date/region/s3/aws4_request) and its date must be the day of the request
 // time. The request time may differ from the server's by MaxSkew; presigned
-// URLs may be valid for 1 s to 7 days and must not be dated in the future.
+// URLs may be valid for 1 s to 7 days and may be dated at most MaxSkew in
+// the future (the signer's clock may run ahead of the server's).
 // Signatures are compared with hmac.Equal.
 //
 // # Streaming payloads
