@@ -53,7 +53,7 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 		slog.String("id", rq.id),
 		slog.String("method", rq.r.Method),
 		slog.String("path", rq.r.URL.Path),
-		slog.String("op", rq.op),
+		slog.String("op", rq.op.String()),
 		slog.Int("status", status),
 		slog.Int64("bytes_out", w.bytes),
 		slog.Int64("bytes_in", rq.bytesIn()),

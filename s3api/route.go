@@ -17,7 +17,7 @@ type request struct {
 
 	bucket, key string
 	q           url.Values
-	op          string // operation name, for the log
+	op          Operation // the routed operation
 	accessKey   string
 	auth        *auth.Result
 	hostBucket  string // bucket taken from the Host header, if any
@@ -56,13 +56,13 @@ func (rq *request) subresource() string {
 func (rq *request) serve() {
 	r := rq.r
 	if n := headerBytes(r.Header); n > MaxHeaderBytes {
-		rq.op = "-"
+		rq.op = OpNone
 		rq.fail(ErrRequestHeaderSectionTooLarge.WithMessage("Your request header section is %d bytes, the maximum is %d.", n, MaxHeaderBytes))
 		return
 	}
 	hb, err := rq.h.hostBucket(r.Host)
 	if err != nil {
-		rq.op = "-"
+		rq.op = OpNone
 		rq.fail(err)
 		return
 	}
@@ -72,14 +72,14 @@ func (rq *request) serve() {
 	// (a raw ';', a bad '%' escape) while the signature covers them, so a
 	// signed parameter could otherwise vanish between auth and routing.
 	if rq.q, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-		rq.op = "-"
+		rq.op = OpNone
 		rq.fail(ErrInvalidArgument.WithMessage("The query string is malformed: %s.", truncate(err.Error(), 120)))
 		return
 	}
 
 	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
 	if err != nil {
-		rq.op = "auth"
+		rq.op = OpAuth
 		rq.fail(authError(err, rq.q))
 		return
 	}
@@ -87,7 +87,7 @@ func (rq *request) serve() {
 	rq.accessKey = res.AccessKey
 
 	op := rq.route()
-	if rq.bucket != "" && rq.op != "CreateBucket" && !validExistingBucketName(rq.bucket) {
+	if rq.bucket != "" && rq.op != OpCreateBucket && !validExistingBucketName(rq.bucket) {
 		rq.fail(ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q.", truncate(rq.bucket, 100)))
 		return
 	}
@@ -112,23 +112,23 @@ func (rq *request) serve() {
 func (rq *request) route() func() error {
 	m := rq.r.Method
 	notImpl := func(what string) func() error {
-		rq.op = "NotImplemented"
+		rq.op = OpNotImplemented
 		return func() error {
 			return ErrNotImplemented.WithMessage("%s is not implemented by this gateway.", what)
 		}
 	}
 	notAllowed := func() error { return ErrMethodNotAllowed }
-	set := func(name string, f func() error) func() error {
-		rq.op = name
+	set := func(op Operation, f func() error) func() error {
+		rq.op = op
 		return f
 	}
 
 	switch {
 	case rq.bucket == "":
 		if m == http.MethodGet {
-			return set("ListBuckets", rq.listBuckets)
+			return set(OpListBuckets, rq.listBuckets)
 		}
-		rq.op = "-"
+		rq.op = OpNone
 		return notAllowed
 
 	case rq.key == "":
@@ -136,38 +136,38 @@ func (rq *request) route() func() error {
 		case http.MethodGet:
 			switch {
 			case rq.q.Has("location"):
-				return set("GetBucketLocation", rq.getBucketLocation)
+				return set(OpGetBucketLocation, rq.getBucketLocation)
 			case rq.q.Has("versioning"):
-				return set("GetBucketVersioning", rq.getBucketVersioning)
+				return set(OpGetBucketVersioning, rq.getBucketVersioning)
 			case rq.q.Has("versions"):
-				return set("ListObjectVersions", rq.listObjectVersions)
+				return set(OpListObjectVersions, rq.listObjectVersions)
 			case rq.q.Has("uploads"):
-				return set("ListMultipartUploads", rq.listMultipartUploads)
+				return set(OpListMultipartUploads, rq.listMultipartUploads)
 			case rq.q.Has("acl"):
-				return set("GetBucketAcl", rq.getACL)
+				return set(OpGetBucketAcl, rq.getACL)
 			case rq.q.Has("tagging"):
-				return set("GetBucketTagging", rq.getTagging)
+				return set(OpGetBucketTagging, rq.getTagging)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on a bucket")
 			case rq.q.Get("list-type") == "2":
-				return set("ListObjectsV2", rq.listObjectsV2)
+				return set(OpListObjectsV2, rq.listObjectsV2)
 			}
-			return set("ListObjects", rq.listObjectsV1)
+			return set(OpListObjects, rq.listObjectsV1)
 		case http.MethodHead:
-			return set("HeadBucket", rq.headBucket)
+			return set(OpHeadBucket, rq.headBucket)
 		case http.MethodPut:
 			if s := rq.subresource(); s != "" {
 				return notImpl("PUT ?" + s + " on a bucket")
 			}
-			return set("CreateBucket", rq.createBucket)
+			return set(OpCreateBucket, rq.createBucket)
 		case http.MethodDelete:
 			if s := rq.subresource(); s != "" {
 				return notImpl("DELETE ?" + s + " on a bucket")
 			}
-			return set("DeleteBucket", rq.deleteBucket)
+			return set(OpDeleteBucket, rq.deleteBucket)
 		case http.MethodPost:
 			if rq.q.Has("delete") {
-				return set("DeleteObjects", rq.deleteObjects)
+				return set(OpDeleteObjects, rq.deleteObjects)
 			}
 			return notImpl("POST on a bucket (browser-form uploads)")
 		}
@@ -177,37 +177,37 @@ func (rq *request) route() func() error {
 		case http.MethodGet:
 			switch {
 			case rq.q.Has("uploadId"):
-				return set("ListParts", rq.listParts)
+				return set(OpListParts, rq.listParts)
 			case rq.q.Has("acl"):
-				return set("GetObjectAcl", rq.getACL)
+				return set(OpGetObjectAcl, rq.getACL)
 			case rq.q.Has("tagging"):
-				return set("GetObjectTagging", rq.getTagging)
+				return set(OpGetObjectTagging, rq.getTagging)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on an object")
 			}
-			return set("GetObject", rq.getObject)
+			return set(OpGetObject, rq.getObject)
 		case http.MethodHead:
-			return set("HeadObject", rq.getObject)
+			return set(OpHeadObject, rq.getObject)
 		case http.MethodPut:
 			copySrc := rq.r.Header.Get("x-amz-copy-source") != ""
 			switch {
 			case rq.q.Has("uploadId") || rq.q.Has("partNumber"):
 				if copySrc {
-					return set("UploadPartCopy", rq.uploadPartCopy)
+					return set(OpUploadPartCopy, rq.uploadPartCopy)
 				}
-				return set("UploadPart", rq.uploadPart)
+				return set(OpUploadPart, rq.uploadPart)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on an object")
 			case copySrc:
-				return set("CopyObject", rq.copyObject)
+				return set(OpCopyObject, rq.copyObject)
 			}
-			return set("PutObject", rq.putObject)
+			return set(OpPutObject, rq.putObject)
 		case http.MethodPost:
 			switch {
 			case rq.q.Has("uploads"):
-				return set("CreateMultipartUpload", rq.createMultipartUpload)
+				return set(OpCreateMultipartUpload, rq.createMultipartUpload)
 			case rq.q.Has("uploadId"):
-				return set("CompleteMultipartUpload", rq.completeMultipartUpload)
+				return set(OpCompleteMultipartUpload, rq.completeMultipartUpload)
 			case rq.subresource() != "":
 				return notImpl("POST ?" + rq.subresource() + " on an object")
 			}
@@ -215,14 +215,14 @@ func (rq *request) route() func() error {
 		case http.MethodDelete:
 			switch {
 			case rq.q.Has("uploadId"):
-				return set("AbortMultipartUpload", rq.abortMultipartUpload)
+				return set(OpAbortMultipartUpload, rq.abortMultipartUpload)
 			case rq.subresource() != "":
 				return notImpl("DELETE ?" + rq.subresource() + " on an object")
 			}
-			return set("DeleteObject", rq.deleteObject)
+			return set(OpDeleteObject, rq.deleteObject)
 		}
 	}
-	rq.op = "-"
+	rq.op = OpNone
 	return notAllowed
 }
 

@@ -1,0 +1,47 @@
+package s3api
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestOperationTable checks that every operation has a row: a unique name,
+// and for real operations an s3: action and a resource kind.
+func TestOperationTable(t *testing.T) {
+	seen := map[string]Operation{}
+	for o := OpNone; o < numOperations; o++ {
+		name := o.String()
+		if name == "" {
+			t.Errorf("operation %d has no name", o)
+		}
+		if prev, dup := seen[name]; dup {
+			t.Errorf("operations %d and %d are both named %q", prev, o, name)
+		}
+		seen[name] = o
+	}
+	for _, o := range Operations() {
+		if !strings.HasPrefix(o.Action(), "s3:") {
+			t.Errorf("%s: action %q", o, o.Action())
+		}
+		if o.Resource() == ResourceNone {
+			t.Errorf("%s: no resource kind", o)
+		}
+	}
+	for _, o := range []Operation{OpNone, OpAuth, OpNotImplemented} {
+		if o.Action() != "" {
+			t.Errorf("pseudo-operation %s has action %q", o, o.Action())
+		}
+	}
+	if got := Operation(200).String(); got != "-" {
+		t.Errorf("out-of-range operation is %q", got)
+	}
+	for o, want := range map[Operation]string{
+		OpHeadObject: "s3:GetObject", OpUploadPart: "s3:PutObject",
+		OpCompleteMultipartUpload: "s3:PutObject", OpListObjectsV2: "s3:ListBucket",
+		OpListBuckets: "s3:ListAllMyBuckets", OpListParts: "s3:ListMultipartUploadParts",
+	} {
+		if o.Action() != want {
+			t.Errorf("%s: action %q, want %q", o, o.Action(), want)
+		}
+	}
+}
