@@ -17,8 +17,8 @@ func init() {
 }
 
 func cmdKeygen(args []string, s stdio) error {
-	fs := newFlagSet("keygen", "keygen [-t mlkem768x25519|x25519|rsa] [-o FILE] | keygen -y FILE", s)
-	kind := fs.String("t", envelope.TypeMLKEM768X25519, "key type: mlkem768x25519, x25519 or rsa (3072-bit RSA-OAEP-SHA256)")
+	fs := newFlagSet("keygen", "keygen [-t mlkem768x25519|x25519|rsa|sign] [-o FILE] | keygen -y FILE", s)
+	kind := fs.String("t", envelope.TypeMLKEM768X25519, "key type: mlkem768x25519, x25519, rsa (3072-bit RSA-OAEP-SHA256), or sign (an ed25519-mldsa65 signing key)")
 	out := fs.String("o", "", "write the identity to `FILE` (mode 0600) and the recipient to FILE.pub")
 	conv := fs.String("y", "", "print the recipients of the identity `FILE` and exit")
 	if err := parseFlags(fs, args); err != nil {
@@ -39,6 +39,9 @@ func cmdKeygen(args []string, s stdio) error {
 			fmt.Fprintln(s.out, id.Recipient().String())
 		}
 		return nil
+	}
+	if *kind == "sign" || *kind == envelope.TypeSignEd25519MLDSA65 {
+		return keygenSign(*out, s)
 	}
 	id, err := envelope.GenerateIdentity(*kind)
 	if err != nil {
