@@ -1,0 +1,29 @@
+package policy
+
+// wildcard reports whether s matches pattern, where '*' matches any run of
+// bytes (also none) and '?' any one byte. It backtracks only to the last
+// '*', so it runs in O(len(pattern)·len(s)) at worst.
+func wildcard(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
