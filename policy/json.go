@@ -196,4 +196,3 @@ func (d *treeDecoder) object(n *node, depth int) error {
 	}
 	return nil
 }
-
