@@ -132,6 +132,7 @@ func NewHandler(cfg Config) http.Handler {
 // the operation.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	continueEmptyBody(w, r)
 	rw := newResponseWriter(w)
 	rq := &request{h: h, w: rw, r: r}
 	rq.id, rq.id2 = newRequestIDs()
@@ -150,4 +151,19 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	rq.serve()
+}
+
+// continueEmptyBody answers "Expect: 100-continue" on a request without a
+// body (Content-Length 0) with an interim 100 Continue, before anything
+// else. net/http sends the 100 only when a handler reads a body, so for an
+// empty one it never does; S3 does. botocore (the aws CLI, boto3) depends
+// on it: after a final answer that arrived without a 100 it keeps treating
+// that status line as the next response's on the same connection, misreads
+// the next answer and stalls until its 60 s read timeout, then re-sends.
+// With no body there is nothing to protect by waiting for authentication,
+// so the 100 goes out at once (and carries no headers yet).
+func continueEmptyBody(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength == 0 && r.ProtoAtLeast(1, 1) && hasToken(r.Header.Values("Expect"), "100-continue") {
+		w.WriteHeader(http.StatusContinue)
+	}
 }

@@ -7,7 +7,10 @@ import (
 	"strings"
 )
 
-const metaPrefix = "X-Amz-Meta-" // canonical form of x-amz-meta-
+const (
+	metaPrefix     = "X-Amz-Meta-" // canonical form of x-amz-meta-
+	metaPrefixWire = "x-amz-meta-" // the form S3 sends back
+)
 
 // parseMeta collects the object metadata a PUT, copy or multipart create
 // sets. aws-chunked is a transfer detail of this request, not part of the
@@ -26,7 +29,7 @@ func parseMeta(h http.Header) (ObjectMeta, error) {
 			enc = append(enc, e)
 		}
 	}
-	m.ContentEncoding = strings.Join(enc, ",")
+	m.ContentEncoding = strings.Join(enc, ", ")
 
 	size := 0
 	for k, vs := range h {
@@ -62,7 +65,6 @@ func setObjectHeaders(h http.Header, info *ObjectInfo) {
 	}
 	h.Set("Accept-Ranges", "bytes")
 	for name, v := range map[string]string{
-		"Content-Encoding":    info.Meta.ContentEncoding,
 		"Content-Disposition": info.Meta.ContentDisposition,
 		"Content-Language":    info.Meta.ContentLanguage,
 		"Cache-Control":       info.Meta.CacheControl,
@@ -72,8 +74,16 @@ func setObjectHeaders(h http.Header, info *ObjectInfo) {
 			h.Set(name, v)
 		}
 	}
+	if info.Meta.ContentEncoding != "" {
+		// Objects stored before values were joined with ", " read the same.
+		h.Set("Content-Encoding", strings.Join(commaList([]string{info.Meta.ContentEncoding}), ", "))
+	}
+	// User metadata names go out exactly as stored (lower case), as S3
+	// sends them: Header.Set would canonicalise "meta1" to "Meta1", and
+	// clients that do not fold case (boto3's Metadata dict) would report
+	// a different name than the one stored.
 	for k, v := range info.Meta.User {
-		h.Set(metaPrefix+k, v)
+		h[metaPrefixWire+k] = []string{v}
 	}
 	if info.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))

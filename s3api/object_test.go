@@ -50,12 +50,18 @@ func TestPutGetHead(t *testing.T) {
 			"Cache-Control":       "no-cache",
 			"Expires":             "Thu, 01 Dec 1994 16:00:00 GMT",
 			"Content-Encoding":    "identity",
-			"X-Amz-Meta-Owner":    "dba",
 		}
 		for k, v := range want {
 			if h.Get(k) != v {
 				t.Errorf("%s: %s = %q, want %q", m, k, h.Get(k), v)
 			}
+		}
+		// The metadata name goes out lower case, exactly as S3 sends it.
+		if got := h["x-amz-meta-owner"]; len(got) != 1 || got[0] != "dba" {
+			t.Errorf("%s: x-amz-meta-owner = %q (headers %v), want exactly [dba] under the lower-case name", m, got, h)
+		}
+		if got := h["X-Amz-Meta-Owner"]; got != nil {
+			t.Errorf("%s: canonicalised X-Amz-Meta-Owner sent: %q", m, got)
 		}
 		if m == "GET" && w.Body.String() != string(data) {
 			t.Errorf("GET body %q", w.Body.String())

@@ -58,6 +58,11 @@ func (rq *request) fail(err error) {
 	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires", "Content-Length"} {
 		h.Del(k)
 	}
+	for k := range h {
+		if len(k) > len(metaPrefixWire) && strings.EqualFold(k[:len(metaPrefixWire)], metaPrefixWire) {
+			delete(h, k)
+		}
+	}
 	if rq.r.Method == http.MethodHead {
 		rq.w.WriteHeader(e.Status)
 		return
