@@ -24,11 +24,19 @@
 //   - Multipart state lives in the store itself, so several processes sharing
 //     one store can cooperate on one upload. CompleteUpload does not copy or
 //     read part data: the committed parts become the object's extents.
+//   - Conditional changes: a Cond passed to NewObject, CompleteUpload or
+//     Delete is checked against the object that is current at the instant
+//     the change takes effect, atomically with it, also against other
+//     processes sharing the store. Versions are opaque tokens
+//     (ObjectInfo.Version), so a store that has its own (an upstream S3's
+//     ETag or version ID, a generation number) can implement Cond with its
+//     native compare-and-swap.
 package backend
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -44,7 +52,7 @@ var (
 	ErrInvalidKey       = errors.New("backend: invalid object key")
 	ErrNoSuchUpload     = errors.New("backend: no such upload")
 	ErrInvalidPart      = errors.New("backend: invalid part")
-	ErrPrecondition     = errors.New("backend: precondition failed")
+	ErrPrecondition     = errors.New("backend: precondition failed") // a Cond or SetMeta's ifModTime did not hold
 	ErrMetadataTooLarge = errors.New("backend: metadata too large")
 )
 
@@ -79,6 +87,60 @@ type ObjectInfo struct {
 	Size    int64
 	ModTime time.Time
 	Meta    Meta
+	// Version is an opaque token naming this version of the object: every
+	// commit, CompleteUpload and SetMeta makes a new one, and a token is
+	// never reused for the same key. Compare it only for equality, and
+	// only to pass it back in Cond.IfVersion.
+	Version string
+}
+
+// Cond makes a commit or a delete conditional on the object current at
+// the key when the change takes effect. The check and the change are one
+// atomic step (across processes sharing the store), so of several
+// conditional writers racing on one key exactly those whose condition
+// still holds at their commit succeed; a failed condition changes nothing
+// and returns an error satisfying errors.Is(err, ErrPrecondition). The
+// zero Cond is unconditional.
+//
+// Create-only (S3's If-None-Match: *, or a role that must never
+// overwrite):
+//
+//	w, _ := b.NewObject(ctx, bucket, key, backend.Cond{IfAbsent: true})
+//	... write ...
+//	err := w.Commit(meta) // ErrPrecondition if any object exists by now
+//
+// Compare-and-swap (S3's If-Match: ETag): Stat the object, check what
+// the caller cares about (its ETag in Meta), then pass the Version that
+// was checked, so that any change in between fails the commit instead of
+// being overwritten:
+//
+//	info, _ := b.Stat(ctx, bucket, key)
+//	... info.Meta satisfies the request ...
+//	err := b.Delete(ctx, bucket, key, backend.Cond{IfVersion: info.Version})
+//
+// After ErrPrecondition the caller may Stat again to tell "the object
+// now exists" (or "is gone") from "it changed".
+type Cond struct {
+	IfAbsent  bool   // only if no object exists at the key
+	IfVersion string // only if the current object's Version is this ("" = no version condition)
+}
+
+// CheckConds is the evaluation every implementation shares: it returns nil
+// if all conds hold for the current object (exists, and if so its
+// version), else an error wrapping ErrPrecondition that names where.
+// Implementations call it inside their atomic step.
+func CheckConds(conds []Cond, where string, exists bool, version string) error {
+	for _, c := range conds {
+		switch {
+		case c.IfAbsent && exists:
+			return fmt.Errorf("%s: an object exists: %w", where, ErrPrecondition)
+		case c.IfVersion != "" && !exists:
+			return fmt.Errorf("%s: no object (wanted version %s): %w", where, c.IfVersion, ErrPrecondition)
+		case c.IfVersion != "" && c.IfVersion != version:
+			return fmt.Errorf("%s: version %s is current, not %s: %w", where, version, c.IfVersion, ErrPrecondition)
+		}
+	}
+	return nil
 }
 
 // ListOptions selects a page of keys.
@@ -166,21 +228,27 @@ type Object interface {
 // from several processes sharing the same store.
 type Backend interface {
 	CreateBucket(ctx context.Context, bucket string) error // ErrBucketExists
-	DeleteBucket(ctx context.Context, bucket string) error // ErrBucketNotEmpty, ErrNoSuchBucket
+	// DeleteBucket removes a bucket that holds no object, with its
+	// in-progress uploads (as S3 does), atomically with respect to every
+	// other change in the bucket: a part or object committed concurrently
+	// either lands first (and then an object makes the bucket not empty)
+	// or fails with ErrNoSuchBucket. ErrBucketNotEmpty, ErrNoSuchBucket.
+	DeleteBucket(ctx context.Context, bucket string) error
 	HeadBucket(ctx context.Context, bucket string) (BucketInfo, error)
 	ListBuckets(ctx context.Context) ([]BucketInfo, error) // sorted by name
 
 	// NewObject starts writing bucket/key; Commit replaces any existing
-	// object atomically.
-	NewObject(ctx context.Context, bucket, key string) (Writer, error)
+	// object atomically, if every cond holds at that instant.
+	NewObject(ctx context.Context, bucket, key string, cond ...Cond) (Writer, error)
 	Open(ctx context.Context, bucket, key string) (Object, error) // ErrNoSuchKey
 	Stat(ctx context.Context, bucket, key string) (ObjectInfo, error)
 	// SetMeta replaces the metadata of an existing object without touching
 	// its data. If ifModTime is non-zero and the object's ModTime differs,
 	// it fails with ErrPrecondition (guards read-modify-write races).
 	SetMeta(ctx context.Context, bucket, key string, meta Meta, ifModTime time.Time) (ObjectInfo, error)
-	// Delete removes bucket/key; deleting a missing key returns ErrNoSuchKey.
-	Delete(ctx context.Context, bucket, key string) error
+	// Delete removes bucket/key, if every cond holds; deleting a
+	// missing key returns ErrNoSuchKey (also with IfVersion set).
+	Delete(ctx context.Context, bucket, key string, cond ...Cond) error
 	List(ctx context.Context, bucket string, opts ListOptions) (ListPage, error)
 
 	CreateUpload(ctx context.Context, bucket, key string, meta Meta) (uploadID string, err error)
@@ -192,7 +260,9 @@ type Backend interface {
 	// CompleteUpload makes the named part versions, in the given order, the
 	// extents of bucket/key with meta, atomically, and removes the upload.
 	// A ref whose ID is not the current version fails with ErrInvalidPart.
-	CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []PartRef, meta Meta) (ObjectInfo, error)
+	// Every cond is checked against the object the head replaces;
+	// when it fails, the upload stays as it was.
+	CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []PartRef, meta Meta, cond ...Cond) (ObjectInfo, error)
 	AbortUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListUploads(ctx context.Context, bucket string, opts UploadListOptions) (UploadPage, error)
 }

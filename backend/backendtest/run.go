@@ -46,6 +46,12 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"MultipartErrors", testMultipartErrors},
 		{"MultipartReplacesObject", testMultipartReplaces},
 		{"ListUploads", testListUploads},
+		{"Versions", testVersions},
+		{"CondWrites", testCondWrites},
+		{"CondComplete", testCondComplete},
+		{"CondRace", testCondRace},
+		{"DeleteBucketWithUploads", testDeleteBucketUploads},
+		{"DeleteBucketRacesParts", testDeleteBucketRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

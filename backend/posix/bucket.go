@@ -118,9 +118,13 @@ func (b *Backend) ListBuckets(ctx context.Context) ([]backend.BucketInfo, error)
 	return out, nil
 }
 
-// DeleteBucket removes an empty bucket. It takes the bucket lock exclusive,
-// so no commit can slip an object in between the emptiness check and the
-// removal, then renames the bucket out of sight before removing its tree.
+// DeleteBucket removes a bucket without objects, and with it the uploads
+// in progress, as S3 does. It takes the bucket lock exclusive, so no
+// commit (of an object, a part or a complete) can slip in between the
+// emptiness check and the removal, then renames the bucket out of sight
+// before removing its tree. A writer that was streaming meanwhile fails
+// at its commit with ErrNoSuchBucket: its temp file went with the tree,
+// and lockKey refuses a lock file that is no longer at the bucket's path.
 func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	if err := checkBucket(bucket); err != nil {
 		return err
@@ -144,11 +148,6 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		return fmt.Errorf("delete bucket %s: %w", bucket, err)
 	} else if has {
 		return fmt.Errorf("bucket %s has objects: %w", bucket, backend.ErrBucketNotEmpty)
-	}
-	if n, err := b.countUploads(bucket); err != nil {
-		return fmt.Errorf("delete bucket %s: %w", bucket, err)
-	} else if n > 0 {
-		return fmt.Errorf("bucket %s has %d multipart upload(s) in progress: %w", bucket, n, backend.ErrBucketNotEmpty)
 	}
 	gone := filepath.Join(b.bucketsDir(), gonebucketPrefix+newID())
 	if err := os.Rename(b.bucketDir(bucket), gone); err != nil {

@@ -78,7 +78,12 @@
 // head (SetMeta, which keeps the extents) can never resurrect data that a
 // concurrent replace removed, and concurrent re-sends of one part number
 // leave exactly one current version and no stray data. Every such change
-// also holds the bucket lock shared; DeleteBucket holds it exclusive. The
+// also holds the bucket lock shared; DeleteBucket holds it exclusive (and
+// removes the uploads in progress with the bucket, as S3 does). Every
+// change is also conditional: a backend.Cond is evaluated under the key
+// lock against the head being replaced or removed, whose version token is
+// the SHA-256 of its encoding, so create-only and compare-and-swap writes
+// hold across processes. The
 // locks are advisory and only exclude backends of this package; the
 // filesystem must support flock(2) across the processes (and hosts) that
 // share it. Readers take no locks.

@@ -162,10 +162,11 @@ func TestErrorsSayWhere(t *testing.T) {
 	if !errors.Is(err, backend.ErrBucketNotEmpty) || !strings.Contains(err.Error(), "bkt has objects") {
 		t.Errorf("DeleteBucket: %v", err)
 	}
-	b.Delete(ctx, "bkt", "x")
-	b.CreateUpload(ctx, "bkt", "y", nil)
-	err = b.DeleteBucket(ctx, "bkt")
-	if !errors.Is(err, backend.ErrBucketNotEmpty) || !strings.Contains(err.Error(), "1 multipart upload(s) in progress") {
-		t.Errorf("DeleteBucket: %v", err)
+	mustPut(t, b, "bkt", "x", []byte("data"), nil)
+	st, _ := b.Stat(ctx, "bkt", "x")
+	mustPut(t, b, "bkt", "x", []byte("other"), nil)
+	err = b.Delete(ctx, "bkt", "x", backend.Cond{IfVersion: st.Version})
+	if !errors.Is(err, backend.ErrPrecondition) || !strings.Contains(err.Error(), "bkt/x") {
+		t.Errorf("conditional Delete: %v", err)
 	}
 }

@@ -171,6 +171,16 @@ func flock(path string, how int) (*os.File, error) {
 	return f, nil
 }
 
+// stillAt reports whether the open file f is still the file at path.
+func stillAt(f *os.File, path string) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	pi, err := os.Stat(path)
+	return err == nil && os.SameFile(fi, pi)
+}
+
 // notExist reports a missing file, including a path through a file where a
 // directory was expected (ENOTDIR): both mean "no such thing here".
 func notExist(err error) bool {

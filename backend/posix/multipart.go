@@ -254,7 +254,10 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string) (
 // lock it checks the refs against the part records, publishes the head and
 // moves the upload directory out of uploads/; afterwards it removes the
 // data of parts the refs left out, and the retired directory.
-func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID string, refs []backend.PartRef, meta backend.Meta) (backend.ObjectInfo, error) {
+//
+// cond is checked under the key lock, after the upload and its parts: a
+// complete that fails it leaves the upload in place.
+func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID string, refs []backend.PartRef, meta backend.Meta, cond ...backend.Cond) (backend.ObjectInfo, error) {
 	if err := checkBucketKey(bucket, key); err != nil {
 		return backend.ObjectInfo{}, err
 	}
@@ -278,7 +281,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 	dir := b.uploadDir(bucket, uploadID)
 	gone := b.tmpPath(bucket, "done-upload")
 	var parts map[int]*record
-	r, _, err := b.publishHead(bucket, key, func(*record) (*record, error) {
+	r, _, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
 		if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 			return nil, err
 		}
@@ -302,6 +305,9 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 				return nil, fmt.Errorf("%s: part %d: data file: %v: %w", where, ref.Number, err, backend.ErrInvalidPart)
 			}
 			exts = append(exts, p.Extents[0])
+		}
+		if err := checkHead(cond, where, old); err != nil {
+			return nil, err
 		}
 		return &record{Extents: exts, Meta: meta.Clone()}, nil
 	}, func() error {
@@ -405,11 +411,6 @@ func (b *Backend) allUploads(bucket string) ([]backend.Upload, error) {
 		out = append(out, backend.Upload{Bucket: bucket, Key: r.Key, UploadID: id, Initiated: r.Time, Meta: r.Meta})
 	}
 	return out, nil
-}
-
-func (b *Backend) countUploads(bucket string) (int, error) {
-	u, err := b.allUploads(bucket)
-	return len(u), err
 }
 
 // ListUploads pages through in-progress uploads by key, then initiation

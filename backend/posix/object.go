@@ -25,7 +25,7 @@ func (b *Backend) readHead(bucket, key string) (*record, error) {
 }
 
 func infoOf(r *record) backend.ObjectInfo {
-	return backend.ObjectInfo{Key: r.Key, Size: r.size(), ModTime: r.Time, Meta: r.Meta}
+	return backend.ObjectInfo{Key: r.Key, Size: r.size(), ModTime: r.Time, Meta: r.Meta, Version: r.Version}
 }
 
 func checkBucketKey(bucket, key string) error {
@@ -77,8 +77,9 @@ func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.
 }
 
 // Delete removes the head (the commit point), then the data files, then
-// the directories the head leaves empty.
-func (b *Backend) Delete(ctx context.Context, bucket, key string) error {
+// the directories the head leaves empty. cond is checked under the key
+// lock, against the head it removes.
+func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backend.Cond) error {
 	if err := checkBucketKey(bucket, key); err != nil {
 		return err
 	}
@@ -92,6 +93,10 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string) error {
 	}
 	old, err := readRecord(head, kindHead)
 	if err == nil {
+		if err = backend.CheckConds(cond, "delete "+bucket+"/"+key, true, old.Version); err != nil {
+			release()
+			return err
+		}
 		err = os.Remove(head)
 	}
 	release()

@@ -136,9 +136,17 @@ func (b *Backend) notFound(bucket string, err error, what error, format string, 
 // takes it exclusive) and one of 256 key stripes exclusive. Critical
 // sections are a few renames long; data is written and fsynced outside.
 func (b *Backend) lockKey(bucket, key string) (release func(), err error) {
-	bl, err := flock(filepath.Join(b.locksDir(bucket), "bucket"), syscall.LOCK_SH)
+	bpath := filepath.Join(b.locksDir(bucket), "bucket")
+	bl, err := flock(bpath, syscall.LOCK_SH)
 	if err != nil {
 		return nil, b.notFound(bucket, err, nil, "lock bucket %s", bucket)
+	}
+	// A DeleteBucket that held the lock while we waited has renamed the
+	// bucket away (and a new bucket may have taken its name): the lock we
+	// got must still be the one at the bucket's path.
+	if !stillAt(bl, bpath) {
+		bl.Close()
+		return nil, fmt.Errorf("bucket %s was deleted: %w", bucket, backend.ErrNoSuchBucket)
 	}
 	h := fnv.New32a()
 	h.Write([]byte(key))

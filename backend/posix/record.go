@@ -1,7 +1,9 @@
 package posix
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -54,6 +56,18 @@ type record struct {
 	Time    time.Time
 	Extents []extent
 	Meta    backend.Meta
+	// Version is not stored: it is derived from the encoded record (see
+	// versionOf), so a head's version changes with every publish.
+	Version string
+}
+
+// versionOf names one encoded record: the first 128 bits of its SHA-256,
+// in hex. Each publish of a head encodes a strictly later Time (and a new
+// extent id or meta), so two versions of one key never share a token;
+// the token reveals nothing of the record.
+func versionOf(encoded []byte) string {
+	sum := sha256.Sum256(encoded)
+	return hex.EncodeToString(sum[:16])
 }
 
 func (r *record) size() int64 {
@@ -126,7 +140,7 @@ func unmarshalRecord(b []byte) (*record, error) {
 		return nil, errCorrupt
 	}
 	d := decoder{b: body[len(recordMagic):]}
-	r := &record{Kind: d.byte()}
+	r := &record{Kind: d.byte(), Version: versionOf(b)}
 	r.Key = d.string()
 	r.Time = time.Unix(0, int64(d.uint64()))
 	n := d.uvarint()

@@ -146,8 +146,9 @@ func (w *writer) Commit(meta backend.Meta) error {
 }
 
 // NewObject starts writing bucket/key. The data goes to a temp file;
-// Commit makes it a data file and publishes a new head that references it.
-func (b *Backend) NewObject(ctx context.Context, bucket, key string) (backend.Writer, error) {
+// Commit makes it a data file and publishes a new head that references it,
+// checking cond under the key lock against the head it replaces.
+func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...backend.Cond) (backend.Writer, error) {
 	if err := checkBucket(bucket); err != nil {
 		return nil, err
 	}
@@ -163,7 +164,10 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string) (backend.Wr
 		if e.Size > 0 {
 			exts = []extent{e}
 		}
-		_, published, err := b.publishHead(bucket, key, func(*record) (*record, error) {
+		_, published, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
+			if err := checkHead(cond, where, old); err != nil {
+				return nil, err
+			}
 			return &record{Extents: exts, Meta: meta}, nil
 		}, nil)
 		if err != nil && !published {
@@ -214,7 +218,9 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 		r.Time = old.Time.Add(time.Nanosecond)
 	}
 	tmp := b.tmpPath(bucket, "head")
-	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
+	enc := r.marshal()
+	r.Version = versionOf(enc)
+	if err := b.writeFileSync(tmp, enc); err != nil {
 		return nil, false, b.notFound(bucket, err, nil, "%s: write head", where)
 	}
 	touched, err := b.renameInto(b.objectsDir(bucket), tmp, head)
@@ -238,6 +244,14 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 		b.removeData(bucket, old.Extents, extentSet(r.Extents))
 	}
 	return r, true, thenErr
+}
+
+// checkHead evaluates cond against old, the current head or nil.
+func checkHead(cond []backend.Cond, where string, old *record) error {
+	if old == nil {
+		return backend.CheckConds(cond, where, false, "")
+	}
+	return backend.CheckConds(cond, where, true, old.Version)
 }
 
 func extentSet(exts []extent) map[string]bool {
