@@ -19,7 +19,24 @@ import (
 // stored part metadata, seals the part table in the client's order and has
 // the backend turn the part files into the object. Part data is never read
 // or rewritten.
+//
+// Every caller that completes an upload with the same part list gets the
+// same answer, as from S3: a retry after a lost answer, and the losers of
+// concurrent duplicate completes, which find the upload gone (NoSuchUpload)
+// or, having listed its parts while the winner retired it, a part missing
+// (InvalidPart). Both are answered from the object the winner made, when
+// it names this upload and the ETag this part list implies.
 func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
+	out, err := s.completeUpload(ctx, in)
+	if errors.Is(err, s3api.ErrNoSuchUpload) || errors.Is(err, s3api.ErrInvalidPart) {
+		if prev := s.completedBefore(ctx, in); prev != nil {
+			return prev, nil
+		}
+	}
+	return out, err
+}
+
+func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
 	o := op{"CompleteMultipartUpload", in.Bucket, in.Key}
 	if len(in.Parts) == 0 {
 		return nil, s3api.ErrMalformedXML.WithMessage("You must specify at least one part.")
@@ -36,13 +53,12 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 		}
 	}
 	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
-	if errors.Is(err, backend.ErrNoSuchUpload) {
-		if out := s.completedBefore(ctx, in); out != nil {
-			return out, nil
-		}
-	}
 	if err != nil {
 		return nil, s.fail(o, err)
+	}
+	cond, err := s.writeCond(ctx, o, in.Cond)
+	if err != nil {
+		return nil, err
 	}
 	key, hb, err := s.uploadKey(o, up)
 	if err != nil {
@@ -151,7 +167,10 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 	}
 	addOptionalPartLists(meta, md5s, alg, digests)
 
-	if _, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta); err != nil {
+	if _, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta, cond); err != nil {
+		if isCondFailure(err) {
+			return nil, s.condFailed(ctx, o, in.Cond)
+		}
 		return nil, s.fail(o, err)
 	}
 	return out, nil

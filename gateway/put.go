@@ -14,7 +14,8 @@ import (
 // PutObject encrypts in.Body as it streams into a new backend object: one
 // envelope part, then the header, sealed part table and S3 attributes as
 // metadata in the same atomic commit. A body that fails (short, bad digest,
-// client gone) leaves no object behind.
+// client gone) leaves no object behind. in.Cond is evaluated before the
+// body is read and held by the backend at the commit (see conditional.go).
 func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
 	o := op{"PutObject", in.Bucket, in.Key}
 	if len(s.recipients) == 0 {
@@ -31,7 +32,11 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	w, err := s.be.NewObject(ctx, in.Bucket, in.Key)
+	cond, err := s.writeCond(ctx, o, in.Cond)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.be.NewObject(ctx, in.Bucket, in.Key, cond)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -62,6 +67,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, s.fail(o, err)
 	}
 	if err := w.Commit(meta); err != nil {
+		if isCondFailure(err) {
+			return nil, s.condFailed(ctx, o, in.Cond)
+		}
 		return nil, s.fail(o, err)
 	}
 	return &s3api.PutObjectOutput{ETag: etag, Checksums: sums.Checksums}, nil

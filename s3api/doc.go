@@ -92,9 +92,12 @@
 // else If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since
 // (304). Copies apply the same to x-amz-copy-source-if-*, with 412 in place
 // of 304. Range supports one range (a-b, a-, -n); several ranges get the
-// whole object, as from S3. Conditional writes (If-None-Match on PUT) are
-// refused with NotImplemented rather than ignored, since the Service offers
-// no atomic compare-and-swap.
+// whole object, as from S3. Conditional writes (If-None-Match: * and
+// If-Match on PutObject and CompleteMultipartUpload) and conditional
+// deletes are parsed here into WriteConditions / DeleteConditions, whose
+// Check methods hold S3's semantics; the Service evaluates them atomically
+// with its commit (409 ConditionalRequestConflict when the object changed
+// in between).
 //
 // Headers that ask for promises the gateway cannot keep are refused with
 // NotImplemented rather than ignored: SSE-C and SSE-KMS (a client would

@@ -159,6 +159,9 @@ func (f *fakeService) PutObject(ctx context.Context, in *PutObjectInput) (*PutOb
 	if err != nil {
 		return nil, err
 	}
+	if err := b.checkWrite(in.Key, in.Cond); err != nil {
+		return nil, err
+	}
 	etag := hex.EncodeToString(sums.MD5)
 	b.objects[in.Key] = &fakeObject{
 		info: ObjectInfo{Key: in.Key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: in.Meta, Checksums: sums.Checksums},
@@ -424,6 +427,9 @@ func (f *fakeService) CompleteMultipartUpload(ctx context.Context, in *CompleteM
 	}
 	etag := fmt.Sprintf("%x-%d", md5.Sum(md5s), len(in.Parts))
 	b := f.buckets[u.bucket]
+	if err := b.checkWrite(u.key, in.Cond); err != nil {
+		return nil, err
+	}
 	b.objects[u.key] = &fakeObject{
 		info:  ObjectInfo{Key: u.key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: u.meta, PartsCount: len(parts)},
 		data:  data,

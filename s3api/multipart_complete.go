@@ -15,7 +15,8 @@ import (
 // S3 may answer a slow complete with 200 and put an error in the body; this
 // handler answers an error with its own status, which every client handles.
 func (rq *request) completeMultipartUpload() error {
-	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+	cond, err := parseWriteConditions(rq.r.Header)
+	if err != nil {
 		return err
 	}
 	id := rq.q.Get("uploadId")
@@ -52,6 +53,7 @@ func (rq *request) completeMultipartUpload() error {
 		UploadID:          id,
 		Parts:             parts,
 		ExpectedChecksums: expected,
+		Cond:              cond,
 	})
 	if err != nil {
 		return err

@@ -6,7 +6,8 @@ import (
 
 // putObject answers PUT /bucket/key: a single streamed upload.
 func (rq *request) putObject() error {
-	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+	cond, err := parseWriteConditions(rq.r.Header)
+	if err != nil {
 		return err
 	}
 	meta, err := parseMeta(rq.r.Header)
@@ -28,6 +29,7 @@ func (rq *request) putObject() error {
 		Body:   b,
 		Size:   b.size,
 		Meta:   meta,
+		Cond:   cond,
 	})
 	if err != nil {
 		return err
@@ -42,12 +44,13 @@ func (rq *request) putObject() error {
 	return nil
 }
 
-// rejectConditionalWrite refuses If-Match / If-None-Match on writes: the
-// Service has no atomic compare-and-swap, and silently ignoring the
-// condition could overwrite what the client meant to protect.
+// rejectConditionalWrite refuses If-Match / If-None-Match on the writes
+// S3 has no conditions for (CreateMultipartUpload: the condition goes on
+// the Complete): silently ignoring one could overwrite what the client
+// meant to protect.
 func rejectConditionalWrite(h http.Header) error {
 	if h.Get("If-None-Match") != "" || h.Get("If-Match") != "" {
-		return ErrNotImplemented.WithMessage("Conditional writes (If-Match, If-None-Match on PUT) are not implemented by this gateway.")
+		return ErrNotImplemented.WithMessage("Conditions (If-Match, If-None-Match) are not implemented for this request; send them with CompleteMultipartUpload.")
 	}
 	return nil
 }

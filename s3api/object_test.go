@@ -96,7 +96,7 @@ func TestPutValidation(t *testing.T) {
 	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: map[string]string{"Content-MD5": b64md5([]byte("y"))}}, 400, "BadDigest")
 	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("01234567890")}, 400, "EntityTooLarge")
 	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: map[string]string{"x-amz-meta-big": strings.Repeat("v", MaxUserMetadataSize)}}, 400, "MetadataTooLarge")
-	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: map[string]string{"If-None-Match": "*"}}, 501, "NotImplemented")
+	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: map[string]string{"If-None-Match": `"etag"`}}, 501, "NotImplemented")
 
 	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("abc"), noLength: true}, 411, "MissingContentLength")
 

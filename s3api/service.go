@@ -126,6 +126,7 @@ type PutObjectInput struct {
 	Body        Body
 	Size        int64
 	Meta        ObjectMeta
+	Cond        WriteConditions // If-None-Match / If-Match, held atomically with the commit
 }
 
 // PutObjectOutput answers PutObject. ETag is without quotes.
@@ -227,6 +228,7 @@ type CompleteMultipartUploadInput struct {
 	// client sent none. A Service that computes the object checksum
 	// answers BadDigest, before committing, when it differs.
 	ExpectedChecksums Checksums
+	Cond              WriteConditions // If-None-Match / If-Match, held atomically with the commit
 }
 
 // CompleteMultipartUploadOutput answers CompleteMultipartUpload.
