@@ -112,7 +112,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		if signed {
 			v = rq.auth.Chunks
 		}
-		b.chunks = chunked.New(r.Body, chunked.Options{
+		b.chunks = chunked.New(rq.in, chunked.Options{
 			Signed:           signed,
 			Verifier:         v,
 			Trailer:          trailerMode,
@@ -132,7 +132,7 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		if b.size < 0 && o.requireLength {
 			return nil, ErrMissingContentLength
 		}
-		b.src = r.Body
+		b.src = rq.in
 	}
 	if b.size > o.maxSize {
 		return nil, o.tooLarge
@@ -312,6 +312,9 @@ func (b *requestBody) readError(err error) error {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
+		if e.Code == ErrRequestTimeout.Code {
+			return e.WithMessage("%s (after %d body bytes)", e.Message, b.n)
+		}
 		return e
 	case errors.Is(err, auth.ErrSignatureDoesNotMatch), errors.Is(err, chunked.ErrSignature):
 		return ErrSignatureDoesNotMatch.WithMessage("The aws-chunked body failed verification: %v", err)

@@ -71,6 +71,7 @@ var (
 	ErrNoSuchUpload                 = newErr("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
 	ErrNotImplemented               = newErr("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
 	ErrPreconditionFailed           = newErr("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold.")
+	ErrRequestTimeout               = newErr("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
 	ErrRequestTimeTooSkewed         = newErr("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large.")
 	ErrServiceUnavailable           = newErr("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	ErrSignatureDoesNotMatch        = newErr("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
@@ -83,8 +84,19 @@ var (
 	ErrNoDecryptionKey = newErr("AccessDenied", http.StatusForbidden, "This gateway holds no private key able to decrypt this object: it is in ingest-only mode. Restore with a host that has a matching identity, or with 'envelopegw cat'.")
 )
 
+// StatusClientClosedRequest is the status logged (and sent, though no
+// one reads it) when the client went away before its answer was ready:
+// 499, as nginx and other S3 servers log it, so that it is not counted as
+// a server error.
+const StatusClientClosedRequest = 499
+
 // Errors added for the HTTP layer.
 var (
+	ErrClientClosedRequest = newErr("RequestCanceled", StatusClientClosedRequest, "The client closed the connection before the request completed.")
+	// ErrStorageFull answers writes when the volume holding the objects
+	// has no space (or quota) left. 507 is not a status SDKs retry: a full
+	// volume does not empty itself in a few seconds. Reads keep working.
+	ErrStorageFull                  = newErr("XEnvelopegwStorageFull", http.StatusInsufficientStorage, "The storage volume of this gateway is full; the object was not stored. Free space or grow the volume, then retry.")
 	ErrRequestHeaderSectionTooLarge = newErr("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
 	ErrInvalidPartNumber            = newErr("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable.")
 	ErrInvalidLocationConstraint    = newErr("InvalidLocationConstraint", http.StatusBadRequest, "The specified location constraint is not valid.")

@@ -63,6 +63,11 @@ type Config struct {
 	// StdlibMD5 hashes with crypto/md5 on the request goroutine instead
 	// (lower latency for a lone stream, more CPU under concurrency).
 	StdlibMD5 bool
+	// StallTimeout bounds the wait for the next byte of a request body
+	// (an idle deadline, not a total one); a body that sends nothing for
+	// that long is answered 400 RequestTimeout and its connection closed.
+	// 0 means DefaultStallTimeout; negative means no limit.
+	StallTimeout time.Duration
 	// Now returns the current time for signature checks; nil means
 	// time.Now. Tests set it.
 	Now func() time.Time
@@ -81,6 +86,7 @@ type handler struct {
 	maxPart   int64
 	md5       md5simd.Server
 	stdMD5    bool
+	stall     time.Duration
 	now       func() time.Time
 }
 
@@ -99,6 +105,7 @@ func NewHandler(cfg Config) http.Handler {
 		maxPart:   cfg.MaxPartSize,
 		md5:       cfg.MD5,
 		stdMD5:    cfg.StdlibMD5,
+		stall:     cfg.StallTimeout,
 		now:       cfg.Now,
 	}
 	for _, d := range cfg.Domains {
@@ -122,6 +129,9 @@ func NewHandler(cfg Config) http.Handler {
 	if h.md5 == nil && !h.stdMD5 {
 		h.md5 = sharedMD5()
 	}
+	if h.stall == 0 {
+		h.stall = DefaultStallTimeout
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -135,6 +145,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	continueEmptyBody(w, r)
 	rw := newResponseWriter(w)
 	rq := &request{h: h, w: rw, r: r}
+	rq.in = newStallReader(w, r, h.stall)
+	rw.beforeHeader = func(hdr http.Header) {
+		// An answer given before the body was read to its end (a refusal
+		// by auth, say) closes the connection: keeping it would mean
+		// waiting for the rest of a body that may never come.
+		if r.ProtoMajor == 1 && rq.in.unread() {
+			hdr.Set("Connection", "close")
+		}
+	}
 	rq.id, rq.id2 = newRequestIDs()
 	hdr := w.Header()
 	hdr.Set("x-amz-request-id", rq.id)
@@ -145,6 +164,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// Log even when the handler aborts the connection, then let
 		// net/http see the panic.
 		p := recover()
+		rq.in.abandon()
 		h.logRequest(rq, rw, start, p)
 		if p != nil {
 			panic(p)

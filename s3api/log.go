@@ -13,6 +13,9 @@ type responseWriter struct {
 	status      int
 	bytes       int64
 	wroteHeader bool
+	// beforeHeader, when set, may adjust the headers just before the
+	// status line goes out.
+	beforeHeader func(http.Header)
 }
 
 func newResponseWriter(w http.ResponseWriter) *responseWriter {
@@ -25,6 +28,9 @@ func (w *responseWriter) WriteHeader(status int) {
 	}
 	w.wroteHeader = true
 	w.status = status
+	if w.beforeHeader != nil {
+		w.beforeHeader(w.ResponseWriter.Header())
+	}
 	w.ResponseWriter.WriteHeader(status)
 }
 
@@ -68,7 +74,9 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 	}
 	if rq.errDetail != "" {
 		attrs = append(attrs, slog.String("detail", rq.errDetail))
-		level = slog.LevelWarn
+		if !rq.clientGone {
+			level = slog.LevelWarn
+		}
 	}
 	if panicked != nil {
 		attrs = append(attrs, slog.Bool("aborted", true))

@@ -38,12 +38,21 @@ type errorDoc struct {
 // and are logged since the client learns nothing from them.
 func (rq *request) fail(err error) {
 	e := AsError(err)
-	if e == ErrInternalError && !errors.Is(err, ErrInternalError) {
-		if errors.Is(err, context.Canceled) {
-			rq.errDetail = "request canceled: " + err.Error()
-		} else {
-			rq.errDetail = err.Error()
+	switch {
+	case e == ErrInternalError && rq.r.Context().Err() != nil:
+		// net/http cancels the request's context when the client closes
+		// the connection: the failure is the client's leaving, not the
+		// server's fault, and nobody reads this answer.
+		e = ErrClientClosedRequest
+		rq.clientGone = true
+		rq.errDetail = "client closed the request: " + err.Error()
+		if c := context.Cause(rq.r.Context()); c != nil && !errors.Is(err, c) {
+			rq.errDetail += " (" + c.Error() + ")"
 		}
+	case e == ErrInternalError && !errors.Is(err, ErrInternalError):
+		rq.errDetail = err.Error()
+	case e.Code == ErrRequestTimeout.Code:
+		rq.errDetail = "limit stall-timeout fired: " + e.Message
 	}
 	rq.errCode = e.Code
 	if rq.w.wroteHeader {

@@ -22,9 +22,11 @@ type request struct {
 	auth        *auth.Result
 	hostBucket  string // bucket taken from the Host header, if any
 
-	body      *requestBody // the verified body, once opened
-	errCode   string       // S3 code answered, for the log
-	errDetail string       // internal error text, for the log only
+	in         *stallReader // the raw request body, under the stall timeout
+	body       *requestBody // the verified body, once opened
+	errCode    string       // S3 code answered, for the log
+	errDetail  string       // internal error text, for the log only
+	clientGone bool         // the client left: logged as 499, not a server error
 }
 
 // unsupportedSubresources are S3 sub-resources this gateway does not

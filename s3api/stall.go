@@ -1,0 +1,96 @@
+package s3api
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// DefaultStallTimeout is how long a request body may send nothing before
+// the request is ended with 400 RequestTimeout. S3 allows about 20 s; a
+// longer default lets a backup over a congested WAN link, whose TCP
+// retransmissions can pause a stream for tens of seconds, still pass.
+const DefaultStallTimeout = 60 * time.Second
+
+// stallReader is the request body as the handler reads it. It bounds the
+// wait for each next byte (an idle deadline, not a total one: a slow but
+// moving upload never times out) and remembers whether the body was read
+// to its end, which decides whether the connection can be kept.
+//
+// The deadline is the connection's read deadline, set through
+// http.ResponseController before each Read and cleared at io.EOF: after
+// EOF net/http reads in the background to notice a client that goes away,
+// and a deadline firing there would cancel the request's context.
+type stallReader struct {
+	src     io.Reader
+	rc      *http.ResponseController
+	timeout time.Duration
+
+	mu       sync.Mutex
+	eof      bool
+	timedOut bool
+	noDL     bool // the connection does not support deadlines
+}
+
+func newStallReader(w http.ResponseWriter, r *http.Request, timeout time.Duration) *stallReader {
+	s := &stallReader{src: r.Body, rc: http.NewResponseController(w), timeout: timeout}
+	if r.Body == nil || r.Body == http.NoBody {
+		s.src, s.eof = http.NoBody, true
+		return s
+	}
+	// Bound the wait from the start: even a body nobody reads is discarded
+	// by net/http before the connection can be reused.
+	s.arm(time.Now().Add(timeout))
+	return s
+}
+
+func (s *stallReader) arm(t time.Time) {
+	if s.noDL || s.timeout <= 0 {
+		return
+	}
+	if err := s.rc.SetReadDeadline(t); errors.Is(err, http.ErrNotSupported) {
+		s.noDL = true
+	}
+}
+
+// Read implements io.Reader.
+func (s *stallReader) Read(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eof {
+		return 0, io.EOF
+	}
+	s.arm(time.Now().Add(s.timeout))
+	n, err := s.src.Read(p)
+	switch {
+	case err == io.EOF:
+		s.eof = true
+		s.arm(time.Time{})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.timedOut = true
+		err = ErrRequestTimeout.WithMessage("%s (no byte of the request body arrived for %s)", ErrRequestTimeout.Message, s.timeout)
+	}
+	return n, err
+}
+
+// unread reports whether the body was not read to its end: answering
+// then must close the connection, since waiting for (or discarding) the
+// rest would let a client that never sends it hold the connection.
+func (s *stallReader) unread() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.eof
+}
+
+// abandon makes net/http's discard of an unread body, after the handler,
+// fail at once instead of waiting for bytes that may never come.
+func (s *stallReader) abandon() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.eof && !s.noDL {
+		s.rc.SetReadDeadline(time.Now())
+	}
+}
