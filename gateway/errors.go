@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"syscall"
@@ -17,6 +18,7 @@ const maxKeyLen = 1024
 
 var (
 	errStorageBusy = s3api.ErrServiceUnavailable.WithMessage("The storage is temporarily unable to take this request; please retry.")
+	errStorageFull = s3api.ErrStorageFull
 	errStorage     = s3api.ErrInternalError.WithMessage("The storage failed while handling this request; please retry.")
 	errIntegrity   = s3api.ErrInternalError.WithMessage("The stored object failed integrity verification.")
 	errNoRecipient = s3api.ErrAccessDenied.WithMessage("This gateway has no recipients configured and cannot store objects.")
@@ -64,16 +66,21 @@ func (s *Service) fail(o op, err error) error {
 	case errors.Is(err, backend.ErrPrecondition):
 		return s3api.ErrServiceUnavailable.WithMessage("The object changed while this request was running; please retry.")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		// The client is gone; nobody reads this answer.
-		s.log.Debug("request canceled", "op", o.name, "bucket", o.bucket, "err", err)
-		return s3api.ErrInternalError.WithMessage("The request was canceled.")
+		// Usually the client is gone. The cause travels on (s3api logs it
+		// and answers 499 when the request's context is done) instead of
+		// becoming an anonymous InternalError.
+		return fmt.Errorf("%s canceled: %w", o.name, err)
 	case errors.Is(err, envelope.ErrAuth), errors.Is(err, envelope.ErrFormat), errors.Is(err, errForeignMeta):
 		s.log.Error("stored object failed verification", "op", o.name, "bucket", o.bucket, "key", o.key, "err", err)
 		return errIntegrity
 	case errors.Is(err, errStateOpen):
 		s.log.Error("multipart upload state does not open: do all gateways sharing this volume use the same state key?", "op", o.name, "bucket", o.bucket, "key", o.key)
 		return s3api.ErrInternalError.WithMessage("This gateway cannot continue the upload: it was started by a gateway with a different state key.")
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), errors.Is(err, syscall.EAGAIN),
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// Not transient: answering 503 would make SDKs retry in vain.
+		s.log.Error("storage volume full: writes fail until space is freed; reads continue", "op", o.name, "bucket", o.bucket, "err", err)
+		return errStorageFull
+	case errors.Is(err, syscall.EAGAIN),
 		errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EMFILE),
 		errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.EINTR):
 		s.log.Warn("storage temporarily unavailable", "op", o.name, "bucket", o.bucket, "err", err)

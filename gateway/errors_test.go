@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -40,12 +41,12 @@ func TestFailMapping(t *testing.T) {
 		{wrap(backend.ErrInvalidPart), "", "InvalidPart", 400},
 		{wrap(backend.ErrMetadataTooLarge), "", "MetadataTooLarge", 400},
 		{wrap(backend.ErrPrecondition), "", "ServiceUnavailable", 503},
-		{wrap(&fs.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}), "", "ServiceUnavailable", 503},
+		{wrap(&fs.PathError{Op: "write", Path: path, Err: syscall.ENOSPC}), "", "XEnvelopegwStorageFull", 507},
+		{wrap(&fs.PathError{Op: "write", Path: path, Err: syscall.EDQUOT}), "", "XEnvelopegwStorageFull", 507},
 		{wrap(&fs.PathError{Op: "open", Path: path, Err: syscall.EMFILE}), "", "ServiceUnavailable", 503},
 		{wrap(&fs.PathError{Op: "read", Path: path, Err: syscall.EIO}), "", "InternalError", 500},
 		{wrap(envelope.ErrAuth), "", "InternalError", 500},
 		{wrap(errStateOpen), "", "InternalError", 500},
-		{wrap(context.Canceled), "", "InternalError", 500},
 		{s3api.ErrAccessDenied, "", "AccessDenied", 403},
 	} {
 		err := s.fail(op{"Test", "b", c.key}, c.err)
@@ -56,6 +57,11 @@ func TestFailMapping(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "input/output error") || !strings.Contains(logs.String(), "no space left") {
 		t.Errorf("causes not logged:\n%s", logs.String())
+	}
+	// A canceled request keeps its cause: s3api decides between 499 (the
+	// client left) and 500 on the request's own context.
+	if err := s.fail(op{"Test", "b", "k"}, wrap(context.Canceled)); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled request lost its cause: %v", err)
 	}
 	if s.fail(op{}, nil) != nil {
 		t.Error("fail(nil) is not nil")
