@@ -32,6 +32,7 @@ type serveConfig struct {
 	printConfig  bool
 	drain        time.Duration
 	logLevel     string
+	limits       limitConfig
 
 	// From the environment only: a single user.
 	accessKey, secretKey string
@@ -97,6 +98,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (key IDs, never keys) and exit")
 	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	addLimitFlags(fs, &c.limits)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: envelopegw serve [flags]\n\nServes the S3 API, storing only ciphertext under --data. Every flag can also be\nset as an environment variable (--tls-cert is %sTLS_CERT; lists are\ncomma-separated); the flag wins. Credentials: --credentials and/or\n%sACCESS_KEY with %sSECRET_KEY. With no keys and no credentials a\ndevelopment setup is created under <data>/.envelopegw and printed.\n\n", envPrefix, envPrefix, envPrefix)
 		fs.PrintDefaults()
@@ -159,6 +161,9 @@ func (c *serveConfig) check() error {
 	}
 	if c.drain < 0 {
 		return errors.New("--drain-timeout must not be negative")
+	}
+	if err := c.limits.check(); err != nil {
+		return err
 	}
 	switch c.logLevel {
 	case "debug", "info", "warn", "error":

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"envelopegw/backend/posix"
+	"envelopegw/connlimit"
 	"envelopegw/envelope"
 	"envelopegw/gateway"
 	"envelopegw/s3api"
@@ -95,21 +96,30 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	handler := s3api.NewHandler(s3api.Config{
-		Service:     svc,
-		Credentials: srv.creds,
-		Region:      cfg.region,
-		Domains:     cfg.domains,
-		Logger:      logger,
+		Service:      svc,
+		Credentials:  srv.creds,
+		Region:       cfg.region,
+		Domains:      cfg.domains,
+		Logger:       logger,
+		StallTimeout: cfg.limits.stall,
 	})
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
+	rep := connlimit.NewReporter(logger, limitLogInterval)
+	ln = cfg.limits.limitedListener(ln, rep)
+	// No ReadTimeout or WriteTimeout: those are totals and would cut off
+	// a long upload or download. Request bodies and response writes have
+	// idle deadlines instead (--stall-timeout, in s3api and connlimit).
+	hw := cfg.limits.headerWatch(rep)
 	hs := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 30 * time.Second,
+		Handler:           hw.handler(handler),
+		ReadHeaderTimeout: cfg.limits.headerTimeout,
 		IdleTimeout:       2 * time.Minute,
+		ConnState:         hw.connState,
+		ConnContext:       hw.connContext,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
@@ -258,6 +268,10 @@ func (s *server) logStartup(endpoint string) {
 		"domains", strings.Join(s.cfg.domains, ","),
 		"fsync", !s.cfg.noFsync,
 		"upload_max_age", s.cfg.uploadMaxAge,
+		"stall_timeout", s.cfg.limits.stall,
+		"header_timeout", s.cfg.limits.headerTimeout,
+		"max_conns", s.cfg.limits.effectiveMaxConns(),
+		"max_conns_per_ip", s.cfg.limits.maxConnsPerIP,
 	)
 	if s.cfg.noFsync {
 		s.log.Warn("--no-fsync: acknowledged objects may be lost on power failure")
@@ -318,4 +332,5 @@ func (s *server) printConfig(w io.Writer) {
 	fmt.Fprintf(w, "fsync           %v\n", !c.noFsync)
 	fmt.Fprintf(w, "upload max age  %s\n", c.uploadMaxAge)
 	fmt.Fprintf(w, "drain timeout   %s\n", c.drain)
+	c.limits.print(w)
 }
