@@ -37,6 +37,10 @@ type Options struct {
 	Args []string
 	// Env adds variables (NAME=value) to the gateway's environment.
 	Env []string
+	// DataDir, when set, is the (existing, empty) data directory to use
+	// instead of a fresh one under the test's temporary directory: a
+	// small file system, say.
+	DataDir string
 }
 
 // Gateway is a running `envelopegw serve` process.
@@ -136,7 +140,9 @@ func Start(t testing.TB, opts Options) *Gateway {
 		g.IdentityFile, g.RecipientFile, g.Recipient = s.IdentityFile, s.RecipientFile, s.Recipient
 	} else {
 		g.DataDir = filepath.Join(work, "data")
-		if err := os.Mkdir(g.DataDir, 0o700); err != nil {
+		if opts.DataDir != "" {
+			g.DataDir = opts.DataDir
+		} else if err := os.Mkdir(g.DataDir, 0o700); err != nil {
 			t.Fatal(err)
 		}
 		g.AccessKey = "EGWTEST" + randHex(7)

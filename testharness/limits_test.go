@@ -3,6 +3,7 @@ package testharness
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -234,5 +235,54 @@ func TestConnectionCapPerIP(t *testing.T) {
 	}
 	for _, h := range held {
 		h.Close()
+	}
+}
+
+// TestStalledDownload: a client that asks for a large object and reads
+// nothing is cut off after --stall-timeout (the server's write makes no
+// progress), and the log names the limit. Before, the handler's write
+// blocked for as long as the client kept the connection open.
+func TestStalledDownload(t *testing.T) {
+	g := Start(t, Options{NoFsync: true, Args: []string{"--stall-timeout", "1s"}})
+	c := S3Client(t, g, S3Options{})
+	bucket := newBucket(t, c)
+	put(t, c, bucket, "big", bytes.Repeat([]byte("big object "), 3<<20)) // 33 MiB: more than socket buffers hold
+
+	req := signed(t, g, "GET", "/"+bucket+"/big", nil, nil, "", nil)
+	conn, err := net.Dial("tcp", g.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\n", req.URL.RequestURI(), req.Host)
+	req.Header.Write(&b)
+	b.WriteString("\r\n")
+	if _, err := conn.Write(b.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	waitLog := func() bool {
+		for time.Since(start) < 30*time.Second {
+			for _, l := range strings.Split(g.Log(), "\n") {
+				if strings.Contains(l, "op=GetObject") && strings.Contains(l, "aborted=true") && strings.Contains(l, "stall-timeout") {
+					return true
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return false
+	}
+	if !waitLog() {
+		t.Fatalf("the stalled download was not cut off within 30s:\n%s", tail(g.Log(), 3000))
+	}
+	t.Logf("stalled download cut off after %s (stall timeout 1s)", time.Since(start).Round(time.Millisecond))
+	// The connection is closed: what the kernel buffered drains, then EOF
+	// or a reset, not a wait.
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = io.Copy(io.Discard, conn)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("connection still open after the download was cut off")
 	}
 }
