@@ -73,6 +73,16 @@
 // unreferenced old data. Options.NoFsync keeps the order but skips the
 // fsyncs.
 //
+// One rule keeps published data safe: once a record (head or part record)
+// naming a data file has been renamed into place, nothing removes that
+// file except the operation that later removes or replaces the record,
+// after that removal is durable. A failure after the rename (an fsync
+// error) is reported but never undoes the commit. And a directory that a
+// concurrent operation pruned (Delete) or retired (CompleteUpload,
+// AbortUpload) between a rename and its directory fsync is no failure at
+// all: its entries are unreachable, so syncDirUp fsyncs the nearest
+// ancestor that still exists, making the removal durable, and goes on.
+//
 // Head changes (commit, SetMeta, Delete, CompleteUpload) and part changes
 // of one key serialize on an flock(2) stripe, so a read-modify-write of a
 // head (SetMeta, which keeps the extents) can never resurrect data that a

@@ -63,6 +63,25 @@ func (b *Backend) syncDir(dir string) error {
 	return f.Sync()
 }
 
+// syncDirUp is syncDir for a directory that a concurrent operation may
+// have pruned (Delete removing empty directories) or moved away
+// (CompleteUpload and AbortUpload retiring an upload directory) after this
+// caller changed it. Such a directory's entries no longer matter: it is
+// unreachable once its parent no longer names it. So when dir is gone,
+// syncDirUp fsyncs the nearest ancestor that exists, up to base, which
+// makes the removal of dir (and so of everything this caller did in it)
+// durable. A missing directory is therefore never a commit failure: a
+// caller that published a record must not undo it because of one.
+func (b *Backend) syncDirUp(base, dir string) error {
+	for {
+		err := b.syncDir(dir)
+		if err == nil || !notExist(err) || dir == base || !strings.HasPrefix(dir, base+string(filepath.Separator)) {
+			return err
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
 // writeFileSync writes data to a new file at path (which must not exist)
 // and fsyncs it.
 func (b *Backend) writeFileSync(path string, data []byte) error {

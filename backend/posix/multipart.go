@@ -138,34 +138,39 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, uploadID string, num
 		return nil, err
 	}
 	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
-		err := b.commitPart(bucket, key, uploadID, number, e, meta, where)
-		if err != nil {
+		published, err := b.commitPart(bucket, key, uploadID, number, e, meta, where)
+		if err != nil && !published {
 			b.removeData(bucket, []extent{e}, nil)
 		}
 		return err
 	})
 }
 
-func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent, meta backend.Meta, where string) error {
+// commitPart publishes the part record for data file e, replacing the
+// previous version of the part number. published reports whether the
+// record was renamed into place: from then on the data file may belong to
+// a completed object (a concurrent CompleteUpload takes the record as it
+// finds it), so the caller must never remove it, whatever the error.
+func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent, meta backend.Meta, where string) (published bool, err error) {
 	r := &record{Kind: kindPart, Key: key, Time: time.Now(), Extents: []extent{e}, Meta: meta}
 	tmp := b.tmpPath(bucket, "part")
 	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
-		return b.notFound(bucket, err, nil, "%s: write part record", where)
+		return false, b.notFound(bucket, err, nil, "%s: write part record", where)
 	}
 	defer os.Remove(tmp) // a no-op once renamed
 	release, err := b.lockKey(bucket, key)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		release()
-		return err
+		return false, err
 	}
 	dst := filepath.Join(b.uploadDir(bucket, uploadID), partName(number))
 	old, err := readRecord(dst, kindPart)
 	if err != nil && !notExist(err) {
 		release()
-		return fmt.Errorf("%s: %w", where, err)
+		return false, fmt.Errorf("%s: %w", where, err)
 	}
 	var keep map[string]bool
 	if old != nil {
@@ -174,15 +179,19 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	err = os.Rename(tmp, dst)
 	release()
 	if err != nil {
-		return fmt.Errorf("%s: publish part record: %w", where, err)
+		return false, fmt.Errorf("%s: publish part record: %w", where, err)
 	}
-	if err := b.syncDir(filepath.Dir(dst)); err != nil {
-		return fmt.Errorf("%s: fsync: %w", where, err)
+	hook("part-published")
+	// A concurrent CompleteUpload or AbortUpload may have retired the
+	// upload directory since the lock was released; it then owns this
+	// record and its data file, and syncDirUp does not fail.
+	if err := b.syncDirUp(b.uploadsDir(bucket), filepath.Dir(dst)); err != nil {
+		return true, fmt.Errorf("%s: fsync: %w", where, err)
 	}
 	if old != nil {
 		b.removeData(bucket, old.Extents, keep)
 	}
-	return nil
+	return true, nil
 }
 
 // headExtents returns the data ids of bucket/key's current head. Upload

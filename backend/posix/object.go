@@ -103,7 +103,10 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 	if err != nil {
 		return b.notFound(bucket, err, backend.ErrNoSuchKey, "delete %s/%s", bucket, key)
 	}
-	if err := b.syncDir(filepath.Dir(head)); err != nil {
+	hook("head-removed")
+	// A concurrent Delete of a neighbour may have pruned the directory;
+	// syncDirUp then makes that removal durable instead of failing.
+	if err := b.syncDirUp(b.objectsDir(bucket), filepath.Dir(head)); err != nil {
 		return fmt.Errorf("delete %s/%s: fsync: %w", bucket, key, err)
 	}
 	b.removeData(bucket, old.Extents, nil)

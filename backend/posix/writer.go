@@ -234,8 +234,11 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 	}
 	release()
 	locked = false
+	hook("head-published")
 	for _, d := range append(touched, filepath.Dir(head)) {
-		if err := b.syncDir(d); err != nil {
+		// A concurrent Delete of this key may already have removed the
+		// new head and pruned its directory.
+		if err := b.syncDirUp(b.objectsDir(bucket), d); err != nil {
 			return r, true, fmt.Errorf("%s: fsync %s: %w", where, d, err)
 		}
 	}
