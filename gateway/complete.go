@@ -156,7 +156,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		mPartSizes:  encodeSizes(sizes),
 		mUploadID:   in.UploadID,
 	}
-	for _, k := range objectMetaKeys {
+	for _, k := range uploadObjectKeys {
 		if v, ok := up.Meta[k]; ok {
 			meta[k] = v
 		}

@@ -31,8 +31,14 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		}
 	}
 	meta := bi.Meta.Clone()
+	delete(meta, mLastModified) // a copy is a new write: S3 gives it a new Last-Modified
 	if in.ReplaceMeta {
 		if err := putObjectMeta(meta, in.Meta); err != nil {
+			return nil, s.fail(o, err)
+		}
+	}
+	if in.ReplaceTags {
+		if err := putTags(meta, in.Tags); err != nil {
 			return nil, s.fail(o, err)
 		}
 	}

@@ -34,6 +34,13 @@ import (
 //	          Content-Type, -Encoding, -Disposition, -Language, Cache-Control,
 //	          Expires (as the client sent them; absent when empty)
 //	u         user metadata (x-amz-meta-*), a JSON object name -> value
+//	tg        object tags, a JSON array of [key, value] pairs in the order
+//	          the client gave them (absent when there are none). Tags are
+//	          user metadata: whatever protects u must protect tg alike.
+//	lm        the S3 Last-Modified time (RFC 3339, UTC) when it differs from
+//	          the backend's ModTime: PutObjectTagging rewrites the metadata,
+//	          which moves ModTime, but S3 keeps an object's Last-Modified
+//	          when only its tags change
 //	np        number of parts, for multipart objects only
 //	ps        plaintext part sizes in object order, comma-separated decimal
 //	pe        part MD5s in object order, base64 of the concatenated 16-byte
@@ -43,7 +50,7 @@ import (
 //	ui        the upload ID that made the object, so that a retried
 //	          CompleteMultipartUpload can be answered
 //
-// Upload (backend upload metadata): egw, h, the object keys ct..u, and
+// Upload (backend upload metadata): egw, h, the object keys ct..u, tg, and
 //
 //	k         the data key sealed under the state key (base64, see statekey.go)
 //	xa        checksum algorithm requested at creation ("" = none)
@@ -72,6 +79,8 @@ const (
 	mCacheControl    = "cc"
 	mExpires         = "ex"
 	mUser            = "u"
+	mTags            = "tg"
+	mLastModified    = "lm"
 	mPartsCount      = "np"
 	mPartSizes       = "ps"
 	mPartMD5s        = "pe"
@@ -93,6 +102,10 @@ var b64 = base64.StdEncoding
 
 // objectMetaKeys are the names CopyObject replaces under REPLACE.
 var objectMetaKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser}
+
+// uploadObjectKeys are the names CompleteMultipartUpload carries from the
+// upload to the object.
+var uploadObjectKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mTags}
 
 func checkVersion(m backend.Meta) error {
 	if v := m[mVersion]; v != metaVersion {
@@ -210,14 +223,19 @@ func decodeObject(key string, bi backend.ObjectInfo) (*storedObject, error) {
 	if err != nil {
 		return nil, err
 	}
+	tags, err := getTags(m)
+	if err != nil {
+		return nil, err
+	}
 	so := &storedObject{info: s3api.ObjectInfo{
 		Key:          key,
 		Size:         size,
 		ETag:         m[mETag],
-		LastModified: bi.ModTime,
+		LastModified: lastModified(bi),
 		Meta:         om,
 		Checksums:    getChecksums(m),
 		ChecksumType: m[mChecksumType],
+		Tags:         tags,
 	}}
 	if _, ok := m[mPartsCount]; ok {
 		np, err := getInt(m, mPartsCount)
@@ -246,6 +264,7 @@ func listInfo(bi backend.ObjectInfo) s3api.ObjectInfo {
 	if checkVersion(m) != nil {
 		return info
 	}
+	info.LastModified = lastModified(bi)
 	size, err := getInt(m, mSize)
 	if err != nil {
 		return info

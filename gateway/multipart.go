@@ -50,6 +50,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err := putObjectMeta(meta, in.Meta); err != nil {
 		return "", s.fail(o, err)
 	}
+	if err := putTags(meta, in.Tags); err != nil {
+		return "", s.fail(o, err)
+	}
 	id, err := s.be.CreateUpload(ctx, in.Bucket, in.Key, meta)
 	if err != nil {
 		return "", s.fail(o, err)

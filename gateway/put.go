@@ -66,6 +66,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err := putObjectMeta(meta, in.Meta); err != nil {
 		return nil, s.fail(o, err)
 	}
+	if err := putTags(meta, in.Tags); err != nil {
+		return nil, s.fail(o, err)
+	}
 	if err := w.Commit(meta); err != nil {
 		if isCondFailure(err) {
 			return nil, s.condFailed(ctx, o, in.Cond)

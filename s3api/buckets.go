@@ -12,18 +12,29 @@ func (rq *request) owner() owner {
 	return owner{ID: rq.accessKey, DisplayName: rq.accessKey}
 }
 
-// listBuckets answers GET /. The optional prefix parameter filters names.
+// listBuckets answers GET / (ListBuckets). See list_buckets.go for the
+// paging parameters.
 func (rq *request) listBuckets() error {
+	p, err := parseListBucketsParams(rq.q)
+	if err != nil {
+		return err
+	}
 	bs, err := rq.h.svc.ListBuckets(rq.r.Context())
 	if err != nil {
 		return err
 	}
 	sort.Slice(bs, func(i, j int) bool { return bs[i].Name < bs[j].Name })
-	prefix := rq.q.Get("prefix")
-	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: rq.owner(), Buckets: []bucketXML{}}
+	res := listAllMyBucketsResult{Xmlns: s3Namespace, Owner: rq.owner(), Buckets: []bucketXML{}, Prefix: p.prefix}
+	if p.region != "" && p.region != rq.h.region {
+		bs = nil // every bucket lives in this endpoint's region
+	}
 	for _, b := range bs {
-		if !strings.HasPrefix(b.Name, prefix) {
+		if !strings.HasPrefix(b.Name, p.prefix) || b.Name <= p.after {
 			continue
+		}
+		if p.max > 0 && len(res.Buckets) == p.max {
+			res.ContinuationToken = encodeBucketToken(res.Buckets[len(res.Buckets)-1].Name)
+			break
 		}
 		res.Buckets = append(res.Buckets, bucketXML{
 			Name:         b.Name,
@@ -44,6 +55,9 @@ func (rq *request) createBucket() error {
 	}
 	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
 		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway.")
+	}
+	if err := rq.checkCreateBucketOwnership(); err != nil {
+		return err
 	}
 	if rq.r.ContentLength != 0 {
 		b, err := rq.openBody(bodyOptions{maxSize: maxCreateBucketBody, tooLarge: ErrMalformedXML})
@@ -114,39 +128,6 @@ func (rq *request) getBucketVersioning() error {
 		return err
 	}
 	rq.writeXML(http.StatusOK, &versioningConfiguration{Xmlns: s3Namespace})
-	return nil
-}
-
-// getACL answers GET ?acl on a bucket or object with the one ACL this
-// gateway has: the owner holds FULL_CONTROL. Many clients probe it.
-func (rq *request) getACL() error {
-	if err := rq.checkExists(); err != nil {
-		return err
-	}
-	o := rq.owner()
-	rq.writeXML(http.StatusOK, &accessControlPolicy{
-		Xmlns: s3Namespace,
-		Owner: o,
-		Grants: []grant{{
-			Grantee: grantee{
-				XMLNSXSI:    "http://www.w3.org/2001/XMLSchema-instance",
-				XSIType:     "CanonicalUser",
-				ID:          o.ID,
-				DisplayName: o.DisplayName,
-			},
-			Permission: "FULL_CONTROL",
-		}},
-	})
-	return nil
-}
-
-// getTagging answers GET ?tagging with an empty tag set: tags are not
-// stored.
-func (rq *request) getTagging() error {
-	if err := rq.checkExists(); err != nil {
-		return err
-	}
-	rq.writeXML(http.StatusOK, &tagging{Xmlns: s3Namespace})
 	return nil
 }
 

@@ -37,13 +37,14 @@
 // sub-resources (the SDKs' x-id, for instance) are ignored; S3
 // sub-resources this gateway does not implement (?policy, ?lifecycle,
 // ?cors, ...) answer 501 NotImplemented rather than being mistaken for plain
-// object operations. GET ?acl answers the owner's FULL_CONTROL and GET
-// ?tagging an empty tag set, since many clients probe both.
+// object operations.
 //
-// One file holds each operation group: buckets.go, object_put.go,
-// object_get.go, object_copy.go, object_delete.go, list_objects.go,
-// multipart_*.go; xml.go holds the documents and respond.go the error
-// writing.
+// One file holds each operation group: buckets.go, list_buckets.go,
+// object_put.go, object_get.go, object_copy.go, object_delete.go,
+// list_objects.go, multipart_*.go, tagging.go (object tags), acl.go (ACLs
+// as S3 answers them with ACLs disabled) and ownership.go (Object
+// Ownership, the owner ID and x-amz-expected-bucket-owner); xml.go holds
+// the documents and respond.go the error writing.
 //
 // # Bodies
 //

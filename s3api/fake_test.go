@@ -51,6 +51,7 @@ type fakePart struct {
 type fakeUpload struct {
 	bucket, key string
 	meta        ObjectMeta
+	tags        []Tag
 	alg, typ    string
 	parts       map[int]*fakePart
 	initiated   time.Time
@@ -164,7 +165,7 @@ func (f *fakeService) PutObject(ctx context.Context, in *PutObjectInput) (*PutOb
 	}
 	etag := hex.EncodeToString(sums.MD5)
 	b.objects[in.Key] = &fakeObject{
-		info: ObjectInfo{Key: in.Key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: in.Meta, Checksums: sums.Checksums},
+		info: ObjectInfo{Key: in.Key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: in.Meta, Checksums: sums.Checksums, Tags: in.Tags},
 		data: data,
 	}
 	return &PutObjectOutput{ETag: etag, Checksums: sums.Checksums}, nil
@@ -287,6 +288,9 @@ func (f *fakeService) CopyObject(ctx context.Context, in *CopyObjectInput) (*Cop
 	if in.ReplaceMeta {
 		o.info.Meta = in.Meta
 	}
+	if in.ReplaceTags {
+		o.info.Tags = in.Tags
+	}
 	db.objects[in.DstKey] = o
 	return &CopyObjectOutput{ETag: o.info.ETag, LastModified: o.info.LastModified, Checksums: o.info.Checksums}, nil
 }
@@ -343,7 +347,7 @@ func (f *fakeService) CreateMultipartUpload(ctx context.Context, in *CreateMulti
 	}
 	f.nextID++
 	id := fmt.Sprintf("upload-%d", f.nextID)
-	f.uploads[id] = &fakeUpload{bucket: in.Bucket, key: in.Key, meta: in.Meta, alg: in.ChecksumAlgorithm, typ: in.ChecksumType, parts: map[int]*fakePart{}, initiated: f.now}
+	f.uploads[id] = &fakeUpload{bucket: in.Bucket, key: in.Key, meta: in.Meta, tags: in.Tags, alg: in.ChecksumAlgorithm, typ: in.ChecksumType, parts: map[int]*fakePart{}, initiated: f.now}
 	return id, nil
 }
 
@@ -431,7 +435,7 @@ func (f *fakeService) CompleteMultipartUpload(ctx context.Context, in *CompleteM
 		return nil, err
 	}
 	b.objects[u.key] = &fakeObject{
-		info:  ObjectInfo{Key: u.key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: u.meta, PartsCount: len(parts)},
+		info:  ObjectInfo{Key: u.key, Size: int64(len(data)), ETag: etag, LastModified: f.now, Meta: u.meta, PartsCount: len(parts), Tags: u.tags},
 		data:  data,
 		parts: parts,
 	}
@@ -497,4 +501,16 @@ func (f *fakeService) ListMultipartUploads(ctx context.Context, in *ListUploadsI
 		out.Uploads = append(out.Uploads, UploadInfo{Key: u.key, UploadID: id, Initiated: u.initiated})
 	}
 	return out, nil
+}
+
+func (f *fakeService) PutObjectTagging(ctx context.Context, bucket, key string, tags []Tag) error {
+	f.call("PutObjectTagging")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o, err := f.object(bucket, key)
+	if err != nil {
+		return err
+	}
+	o.info.Tags = tags
+	return nil
 }

@@ -88,6 +88,7 @@ func setObjectHeaders(h http.Header, info *ObjectInfo) {
 	if info.PartsCount > 0 {
 		h.Set("x-amz-mp-parts-count", strconv.Itoa(info.PartsCount))
 	}
+	setTaggingCount(h, info.Tags)
 }
 
 // responseOverrides are the response-* query parameters of GetObject and

@@ -19,10 +19,15 @@ func (rq *request) createMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	tags, err := rq.writeTags()
+	if err != nil {
+		return err
+	}
 	id, err := rq.h.svc.CreateMultipartUpload(rq.r.Context(), &CreateMultipartUploadInput{
 		Bucket:            rq.bucket,
 		Key:               rq.key,
 		Meta:              meta,
+		Tags:              tags,
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,
 	})

@@ -79,6 +79,10 @@ func (rq *request) copyObject() error {
 	if src.bucket == rq.bucket && src.key == rq.key && !replace {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
+	replaceTags, tags, err := rq.copyTags()
+	if err != nil {
+		return err
+	}
 	var meta ObjectMeta
 	if replace {
 		if meta, err = parseMeta(rq.r.Header); err != nil {
@@ -92,6 +96,8 @@ func (rq *request) copyObject() error {
 		DstKey:      rq.key,
 		ReplaceMeta: replace,
 		Meta:        meta,
+		ReplaceTags: replaceTags,
+		Tags:        tags,
 		SourceCheck: func(info *ObjectInfo) error {
 			if err := copyConditions(rq.r.Header, info); err != nil {
 				return err

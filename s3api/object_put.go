@@ -14,6 +14,10 @@ func (rq *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	tags, err := rq.writeTags()
+	if err != nil {
+		return err
+	}
 	b, err := rq.openBody(bodyOptions{
 		requireLength: true,
 		maxSize:       rq.h.maxObject,
@@ -30,6 +34,7 @@ func (rq *request) putObject() error {
 		Size:   b.size,
 		Meta:   meta,
 		Cond:   cond,
+		Tags:   tags,
 	})
 	if err != nil {
 		return err

@@ -24,7 +24,13 @@ const (
 	OpGetBucketLocation
 	OpGetBucketVersioning
 	OpGetBucketAcl
+	OpPutBucketAcl
 	OpGetBucketTagging
+	OpPutBucketTagging
+	OpDeleteBucketTagging
+	OpGetBucketOwnershipControls
+	OpPutBucketOwnershipControls
+	OpDeleteBucketOwnershipControls
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -34,7 +40,10 @@ const (
 	OpGetObject
 	OpHeadObject
 	OpGetObjectAcl
+	OpPutObjectAcl
 	OpGetObjectTagging
+	OpPutObjectTagging
+	OpDeleteObjectTagging
 	OpPutObject
 	OpCopyObject
 	OpDeleteObject
@@ -81,23 +90,33 @@ var operations = [numOperations]opInfo{
 
 	OpListBuckets: {"ListBuckets", "s3:ListAllMyBuckets", ResourceService},
 
-	OpCreateBucket:         {"CreateBucket", "s3:CreateBucket", ResourceBucket},
-	OpDeleteBucket:         {"DeleteBucket", "s3:DeleteBucket", ResourceBucket},
-	OpHeadBucket:           {"HeadBucket", "s3:ListBucket", ResourceBucket},
-	OpGetBucketLocation:    {"GetBucketLocation", "s3:GetBucketLocation", ResourceBucket},
-	OpGetBucketVersioning:  {"GetBucketVersioning", "s3:GetBucketVersioning", ResourceBucket},
-	OpGetBucketAcl:         {"GetBucketAcl", "s3:GetBucketAcl", ResourceBucket},
-	OpGetBucketTagging:     {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
-	OpListObjects:          {"ListObjects", "s3:ListBucket", ResourceBucket},
-	OpListObjectsV2:        {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
-	OpListObjectVersions:   {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
-	OpListMultipartUploads: {"ListMultipartUploads", "s3:ListBucketMultipartUploads", ResourceBucket},
-	OpDeleteObjects:        {"DeleteObjects", "s3:DeleteObject", ResourceBucket},
+	OpCreateBucket:        {"CreateBucket", "s3:CreateBucket", ResourceBucket},
+	OpDeleteBucket:        {"DeleteBucket", "s3:DeleteBucket", ResourceBucket},
+	OpHeadBucket:          {"HeadBucket", "s3:ListBucket", ResourceBucket},
+	OpGetBucketLocation:   {"GetBucketLocation", "s3:GetBucketLocation", ResourceBucket},
+	OpGetBucketVersioning: {"GetBucketVersioning", "s3:GetBucketVersioning", ResourceBucket},
+	OpGetBucketAcl:        {"GetBucketAcl", "s3:GetBucketAcl", ResourceBucket},
+	OpPutBucketAcl:        {"PutBucketAcl", "s3:PutBucketAcl", ResourceBucket},
+	OpGetBucketTagging:    {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
+	OpPutBucketTagging:    {"PutBucketTagging", "s3:PutBucketTagging", ResourceBucket},
+	// AWS authorizes these deletions with the Put actions.
+	OpDeleteBucketTagging:           {"DeleteBucketTagging", "s3:PutBucketTagging", ResourceBucket},
+	OpGetBucketOwnershipControls:    {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", ResourceBucket},
+	OpPutBucketOwnershipControls:    {"PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
+	OpDeleteBucketOwnershipControls: {"DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
+	OpListObjects:                   {"ListObjects", "s3:ListBucket", ResourceBucket},
+	OpListObjectsV2:                 {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
+	OpListObjectVersions:            {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
+	OpListMultipartUploads:          {"ListMultipartUploads", "s3:ListBucketMultipartUploads", ResourceBucket},
+	OpDeleteObjects:                 {"DeleteObjects", "s3:DeleteObject", ResourceBucket},
 
 	OpGetObject:               {"GetObject", "s3:GetObject", ResourceObject},
 	OpHeadObject:              {"HeadObject", "s3:GetObject", ResourceObject},
 	OpGetObjectAcl:            {"GetObjectAcl", "s3:GetObjectAcl", ResourceObject},
+	OpPutObjectAcl:            {"PutObjectAcl", "s3:PutObjectAcl", ResourceObject},
 	OpGetObjectTagging:        {"GetObjectTagging", "s3:GetObjectTagging", ResourceObject},
+	OpPutObjectTagging:        {"PutObjectTagging", "s3:PutObjectTagging", ResourceObject},
+	OpDeleteObjectTagging:     {"DeleteObjectTagging", "s3:DeleteObjectTagging", ResourceObject},
 	OpPutObject:               {"PutObject", "s3:PutObject", ResourceObject},
 	OpCopyObject:              {"CopyObject", "s3:PutObject", ResourceObject},
 	OpDeleteObject:            {"DeleteObject", "s3:DeleteObject", ResourceObject},
@@ -134,7 +153,8 @@ func (o Operation) Writes() bool {
 	switch o {
 	case OpCreateBucket, OpDeleteBucket, OpDeleteObjects, OpPutObject,
 		OpCopyObject, OpDeleteObject, OpCreateMultipartUpload, OpUploadPart,
-		OpUploadPartCopy, OpCompleteMultipartUpload, OpAbortMultipartUpload:
+		OpUploadPartCopy, OpCompleteMultipartUpload, OpAbortMultipartUpload,
+		OpPutObjectTagging, OpDeleteObjectTagging:
 		return true
 	}
 	return false

@@ -34,12 +34,12 @@ type request struct {
 // mistaken for a plain object or bucket operation. (Query parameters that
 // are not sub-resources, such as the SDKs' x-id, are ignored.)
 var unsupportedSubresources = []string{
-	"accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "analytics", "attributes", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataConfiguration", "metadataTable", "metrics", "notification",
-	"object-lock", "ownershipControls", "policy", "policyStatus",
+	"object-lock", "policy", "policyStatus",
 	"publicAccessBlock", "renameObject", "replication", "requestPayment",
-	"restore", "retention", "select", "session", "tagging", "torrent",
+	"restore", "retention", "select", "session", "torrent",
 	"versioning", "website",
 }
 
@@ -105,6 +105,10 @@ func (rq *request) serve() {
 			return
 		}
 	}
+	if err := rq.checkExpectedOwner(); err != nil {
+		rq.fail(err)
+		return
+	}
 	if err := op(); err != nil {
 		rq.fail(rq.bodyError(err))
 	}
@@ -148,7 +152,9 @@ func (rq *request) route() func() error {
 			case rq.q.Has("acl"):
 				return set(OpGetBucketAcl, rq.getACL)
 			case rq.q.Has("tagging"):
-				return set(OpGetBucketTagging, rq.getTagging)
+				return set(OpGetBucketTagging, rq.getBucketTagging)
+			case rq.q.Has("ownershipControls"):
+				return set(OpGetBucketOwnershipControls, rq.getOwnershipControls)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on a bucket")
 			case rq.q.Get("list-type") == "2":
@@ -158,11 +164,24 @@ func (rq *request) route() func() error {
 		case http.MethodHead:
 			return set(OpHeadBucket, rq.headBucket)
 		case http.MethodPut:
-			if s := rq.subresource(); s != "" {
-				return notImpl("PUT ?" + s + " on a bucket")
+			switch {
+			case rq.q.Has("acl"):
+				return set(OpPutBucketAcl, rq.putACL)
+			case rq.q.Has("tagging"):
+				return set(OpPutBucketTagging, rq.putBucketTagging)
+			case rq.q.Has("ownershipControls"):
+				return set(OpPutBucketOwnershipControls, rq.putOwnershipControls)
+			case rq.subresource() != "":
+				return notImpl("PUT ?" + rq.subresource() + " on a bucket")
 			}
 			return set(OpCreateBucket, rq.createBucket)
 		case http.MethodDelete:
+			switch {
+			case rq.q.Has("tagging"):
+				return set(OpDeleteBucketTagging, rq.deleteBucketTagging)
+			case rq.q.Has("ownershipControls"):
+				return set(OpDeleteBucketOwnershipControls, rq.deleteOwnershipControls)
+			}
 			if s := rq.subresource(); s != "" {
 				return notImpl("DELETE ?" + s + " on a bucket")
 			}
@@ -183,7 +202,7 @@ func (rq *request) route() func() error {
 			case rq.q.Has("acl"):
 				return set(OpGetObjectAcl, rq.getACL)
 			case rq.q.Has("tagging"):
-				return set(OpGetObjectTagging, rq.getTagging)
+				return set(OpGetObjectTagging, rq.getObjectTagging)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on an object")
 			}
@@ -198,6 +217,10 @@ func (rq *request) route() func() error {
 					return set(OpUploadPartCopy, rq.uploadPartCopy)
 				}
 				return set(OpUploadPart, rq.uploadPart)
+			case rq.q.Has("acl"):
+				return set(OpPutObjectAcl, rq.putACL)
+			case rq.q.Has("tagging"):
+				return set(OpPutObjectTagging, rq.putObjectTagging)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on an object")
 			case copySrc:
@@ -218,6 +241,8 @@ func (rq *request) route() func() error {
 			switch {
 			case rq.q.Has("uploadId"):
 				return set(OpAbortMultipartUpload, rq.abortMultipartUpload)
+			case rq.q.Has("tagging"):
+				return set(OpDeleteObjectTagging, rq.deleteObjectTagging)
 			case rq.subresource() != "":
 				return notImpl("DELETE ?" + rq.subresource() + " on an object")
 			}

@@ -33,6 +33,10 @@ type Service interface {
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error)
 	ListMultipartUploads(ctx context.Context, in *ListUploadsInput) (*ListUploadsOutput, error)
+
+	// PutObjectTagging replaces the tags of an existing object, atomically
+	// and without rewriting its data; nil tags removes them.
+	PutObjectTagging(ctx context.Context, bucket, key string, tags []Tag) error
 }
 
 // BucketInfo describes a bucket.
@@ -84,6 +88,7 @@ type ObjectInfo struct {
 	Checksums    Checksums
 	ChecksumType string // "" for single-part objects, else ChecksumType*
 	PartsCount   int    // 0 for objects not created by multipart upload
+	Tags         []Tag  // in the order they were given; not set by listings
 }
 
 // ObjectReader is an opened object. ReadRange returns the plaintext bytes
@@ -127,6 +132,7 @@ type PutObjectInput struct {
 	Size        int64
 	Meta        ObjectMeta
 	Cond        WriteConditions // If-None-Match / If-Match, held atomically with the commit
+	Tags        []Tag
 }
 
 // PutObjectOutput answers PutObject. ETag is without quotes.
@@ -136,7 +142,8 @@ type PutObjectOutput struct {
 }
 
 // CopyObjectInput is a CopyObject request. When ReplaceMeta is false the
-// source's metadata is copied and Meta is ignored. SourceCheck, when set, is
+// source's metadata is copied and Meta is ignored; likewise ReplaceTags
+// and Tags for the source's tags. SourceCheck, when set, is
 // called with the source's info before anything is written (the
 // x-amz-copy-source-if-* conditions); its error is returned as is.
 type CopyObjectInput struct {
@@ -144,6 +151,8 @@ type CopyObjectInput struct {
 	DstBucket, DstKey string
 	ReplaceMeta       bool
 	Meta              ObjectMeta
+	ReplaceTags       bool
+	Tags              []Tag
 	SourceCheck       func(*ObjectInfo) error
 }
 
@@ -178,6 +187,7 @@ type ListObjectsOutput struct {
 type CreateMultipartUploadInput struct {
 	Bucket, Key       string
 	Meta              ObjectMeta
+	Tags              []Tag
 	ChecksumAlgorithm string
 	ChecksumType      string
 }

@@ -61,6 +61,10 @@ type listAllMyBucketsResult struct {
 	Xmlns   string   `xml:"xmlns,attr"`
 	Owner   owner
 	Buckets []bucketXML `xml:"Buckets>Bucket"`
+	// ContinuationToken continues a truncated listing; Prefix echoes
+	// the request's.
+	ContinuationToken string `xml:",omitempty"`
+	Prefix            string `xml:",omitempty"`
 }
 
 type bucketXML struct {
@@ -102,12 +106,6 @@ type grantee struct {
 	XSIType     string `xml:"xsi:type,attr"`
 	ID          string
 	DisplayName string
-}
-
-type tagging struct {
-	XMLName xml.Name `xml:"Tagging"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	TagSet  struct{} `xml:"TagSet"`
 }
 
 type objectXML struct {

@@ -1,0 +1,269 @@
+package s3api
+
+import (
+	"bytes"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Object tags follow S3's rules: at most MaxObjectTags per object, keys of
+// 1 to 128 and values of 0 to 256 Unicode characters made of letters,
+// digits, white space and + - = . _ : / @, no duplicate keys, and no key
+// starting with "aws:" (reserved for AWS). They arrive as x-amz-tagging
+// (URL query form) on PutObject, CreateMultipartUpload and CopyObject
+// (with x-amz-tagging-directive REPLACE), or as a Tagging document on
+// PutObjectTagging; GET and HEAD report their number in
+// x-amz-tagging-count. The Service stores them with the object's other
+// metadata and keeps their order.
+//
+// Bucket tags would need bucket metadata, which the backend does not
+// have: GetBucketTagging answers what S3 answers for a bucket without tags
+// (404 NoSuchTagSet), DeleteBucketTagging succeeds, and PutBucketTagging
+// is refused with NotImplemented rather than dropped.
+
+// Tag is one object tag.
+type Tag struct{ Key, Value string }
+
+// Tag limits, as S3 documents them.
+const (
+	MaxObjectTags     = 10
+	MaxTagKeyLength   = 128 // Unicode characters
+	MaxTagValueLength = 256 // Unicode characters
+	maxTaggingBody    = 64 << 10
+)
+
+var (
+	ErrInvalidTag   = newErr("InvalidTag", http.StatusBadRequest, "The tag provided was not a valid tag.")
+	ErrNoSuchTagSet = newErr("NoSuchTagSet", http.StatusNotFound, "The TagSet does not exist")
+)
+
+// taggingDoc is the Tagging document of Get/PutObjectTagging.
+type taggingDoc struct {
+	XMLName xml.Name `xml:"Tagging"`
+	Xmlns   string   `xml:"xmlns,attr,omitempty"`
+	TagSet  *struct {
+		Tags []Tag `xml:"Tag"`
+	} `xml:"TagSet"`
+}
+
+// validateTags applies S3's tag rules.
+func validateTags(tags []Tag) error {
+	if len(tags) > MaxObjectTags {
+		return ErrInvalidTag.WithMessage("Object tags cannot be greater than %d", MaxObjectTags)
+	}
+	seen := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		switch {
+		case t.Key == "":
+			return ErrInvalidTag.WithMessage("The TagKey you have provided is invalid")
+		case utf8.RuneCountInString(t.Key) > MaxTagKeyLength:
+			return ErrInvalidTag.WithMessage("The TagKey you have provided is too long, max %d", MaxTagKeyLength)
+		case utf8.RuneCountInString(t.Value) > MaxTagValueLength:
+			return ErrInvalidTag.WithMessage("The TagValue you have provided is too long, max %d", MaxTagValueLength)
+		case !validTagText(t.Key):
+			return ErrInvalidTag.WithMessage("The TagKey you have provided is invalid")
+		case !validTagText(t.Value):
+			return ErrInvalidTag.WithMessage("The TagValue you have provided is invalid")
+		case strings.HasPrefix(t.Key, "aws:"):
+			return ErrInvalidTag.WithMessage("Your TagKey cannot be prefixed with aws:")
+		case seen[t.Key]:
+			return ErrInvalidTag.WithMessage("Cannot provide multiple Tags with the same key")
+		}
+		seen[t.Key] = true
+	}
+	return nil
+}
+
+// validTagText reports whether s is valid UTF-8 of the characters S3
+// allows in tags: letters, numbers, separators and _ . : / = + - @.
+func validTagText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r), unicode.IsNumber(r), unicode.In(r, unicode.Z):
+		case strings.ContainsRune("_.:/=+-@", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// parseTaggingHeader reads x-amz-tagging ("k1=v1&k2=v2", URL-encoded).
+// Absent or empty means no tags.
+func parseTaggingHeader(h http.Header) ([]Tag, error) {
+	v := h.Get("x-amz-tagging")
+	if v == "" {
+		return nil, nil
+	}
+	bad := ErrInvalidArgument.WithMessage("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.")
+	var tags []Tag
+	for _, pair := range strings.Split(v, "&") {
+		if pair == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		k, err1 := url.QueryUnescape(k)
+		val, err2 := url.QueryUnescape(val)
+		if err1 != nil || err2 != nil {
+			return nil, bad
+		}
+		for _, t := range tags {
+			if t.Key == k {
+				return nil, bad
+			}
+		}
+		tags = append(tags, Tag{k, val})
+	}
+	if err := validateTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
+}
+
+// parseTaggingDirective reads x-amz-tagging-directive of CopyObject.
+func parseTaggingDirective(h http.Header) (replace bool, err error) {
+	switch d := h.Get("x-amz-tagging-directive"); d {
+	case "", "COPY":
+		return false, nil
+	case "REPLACE":
+		return true, nil
+	default:
+		return false, ErrInvalidArgument.WithMessage("Unknown tagging directive %q: use COPY or REPLACE.", truncate(d, 64))
+	}
+}
+
+// setTaggingCount reports the number of an object's tags, as S3 does on
+// GET and HEAD (only when there are some).
+func setTaggingCount(h http.Header, tags []Tag) {
+	if len(tags) > 0 {
+		h.Set("x-amz-tagging-count", strconv.Itoa(len(tags)))
+	}
+}
+
+// getObjectTagging answers GET /bucket/key?tagging.
+func (rq *request) getObjectTagging() error {
+	if err := checkVersionID(rq.q); err != nil {
+		return err
+	}
+	o, err := rq.h.svc.GetObject(rq.r.Context(), rq.bucket, rq.key)
+	if err != nil {
+		return err
+	}
+	tags := o.Info().Tags
+	o.Close()
+	doc := taggingDoc{Xmlns: s3Namespace}
+	doc.TagSet = &struct {
+		Tags []Tag `xml:"Tag"`
+	}{Tags: tags}
+	rq.writeXML(http.StatusOK, &doc)
+	return nil
+}
+
+// putObjectTagging answers PUT /bucket/key?tagging: the tag set replaces
+// the object's tags, atomically and without rewriting its data.
+func (rq *request) putObjectTagging() error {
+	if err := checkVersionID(rq.q); err != nil {
+		return err
+	}
+	tags, err := rq.readTaggingBody()
+	if err != nil {
+		return err
+	}
+	if err := rq.h.svc.PutObjectTagging(rq.r.Context(), rq.bucket, rq.key, tags); err != nil {
+		return err
+	}
+	rq.noContent(http.StatusOK)
+	return nil
+}
+
+// deleteObjectTagging answers DELETE /bucket/key?tagging.
+func (rq *request) deleteObjectTagging() error {
+	if err := checkVersionID(rq.q); err != nil {
+		return err
+	}
+	if err := rq.h.svc.PutObjectTagging(rq.r.Context(), rq.bucket, rq.key, nil); err != nil {
+		return err
+	}
+	rq.noContent(http.StatusNoContent)
+	return nil
+}
+
+// readTaggingBody reads and validates a Tagging document.
+func (rq *request) readTaggingBody() ([]Tag, error) {
+	b, err := rq.openBody(bodyOptions{maxSize: maxTaggingBody, tooLarge: ErrMalformedXML})
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	data, err := b.readAll(maxTaggingBody, "Tagging")
+	if err != nil {
+		return nil, err
+	}
+	var doc taggingDoc
+	if err := xml.Unmarshal(bytes.TrimSpace(data), &doc); err != nil || doc.TagSet == nil {
+		return nil, ErrMalformedXML
+	}
+	tags := doc.TagSet.Tags
+	if err := validateTags(tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
+}
+
+// getBucketTagging answers GET /bucket?tagging: buckets carry no tags.
+func (rq *request) getBucketTagging() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	return ErrNoSuchTagSet
+}
+
+// putBucketTagging answers PUT /bucket?tagging. Bucket tags cannot be
+// stored: refused, never dropped.
+func (rq *request) putBucketTagging() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	return ErrNotImplemented.WithMessage("Bucket tagging is not implemented by this gateway (object tagging is).")
+}
+
+// deleteBucketTagging answers DELETE /bucket?tagging: there is never a
+// tag set to delete, which S3 answers with 204.
+func (rq *request) deleteBucketTagging() error {
+	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
+		return err
+	}
+	rq.noContent(http.StatusNoContent)
+	return nil
+}
+
+// writeTags checks the ACL headers of an object write (PutObject,
+// CreateMultipartUpload) and returns the tags its x-amz-tagging sets.
+func (rq *request) writeTags() ([]Tag, error) {
+	if _, err := rq.checkACLHeaders(); err != nil {
+		return nil, err
+	}
+	return parseTaggingHeader(rq.r.Header)
+}
+
+// copyTags checks the ACL headers of a CopyObject and returns its tagging
+// directive and, under REPLACE, the tags of x-amz-tagging (under COPY S3
+// ignores that header).
+func (rq *request) copyTags() (replace bool, tags []Tag, err error) {
+	if _, err := rq.checkACLHeaders(); err != nil {
+		return false, nil, err
+	}
+	if replace, err = parseTaggingDirective(rq.r.Header); err != nil || !replace {
+		return false, nil, err
+	}
+	tags, err = parseTaggingHeader(rq.r.Header)
+	return true, tags, err
+}
