@@ -39,6 +39,7 @@ func TestOperationTable(t *testing.T) {
 		OpHeadObject: "s3:GetObject", OpUploadPart: "s3:PutObject",
 		OpCompleteMultipartUpload: "s3:PutObject", OpListObjectsV2: "s3:ListBucket",
 		OpListBuckets: "s3:ListAllMyBuckets", OpListParts: "s3:ListMultipartUploadParts",
+		OpDeleteBucketTagging: "s3:PutBucketTagging", OpDeleteObjectTagging: "s3:DeleteObjectTagging",
 	} {
 		if o.Action() != want {
 			t.Errorf("%s: action %q, want %q", o, o.Action(), want)
