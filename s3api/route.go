@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -262,31 +261,4 @@ func headerBytes(h http.Header) int {
 		}
 	}
 	return n
-}
-
-// authError maps an auth package error to its S3 error.
-func authError(err error, q url.Values) error {
-	msg := err.Error()
-	switch {
-	case errors.Is(err, auth.ErrMissing):
-		return ErrAccessDenied.WithMessage("Anonymous access is not allowed: sign the request.")
-	case errors.Is(err, auth.ErrInvalidAccessKeyID):
-		return ErrInvalidAccessKeyID
-	case errors.Is(err, auth.ErrSignatureDoesNotMatch):
-		return ErrSignatureDoesNotMatch
-	case errors.Is(err, auth.ErrRequestTimeTooSkewed):
-		return ErrRequestTimeTooSkewed
-	case errors.Is(err, auth.ErrExpired):
-		return ErrExpiredToken
-	case errors.Is(err, auth.ErrUnsignedHeader):
-		return ErrAccessDenied.WithMessage("There were headers present in the request which were not signed: %s", msg)
-	case errors.Is(err, auth.ErrUnsupported):
-		return ErrNotImplemented.WithMessage("%s", msg)
-	case errors.Is(err, auth.ErrMalformed):
-		if q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Credential") || q.Has("X-Amz-Signature") {
-			return ErrAuthorizationQueryParametersError.WithMessage("%s", msg)
-		}
-		return ErrAuthorizationHeaderMalformed.WithMessage("%s", msg)
-	}
-	return ErrAccessDenied
 }

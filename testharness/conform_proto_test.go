@@ -124,3 +124,148 @@ print(json.dumps({"head": h["Metadata"], "get": g["Metadata"], "copy": h2["Metad
 		t.Errorf("ContentEncoding head %q get %q, want \"deflate, gzip\"", got.Enc, got.GetEnc)
 	}
 }
+
+// boto3AuthScript drives the authentication refusals with botocore's own
+// signers: SigV2 (signature_version "s3") with the request date tampered
+// with, SigV4 with a Date header (botocore then signs with an RFC 1123
+// date in "-0000" form), odd Authorization headers, and presigned URLs
+// of out-of-range validity. Each case prints [name, status, code, message].
+const boto3AuthScript = `
+import urllib.request, urllib.error, re
+v2 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+    aws_access_key_id=AK, aws_secret_access_key=SK, verify=CA or None,
+    config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1, "mode": "standard"}))
+out = []
+def record(name, fn):
+    try:
+        fn()
+        out.append([name, 200, "", ""])
+    except botocore.exceptions.ClientError as e:
+        out.append([name, e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"].get("Code", ""), e.response["Error"].get("Message", "")])
+def with_headers(client, op, headers, fn):
+    def add(**kw):
+        kw["params"]["headers"].update(headers)
+    client.meta.events.register("before-call.s3." + op, add)
+    try:
+        return fn()
+    finally:
+        client.meta.events.unregister("before-call.s3." + op, add)
+def without_header(client, op, name, fn):
+    def drop(request, **kw):
+        if name in request.headers:
+            del request.headers[name]
+    client.meta.events.register_first("before-send.s3." + op, drop)
+    try:
+        return fn()
+    finally:
+        client.meta.events.unregister("before-send.s3." + op, drop)
+
+record("v2 create bucket", lambda: v2.create_bucket(Bucket="auth-v2"))
+record("v2 head bucket", lambda: v2.head_bucket(Bucket="auth-v2"))
+record("v2 put", lambda: v2.put_object(Bucket="auth-v2", Key="k", Body=b"bar"))
+for name, date in [("bad", "Bad Date"), ("empty", ""), ("before epoch", "Tue, 07 Jul 1950 21:53:04 GMT"),
+                   ("before today", "Tue, 07 Jul 2010 21:53:04 GMT"), ("after 9999", "Tue, 07 Jul 9999 21:53:04 GMT")]:
+    record("v2 x-amz-date " + name, lambda: with_headers(v2, "PutObject", {"x-amz-date": date},
+        lambda: v2.put_object(Bucket="auth-v2", Key="k", Body=b"bar")))
+record("v2 no date", lambda: without_header(v2, "PutObject", "Date",
+    lambda: v2.put_object(Bucket="auth-v2", Key="k", Body=b"bar")))
+record("v4 with Date header", lambda: with_headers(s3, "PutObject", {"Date": "Bad Date"},
+    lambda: s3.put_object(Bucket="auth-v2", Key="k4", Body=b"bar")))
+record("v4 empty x-amz-date", lambda: with_headers(s3, "PutObject", {"X-Amz-Date": ""},
+    lambda: without_header(s3, "PutObject", "X-Amz-Date", lambda: s3.put_object(Bucket="auth-v2", Key="k4", Body=b"bar"))))
+record("empty authorization", lambda: without_header(s3, "ListObjects", "Authorization",
+    lambda: with_headers(s3, "ListObjects", {"Authorization": ""}, lambda: s3.list_objects(Bucket="auth-v2"))))
+def bad_auth(value):
+    def set_auth(request, **kw):
+        if "Authorization" in request.headers:
+            del request.headers["Authorization"]
+        request.headers["Authorization"] = value
+    s3.meta.events.register_first("before-send.s3.ListObjects", set_auth)
+    try:
+        s3.list_objects(Bucket="auth-v2")
+    finally:
+        s3.meta.events.unregister("before-send.s3.ListObjects", set_auth)
+record("v2 malformed authorization", lambda: bad_auth("AWS HAHAHA"))
+record("unknown scheme", lambda: bad_auth("Bearer abc"))
+nokey = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+    aws_access_key_id="NOSUCHKEY", aws_secret_access_key=SK, verify=CA or None,
+    config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1, "mode": "standard"}))
+record("unknown access key", lambda: nokey.list_objects(Bucket="auth-v2"))
+def fetch(url):
+    try:
+        urllib.request.urlopen(url).read()
+        return [200, "", ""]
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        code = re.search("<Code>(.*?)</Code>", body)
+        msg = re.search("<Message>(.*?)</Message>", body)
+        return [e.code, code.group(1) if code else "", msg.group(1) if msg else ""]
+v4 = boto3.client("s3", endpoint_url=ENDPOINT, region_name="us-east-1",
+    aws_access_key_id=AK, aws_secret_access_key=SK, verify=CA or None,
+    config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1, "mode": "standard"}))
+for secs in [-7, 0, 609901, 3600]:
+    url = v4.generate_presigned_url("get_object", Params={"Bucket": "auth-v2", "Key": "k"}, ExpiresIn=secs)
+    out.append(["presign %d" % secs] + fetch(url))
+for secs in [-7, 609901, 3600]:
+    url = v2.generate_presigned_url("get_object", Params={"Bucket": "auth-v2", "Key": "k"}, ExpiresIn=secs)
+    out.append(["v2 presign %d" % secs] + fetch(url))
+print(json.dumps(out))
+`
+
+// TestBoto3AuthAnswers checks each authentication refusal against the
+// code and status S3 answers, with boto3's own signers.
+func TestBoto3AuthAnswers(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	var got [][4]any
+	out := Boto3(t, g, boto3AuthScript)
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("boto3 output %q: %v", out, err)
+	}
+	want := map[string]struct {
+		status int
+		code   string
+		msg    string // a part of the message, if not ""
+	}{
+		"v2 create bucket":           {200, "", ""},
+		"v2 head bucket":             {200, "", ""},
+		"v2 put":                     {200, "", ""},
+		"v2 x-amz-date bad":          {403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"},
+		"v2 x-amz-date empty":        {403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"},
+		"v2 x-amz-date before epoch": {403, "AccessDenied", ""},
+		"v2 x-amz-date before today": {403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large."},
+		"v2 x-amz-date after 9999":   {403, "RequestTimeTooSkewed", ""},
+		"v2 no date":                 {403, "AccessDenied", "valid Date or x-amz-date"},
+		"v4 with Date header":        {200, "", ""},
+		"v4 empty x-amz-date":        {403, "AccessDenied", "valid Date or x-amz-date"},
+		"empty authorization":        {403, "AccessDenied", ""},
+		"v2 malformed authorization": {400, "InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"},
+		"unknown scheme":             {400, "InvalidArgument", "Unsupported Authorization Type"},
+		"unknown access key":         {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
+		"presign -7":                 {403, "AuthorizationQueryParametersError", "X-Amz-Expires must be non-negative"},
+		"presign 0":                  {403, "AuthorizationQueryParametersError", ""},
+		"presign 609901":             {403, "AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds"},
+		"presign 3600":               {200, "", ""},
+		"v2 presign -7":              {403, "AccessDenied", "Request has expired"},
+		"v2 presign 609901":          {403, "AuthorizationQueryParametersError", "more than 7 days"},
+		"v2 presign 3600":            {200, "", ""},
+	}
+	seen := map[string]bool{}
+	for _, r := range got {
+		name, status, code, msg := r[0].(string), int(r[1].(float64)), r[2].(string), r[3].(string)
+		seen[name] = true
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("unexpected case %q", name)
+			continue
+		}
+		if status != w.status || code != w.code || !strings.Contains(msg, w.msg) {
+			t.Errorf("%s: %d %s %q, want %d %s containing %q", name, status, code, msg, w.status, w.code, w.msg)
+		}
+	}
+	for name := range want {
+		if !seen[name] {
+			t.Errorf("case %q did not run", name)
+		}
+	}
+}

@@ -61,6 +61,17 @@ var (
 	// ErrUnsupported: a signing scheme this gateway does not implement
 	// (SigV4A, ECDSA streaming payloads, ...).
 	ErrUnsupported = errors.New("unsupported authentication")
+	// ErrBadDate: the request carries no usable time (Date or x-amz-date
+	// missing, empty, unparsable or before 1970). S3 answers it as a
+	// denial, not as a malformed header.
+	ErrBadDate = errors.New("no valid request date")
+	// ErrPresignExpiry: a presigned URL asks for a validity S3 never
+	// grants (X-Amz-Expires of 0, negative or over 7 days; a SigV2 Expires
+	// more than 7 days ahead).
+	ErrPresignExpiry = errors.New("presigned URL validity out of range")
+	// ErrInvalidArgument: the Authorization header names a scheme S3 does
+	// not know, or is a SigV2 header without "access-key:signature".
+	ErrInvalidArgument = errors.New("invalid Authorization header")
 )
 
 // MaxSkew is how far a request's own time may be from the server's clock.
@@ -105,11 +116,12 @@ func VerifyWithBucket(r *http.Request, creds Credentials, now time.Time, vhostBu
 			return nil, unsupported("SigV4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with SigV4 (AWS4-HMAC-SHA256)")
 		case strings.HasPrefix(h, "AWS "):
 			return verifyV2Header(r, h, q, creds, now, vhostBucket)
-		case h == "":
-			return nil, malformed("empty Authorization header")
+		case strings.TrimSpace(h) == "":
+			// S3 treats an empty Authorization header as none at all.
+			return nil, ErrMissing
 		}
 		alg, _, _ := strings.Cut(h, " ")
-		return nil, unsupported("Authorization scheme %.40q is not supported", alg)
+		return nil, errorf(ErrInvalidArgument, "Unsupported Authorization Type %.40q", alg)
 	case qv4 && qv2:
 		return nil, malformed("query carries both SigV4 and SigV2 presign parameters")
 	case qv4:

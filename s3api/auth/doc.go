@@ -31,6 +31,19 @@
 // the future (the signer's clock may run ahead of the server's).
 // Signatures are compared with hmac.Equal.
 //
+// # Refusals as S3 answers them
+//
+// The sentinel errors follow S3's answers rather than one "malformed"
+// bucket: a missing, empty or unparsable request date (and a SigV2 date
+// before 1970) is ErrBadDate, which S3 answers 403 AccessDenied; an
+// X-Amz-Expires of 0, negative or over 604800 s, and a SigV2 Expires more
+// than 7 days ahead, are ErrPresignExpiry (403); an Authorization scheme S3
+// does not know, or a SigV2 header without "key:signature", is
+// ErrInvalidArgument (400); an empty Authorization header is no
+// authentication at all (ErrMissing). x-amz-date wins over Date even when
+// empty, and Date may use a numeric zone ("-0000", as Python's
+// email.utils.formatdate writes it for botocore).
+//
 // # Streaming payloads
 //
 // For the signed aws-chunked forms (x-amz-content-sha256 of

@@ -1,6 +1,9 @@
 package auth
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // detailed is an error that wraps a sentinel and says more.
 type detailed struct {
@@ -21,4 +24,16 @@ func malformed(format string, args ...any) error {
 
 func unsupported(format string, args ...any) error {
 	return errorf(ErrUnsupported, format, args...)
+}
+
+// Detail returns what an error of this package says beyond its sentinel
+// (for "malformed authentication: X-Amz-Date is missing", "X-Amz-Date is
+// missing"), or "" when there is nothing more. s3api puts it in the S3
+// error message.
+func Detail(err error) string {
+	var d *detailed
+	if errors.As(err, &d) {
+		return d.msg
+	}
+	return ""
 }

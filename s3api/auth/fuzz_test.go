@@ -41,7 +41,7 @@ func FuzzVerify(f *testing.F) {
 		for _, now := range []time.Time{docDate, time.Unix(1175139620, 0)} {
 			res, err := VerifyWithBucket(r, exampleKeys, now, "johnsmith")
 			if err != nil {
-				kinds := []error{ErrMissing, ErrInvalidAccessKeyID, ErrSignatureDoesNotMatch, ErrRequestTimeTooSkewed, ErrExpired, ErrMalformed, ErrUnsupported}
+				kinds := []error{ErrMissing, ErrInvalidAccessKeyID, ErrSignatureDoesNotMatch, ErrRequestTimeTooSkewed, ErrExpired, ErrMalformed, ErrUnsupported, ErrBadDate, ErrPresignExpiry, ErrInvalidArgument}
 				known := false
 				for _, k := range kinds {
 					known = known || errors.Is(err, k)

@@ -50,22 +50,25 @@ func union(a, b map[string]bool) map[string]bool {
 }
 
 func verifyV2Header(r *http.Request, h string, q query, creds Credentials, now time.Time, bucket string) (*Result, error) {
-	const where = "Authorization header"
 	ak, sig, ok := strings.Cut(strings.TrimPrefix(h, "AWS "), ":")
 	if !ok || ak == "" || sig == "" {
-		return nil, malformed("%s: SigV2 form is \"AWS <access-key>:<signature>\"", where)
+		return nil, errorf(ErrInvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
 	}
-	// The request time: x-amz-date takes precedence over Date.
-	stamp := r.Header.Get("X-Amz-Date")
-	if stamp == "" {
-		stamp = r.Header.Get("Date")
+	// The request time: x-amz-date takes precedence over Date, even when
+	// it is empty (S3 then refuses the request rather than fall back).
+	stamp, name := r.Header.Values("X-Amz-Date"), "x-amz-date"
+	if len(stamp) == 0 {
+		stamp, name = r.Header.Values("Date"), "Date"
 	}
-	if stamp == "" {
-		return nil, malformed("SigV2 request has neither Date nor x-amz-date")
+	if len(stamp) == 0 {
+		return nil, errorf(ErrBadDate, "SigV2 request has neither Date nor x-amz-date")
 	}
-	t, ok := parseV2Time(stamp)
+	t, ok := parseHTTPDate(stamp[0])
 	if !ok {
-		return nil, malformed("SigV2 request date %.60q is not an HTTP date", stamp)
+		return nil, errorf(ErrBadDate, "SigV2 request %s %.60q is not an HTTP date", name, stamp[0])
+	}
+	if t.Before(time.Unix(0, 0)) {
+		return nil, errorf(ErrBadDate, "SigV2 request %s %.60q is before 1970", name, stamp[0])
 	}
 	if d := now.Sub(t); d > MaxSkew || d < -MaxSkew {
 		return nil, errorf(ErrRequestTimeTooSkewed, "request time %s is %s away from server time %s (max %s)",
@@ -74,10 +77,11 @@ func verifyV2Header(r *http.Request, h string, q query, creds Credentials, now t
 	return finishV2(r, q, ak, sig, "", false, creds, bucket)
 }
 
-// parseV2Time accepts the date forms SigV2 clients send: RFC 1123 with a
-// zone name or a numeric offset (the AWS examples use "+0000"), the other
-// HTTP date forms, and ISO 8601 basic.
-func parseV2Time(s string) (time.Time, bool) {
+// parseHTTPDate accepts the date forms clients send in Date (and SigV2
+// x-amz-date): RFC 1123 with a zone name or a numeric offset (the AWS
+// examples use "+0000", Python's email.utils.formatdate "-0000"), the
+// other HTTP date forms, and ISO 8601 basic.
+func parseHTTPDate(s string) (time.Time, bool) {
 	for _, layout := range []string{time.RFC1123, time.RFC1123Z, time.RFC850, time.ANSIC, iso8601Basic} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true
@@ -105,6 +109,12 @@ func verifyV2Query(r *http.Request, q query, creds Credentials, now time.Time, b
 	exp, err := strconv.ParseInt(expires, 10, 64)
 	if err != nil || exp < 0 {
 		return nil, malformed("%s: Expires %.40q is not a Unix time", where, expires)
+	}
+	if limit := now.Add(MaxPresignExpiry + MaxSkew); exp > limit.Unix() {
+		// SigV2 names an end time, not a duration; S3 never lets a
+		// presigned URL live longer than 7 days, so neither does this.
+		return nil, errorf(ErrPresignExpiry, "%s: Expires %s is more than 7 days (604800 seconds) ahead of server time %s", where,
+			time.Unix(exp, 0).UTC().Format(time.RFC1123), now.UTC().Format(time.RFC1123))
 	}
 	if now.Unix() > exp {
 		return nil, errorf(ErrExpired, "%s: expired at %s (server time %s)", where,
@@ -154,6 +164,11 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 		// Not when that reveals a '?': "/b/k%3FuploadId=X" unescaped is the
 		// resource of a different request (abort upload X of key k).
 		paths = append(paths, dp)
+	}
+	if p := paths[0]; bucket == "" && len(p) > 1 && !strings.Contains(p[1:], "/") {
+		// A path-style bucket request, "/bucket": botocore signs it as
+		// "/bucket/", which names the same bucket.
+		paths = append(paths, p+"/")
 	}
 	for _, path := range paths {
 		resources = appendNew(resources, resourceV2(path, q, bucket, subresourcesClassic))

@@ -161,18 +161,20 @@ func verifyV4Header(r *http.Request, h string, q query, creds Credentials, now t
 	if err != nil {
 		return nil, err
 	}
-	// The request time: X-Amz-Date, else Date.
+	// The request time: X-Amz-Date (even empty), else Date. S3 answers
+	// a missing or unusable one with 403, like a failed signature.
 	var t time.Time
-	if d := r.Header.Get("X-Amz-Date"); d != "" {
-		if t, err = time.Parse(iso8601Basic, d); err != nil {
-			return nil, malformed("X-Amz-Date %.40q is not yyyymmddThhmmssZ", d)
+	if d := r.Header.Values("X-Amz-Date"); len(d) > 0 {
+		if t, err = time.Parse(iso8601Basic, d[0]); err != nil {
+			return nil, errorf(ErrBadDate, "X-Amz-Date %.40q is not yyyymmddThhmmssZ", d[0])
 		}
 	} else if d := r.Header.Get("Date"); d != "" {
-		if t, err = http.ParseTime(d); err != nil {
-			return nil, malformed("Date %.60q is not an HTTP date", d)
+		var ok bool
+		if t, ok = parseHTTPDate(d); !ok {
+			return nil, errorf(ErrBadDate, "Date %.60q is not an HTTP date", d)
 		}
 	} else {
-		return nil, malformed("SigV4 request has neither X-Amz-Date nor Date")
+		return nil, errorf(ErrBadDate, "SigV4 request has neither X-Amz-Date nor Date")
 	}
 	v.amzDate = t.UTC().Format(iso8601Basic)
 	if v.date != v.amzDate[:8] {
@@ -240,8 +242,15 @@ func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time) (
 		return nil, malformed("%s: credential scope date %s does not match X-Amz-Date %s", where, v.date, date)
 	}
 	secs, err := strconv.ParseInt(expires, 10, 64)
-	if err != nil || secs < 1 || secs > int64(MaxPresignExpiry/time.Second) {
-		return nil, malformed("%s: X-Amz-Expires %.40q must be a number of seconds from 1 to %d", where, expires, int64(MaxPresignExpiry/time.Second))
+	switch {
+	case err != nil:
+		return nil, malformed("X-Amz-Expires should be a number")
+	case secs < 0:
+		return nil, errorf(ErrPresignExpiry, "X-Amz-Expires must be non-negative")
+	case secs == 0:
+		return nil, errorf(ErrPresignExpiry, "X-Amz-Expires must be at least 1 second")
+	case secs > int64(MaxPresignExpiry/time.Second):
+		return nil, errorf(ErrPresignExpiry, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than %d seconds", int64(MaxPresignExpiry/time.Second))
 	}
 	if t.Sub(now) > MaxSkew {
 		return nil, errorf(ErrRequestTimeTooSkewed, "%s: X-Amz-Date %s is in the future (server time %s)", where, date, now.UTC().Format(iso8601Basic))
