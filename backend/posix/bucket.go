@@ -110,6 +110,10 @@ func (b *Backend) ListBuckets(ctx context.Context) ([]backend.BucketInfo, error)
 		if errors.Is(err, backend.ErrNoSuchBucket) {
 			continue // deleted meanwhile, or not a bucket
 		}
+		if damaged(err) {
+			b.skipDamaged("list buckets", filepath.Join(b.bucketDir(n), bucketInfoName), err)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

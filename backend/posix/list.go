@@ -380,6 +380,10 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			if notExist(err) {
 				continue // deleted since its directory was read
 			}
+			if damaged(err) {
+				b.skipDamaged("list "+bucket, r.path, err)
+				continue
+			}
 			if err != nil {
 				return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 			}

@@ -206,8 +206,9 @@ func (b *Backend) headExtents(bucket, key string) map[string]bool {
 	return extentSet(h.Extents)
 }
 
-// readParts reads the current part records in dir, by number.
-func readParts(dir string) (map[int]*record, error) {
+// readParts reads the current part records in dir, by number. A damaged
+// record is passed to skip and left out.
+func readParts(dir string, skip func(path string, err error)) (map[int]*record, error) {
 	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
@@ -223,20 +224,27 @@ func readParts(dir string) (map[int]*record, error) {
 		if !ok {
 			continue
 		}
-		r, err := readRecord(filepath.Join(dir, n), kindPart)
+		p := filepath.Join(dir, n)
+		r, err := readRecord(p, kindPart)
 		if notExist(err) {
+			continue
+		}
+		if err == nil && len(r.Extents) != 1 {
+			err = fmt.Errorf("%s: part record with %d extents: %w", p, len(r.Extents), errCorrupt)
+		}
+		if damaged(err) {
+			skip(p, err)
 			continue
 		}
 		if err != nil {
 			return nil, err
 		}
-		if len(r.Extents) != 1 {
-			return nil, fmt.Errorf("%s: part record with %d extents: %w", n, len(r.Extents), errCorrupt)
-		}
 		parts[num] = r
 	}
 	return parts, nil
 }
+
+func (b *Backend) skipPart(path string, err error) { b.skipDamaged("read parts", path, err) }
 
 // ListParts returns the current version of every committed part, by number.
 func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string) ([]backend.PartInfo, error) {
@@ -246,7 +254,7 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string) (
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		return nil, err
 	}
-	parts, err := readParts(b.uploadDir(bucket, uploadID))
+	parts, err := readParts(b.uploadDir(bucket, uploadID), b.skipPart)
 	if err != nil {
 		return nil, b.notFound(bucket, err, backend.ErrNoSuchUpload, "%s/%s upload %s", bucket, key, uploadID)
 	}
@@ -295,7 +303,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 			return nil, err
 		}
 		var err error
-		parts, err = readParts(dir)
+		parts, err = readParts(dir, b.skipPart)
 		if err != nil {
 			return nil, b.notFound(bucket, err, backend.ErrNoSuchUpload, "%s", where)
 		}
@@ -374,7 +382,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 	if err := b.syncDir(b.uploadsDir(bucket)); err != nil {
 		return fmt.Errorf("%s: abort: fsync: %w", where, err)
 	}
-	parts, err := readParts(gone)
+	parts, err := readParts(gone, b.skipPart)
 	if notExist(err) {
 		// A concurrent Sweep took the retired directory (its mtime is
 		// that of the last part commit); the upload is aborted and the
@@ -413,6 +421,10 @@ func (b *Backend) allUploads(bucket string) ([]backend.Upload, error) {
 		r, err := readRecord(filepath.Join(b.uploadDir(bucket, id), uploadRecordName), kindUpload)
 		if notExist(err) {
 			continue // completed or aborted meanwhile
+		}
+		if damaged(err) {
+			b.skipDamaged("list uploads of "+bucket, filepath.Join(b.uploadDir(bucket, id), uploadRecordName), err)
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("list uploads of %s: %w", bucket, err)

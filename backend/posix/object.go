@@ -92,7 +92,17 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 		return err
 	}
 	old, err := readRecord(head, kindHead)
-	if err == nil {
+	if damaged(err) {
+		// Remove what cannot be read: its data files are unknown, so
+		// they stay for Sweep to find unreferenced. Conditions see a
+		// damaged head as no object, as overwrites do.
+		if err := backend.CheckConds(cond, "delete "+bucket+"/"+key, false, ""); err != nil {
+			release()
+			return err
+		}
+		b.log().Warn("posix: deleting a damaged head", "bucket", bucket, "key", key, "err", err)
+		old, err = &record{}, os.Remove(head)
+	} else if err == nil {
 		if err = backend.CheckConds(cond, "delete "+bucket+"/"+key, true, old.Version); err != nil {
 			release()
 			return err

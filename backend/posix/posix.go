@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -26,6 +27,9 @@ type Options struct {
 	// means about two million entries (some 100 MB at most), a negative
 	// value disables the cache.
 	ListCacheEntries int
+	// Logger receives warnings about damaged records that listings and
+	// Sweep skip; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // ErrReadOnly is returned by mutating methods of a read-only Backend.
@@ -72,6 +76,21 @@ func New(root string, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("posix: %w", err)
 	}
 	return b, nil
+}
+
+func (b *Backend) log() *slog.Logger {
+	if b.opts.Logger != nil {
+		return b.opts.Logger
+	}
+	return slog.Default()
+}
+
+// skipDamaged logs a damaged record that an operation skips, so one bad
+// file costs its own key and not the bucket. `envelopegw fsck` reports
+// and removes such records.
+func (b *Backend) skipDamaged(op, path string, err error) {
+	b.log().Warn("posix: skipping a damaged record (run envelopegw fsck to report and remove such records)",
+		"op", op, "path", path, "err", err)
 }
 
 // Root returns the absolute directory the backend stores its data under.

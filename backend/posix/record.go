@@ -131,6 +131,11 @@ func appendString(b []byte, s string) []byte {
 
 var errCorrupt = errors.New("corrupt record")
 
+// damaged reports an error from readRecord that means the file is there
+// but does not hold a valid record (truncated, zero-length, bit rot),
+// as opposed to a missing file or an I/O error.
+func damaged(err error) bool { return errors.Is(err, errCorrupt) }
+
 func unmarshalRecord(b []byte) (*record, error) {
 	if len(b) < len(recordMagic)+1+4 || string(b[:len(recordMagic)]) != recordMagic {
 		return nil, errCorrupt

@@ -14,6 +14,10 @@ type SweepStats struct {
 	Temp   int   // entries of tmp/ directories and half-created or half-deleted buckets
 	Orphan int   // data files that no head and no part record references
 	Bytes  int64 // bytes of the removed data and temp files
+	// Damaged counts the damaged records met (see Check). Sweep skips
+	// them, and keeps every data file of a bucket that has one, since a
+	// damaged head or part record may name any of them.
+	Damaged int
 }
 
 // Sweep removes what crashed or killed writers leave behind, in every
@@ -101,6 +105,11 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	// a part that moves from one to the other during the scan is seen in
 	// at least one of them.
 	refs := make(map[string]bool)
+	bad := 0
+	skip := func(p string, err error) {
+		bad++
+		b.skipDamaged("sweep", p, err)
+	}
 	ups, err := readNames(b.uploadsDir(bucket))
 	if err != nil && !notExist(err) {
 		return fmt.Errorf("%s: %w", where, err)
@@ -109,7 +118,7 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 		if !validUploadID(id) {
 			continue
 		}
-		parts, err := readParts(b.uploadDir(bucket, id))
+		parts, err := readParts(b.uploadDir(bucket, id), skip)
 		if notExist(err) {
 			continue
 		}
@@ -120,12 +129,18 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 			refs[p.Extents[0].ID] = true
 		}
 	}
-	if err := walkHeads(ctx, b.objectsDir(bucket), func(r *record) {
+	if err := walkHeads(ctx, b.objectsDir(bucket), func(_ string, r *record) {
 		for _, e := range r.Extents {
 			refs[e.ID] = true
 		}
-	}); err != nil {
+	}, skip); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
+	}
+	st.Damaged += bad
+	if bad > 0 {
+		b.log().Warn("posix: sweep keeps every unreferenced data file of a bucket with damaged records",
+			"bucket", bucket, "damaged", bad)
+		return nil
 	}
 
 	fans, err := readNames(b.dataDir(bucket))
@@ -155,8 +170,9 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	return nil
 }
 
-// walkHeads calls fn with every head in the tree at dir.
-func walkHeads(ctx context.Context, dir string, fn func(*record)) error {
+// walkHeads calls fn with every head in the tree at dir, and skip with
+// every damaged one.
+func walkHeads(ctx context.Context, dir string, fn func(path string, r *record), skip func(path string, err error)) error {
 	names, err := readNames(dir)
 	if notExist(err) {
 		return nil
@@ -178,12 +194,16 @@ func walkHeads(ctx context.Context, dir string, fn func(*record)) error {
 			if notExist(err) {
 				continue
 			}
+			if damaged(err) {
+				skip(p, err)
+				continue
+			}
 			if err != nil {
 				return err
 			}
-			fn(r)
+			fn(p, r)
 		case tagDir, tagContinue:
-			if err := walkHeads(ctx, p, fn); err != nil {
+			if err := walkHeads(ctx, p, fn, skip); err != nil {
 				return err
 			}
 		}

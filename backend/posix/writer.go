@@ -206,6 +206,12 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 		}
 	}()
 	old, err := readRecord(head, kindHead)
+	if damaged(err) {
+		// A damaged head is replaced as if absent; the data files it named
+		// are unknown and stay for Sweep.
+		b.log().Warn("posix: replacing a damaged head", "bucket", bucket, "key", key, "err", err)
+		old, err = nil, nil
+	}
 	if err != nil && !notExist(err) {
 		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}

@@ -76,7 +76,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer clear(srv.stateKey)
 
-	be, err := posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync})
+	be, err := posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"envelopegw/backend/posix"
+)
+
+func init() {
+	register("fsck", "report damaged records on a data directory, and remove them on request", func(args []string) error {
+		err := fsckMain(context.Background(), args, os.Stdout, os.Stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	})
+}
+
+// fsckMain reads every record of a data directory. Without
+// --remove-damaged it opens the directory read-only and exits non-zero if
+// anything is damaged; with it, it removes each damaged record as a
+// DELETE of its key would (safe while gateways serve the volume) and the
+// next sweep reclaims the data files they named.
+func fsckMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fsck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./data", "data `directory` of the gateway")
+	remove := fs.Bool("remove-damaged", false, "remove the damaged records (their keys become absent)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: envelopegw fsck --data DIR [--remove-damaged]\n\nReads every object head, upload and part record and lists the damaged\nones (truncated, zero-length, failing their checksum). Exits 1 if any\nremain.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errors.New("fsck takes no arguments")
+	}
+	be, err := posix.New(*data, posix.Options{ReadOnly: !*remove})
+	if err != nil {
+		return err
+	}
+	rep, err := be.Check(ctx, *remove)
+	left := 0
+	for _, d := range rep.Damaged {
+		what := d.Bucket
+		if d.Key != "" {
+			what += "/" + d.Key
+		}
+		state := "damaged"
+		if d.Removed {
+			state = "removed"
+		} else {
+			left++
+		}
+		fmt.Fprintf(stdout, "%s %s record %s: %s (%v)\n", state, d.Kind, what, d.Path, d.Err)
+	}
+	fmt.Fprintf(stdout, "checked %d buckets, %d heads, %d uploads, %d parts: %d damaged, %d removed\n",
+		rep.Buckets, rep.Heads, rep.Uploads, rep.Parts, len(rep.Damaged), len(rep.Damaged)-left)
+	if err != nil {
+		return err
+	}
+	if left > 0 {
+		return fmt.Errorf("%d damaged record(s); rerun with --remove-damaged to remove them", left)
+	}
+	return nil
+}
