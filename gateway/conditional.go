@@ -65,3 +65,42 @@ func (s *Service) statMaybe(ctx context.Context, o op) (backend.ObjectInfo, bool
 // isCondFailure reports a backend condition that did not hold (as opposed
 // to SetMeta's ifModTime, which no conditional request uses).
 func isCondFailure(err error) bool { return errors.Is(err, backend.ErrPrecondition) }
+
+// deleteIf is a conditional DeleteObject: the conditions are evaluated on
+// the object's S3 attributes, then the backend deletes exactly the version
+// evaluated. A missing object is ErrNoSuchKey (the handler answers 204 or,
+// for If-Match, 404).
+func (s *Service) deleteIf(ctx context.Context, o op, cond []s3api.DeleteConditions) error {
+	check := func() (backend.ObjectInfo, bool, error) {
+		st, exists, err := s.statMaybe(ctx, o)
+		if err != nil {
+			return st, false, err
+		}
+		var info *s3api.ObjectInfo
+		if exists {
+			li := listInfo(st)
+			info = &li
+		}
+		for _, c := range cond {
+			if err := c.Check(info); err != nil {
+				return st, exists, err
+			}
+		}
+		return st, exists, nil
+	}
+	st, _, err := check()
+	if err != nil {
+		return err
+	}
+	err = s.be.Delete(ctx, o.bucket, o.key, backend.Cond{IfVersion: st.Version})
+	switch {
+	case errors.Is(err, backend.ErrNoSuchKey):
+		return s3api.ErrNoSuchKey
+	case isCondFailure(err):
+		if _, _, err := check(); err != nil {
+			return err
+		}
+		return s3api.ErrConditionalRequestConflict
+	}
+	return s.fail(o, err)
+}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"envelopegw/backend"
 	"envelopegw/s3api"
 )
 
@@ -101,6 +102,50 @@ func TestConditionalComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := readAll(t, s, "bkt", "k"); string(got) != "new" {
+		t.Fatalf("object is %q", got)
+	}
+}
+
+// hookDelete runs before on the first Delete it forwards.
+type hookDelete struct {
+	backend.Backend
+	before func()
+}
+
+func (h *hookDelete) Delete(ctx context.Context, bucket, key string, cond ...backend.Cond) error {
+	if f := h.before; f != nil {
+		h.before = nil
+		f()
+	}
+	return h.Backend.Delete(ctx, bucket, key, cond...)
+}
+
+func TestConditionalDeleteObject(t *testing.T) {
+	e := newEnv(t)
+	hook := &hookDelete{}
+	s := e.service(func(c *Config) { hook.Backend = c.Backend; c.Backend = hook })
+	ctx := context.Background()
+	mustBucket(t, s, "bkt")
+	etag := put(t, s, "bkt", "k", []byte("data")).ETag
+	size := func(n int64) *int64 { return &n }
+
+	wantCode(t, s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfMatch: "nope"}), "PreconditionFailed", 412)
+	wantCode(t, s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfSize: size(5)}), "PreconditionFailed", 412)
+	// The plaintext size is compared, not the stored ciphertext's.
+	if err := s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfMatch: etag, IfSize: size(4)}); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfMatch: etag}), "NoSuchKey", 404)
+
+	// Replaced by the same bytes between the check and the delete: the
+	// ETag still matches but the version is not the one checked: 409.
+	put(t, s, "bkt", "k", []byte("data"))
+	hook.before = func() { put(t, s, "bkt", "k", []byte("data")) }
+	wantCode(t, s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfMatch: etag}), "ConditionalRequestConflict", 409)
+	// Replaced by other bytes: the condition fails now: 412.
+	hook.before = func() { put(t, s, "bkt", "k", []byte("other")) }
+	wantCode(t, s.DeleteObject(ctx, "bkt", "k", s3api.DeleteConditions{IfMatch: etag}), "PreconditionFailed", 412)
+	if got := readAll(t, s, "bkt", "k"); string(got) != "other" {
 		t.Fatalf("object is %q", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,9 +206,23 @@ type teeBody struct {
 
 func (t teeBody) Read(p []byte) (int, error) { return t.r.Read(p) }
 
-// AbortMultipartUpload discards an upload and its parts.
-func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	return s.fail(op{"AbortMultipartUpload", bucket, key}, s.be.AbortUpload(ctx, bucket, key, uploadID))
+// AbortMultipartUpload discards an upload and its parts. An upload's
+// initiation time never changes, so its condition
+// (x-amz-if-match-initiated-time) needs no atomic step.
+func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string, cond ...s3api.AbortConditions) error {
+	o := op{"AbortMultipartUpload", bucket, key}
+	if slices.ContainsFunc(cond, func(c s3api.AbortConditions) bool { return !c.IfInitiated.IsZero() }) {
+		up, err := s.be.StatUpload(ctx, bucket, key, uploadID)
+		if err != nil {
+			return s.fail(o, err)
+		}
+		for _, c := range cond {
+			if err := c.Check(up.Initiated); err != nil {
+				return err
+			}
+		}
+	}
+	return s.fail(o, s.be.AbortUpload(ctx, bucket, key, uploadID))
 }
 
 // ListParts lists the current version of each part, from part metadata.

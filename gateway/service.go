@@ -135,13 +135,20 @@ func (s *Service) DeleteBucket(ctx context.Context, bucket string) error {
 }
 
 // DeleteObject removes bucket/key. As in S3, deleting a key that does not
-// exist succeeds; a missing bucket does not.
-func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
+// exist succeeds; a missing bucket does not. A conditional delete is
+// deleteIf (conditional.go).
+func (s *Service) DeleteObject(ctx context.Context, bucket, key string, cond ...s3api.DeleteConditions) error {
+	o := op{"DeleteObject", bucket, key}
+	for _, c := range cond {
+		if c.Set() {
+			return s.deleteIf(ctx, o, cond)
+		}
+	}
 	err := s.be.Delete(ctx, bucket, key)
 	if errors.Is(err, backend.ErrNoSuchKey) {
 		return nil
 	}
-	return s.fail(op{"DeleteObject", bucket, key}, err)
+	return s.fail(o, err)
 }
 
 // ListObjects lists one page of bucket from metadata only.

@@ -246,7 +246,7 @@ func (r *fakeReader) PartChecksums(pn int) Checksums {
 
 func (r *fakeReader) Close() error { return nil }
 
-func (f *fakeService) DeleteObject(ctx context.Context, bucket, key string) error {
+func (f *fakeService) DeleteObject(ctx context.Context, bucket, key string, cond ...DeleteConditions) error {
 	f.call("DeleteObject")
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -257,7 +257,17 @@ func (f *fakeService) DeleteObject(ctx context.Context, bucket, key string) erro
 	if strings.HasPrefix(key, "locked") {
 		return ErrAccessDenied
 	}
-	if _, ok := b.objects[key]; !ok {
+	o, ok := b.objects[key]
+	var info *ObjectInfo
+	if ok {
+		info = &o.info
+	}
+	for _, c := range cond {
+		if err := c.Check(info); err != nil {
+			return err
+		}
+	}
+	if !ok {
 		return ErrNoSuchKey
 	}
 	delete(b.objects, key)
@@ -443,12 +453,18 @@ func (f *fakeService) CompleteMultipartUpload(ctx context.Context, in *CompleteM
 	return &CompleteMultipartUploadOutput{ETag: etag}, nil
 }
 
-func (f *fakeService) AbortMultipartUpload(ctx context.Context, bucket, key, id string) error {
+func (f *fakeService) AbortMultipartUpload(ctx context.Context, bucket, key, id string, cond ...AbortConditions) error {
 	f.call("AbortMultipartUpload")
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, err := f.upload(bucket, key, id); err != nil {
+	u, err := f.upload(bucket, key, id)
+	if err != nil {
 		return err
+	}
+	for _, c := range cond {
+		if err := c.Check(u.initiated); err != nil {
+			return err
+		}
 	}
 	delete(f.uploads, id)
 	return nil

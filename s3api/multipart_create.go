@@ -1,6 +1,7 @@
 package s3api
 
 import (
+	"errors"
 	"net/http"
 
 	"envelopegw/s3api/checksum"
@@ -84,7 +85,13 @@ func (rq *request) abortMultipartUpload() error {
 	if id == "" {
 		return ErrNoSuchUpload
 	}
-	if err := rq.h.svc.AbortMultipartUpload(rq.r.Context(), rq.bucket, rq.key, id); err != nil {
+	cond, err := parseAbortConditions(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	err = rq.h.svc.AbortMultipartUpload(rq.r.Context(), rq.bucket, rq.key, id, cond)
+	// With a condition, S3 answers 204 for an upload that does not exist.
+	if err != nil && (!errors.Is(err, ErrNoSuchUpload) || cond.IfInitiated.IsZero()) {
 		return err
 	}
 	rq.noContent(http.StatusNoContent)

@@ -12,13 +12,18 @@ import (
 )
 
 // deleteObject answers DELETE /bucket/key: 204 whether or not the key
-// existed, as S3 does.
+// existed, as S3 does, except for a conditional delete with If-Match of a
+// missing key (404); a condition that fails is 412.
 func (rq *request) deleteObject() error {
 	if err := checkVersionID(rq.q); err != nil {
 		return err
 	}
-	err := rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, rq.key)
-	if err != nil && !errors.Is(err, ErrNoSuchKey) {
+	cond, err := parseDeleteConditions(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	err = rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, rq.key, cond)
+	if err != nil && (!errors.Is(err, ErrNoSuchKey) || cond.Answers404()) {
 		return err
 	}
 	rq.noContent(http.StatusNoContent)
@@ -66,12 +71,17 @@ func (rq *request) deleteObjects() error {
 			results[i] = err
 			continue
 		}
+		cond, err := o.conditions()
+		if err != nil {
+			results[i] = err
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, o.Key)
-			if err != nil && !errors.Is(err, ErrNoSuchKey) {
+			err := rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, o.Key, cond)
+			if err != nil && (!errors.Is(err, ErrNoSuchKey) || cond.Answers404()) {
 				results[i] = err
 			}
 		}()

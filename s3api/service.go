@@ -22,7 +22,9 @@ type Service interface {
 	// GetObject opens bucket/key for GET and HEAD. The handler evaluates
 	// conditions and ranges on Info, then reads what it needs.
 	GetObject(ctx context.Context, bucket, key string) (ObjectReader, error)
-	DeleteObject(ctx context.Context, bucket, key string) error
+	// DeleteObject removes bucket/key if every cond holds, atomically with
+	// the delete (see DeleteConditions); a missing key is ErrNoSuchKey.
+	DeleteObject(ctx context.Context, bucket, key string, cond ...DeleteConditions) error
 	CopyObject(ctx context.Context, in *CopyObjectInput) (*CopyObjectOutput, error)
 	ListObjects(ctx context.Context, in *ListObjectsInput) (*ListObjectsOutput, error)
 
@@ -30,7 +32,9 @@ type Service interface {
 	UploadPart(ctx context.Context, in *UploadPartInput) (*UploadPartOutput, error)
 	UploadPartCopy(ctx context.Context, in *UploadPartCopyInput) (*UploadPartOutput, error)
 	CompleteMultipartUpload(ctx context.Context, in *CompleteMultipartUploadInput) (*CompleteMultipartUploadOutput, error)
-	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
+	// AbortMultipartUpload discards an upload if every cond holds (an
+	// upload's initiation time never changes, so no race to hold).
+	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string, cond ...AbortConditions) error
 	ListParts(ctx context.Context, in *ListPartsInput) (*ListPartsOutput, error)
 	ListMultipartUploads(ctx context.Context, in *ListUploadsInput) (*ListUploadsOutput, error)
 

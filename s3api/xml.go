@@ -195,8 +195,11 @@ type deleteRequest struct {
 }
 
 type deleteObjectXML struct {
-	Key       string
-	VersionID string `xml:"VersionId"`
+	Key              string
+	VersionID        string  `xml:"VersionId"`
+	ETag             string  `xml:"ETag"`             // conditional delete: If-Match
+	LastModifiedTime string  `xml:"LastModifiedTime"` // conditional delete: ISO 8601
+	Size             *string `xml:"Size"`             // conditional delete
 }
 
 type deleteResult struct {

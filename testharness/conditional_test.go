@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -106,4 +107,72 @@ func TestConditionalCreateAcrossGateways(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConditionalDeletes: DeleteObject with If-Match, IfMatchSize and
+// IfMatchLastModifiedTime, DeleteObjects with ETag and Size per object,
+// and AbortMultipartUpload with IfMatchInitiatedTime, through
+// aws-sdk-go-v2.
+func TestConditionalDeletes(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	po := put(t, c, b, "k", []byte("12345"))
+	head, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	del := func(in s3.DeleteObjectInput) error {
+		in.Bucket, in.Key = &b, aws.String("k")
+		_, err := c.DeleteObject(ctx(t), &in)
+		return err
+	}
+	wantAPIError(t, del(s3.DeleteObjectInput{IfMatch: aws.String(`"0123456789abcdef0123456789abcdef"`)}), "PreconditionFailed", 412)
+	wantAPIError(t, del(s3.DeleteObjectInput{IfMatchSize: aws.Int64(4)}), "PreconditionFailed", 412)
+	wantAPIError(t, del(s3.DeleteObjectInput{IfMatchLastModifiedTime: aws.Time(head.LastModified.Add(-time.Hour))}), "PreconditionFailed", 412)
+	if got := get(t, c, b, "k"); string(got) != "12345" {
+		t.Fatalf("object after refused deletes: %q", got)
+	}
+	if err := del(s3.DeleteObjectInput{IfMatch: po.ETag, IfMatchSize: aws.Int64(5), IfMatchLastModifiedTime: head.LastModified}); err != nil {
+		t.Fatalf("delete with conditions that hold: %v", err)
+	}
+	wantAPIError(t, del(s3.DeleteObjectInput{IfMatch: po.ETag}), "NoSuchKey", 404)
+	if err := del(s3.DeleteObjectInput{IfMatchSize: aws.Int64(5)}); err != nil {
+		t.Fatalf("delete of a missing key with IfMatchSize: %v (S3: 204)", err)
+	}
+
+	put(t, c, b, "a", []byte("a"))
+	pb := put(t, c, b, "b", []byte("bb"))
+	do, err := c.DeleteObjects(ctx(t), &s3.DeleteObjectsInput{Bucket: &b, Delete: &types.Delete{Objects: []types.ObjectIdentifier{
+		{Key: aws.String("a"), ETag: pb.ETag},
+		{Key: aws.String("b"), ETag: pb.ETag, Size: aws.Int64(2)},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(do.Deleted) != 1 || aws.ToString(do.Deleted[0].Key) != "b" || len(do.Errors) != 1 || aws.ToString(do.Errors[0].Code) != "PreconditionFailed" {
+		t.Fatalf("DeleteObjects with conditions: deleted %+v errors %+v", do.Deleted, do.Errors)
+	}
+	if got := get(t, c, b, "a"); string(got) != "a" {
+		t.Fatalf("a: %q", got)
+	}
+
+	cr, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: aws.String("up")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lu, err := c.ListMultipartUploads(ctx(t), &s3.ListMultipartUploadsInput{Bucket: &b})
+	if err != nil || len(lu.Uploads) != 1 {
+		t.Fatalf("ListMultipartUploads: %v %+v", err, lu)
+	}
+	abort := func(at *time.Time) error {
+		_, err := c.AbortMultipartUpload(ctx(t), &s3.AbortMultipartUploadInput{Bucket: &b, Key: aws.String("up"), UploadId: cr.UploadId, IfMatchInitiatedTime: at})
+		return err
+	}
+	wantAPIError(t, abort(aws.Time(lu.Uploads[0].Initiated.Add(-time.Minute))), "PreconditionFailed", 412)
+	if err := abort(lu.Uploads[0].Initiated); err != nil {
+		t.Fatalf("abort with the upload's initiation time: %v", err)
+	}
+	wantAPIError(t, abort(nil), "NoSuchUpload", 404)
 }
