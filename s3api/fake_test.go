@@ -146,6 +146,16 @@ func (f *fakeService) DeleteBucket(ctx context.Context, bucket string) error {
 
 func (f *fakeService) PutObject(ctx context.Context, in *PutObjectInput) (*PutObjectOutput, error) {
 	f.call("PutObject")
+	// Like the gateway: a condition that fails now fails before the body
+	// is read.
+	f.mu.Lock()
+	if b, err := f.bucket(in.Bucket); err == nil {
+		if err := b.checkWrite(in.Key, in.Cond); err != nil {
+			f.mu.Unlock()
+			return nil, err
+		}
+	}
+	f.mu.Unlock()
 	data, err := f.readBody(in.Body, in.Size)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,9 @@ func (rq *request) putObject() error {
 		Tags:   tags,
 	})
 	if err != nil {
+		if cond.Set() && refusedCondition(err) {
+			rq.drainForRefusal()
+		}
 		return err
 	}
 	if err := b.consumed(); err != nil {

@@ -1,6 +1,8 @@
 package s3api
 
 import (
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -68,4 +70,29 @@ func parseWriteConditions(h http.Header) (WriteConditions, error) {
 		c.IfMatch = v
 	}
 	return c, nil
+}
+
+// maxDrainForRefusal bounds the body a refused conditional write reads and
+// discards before answering. The Service refuses a write whose condition
+// fails before it reads the body; a client that sent the body without
+// Expect: 100-continue is still writing it, and an answer that closed the
+// connection then would reach it as a broken pipe rather than as the 412.
+// SDKs send Expect: 100-continue for large bodies (and then send none), so
+// a small bound covers the others.
+const maxDrainForRefusal = 8 << 20
+
+// drainForRefusal reads and discards the rest of a small request body
+// whose client did not wait for 100 Continue, so that the connection
+// stays usable and the client reads the answer.
+func (rq *request) drainForRefusal() {
+	r := rq.r
+	if !rq.in.unread() || hasToken(r.Header.Values("Expect"), "100-continue") || r.ContentLength < 0 || r.ContentLength > maxDrainForRefusal {
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(rq.in, maxDrainForRefusal+1))
+}
+
+// refusedCondition reports the answers of a write whose condition failed.
+func refusedCondition(err error) bool {
+	return errors.Is(err, ErrPreconditionFailed) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrConditionalRequestConflict)
 }

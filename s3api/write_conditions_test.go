@@ -86,7 +86,15 @@ func TestConditionalPut(t *testing.T) {
 		return req{method: "PUT", target: "/bkt/k", body: []byte("data"), header: hdr}
 	}
 	e.ok(put(map[string]string{"If-None-Match": "*"}), 200)
-	e.fails(put(map[string]string{"If-None-Match": "*"}), 412, "PreconditionFailed")
+	// The refused body is read to its end (it is small and the client did
+	// not wait for 100 Continue), so the connection stays and the client,
+	// still writing it, reads the 412 rather than a broken pipe.
+	if w := e.fails(put(map[string]string{"If-None-Match": "*"}), 412, "PreconditionFailed"); w.Header().Get("Connection") == "close" {
+		t.Error("a refused small conditional PUT closes the connection")
+	}
+	if w := e.fails(put(map[string]string{"If-None-Match": "*", "Expect": "100-continue"}), 412, "PreconditionFailed"); w.Header().Get("Connection") != "close" {
+		t.Error("a refused conditional PUT that waited for 100 Continue keeps the connection, whose body was never sent")
+	}
 	etag := quoteETag(e.svc.buckets["bkt"].objects["k"].info.ETag)
 	e.fails(put(map[string]string{"If-Match": `"0123"`}), 412, "PreconditionFailed")
 	e.ok(put(map[string]string{"If-Match": etag}), 200)
