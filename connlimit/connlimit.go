@@ -24,9 +24,8 @@
 // # Write stall timeout
 //
 // Every Write on an accepted connection gets a deadline of WriteStall from
-// now, renewed whenever the client takes some bytes (the Write progresses,
-// or on Linux the socket's count of unacknowledged bytes falls): a write
-// that makes no progress for WriteStall fails, and the server's handler sees an error
+// now, renewed whenever the client takes some bytes (the Write makes
+// progress): a write that makes no progress for WriteStall fails, and the server's handler sees an error
 // and lets go. It is an idle deadline, not a total one, so a slow
 // download over a thin link still completes. net/http sets write
 // deadlines only for http.Server.WriteTimeout (left at 0 with this
@@ -183,18 +182,14 @@ func (c *conn) Write(p []byte) (int, error) {
 		if err := c.Conn.SetWriteDeadline(time.Now().Add(stall)); err != nil {
 			return n, err
 		}
-		queued := unsentBytes(c.Conn)
 		m, err := c.Conn.Write(p[n:])
 		n += m
 		if err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, err
 		}
-		// Some bytes went out, or the client acknowledged some of what
-		// was queued: it is slow, not gone. Go on with a fresh deadline.
+		// Some bytes went out before the deadline: the client is slow,
+		// not gone. Go on with a fresh deadline.
 		if m > 0 {
-			continue
-		}
-		if q := unsentBytes(c.Conn); q >= 0 && q < queued {
 			continue
 		}
 		return n, &StallError{Remote: c.RemoteAddr(), Stall: stall, Written: n, Cause: err}

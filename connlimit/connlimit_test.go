@@ -129,7 +129,7 @@ func TestWriteStall(t *testing.T) {
 // The stall timeout is idle time: a client that keeps reading slowly,
 // taking far longer than the timeout in total, gets everything.
 func TestSlowReaderIsNotStalled(t *testing.T) {
-	l, got := holdServer(t, Config{WriteStall: 300 * time.Millisecond})
+	l, got := holdServer(t, Config{WriteStall: 400 * time.Millisecond})
 	c := dial(t, l)
 	s := <-got
 	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
@@ -141,6 +141,7 @@ func TestSlowReaderIsNotStalled(t *testing.T) {
 	}()
 	start := time.Now()
 	var n int
+	// Up to 512 KiB every 40 ms: about 1.5 s in all.
 	buf := make([]byte, 512<<10)
 	for {
 		time.Sleep(40 * time.Millisecond)
@@ -159,7 +160,10 @@ func TestSlowReaderIsNotStalled(t *testing.T) {
 	if n != len(data) {
 		t.Fatalf("read %d of %d", n, len(data))
 	}
-	t.Logf("16 MiB read in %s with a 300ms stall timeout", time.Since(start))
+	if d := time.Since(start); d < time.Second {
+		t.Fatalf("the reader took %s: not slow enough to test anything", d)
+	}
+	t.Logf("16 MiB read in %s with a 400ms stall timeout", time.Since(start))
 }
 
 func TestReporterSuppresses(t *testing.T) {

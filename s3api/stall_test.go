@@ -139,12 +139,12 @@ func TestStalledBodyAuthenticated(t *testing.T) {
 // The stall timeout is an idle deadline: a body that trickles in, taking
 // far longer than the timeout in total, still succeeds.
 func TestSlowBodyIsNotStalled(t *testing.T) {
-	e, srv, _ := stallServer(t, 300*time.Millisecond)
+	e, srv, _ := stallServer(t, time.Second)
 	data := bytes.Repeat([]byte("s"), 20)
 	r := e.newRequest(req{method: "PUT", target: srv.URL + "/bkt/slow", body: data, payloadHash: "UNSIGNED-PAYLOAD", host: srv.Listener.Addr().String()})
 	c := rawHead(t, srv, r, len(data), nil)
-	for i := range data { // 20 × 60 ms = 1.2 s, four times the timeout
-		time.Sleep(60 * time.Millisecond)
+	for i := range data { // 20 × 100 ms = 2 s, twice the timeout (pauses a tenth of it: loaded CI machines)
+		time.Sleep(100 * time.Millisecond)
 		if _, err := c.Write(data[i : i+1]); err != nil {
 			t.Fatal(err)
 		}

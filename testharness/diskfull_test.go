@@ -75,8 +75,16 @@ func TestDiskFull(t *testing.T) {
 	failedKey := fmt.Sprintf("fill-%02d", stored)
 	t.Logf("volume full after %d MiB objects: %v", stored, full)
 
+	// An overwrite that does not fit leaves the old version readable.
+	_, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("keep"), Body: bytes.NewReader(bytes.Repeat(chunk, 3))})
+	wantAPIError(t, err, "XEnvelopegwStorageFull", 507)
+	if got := get(t, c, bucket, "keep"); !bytes.Equal(got, keep) {
+		t.Fatal("a failed overwrite changed the object")
+	}
+
 	// Multipart needs space too, and says so the same way.
-	mp, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("mp")})
+	var mp *s3.CreateMultipartUploadOutput
+	mp, err = c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: aws.String("mp")})
 	if err == nil {
 		// Its small state record may fit; a part does not.
 		_, err = c.UploadPart(ctx(t), &s3.UploadPartInput{Bucket: &bucket, Key: aws.String("mp"), UploadId: mp.UploadId,

@@ -60,7 +60,7 @@ func (m *keyModel) allowed(v version) bool {
 // soakCounts are what the soak reports.
 type soakCounts struct {
 	kills, acked, cutOff, verified, lost, corrupt, phantom int
-	puts, overwrites, multiparts, deletes                 int
+	puts, overwrites, multiparts, deletes                  int
 }
 
 // soakWorker owns a set of keys: operations on one key never overlap, so
