@@ -320,10 +320,14 @@ func (b *requestBody) readError(err error) error {
 		return ErrSignatureDoesNotMatch.WithMessage("The aws-chunked body failed verification: %v", err)
 	case errors.Is(err, chunked.ErrLengthMismatch):
 		return ErrIncompleteBody.WithMessage("%v", err)
+	case errors.Is(err, chunked.ErrMalformedTrailer):
+		return ErrMalformedTrailerError.WithMessage("%s (%v)", ErrMalformedTrailerError.Message, err)
 	case errors.Is(err, chunked.ErrTooLarge), errors.Is(err, chunked.ErrMalformed):
-		return ErrInvalidRequest.WithMessage("Malformed aws-chunked body: %v", err)
+		// The body cannot be decoded into the bytes its headers declare;
+		// S3 answers a broken aws-chunked framing as an incomplete body.
+		return ErrIncompleteBody.WithMessage("The request body terminated unexpectedly: the aws-chunked framing is broken (%v).", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return ErrIncompleteBody.WithMessage("The request body ended after %d bytes, before the declared %d.", b.n, b.size)
+		return ErrIncompleteBody.WithMessage("The request body terminated unexpectedly after %d bytes, before the declared %d.", b.n, b.size)
 	}
 	return ErrIncompleteBody.WithMessage("Reading the request body failed after %d bytes: %v", b.n, err)
 }
@@ -348,7 +352,7 @@ func (b *requestBody) finish() error {
 			name := checksum.HeaderName(b.ck.alg)
 			want = b.chunks.Trailer().Get(name)
 			if want == "" {
-				return ErrInvalidRequest.WithMessage("The %s trailer announced in x-amz-trailer is missing.", name)
+				return ErrMalformedTrailerError.WithMessage("%s (the %s trailer announced in x-amz-trailer is missing)", ErrMalformedTrailerError.Message, name)
 			}
 			if _, err := checksum.Decode(b.ck.alg, want); err != nil {
 				return ErrInvalidRequest.WithMessage("Value for %s trailing header is invalid.", name)

@@ -73,8 +73,14 @@ func TestUnsignedTrailerBody(t *testing.T) {
 	if _, ok := e.svc.buckets["bkt"].objects["bad"]; ok || len(e.svc.bodyErrs) == 0 {
 		t.Error("BadDigest body was stored or not seen by the service")
 	}
-	// Missing trailer.
-	e.fails(req{method: "PUT", target: "/bkt/bad", body: unsignedChunked(data, 8192, ""), header: hdr, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "InvalidRequest")
+	// Missing trailer, a trailer of another name, a trailer line that is
+	// not name:value: MalformedTrailerError, as from S3.
+	e.fails(req{method: "PUT", target: "/bkt/bad", body: unsignedChunked(data, 8192, ""), header: hdr, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "MalformedTrailerError")
+	e.fails(req{method: "PUT", target: "/bkt/bad", body: unsignedChunked(data, 8192, "x-amz-checksum-crc32c:AAAAAA==\r\n"), header: hdr, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "MalformedTrailerError")
+	e.fails(req{method: "PUT", target: "/bkt/bad", body: unsignedChunked(data, 8192, "no colon here\r\n"), header: hdr, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "MalformedTrailerError")
+	// Broken chunk framing: the body cannot deliver its declared bytes.
+	broken := bytes.Replace(body, []byte("2000\r\n"), []byte("zz00\r\n"), 1)
+	e.fails(req{method: "PUT", target: "/bkt/bad", body: broken, header: hdr, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "IncompleteBody")
 	// Decoded length mismatch.
 	short := chunkedHeaders("", len(data)+1, map[string]string{"x-amz-trailer": "x-amz-checksum-crc32"})
 	e.fails(req{method: "PUT", target: "/bkt/bad", body: body, header: short, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}, 400, "IncompleteBody")

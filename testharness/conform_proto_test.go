@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -266,6 +269,67 @@ func TestBoto3AuthAnswers(t *testing.T) {
 	for name := range want {
 		if !seen[name] {
 			t.Errorf("case %q did not run", name)
+		}
+	}
+}
+
+// TestAWSChunkedErrorCodes sends broken STREAMING-UNSIGNED-PAYLOAD-TRAILER
+// bodies as raw HTTP (no SDK produces them) and checks S3's codes: a
+// missing or misnamed trailer or a garbled trailer line is
+// MalformedTrailerError, a broken chunk framing or a body that ends early
+// is IncompleteBody, a wrong trailer checksum is BadDigest; none leaves an
+// object behind.
+func TestAWSChunkedErrorCodes(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	data := Data(11, 20000)
+	crc := crc32b64(crc32.IEEETable, data)
+	encode := func(trailer string) []byte {
+		var buf bytes.Buffer
+		for rest := data; len(rest) > 0; {
+			n := min(8192, len(rest))
+			fmt.Fprintf(&buf, "%x\r\n%s\r\n", n, rest[:n])
+			rest = rest[n:]
+		}
+		buf.WriteString("0\r\n" + trailer + "\r\n")
+		return buf.Bytes()
+	}
+	good := encode("x-amz-checksum-crc32:" + crc + "\r\n")
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		status int
+		code   string
+	}{
+		{"well-formed", good, 200, ""},
+		{"trailer missing", encode(""), 400, "MalformedTrailerError"},
+		{"other trailer", encode("x-amz-checksum-crc32c:AAAAAA==\r\n"), 400, "MalformedTrailerError"},
+		{"trailer line not name:value", encode("x-amz-checksum-crc32 " + crc + "\r\n"), 400, "MalformedTrailerError"},
+		{"wrong trailer checksum", encode("x-amz-checksum-crc32:" + crc32b64(crc32.IEEETable, []byte("x")) + "\r\n"), 400, "BadDigest"},
+		{"garbled chunk size", bytes.Replace(good, []byte("2000\r\n"), []byte("2g00\r\n"), 1), 400, "IncompleteBody"},
+		{"ends inside a chunk", good[:10000], 400, "IncompleteBody"},
+	} {
+		key := strings.ReplaceAll(tc.name, " ", "-")
+		hdr := http.Header{
+			"Content-Encoding":             {"aws-chunked"},
+			"X-Amz-Decoded-Content-Length": {strconv.Itoa(len(data))},
+			"X-Amz-Trailer":                {"x-amz-checksum-crc32"},
+			"X-Amz-Sdk-Checksum-Algorithm": {"CRC32"},
+		}
+		resp, body := rawDo(t, g, signed(t, g, "PUT", "/"+b+"/"+key, nil, tc.body, "STREAMING-UNSIGNED-PAYLOAD-TRAILER", hdr))
+		if tc.status == 200 {
+			if resp.StatusCode != 200 {
+				t.Fatalf("%s: %d %s", tc.name, resp.StatusCode, body)
+			}
+			continue
+		}
+		if resp.StatusCode != tc.status || !bytes.Contains(body, []byte("<Code>"+tc.code+"</Code>")) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, resp.StatusCode, body, tc.status, tc.code)
+		}
+		if _, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: &key}); httpStatus(err) != http.StatusNotFound {
+			t.Errorf("%s: the refused body left an object (HEAD: %v)", tc.name, err)
 		}
 	}
 }

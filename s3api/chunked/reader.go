@@ -33,6 +33,10 @@ var (
 	// ErrLengthMismatch: the decoded length differs from the declared
 	// x-amz-decoded-content-length.
 	ErrLengthMismatch = errors.New("aws-chunked decoded length mismatch")
+	// ErrMalformedTrailer marks, besides ErrMalformed or ErrTooLarge, an
+	// error in the trailer's lines: S3 answers those MalformedTrailerError
+	// rather than as a broken body.
+	ErrMalformedTrailer = errors.New("malformed aws-chunked trailer")
 )
 
 // Bounds.
@@ -418,17 +422,17 @@ func (d *Reader) readTrailer() error {
 			return err
 		}
 		if total += n; total > maxTrailerBytes {
-			return fmt.Errorf("%w: trailer longer than %d bytes", ErrTooLarge, maxTrailerBytes)
+			return fmt.Errorf("%w: %w: trailer longer than %d bytes", ErrMalformedTrailer, ErrTooLarge, maxTrailerBytes)
 		}
 		if len(line) == 0 {
 			continue
 		}
 		if sigSeen {
-			return fmt.Errorf("%w: trailer line after x-amz-trailer-signature (body offset %d)", ErrMalformed, d.offset)
+			return fmt.Errorf("%w: %w: trailer line after x-amz-trailer-signature (body offset %d)", ErrMalformedTrailer, ErrMalformed, d.offset)
 		}
 		colon := indexByte(line, ':')
 		if colon <= 0 || !isToken(line[:colon]) {
-			return fmt.Errorf("%w: trailer line %.64q is not name:value (body offset %d)", ErrMalformed, line, d.offset)
+			return fmt.Errorf("%w: %w: trailer line %.64q is not name:value (body offset %d)", ErrMalformedTrailer, ErrMalformed, line, d.offset)
 		}
 		name := lower(line[:colon])
 		value := trimSpace(line[colon+1:])
@@ -441,7 +445,7 @@ func (d *Reader) readTrailer() error {
 			continue
 		}
 		if count++; count > maxTrailers {
-			return fmt.Errorf("%w: more than %d trailer lines", ErrTooLarge, maxTrailers)
+			return fmt.Errorf("%w: %w: more than %d trailer lines", ErrMalformedTrailer, ErrTooLarge, maxTrailers)
 		}
 		d.canon = append(d.canon, name...)
 		d.canon = append(d.canon, ':')
@@ -468,7 +472,7 @@ func (d *Reader) readTrailerLine() ([]byte, int, error) {
 	d.offset += int64(n)
 	switch {
 	case err == bufio.ErrBufferFull || n > maxLine:
-		return nil, n, fmt.Errorf("%w: trailer line longer than %d bytes (body offset %d)", ErrTooLarge, maxLine, d.offset)
+		return nil, n, fmt.Errorf("%w: %w: trailer line longer than %d bytes (body offset %d)", ErrMalformedTrailer, ErrTooLarge, maxLine, d.offset)
 	case err != nil:
 		return nil, n, d.readErr(err, "trailer line")
 	}
