@@ -207,6 +207,12 @@ func (rq *request) readTaggingBody() ([]Tag, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseTaggingXML(data)
+}
+
+// parseTaggingXML parses and validates a Tagging document. An empty
+// TagSet is valid (no tags); a missing one is not.
+func parseTaggingXML(data []byte) ([]Tag, error) {
 	var doc taggingDoc
 	if err := xml.Unmarshal(bytes.TrimSpace(data), &doc); err != nil || doc.TagSet == nil {
 		return nil, ErrMalformedXML
