@@ -49,6 +49,9 @@ type Config struct {
 	// 400, so that a client probing for virtual-host support (xbcloud)
 	// learns that it is not available instead of hitting the service root.
 	Domains []string
+	// Authorizer decides what each authenticated user may do; nil allows
+	// every authenticated request.
+	Authorizer Authorizer
 	// Logger receives one line per request; nil means slog.Default().
 	Logger *slog.Logger
 	// MaxObjectSize caps single PUTs and copy sources; 0 means 5 GiB.
@@ -79,6 +82,7 @@ var sharedMD5 = sync.OnceValue(md5simd.NewServer)
 type handler struct {
 	svc       Service
 	creds     auth.Credentials
+	authz     Authorizer
 	region    string
 	domains   []string
 	log       *slog.Logger
@@ -99,6 +103,7 @@ func NewHandler(cfg Config) http.Handler {
 	h := &handler{
 		svc:       cfg.Service,
 		creds:     cfg.Credentials,
+		authz:     cfg.Authorizer,
 		region:    cfg.Region,
 		log:       cfg.Logger,
 		maxObject: cfg.MaxObjectSize,

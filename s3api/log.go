@@ -69,6 +69,9 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 	if rq.accessKey != "" {
 		attrs = append(attrs, slog.String("access_key", rq.accessKey))
 	}
+	if rq.user != "" && rq.user != rq.accessKey {
+		attrs = append(attrs, slog.String("user", rq.user))
+	}
 	if rq.errCode != "" {
 		attrs = append(attrs, slog.String("error", rq.errCode))
 	}
@@ -87,4 +90,7 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 		}
 	}
 	h.log.LogAttrs(context.Background(), level, "s3 request", attrs...)
+	if rq.authorized && rq.op.Writes() {
+		rq.auditWrite(rq.bucket, rq.key, status, rq.errCode)
+	}
 }

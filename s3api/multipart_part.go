@@ -60,7 +60,7 @@ func (rq *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
-	src, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	src, err := rq.copySource()
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,20 @@ func parseCopySource(s string) (copySource, error) {
 	return copySource{bucket, key}, nil
 }
 
+// copySource parses x-amz-copy-source and checks that the user may read
+// the source: a copy is a read of the source and a write of the
+// destination (as in AWS), so a write-only user cannot copy data out.
+func (rq *request) copySource() (copySource, error) {
+	src, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	if err != nil {
+		return src, err
+	}
+	if !rq.allowedExtra("s3:GetObject", src.bucket, src.key) {
+		return src, ErrAccessDenied
+	}
+	return src, nil
+}
+
 // copyConditions evaluates the x-amz-copy-source-if-* conditions, which
 // answer 412 where the GET conditions would answer 304.
 func copyConditions(h http.Header, info *ObjectInfo) error {
@@ -64,7 +78,7 @@ func (rq *request) copyObject() error {
 	if err := rejectConditionalWrite(rq.r.Header); err != nil {
 		return err
 	}
-	src, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
+	src, err := rq.copySource()
 	if err != nil {
 		return err
 	}

@@ -71,6 +71,10 @@ func (rq *request) deleteObjects() error {
 			results[i] = err
 			continue
 		}
+		if !rq.allowedExtra("s3:DeleteObject", rq.bucket, o.Key) {
+			results[i] = ErrAccessDenied
+			continue
+		}
 		cond, err := o.conditions()
 		if err != nil {
 			results[i] = err
@@ -84,6 +88,7 @@ func (rq *request) deleteObjects() error {
 			if err != nil && (!errors.Is(err, ErrNoSuchKey) || cond.Answers404()) {
 				results[i] = err
 			}
+			rq.auditDeleteKey(o.Key, results[i])
 		}()
 	}
 	wg.Wait()

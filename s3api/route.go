@@ -20,6 +20,9 @@ type request struct {
 	accessKey   string
 	auth        *auth.Result
 	hostBucket  string // bucket taken from the Host header, if any
+	user        string // the user's name, from the Authorizer
+	authorized  bool   // the Authorizer allowed the operation
+	createOnly  bool   // allowed only to create: the write must not replace an object
 
 	in         *stallReader // the raw request body, under the stall timeout
 	body       *requestBody // the verified body, once opened
@@ -108,6 +111,11 @@ func (rq *request) serve() {
 		rq.fail(err)
 		return
 	}
+	if err := rq.authorize(); err != nil {
+		rq.fail(err)
+		return
+	}
+	rq.authorized = true
 	if err := op(); err != nil {
 		rq.fail(rq.bodyError(err))
 	}

@@ -29,6 +29,7 @@ type serveConfig struct {
 	uploadMaxAge time.Duration
 	stateKey     string // "" means <data>/.envelopegw/state.key
 	credentials  string
+	users        string // users file: users, secrets, policies
 	printConfig  bool
 	drain        time.Duration
 	logLevel     string
@@ -95,6 +96,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Var((*ageFlag)(&c.uploadMaxAge), "upload-max-age", "abort unfinished multipart uploads after this `age` (e.g. 7d, 36h)")
 	fs.StringVar(&c.stateKey, "state-key", "", "multipart state key `file`, shared by all gateways on one volume (default <data>/.envelopegw/state.key)")
 	fs.StringVar(&c.credentials, "credentials", "", "credentials `file`: lines \"ACCESSKEY SECRETKEY\", mode 0600")
+	fs.StringVar(&c.users, "users", "", "users `file` (JSON: access keys, secrets, policies), mode 0600; reloaded on SIGHUP")
 	fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (key IDs, never keys) and exit")
 	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")

@@ -42,7 +42,8 @@ type server struct {
 	cfg        *serveConfig
 	recipients []envelope.Recipient
 	identities []envelope.Identity
-	creds      credentials
+	creds      credentials // the admins: --credentials, the environment, development
+	users      *users      // every user, with policies; swapped on SIGHUP
 	stateKey   []byte
 	log        *slog.Logger
 
@@ -97,7 +98,8 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	handler := s3api.NewHandler(s3api.Config{
 		Service:      svc,
-		Credentials:  srv.creds,
+		Credentials:  srv.users,
+		Authorizer:   srv.users,
 		Region:       cfg.region,
 		Domains:      cfg.domains,
 		Logger:       logger,
@@ -144,6 +146,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	defer stopJanitor()
 	go svc.RunJanitor(jctx, janitorInterval(maxAge))
 	go runSweeper(jctx, be, logger)
+	srv.reloadOnHangup(jctx)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -216,7 +219,7 @@ func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
 			return nil, err
 		}
 	}
-	if len(s.creds) == 0 {
+	if len(s.creds) == 0 && cfg.users == "" {
 		ak, sk, path, created, err := ensureDevCredentials(cfg.data)
 		if err != nil {
 			return nil, err
@@ -226,6 +229,10 @@ func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
 		if created {
 			s.createdNotice = append(s.createdNotice, "development credentials "+path)
 		}
+	}
+
+	if s.users, err = s.loadUsers(); err != nil {
+		return nil, err
 	}
 
 	skPath := cfg.stateKey
@@ -263,7 +270,7 @@ func (s *server) logStartup(endpoint string) {
 		"mode", s.mode(),
 		"recipients", recipientIDs(s.recipients),
 		"identities", identityIDs(s.identities),
-		"access_keys", strings.Join(s.creds.accessKeys(), ","),
+		"access_keys", strings.Join(s.users.cur.Load().accessKeys(), ","),
 		"region", s.cfg.region,
 		"domains", strings.Join(s.cfg.domains, ","),
 		"fsync", !s.cfg.noFsync,
@@ -321,7 +328,7 @@ func (s *server) printConfig(w io.Writer) {
 	if len(s.identities) > 0 && !s.canReadOwnWrites() {
 		fmt.Fprintf(w, "warning         no identity is a recipient: this gateway cannot read what it writes\n")
 	}
-	fmt.Fprintf(w, "access keys     %s\n", strings.Join(s.creds.accessKeys(), " "))
+	fmt.Fprintf(w, "access keys     %s\n", strings.Join(s.users.cur.Load().accessKeys(), " "))
 	fmt.Fprintf(w, "region          %s\n", c.region)
 	fmt.Fprintf(w, "domains         %s\n", strings.Join(c.domains, " "))
 	tls := "off"
