@@ -85,5 +85,3 @@ func (tc traceClient) Do(req *http.Request) (*http.Response, error) {
 	}))
 	return tc.c.Do(req)
 }
-
-func strPtr(s string) *string { return &s }
