@@ -191,3 +191,18 @@ func (f *fakeService) objectData(bucket, key string) []byte {
 	}
 	return o.data
 }
+
+// TestWritesCoversEveryWrite: every operation whose action creates,
+// changes or deletes is audited as a write.
+func TestWritesCoversEveryWrite(t *testing.T) {
+	for _, o := range Operations() {
+		a := o.Action()
+		w := false
+		for _, p := range []string{"s3:Put", "s3:Delete", "s3:Create", "s3:Abort"} {
+			w = w || strings.HasPrefix(a, p)
+		}
+		if w != o.Writes() {
+			t.Errorf("%s (%s): Writes() = %v", o, a, o.Writes())
+		}
+	}
+}

@@ -154,7 +154,9 @@ func (o Operation) Writes() bool {
 	case OpCreateBucket, OpDeleteBucket, OpDeleteObjects, OpPutObject,
 		OpCopyObject, OpDeleteObject, OpCreateMultipartUpload, OpUploadPart,
 		OpUploadPartCopy, OpCompleteMultipartUpload, OpAbortMultipartUpload,
-		OpPutObjectTagging, OpDeleteObjectTagging:
+		OpPutObjectTagging, OpDeleteObjectTagging, OpPutObjectAcl,
+		OpPutBucketAcl, OpPutBucketTagging, OpDeleteBucketTagging,
+		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls:
 		return true
 	}
 	return false
