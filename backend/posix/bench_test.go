@@ -102,7 +102,7 @@ func writeBenchHead(b *Backend, bucket, key string) error {
 		Extents: []extent{{ID: newID(), Size: 16}},
 		Meta:    backend.Meta{"etag": "d41d8cd98f00b204e9800998ecf8427e"}}
 	p := b.headPath(bucket, key)
-	if _, err := mkdirBelow(b.objectsDir(bucket), filepath.Dir(p)); err != nil {
+	if _, err := b.mkdirBelow(b.objectsDir(bucket), filepath.Dir(p)); err != nil {
 		return err
 	}
 	return os.WriteFile(p, r.marshal(), 0o600)

@@ -40,13 +40,13 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
 	if _, err := os.Stat(b.bucketDir(bucket)); err == nil {
 		return fmt.Errorf("bucket %s: %w", bucket, backend.ErrBucketExists)
 	}
-	tmp := filepath.Join(b.bucketsDir(), newBucketPrefix+newID())
+	tmp := filepath.Join(b.bucketsDir(), newBucketPrefix+b.writer+"-"+newID())
 	if err := b.buildBucket(tmp, bucket); err != nil {
-		os.RemoveAll(tmp)
+		b.fs.RemoveAll(tmp)
 		return fmt.Errorf("create bucket %s: %w", bucket, err)
 	}
-	if err := os.Rename(tmp, b.bucketDir(bucket)); err != nil {
-		os.RemoveAll(tmp)
+	if err := b.fs.Rename(tmp, b.bucketDir(bucket)); err != nil {
+		b.fs.RemoveAll(tmp)
 		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("bucket %s: %w", bucket, backend.ErrBucketExists)
 		}
@@ -59,11 +59,11 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
 }
 
 func (b *Backend) buildBucket(dir, bucket string) error {
-	if err := os.Mkdir(dir, 0o700); err != nil {
+	if err := b.fs.Mkdir(dir, 0o700); err != nil {
 		return err
 	}
 	for _, sub := range []string{"objects", "data", "uploads", "tmp", "locks"} {
-		if err := os.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
+		if err := b.fs.Mkdir(filepath.Join(dir, sub), 0o700); err != nil {
 			return err
 		}
 	}
@@ -153,14 +153,14 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	} else if has {
 		return fmt.Errorf("bucket %s has objects: %w", bucket, backend.ErrBucketNotEmpty)
 	}
-	gone := filepath.Join(b.bucketsDir(), gonebucketPrefix+newID())
-	if err := os.Rename(b.bucketDir(bucket), gone); err != nil {
+	gone := filepath.Join(b.bucketsDir(), gonebucketPrefix+b.writer+"-"+newID())
+	if err := b.fs.Rename(b.bucketDir(bucket), gone); err != nil {
 		return fmt.Errorf("delete bucket %s: %w", bucket, err)
 	}
 	if err := b.syncDir(b.bucketsDir()); err != nil {
 		return fmt.Errorf("delete bucket %s: %w", bucket, err)
 	}
-	if err := os.RemoveAll(gone); err != nil {
+	if err := b.fs.RemoveAll(gone); err != nil {
 		return fmt.Errorf("delete bucket %s: removing %s: %w", bucket, gone, err)
 	}
 	return nil

@@ -3,7 +3,6 @@ package posix
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -107,7 +106,7 @@ func (b *Backend) removeDamagedHead(d Damaged) error {
 	}
 	_, err = readRecord(d.Path, kindHead)
 	if damaged(err) {
-		err = os.Remove(d.Path)
+		err = b.fs.Remove(d.Path)
 	} else {
 		err = nil
 	}
@@ -118,7 +117,7 @@ func (b *Backend) removeDamagedHead(d Damaged) error {
 	if err := b.syncDirUp(b.objectsDir(d.Bucket), filepath.Dir(d.Path)); err != nil {
 		return fmt.Errorf("check: remove damaged head %s: fsync: %w", d.Path, err)
 	}
-	pruneDirs(b.objectsDir(d.Bucket), filepath.Dir(d.Path))
+	b.pruneDirs(b.objectsDir(d.Bucket), filepath.Dir(d.Path))
 	return nil
 }
 
@@ -144,7 +143,7 @@ func (b *Backend) checkUploads(ctx context.Context, bucket string, remove bool, 
 		if damaged(err) {
 			d := Damaged{Bucket: bucket, Kind: "upload", Path: p, Err: err}
 			if remove {
-				if err := os.Rename(dir, b.tmpPath(bucket, "damaged-upload")); err != nil && !notExist(err) {
+				if err := b.fs.Rename(dir, b.tmpPath(bucket, "damaged-upload")); err != nil && !notExist(err) {
 					return fmt.Errorf("check: retire upload %s: %w", dir, err)
 				}
 				if err := b.syncDir(b.uploadsDir(bucket)); err != nil {
@@ -192,7 +191,7 @@ func (b *Backend) removeDamagedPart(d Damaged) error {
 		err = errCorrupt
 	}
 	if damaged(err) {
-		err = os.Remove(d.Path)
+		err = b.fs.Remove(d.Path)
 	} else {
 		err = nil
 	}

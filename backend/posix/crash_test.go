@@ -57,6 +57,20 @@ func runChild(role string, args []string) error {
 		fmt.Println("ready")
 		time.Sleep(time.Minute)
 		return errors.New("not killed")
+	case "hang-after-data":
+		// Publish a data file, announce it before the head, and wait to
+		// be killed: the data file is in data/ with no record naming it.
+		w, err := b.NewObject(ctx, bucket, key)
+		if err != nil {
+			return err
+		}
+		w.Write(make([]byte, 1000))
+		w.(*writer).commitFn = func(extent, backend.Meta) error {
+			fmt.Println("ready")
+			time.Sleep(time.Minute)
+			return errors.New("not killed")
+		}
+		return w.Commit(nil)
 	case "parts":
 		// Upload parts from..to of an upload another process created.
 		id := args[3]
@@ -89,7 +103,8 @@ func child(t *testing.T, role string, args ...string) *exec.Cmd {
 
 // TestKilledWriter SIGKILLs a process in the middle of writing an object:
 // nothing is visible, the old version survives, and Sweep removes the
-// temp file it left.
+// temp file it left at once, since its writer's lease is free (issue 8,
+// item 6), while sparing the temp file of a live writer.
 func TestKilledWriter(t *testing.T) {
 	b := newTestBackend(t, Options{})
 	mustCreateBucket(t, b, "bkt")
@@ -123,12 +138,37 @@ func TestKilledWriter(t *testing.T) {
 	if len(left) != 2 {
 		t.Fatalf("tmp holds %q, want the two killed writers' files", left)
 	}
-	// A young temp file may belong to a live writer: an hour's grace spares it.
-	if st, err := b.Sweep(ctx, time.Hour); err != nil || st.Temp != 0 {
+	// A live writer in another backend (another process, as far as the
+	// lease goes) is in flight, and a legacy temp file carries no writer.
+	live, err := New(b.Root(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw, err := live.NewObject(ctx, "bkt", "inflight")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw.Write([]byte("in flight"))
+	legacy := filepath.Join(b.tmpDir("bkt"), "data-"+newID())
+	if err := os.WriteFile(legacy, []byte("legacy"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The dead writers' files go at once; the young legacy file and the
+	// live writer's file stay.
+	st, err := b.Sweep(ctx, time.Hour)
+	if err != nil || st.Temp != 2 || st.DeadWriters != 2 || st.Bytes != 2<<20 || st.Orphan != 0 {
 		t.Fatalf("Sweep(1h) = %+v, %v", st, err)
 	}
-	st, err := b.Sweep(ctx, 0)
-	if err != nil || st.Temp != 2 || st.Bytes != 2<<20 || st.Orphan != 0 {
+	if left := tmpFiles(t, b, "bkt"); len(left) != 2 {
+		t.Fatalf("tmp holds %q, want the live writer's and the legacy file", left)
+	}
+	if err := lw.Commit(nil); err != nil {
+		t.Fatalf("the live writer's commit after the sweep: %v", err)
+	}
+	if got := mustRead(t, b, "bkt", "inflight"); string(got) != "in flight" {
+		t.Fatalf("live writer's object reads %q", got)
+	}
+	if st, err := b.Sweep(ctx, 0); err != nil || st.Temp != 1 || st.Orphan != 0 {
 		t.Fatalf("Sweep(0) = %+v, %v", st, err)
 	}
 	if left := tmpFiles(t, b, "bkt"); len(left) != 0 {
@@ -266,4 +306,71 @@ func TestProcessesShareUpload(t *testing.T) {
 	if n := dataFiles(t, b, "bkt"); n != 10 {
 		t.Fatalf("%d data files for 10 parts", n)
 	}
+}
+
+// killedChild runs role in a child process until it says "ready", then
+// SIGKILLs it.
+func killedChild(t *testing.T, role string, args ...string) {
+	t.Helper()
+	cmd := child(t, role, args...)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(out).ReadString('\n')
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if line != "ready\n" {
+		t.Fatalf("child said %q", line)
+	}
+}
+
+// TestKilledAfterDataPublish: a process killed between publishing a data
+// file and its head leaves a data file no record names. The next Sweep,
+// whatever its age limit, removes it and the writer's temp entry at once
+// (the writer's lease is free), and spares the data file of a live writer
+// at the same step.
+func TestKilledAfterDataPublish(t *testing.T) {
+	b := newTestBackend(t, Options{})
+	mustCreateBucket(t, b, "bkt")
+	mustPut(t, b, "bkt", "live", []byte("live data"), nil)
+	killedChild(t, "hang-after-data", b.Root(), "bkt", "k")
+	if n := dataFiles(t, b, "bkt"); n != 2 {
+		t.Fatalf("%d data files after the kill, want 2", n)
+	}
+	// A live writer (its own lease) stopped at the same step.
+	other, err := New(b.Root(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := other.NewObject(ctx, "bkt", "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("other"))
+	release := make(chan struct{})
+	w.(*writer).commitFn = func(e extent, meta backend.Meta) error {
+		<-release
+		return nil
+	}
+	done := make(chan error)
+	go func() { done <- w.Commit(nil) }()
+	for dataFiles(t, b, "bkt") != 3 {
+		time.Sleep(time.Millisecond)
+	}
+	st, err := b.Sweep(ctx, 24*time.Hour)
+	close(release)
+	if cerr := <-done; cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil || st.DeadWriters != 1 || st.Temp != 1 || st.Orphan != 1 || st.Bytes != 1000 {
+		t.Fatalf("Sweep(24h) = %+v, %v", st, err)
+	}
+	if n := dataFiles(t, b, "bkt"); n != 2 {
+		t.Fatalf("%d data files after the sweep, want the live object's and the live writer's", n)
+	}
+	if names, _ := readNames(b.writersDir()); len(names) != 2 {
+		t.Fatalf("writers/ holds %q, want the two live leases", names)
+	}
+	mustRead(t, b, "bkt", "live")
 }

@@ -11,7 +11,7 @@ import (
 	"envelopegw/backend"
 )
 
-var randomSuffix = regexp.MustCompile(`-[0-9a-f]{32}`)
+var randomSuffix = regexp.MustCompile(`(-[0-9a-f]{16})?-[0-9a-f]{32}`)
 
 // recordSyncs collects the paths fsynced while fn runs, relative to the
 // bucket directory.

@@ -44,7 +44,7 @@ func (b *Backend) syncFile(f *os.File) error {
 	if syncHook != nil {
 		syncHook(f.Name())
 	}
-	return f.Sync()
+	return b.fs.Sync(f)
 }
 
 // syncDir makes the entries of dir (creations, renames, removals) durable.
@@ -52,15 +52,12 @@ func (b *Backend) syncDir(dir string) error {
 	if b.opts.NoFsync {
 		return nil
 	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	if syncHook != nil {
-		syncHook(dir)
+		if _, err := os.Stat(dir); err == nil {
+			syncHook(dir)
+		}
 	}
-	return f.Sync()
+	return b.fs.SyncDir(dir)
 }
 
 // syncDirUp is syncDir for a directory that a concurrent operation may
@@ -85,22 +82,22 @@ func (b *Backend) syncDirUp(base, dir string) error {
 // writeFileSync writes data to a new file at path (which must not exist)
 // and fsyncs it.
 func (b *Backend) writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := b.fs.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		os.Remove(path)
+		b.fs.Remove(path)
 		return err
 	}
 	if err := b.syncFile(f); err != nil {
 		f.Close()
-		os.Remove(path)
+		b.fs.Remove(path)
 		return err
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(path)
+		b.fs.Remove(path)
 		return err
 	}
 	return nil
@@ -111,7 +108,7 @@ func (b *Backend) writeFileSync(path string, data []byte) error {
 // with fs.ErrNotExist instead of resurrecting a half bucket. It returns the
 // parents of the directories it created, which need an fsync to make the
 // new entries durable.
-func mkdirBelow(base, dir string) (touched []string, err error) {
+func (b *Backend) mkdirBelow(base, dir string) (touched []string, err error) {
 	rel, err := filepath.Rel(base, dir)
 	if err != nil || rel == "." {
 		return nil, err
@@ -123,7 +120,7 @@ func mkdirBelow(base, dir string) (touched []string, err error) {
 	for _, e := range strings.Split(rel, string(filepath.Separator)) {
 		parent := p
 		p = filepath.Join(p, e)
-		err := os.Mkdir(p, 0o700)
+		err := b.fs.Mkdir(p, 0o700)
 		switch {
 		case err == nil:
 			touched = append(touched, parent)
@@ -139,16 +136,21 @@ func mkdirBelow(base, dir string) (touched []string, err error) {
 // needed. A concurrent pruner (Delete removing empty directories) may remove
 // the directory between the mkdir and the rename; renameInto then retries.
 func (b *Backend) renameInto(base, from, to string) (touched []string, err error) {
+	return b.placeInto(base, from, to, b.fs.Rename)
+}
+
+// placeInto is renameInto with op (rename or link) as the final step.
+func (b *Backend) placeInto(base, from, to string, op func(from, to string) error) (touched []string, err error) {
 	dir := filepath.Dir(to)
 	for attempt := 0; ; attempt++ {
-		err = os.Rename(from, to)
+		err = op(from, to)
 		if err == nil || !notExist(err) || attempt == 10 {
 			return touched, err
 		}
 		if _, serr := os.Lstat(from); serr != nil {
 			return touched, err // the source is what is missing
 		}
-		t, merr := mkdirBelow(base, dir)
+		t, merr := b.mkdirBelow(base, dir)
 		touched = append(touched, t...)
 		if merr != nil {
 			return touched, merr
@@ -159,9 +161,9 @@ func (b *Backend) renameInto(base, from, to string) (touched []string, err error
 // pruneDirs removes dir and its parents up to (not including) base while
 // they are empty. Failures are expected (a directory gained an entry) and
 // ignored.
-func pruneDirs(base, dir string) {
+func (b *Backend) pruneDirs(base, dir string) {
 	for dir != base && strings.HasPrefix(dir, base+string(filepath.Separator)) {
-		if err := os.Remove(dir); err != nil {
+		if err := b.fs.Remove(dir); err != nil {
 			return
 		}
 		dir = filepath.Dir(dir)
@@ -173,7 +175,7 @@ func pruneDirs(base, dir string) {
 // its own file description, so the lock also excludes goroutines of the
 // same process.
 func flock(path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // lock file: outside the seam
 	if err != nil {
 		return nil, err
 	}

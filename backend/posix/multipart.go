@@ -79,27 +79,27 @@ func (b *Backend) CreateUpload(ctx context.Context, bucket, key string, meta bac
 	now := time.Now()
 	id := newUploadID(now)
 	tmp := b.tmpPath(bucket, "upload")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
+	if err := b.fs.Mkdir(tmp, 0o700); err != nil {
 		return "", b.notFound(bucket, err, nil, "%s: create upload", where)
 	}
 	r := &record{Kind: kindUpload, Key: key, Time: now, Meta: meta.Clone()}
 	if err := b.writeFileSync(filepath.Join(tmp, uploadRecordName), r.marshal()); err != nil {
-		os.RemoveAll(tmp)
+		b.fs.RemoveAll(tmp)
 		return "", fmt.Errorf("%s: create upload: %w", where, err)
 	}
 	if err := b.syncDir(tmp); err != nil {
-		os.RemoveAll(tmp)
+		b.fs.RemoveAll(tmp)
 		return "", fmt.Errorf("%s: create upload: %w", where, err)
 	}
 	release, err := b.lockKey(bucket, key)
 	if err != nil {
-		os.RemoveAll(tmp)
+		b.fs.RemoveAll(tmp)
 		return "", err
 	}
-	err = os.Rename(tmp, b.uploadDir(bucket, id))
+	err = b.fs.Rename(tmp, b.uploadDir(bucket, id))
 	release()
 	if err != nil {
-		os.RemoveAll(tmp)
+		b.fs.RemoveAll(tmp)
 		return "", b.notFound(bucket, err, nil, "%s: create upload", where)
 	}
 	if err := b.syncDir(b.uploadsDir(bucket)); err != nil {
@@ -157,7 +157,7 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
 		return false, b.notFound(bucket, err, nil, "%s: write part record", where)
 	}
-	defer os.Remove(tmp) // a no-op once renamed
+	defer b.fs.Remove(tmp) // a no-op once renamed
 	release, err := b.lockKey(bucket, key)
 	if err != nil {
 		return false, err
@@ -176,7 +176,7 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	if old != nil {
 		keep = b.headExtents(bucket, key)
 	}
-	err = os.Rename(tmp, dst)
+	err = b.fs.Rename(tmp, dst)
 	release()
 	if err != nil {
 		return false, fmt.Errorf("%s: publish part record: %w", where, err)
@@ -328,7 +328,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 		}
 		return &record{Extents: exts, Meta: meta.Clone()}, nil
 	}, func() error {
-		if err := os.Rename(dir, gone); err != nil {
+		if err := b.fs.Rename(dir, gone); err != nil {
 			return fmt.Errorf("%s: retire upload: %w", where, err)
 		}
 		return nil
@@ -347,7 +347,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 	for _, p := range parts {
 		b.removeData(bucket, p.Extents, used)
 	}
-	os.RemoveAll(gone)
+	b.fs.RemoveAll(gone)
 	return infoOf(r), nil
 }
 
@@ -373,7 +373,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 		return err
 	}
 	gone := b.tmpPath(bucket, "aborted-upload")
-	err = os.Rename(b.uploadDir(bucket, uploadID), gone)
+	err = b.fs.Rename(b.uploadDir(bucket, uploadID), gone)
 	keep := b.headExtents(bucket, key)
 	release()
 	if err != nil {
@@ -395,7 +395,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 	for _, p := range parts {
 		b.removeData(bucket, p.Extents, keep)
 	}
-	if err := os.RemoveAll(gone); err != nil {
+	if err := b.fs.RemoveAll(gone); err != nil {
 		return fmt.Errorf("%s: abort: %w", where, err)
 	}
 	return nil

@@ -101,13 +101,13 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 			return err
 		}
 		b.log().Warn("posix: deleting a damaged head", "bucket", bucket, "key", key, "err", err)
-		old, err = &record{}, os.Remove(head)
+		old, err = &record{}, b.fs.Remove(head)
 	} else if err == nil {
 		if err = backend.CheckConds(cond, "delete "+bucket+"/"+key, true, old.Version); err != nil {
 			release()
 			return err
 		}
-		err = os.Remove(head)
+		err = b.fs.Remove(head)
 	}
 	release()
 	if err != nil {
@@ -120,7 +120,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 		return fmt.Errorf("delete %s/%s: fsync: %w", bucket, key, err)
 	}
 	b.removeData(bucket, old.Extents, nil)
-	pruneDirs(b.objectsDir(bucket), filepath.Dir(head))
+	b.pruneDirs(b.objectsDir(bucket), filepath.Dir(head))
 	return nil
 }
 

@@ -41,6 +41,11 @@ type Backend struct {
 	root string // absolute
 	opts Options
 	dirs *dirCache // nil when disabled
+	fs   fileSystem
+	// writer is this backend's writer ID, held by lease (see lease.go);
+	// "" for a read-only backend.
+	writer string
+	lease  *os.File
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -59,7 +64,7 @@ func New(root string, opts Options) (*Backend, error) {
 	if len(abs) > maxRoot {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
-	b := &Backend{root: abs, opts: opts}
+	b := &Backend{root: abs, opts: opts, fs: osFS{}}
 	switch n := opts.ListCacheEntries; {
 	case n == 0:
 		b.dirs = newDirCache(defaultCacheEntries)
@@ -74,6 +79,9 @@ func New(root string, opts Options) (*Backend, error) {
 	}
 	if err := os.MkdirAll(b.bucketsDir(), 0o700); err != nil {
 		return nil, fmt.Errorf("posix: %w", err)
+	}
+	if err := b.takeLease(); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -122,7 +130,7 @@ func (b *Backend) dataPath(bucket, id string) string {
 func (b *Backend) uploadDir(bucket, id string) string { return filepath.Join(b.uploadsDir(bucket), id) }
 
 func (b *Backend) tmpPath(bucket, what string) string {
-	return filepath.Join(b.tmpDir(bucket), what+"-"+newID())
+	return filepath.Join(b.tmpDir(bucket), what+"-"+b.writer+"-"+newID())
 }
 
 // checkWritable guards every mutating method.
@@ -187,6 +195,6 @@ func (b *Backend) removeData(bucket string, exts []extent, keep map[string]bool)
 		if keep[e.ID] {
 			continue
 		}
-		os.Remove(b.dataPath(bucket, e.ID))
+		b.fs.Remove(b.dataPath(bucket, e.ID))
 	}
 }

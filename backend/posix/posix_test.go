@@ -123,7 +123,7 @@ func TestOnDiskLayout(t *testing.T) {
 		mustPut(t, b, "bkt", k, []byte(k), nil)
 	}
 	for _, f := range files(t, b.Root()) {
-		if !strings.HasPrefix(f, "buckets/bkt/") {
+		if !strings.HasPrefix(f, "buckets/bkt/") && !strings.HasPrefix(f, "writers/") {
 			t.Errorf("file outside the bucket: %s", f)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -14,6 +15,9 @@ type SweepStats struct {
 	Temp   int   // entries of tmp/ directories and half-created or half-deleted buckets
 	Orphan int   // data files that no head and no part record references
 	Bytes  int64 // bytes of the removed data and temp files
+	// DeadWriters counts the leases of dead processes whose leftovers
+	// this sweep removed regardless of age.
+	DeadWriters int
 	// Damaged counts the damaged records met (see Check). Sweep skips
 	// them, and keeps every data file of a bucket that has one, since a
 	// damaged head or part record may name any of them.
@@ -24,31 +28,42 @@ type SweepStats struct {
 // bucket: temp files and retired upload directories in tmp/, half-created
 // and half-deleted bucket directories, and data files that no head and no
 // part record references (a crash between publishing a data file and the
-// record naming it, or while removing replaced data). Only entries last
-// modified more than olderThan ago are touched, which protects writes in
-// flight: olderThan must exceed the longest pause a writer can take
-// between two writes, so hours, not seconds, for a live store.
+// record naming it, or while removing replaced data).
 //
-// Sweep reads every head of the store; it is an operator's or janitor's
-// occasional task, safe to run while gateways serve and from several
-// processes at once.
+// What provably belongs to no live process goes at once: a temp entry
+// whose writer's lease is not held (lease.go), and an unreferenced data
+// file with a single link (a data file in flight keeps a second link in
+// tmp/ until its record is published; see writer.go). The rest, temp
+// entries without a writer ID (from older versions), goes once last
+// modified more than olderThan ago; olderThan must exceed the longest
+// pause a writer can take between two writes, so hours, not seconds.
+//
+// Sweep reads every head of the store; it runs when a gateway starts and
+// hourly after, safe while gateways serve and from several processes at
+// once.
 func (b *Backend) Sweep(ctx context.Context, olderThan time.Duration) (SweepStats, error) {
 	var st SweepStats
 	if err := b.checkWritable(ctx); err != nil {
 		return st, err
 	}
 	cutoff := time.Now().Add(-olderThan)
+	dead, err := b.lockDeadWriters()
+	if err != nil {
+		return st, fmt.Errorf("sweep: %w", err)
+	}
 	names, err := readNames(b.bucketsDir())
 	if err != nil {
+		dead.release()
 		return st, fmt.Errorf("sweep: %w", err)
 	}
 	for _, n := range names {
 		if err := ctx.Err(); err != nil {
+			dead.release()
 			return st, err
 		}
 		p := filepath.Join(b.bucketsDir(), n)
 		if strings.HasPrefix(n, newBucketPrefix) || strings.HasPrefix(n, gonebucketPrefix) {
-			if old(p, cutoff) && os.RemoveAll(p) == nil {
+			if (dead.isDead(n) || old(p, cutoff)) && b.fs.RemoveAll(p) == nil {
 				st.Temp++
 			}
 			continue
@@ -56,10 +71,13 @@ func (b *Backend) Sweep(ctx context.Context, olderThan time.Duration) (SweepStat
 		if checkBucket(n) != nil {
 			continue
 		}
-		if err := b.sweepBucket(ctx, n, cutoff, &st); err != nil {
+		if err := b.sweepBucket(ctx, n, cutoff, dead, &st); err != nil {
+			dead.release()
 			return st, err
 		}
 	}
+	// Only now that their leftovers are gone may the leases go.
+	st.DeadWriters = dead.release()
 	return st, nil
 }
 
@@ -77,7 +95,7 @@ func readNames(dir string) ([]string, error) {
 	return f.Readdirnames(-1)
 }
 
-func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Time, st *SweepStats) error {
+func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Time, dead *deadWriters, st *SweepStats) error {
 	where := "sweep bucket " + bucket
 	tmps, err := readNames(b.tmpDir(bucket))
 	if notExist(err) {
@@ -89,30 +107,92 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	for _, n := range tmps {
 		p := filepath.Join(b.tmpDir(bucket), n)
 		fi, err := os.Lstat(p)
-		if err != nil || !fi.ModTime().Before(cutoff) {
+		if err != nil || !dead.isDead(n) && !fi.ModTime().Before(cutoff) {
 			continue
 		}
-		if os.RemoveAll(p) == nil {
+		if b.fs.RemoveAll(p) == nil {
 			st.Temp++
-			if fi.Mode().IsRegular() {
-				st.Bytes += fi.Size()
+			if s, ok := fi.Sys().(*syscall.Stat_t); fi.Mode().IsRegular() && ok && s.Nlink == 1 {
+				st.Bytes += fi.Size() // a second link is a data file, counted as one
 			}
 		}
 	}
+	// Candidates are chosen before the records are read: a data file
+	// that has one link at this point is no longer in flight, so if a
+	// record names it, that record exists now and the scan below sees it.
+	cands, err := b.orphanCandidates(bucket, cutoff)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	refs, bad, err := b.referenced(ctx, bucket)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	st.Damaged += bad
+	if bad > 0 {
+		b.log().Warn("posix: sweep keeps every unreferenced data file of a bucket with damaged records",
+			"bucket", bucket, "damaged", bad)
+		return nil
+	}
+	for id, size := range cands {
+		if refs[id] {
+			continue
+		}
+		if b.fs.Remove(b.dataPath(bucket, id)) == nil {
+			st.Orphan++
+			st.Bytes += size
+		}
+	}
+	return nil
+}
 
-	// Collect every referenced data id. Uploads first, then heads:
-	// CompleteUpload publishes its head before it retires the upload, so
-	// a part that moves from one to the other during the scan is seen in
-	// at least one of them.
-	refs := make(map[string]bool)
-	bad := 0
+// orphanCandidates returns the data files of bucket, with their sizes,
+// that are no longer in flight (one link) or older than cutoff.
+func (b *Backend) orphanCandidates(bucket string, cutoff time.Time) (map[string]int64, error) {
+	fans, err := readNames(b.dataDir(bucket))
+	if err != nil && !notExist(err) {
+		return nil, err
+	}
+	cands := make(map[string]int64)
+	for _, fan := range fans {
+		ids, err := readNames(filepath.Join(b.dataDir(bucket), fan))
+		if err != nil {
+			continue
+		}
+		for _, id := range ids {
+			if !validID(id) || id[:2] != fan {
+				continue
+			}
+			fi, err := os.Lstat(b.dataPath(bucket, id))
+			if err != nil {
+				continue
+			}
+			st, ok := fi.Sys().(*syscall.Stat_t)
+			if ok && st.Nlink == 1 || fi.ModTime().Before(cutoff) {
+				cands[id] = fi.Size()
+			}
+		}
+	}
+	return cands, nil
+}
+
+// referenced collects every data id that a part record or head names, and
+// counts the damaged records met. Uploads first, then heads:
+// CompleteUpload publishes its head before it retires the upload, so a
+// part that moves from one to the other during the scan is seen in at
+// least one of them.
+func (b *Backend) referenced(ctx context.Context, bucket string) (refs map[string]bool, bad int, err error) {
+	refs = make(map[string]bool)
 	skip := func(p string, err error) {
 		bad++
 		b.skipDamaged("sweep", p, err)
 	}
 	ups, err := readNames(b.uploadsDir(bucket))
 	if err != nil && !notExist(err) {
-		return fmt.Errorf("%s: %w", where, err)
+		return nil, 0, err
 	}
 	for _, id := range ups {
 		if !validUploadID(id) {
@@ -123,51 +203,18 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return nil, 0, err
 		}
 		for _, p := range parts {
 			refs[p.Extents[0].ID] = true
 		}
 	}
-	if err := walkHeads(ctx, b.objectsDir(bucket), func(_ string, r *record) {
+	err = walkHeads(ctx, b.objectsDir(bucket), func(_ string, r *record) {
 		for _, e := range r.Extents {
 			refs[e.ID] = true
 		}
-	}, skip); err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	st.Damaged += bad
-	if bad > 0 {
-		b.log().Warn("posix: sweep keeps every unreferenced data file of a bucket with damaged records",
-			"bucket", bucket, "damaged", bad)
-		return nil
-	}
-
-	fans, err := readNames(b.dataDir(bucket))
-	if err != nil && !notExist(err) {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	for _, fan := range fans {
-		ids, err := readNames(filepath.Join(b.dataDir(bucket), fan))
-		if err != nil {
-			continue
-		}
-		for _, id := range ids {
-			if !validID(id) || id[:2] != fan || refs[id] {
-				continue
-			}
-			p := b.dataPath(bucket, id)
-			fi, err := os.Lstat(p)
-			if err != nil || !fi.ModTime().Before(cutoff) {
-				continue
-			}
-			if os.Remove(p) == nil {
-				st.Orphan++
-				st.Bytes += fi.Size()
-			}
-		}
-	}
-	return nil
+	}, skip)
+	return refs, bad, err
 }
 
 // walkHeads calls fn with every head in the tree at dir, and skip with

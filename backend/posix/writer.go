@@ -41,8 +41,8 @@ type writer struct {
 
 func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) error) (*writer, error) {
 	id := newID()
-	tmp := filepath.Join(b.tmpDir(bucket), "data-"+id)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp := filepath.Join(b.tmpDir(bucket), "data-"+b.writer+"-"+id)
+	f, err := b.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, b.notFound(bucket, err, nil, "%s: create temp file", where)
 	}
@@ -88,7 +88,7 @@ func (w *writer) Abort() error {
 	}
 	w.done = true
 	w.release()
-	if err := os.Remove(w.tmp); err != nil && !notExist(err) {
+	if err := w.b.fs.Remove(w.tmp); err != nil && !notExist(err) {
 		return fmt.Errorf("%s: abort: %w", w.where, err)
 	}
 	return nil
@@ -124,25 +124,32 @@ func (w *writer) Commit(meta backend.Meta) error {
 	}
 	w.done = true
 	if w.n == 0 && w.emptyNoData {
-		os.Remove(w.tmp)
+		w.b.fs.Remove(w.tmp)
 		return w.commitFn(extent{}, meta.Clone())
 	}
 	e := extent{ID: w.id, Size: w.n}
 	data := w.b.dataPath(w.bucket, w.id)
-	touched, err := w.b.renameInto(w.b.dataDir(w.bucket), w.tmp, data)
+	// The data file is linked, not renamed, into data/: while the temp
+	// name (which carries this writer's ID) exists, the file has two links
+	// and is in flight; Sweep removes an unreferenced data file at once
+	// only when it has one link left (see sweep.go).
+	touched, err := w.b.placeInto(w.b.dataDir(w.bucket), w.tmp, data, w.b.fs.Link)
 	if err != nil {
-		os.Remove(w.tmp)
+		w.b.fs.Remove(w.tmp)
 		return w.b.notFound(w.bucket, err, nil, "%s: publish data file", w.where)
 	}
 	for _, d := range append(touched, filepath.Dir(data)) {
 		if err := w.b.syncDir(d); err != nil {
-			os.Remove(data)
+			w.b.fs.Remove(data)
+			w.b.fs.Remove(w.tmp)
 			return fmt.Errorf("%s: fsync %s: %w", w.where, d, err)
 		}
 	}
 	// commitFn owns the data file from here: it removes it unless a record
 	// that references it was published.
-	return w.commitFn(e, meta.Clone())
+	err = w.commitFn(e, meta.Clone())
+	w.b.fs.Remove(w.tmp)
+	return err
 }
 
 // NewObject starts writing bucket/key. The data goes to a temp file;
@@ -231,7 +238,7 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 	}
 	touched, err := b.renameInto(b.objectsDir(bucket), tmp, head)
 	if err != nil {
-		os.Remove(tmp)
+		b.fs.Remove(tmp)
 		return nil, false, b.notFound(bucket, err, nil, "%s: publish head", where)
 	}
 	var thenErr error

@@ -9,9 +9,12 @@ import (
 )
 
 // Crash leftovers (temp files, retired upload directories, data files no
-// record names) are swept once an hour, and only when a day old: a writer
-// in flight is never that slow, and several gateways sharing the volume may
-// all sweep without stepping on each other's work.
+// record names) are swept when serve starts and once an hour after. What
+// provably belongs to no live process (its writer's lease is free, see
+// backend/posix/lease.go) goes at once; leftovers that carry no writer ID
+// only when a day old: a writer in flight is never that slow, and several
+// gateways sharing the volume may all sweep without stepping on each
+// other's work.
 const (
 	sweepEvery = time.Hour
 	sweepAge   = 24 * time.Hour
@@ -29,7 +32,11 @@ func runSweeper(ctx context.Context, be *posix.Backend, log *slog.Logger) {
 		case err != nil:
 			log.Warn("sweep of crash leftovers failed", "err", err)
 		case st.Temp+st.Orphan > 0:
-			log.Info("swept crash leftovers", "temp", st.Temp, "orphans", st.Orphan, "bytes", st.Bytes)
+			log.Info("swept crash leftovers", "temp", st.Temp, "orphans", st.Orphan, "bytes", st.Bytes,
+				"dead_writers", st.DeadWriters)
+		}
+		if st.Damaged > 0 {
+			log.Warn("damaged records on the volume: run envelopegw fsck", "damaged", st.Damaged)
 		}
 		select {
 		case <-ctx.Done():

@@ -53,3 +53,45 @@ func TestSweeperRemovesOldLeftovers(t *testing.T) {
 		t.Fatalf("a fresh temp file was swept: %v", err)
 	}
 }
+
+// TestSweeperAtStartRemovesDeadWritersLeftovers: a writer that died (here:
+// released its lease) mid-write leaves a fresh temp file; the sweeper of
+// the next gateway removes it at start, without waiting a day.
+func TestSweeperAtStartRemovesDeadWritersLeftovers(t *testing.T) {
+	root := t.TempDir()
+	dead, err := posix.New(root, posix.Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := dead.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := dead.NewObject(ctx, "bkt", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("never committed"))
+	dead.Close()
+	tmp := filepath.Join(root, "buckets", "bkt", "tmp")
+	if names, _ := os.ReadDir(tmp); len(names) != 1 {
+		t.Fatalf("tmp holds %d entries, want the dead writer's", len(names))
+	}
+
+	be, err := posix.New(root, posix.Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { runSweeper(sctx, be, slog.New(slog.NewTextHandler(io.Discard, nil))); close(done) }()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if names, _ := os.ReadDir(tmp); len(names) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the dead writer's temp file was not swept at start")
+		}
+	}
+}
