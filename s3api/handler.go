@@ -152,10 +152,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := &request{h: h, w: rw, r: r}
 	rq.in = newStallReader(w, r, h.stall)
 	rw.beforeHeader = func(hdr http.Header) {
-		// An answer given before the body was read to its end (a refusal
-		// by auth, say) closes the connection: keeping it would mean
-		// waiting for the rest of a body that may never come.
-		if r.ProtoMajor == 1 && rq.in.unread() {
+		// An answer given before the body was read to its end closes the
+		// connection when the client failed authentication or stalled;
+		// otherwise the rest of a small body gets a short grace to come.
+		if rq.in.answering() && r.ProtoMajor == 1 {
 			hdr.Set("Connection", "close")
 		}
 	}

@@ -89,6 +89,7 @@ func (rq *request) serve() {
 	}
 	rq.auth = res
 	rq.accessKey = res.AccessKey
+	rq.in.authenticated()
 
 	op := rq.route()
 	if rq.bucket != "" && rq.op != OpCreateBucket && !validExistingBucketName(rq.bucket) {

@@ -32,11 +32,21 @@ type stallReader struct {
 	mu       sync.Mutex
 	eof      bool
 	timedOut bool
+	authed   bool // the client authenticated: its body may be drained
+	expect   bool // Expect: 100-continue: an unread body was never sent
 	noDL     bool // the connection does not support deadlines
 }
 
+// drainGrace is how long an answer given before the body ended waits for
+// the rest of a small body (net/http discards up to 256 KiB so that the
+// connection can be reused and a client still sending does not get a
+// reset instead of the answer). A client that sends nothing meanwhile
+// loses its connection.
+const drainGrace = time.Second
+
 func newStallReader(w http.ResponseWriter, r *http.Request, timeout time.Duration) *stallReader {
-	s := &stallReader{src: r.Body, rc: http.NewResponseController(w), timeout: timeout}
+	s := &stallReader{src: r.Body, rc: http.NewResponseController(w), timeout: timeout,
+		expect: hasToken(r.Header.Values("Expect"), "100-continue")}
 	if r.Body == nil || r.Body == http.NoBody {
 		s.src, s.eof = http.NoBody, true
 		return s
@@ -76,21 +86,59 @@ func (s *stallReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// unread reports whether the body was not read to its end: answering
-// then must close the connection, since waiting for (or discarding) the
-// rest would let a client that never sends it hold the connection.
+// unread reports whether the body was not read to its end.
 func (s *stallReader) unread() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.eof
 }
 
-// abandon makes net/http's discard of an unread body, after the handler,
-// fail at once instead of waiting for bytes that may never come.
+// authenticated marks a request whose signature verified. Until then
+// none of its body is read, not even to keep the connection.
+func (s *stallReader) authenticated() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authed = true
+}
+
+// answering is called as the response header goes out. With the body
+// unread, it reports whether the connection must close now: the client
+// is not authenticated or stalled (waiting for its body would let it hold
+// the connection), or it waits for 100 Continue (its body never comes).
+// Otherwise the rest of the body gets drainGrace to arrive.
+func (s *stallReader) answering() (closeNow bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.eof {
+		return false
+	}
+	if !s.authed || s.timedOut || s.expect {
+		return true
+	}
+	s.armGrace()
+	return false
+}
+
+// abandon bounds net/http's discard of an unread body, after the
+// handler, so that it cannot wait for bytes that may never come.
 func (s *stallReader) abandon() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.eof && !s.noDL {
+	switch {
+	case s.eof || s.noDL:
+	case !s.authed || s.timedOut:
 		s.rc.SetReadDeadline(time.Now())
+	default:
+		s.armGrace()
+	}
+}
+
+func (s *stallReader) armGrace() {
+	if !s.noDL {
+		g := drainGrace
+		if s.timeout > 0 {
+			g = min(g, s.timeout)
+		}
+		s.rc.SetReadDeadline(time.Now().Add(g))
 	}
 }

@@ -195,3 +195,46 @@ func TestClientGoneIs499(t *testing.T) {
 		t.Errorf("client leaving logged as a server problem:\n%s", l)
 	}
 }
+
+// An authenticated request answered before its body was read (here: an
+// SSE-C header, refused as NotImplemented) keeps its connection when the small body has arrived, as
+// net/http does when it may drain it, so a client still writing the body
+// reads the answer; when the body does not come, the connection closes
+// after a short grace instead of waiting for it.
+func TestEarlyAnswerDrainsOrCloses(t *testing.T) {
+	e, srv, _ := stallServer(t, time.Hour)
+	body := bytes.Repeat([]byte("b"), 1000)
+	ssec := map[string]string{"x-amz-server-side-encryption-customer-algorithm": "AES256"}
+	r := e.newRequest(req{method: "PUT", target: srv.URL + "/bkt/k", body: body, payloadHash: "UNSIGNED-PAYLOAD", header: ssec, host: srv.Listener.Addr().String()})
+	c := rawHead(t, srv, r, len(body), body)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 501 || resp.Close {
+		t.Fatalf("status %d, close %v: want 501 on a kept connection", resp.StatusCode, resp.Close)
+	}
+	// The connection serves the next request.
+	r2 := e.newRequest(req{method: "GET", target: srv.URL + "/", host: srv.Listener.Addr().String()})
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "GET / HTTP/1.1\r\nHost: %s\r\n", r2.Host)
+	r2.Header.Write(&b)
+	b.WriteString("\r\n")
+	c.Write(b.Bytes())
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("second request on the connection: %v %v", resp, err)
+	}
+
+	// Now the body never comes: answered, then closed within the grace.
+	r = e.newRequest(req{method: "PUT", target: srv.URL + "/bkt/k", body: body, payloadHash: "UNSIGNED-PAYLOAD", header: ssec, host: srv.Listener.Addr().String()})
+	start := time.Now()
+	c = rawHead(t, srv, r, len(body), nil)
+	resp = readAnswer(t, c, 10*time.Second)
+	if resp.StatusCode != 501 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	t.Logf("answered and closed after %s", time.Since(start).Round(time.Millisecond))
+}
