@@ -173,6 +173,21 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 	return b, nil
 }
 
+// unknownChecksumHeader reports an x-amz-checksum-<name> header that is
+// neither a known algorithm nor one of the checksum request headers
+// (-type, -algorithm, -mode): accepting it would mean not verifying it.
+func unknownChecksumHeader(name string) bool {
+	const prefix = "x-amz-checksum-"
+	if len(name) <= len(prefix) || !strings.EqualFold(name[:len(prefix)], prefix) {
+		return false
+	}
+	switch strings.ToLower(name[len(prefix):]) {
+	case "type", "algorithm", "mode":
+		return false
+	}
+	return true
+}
+
 // declaredChecksum finds the one x-amz-checksum the request declares: as a
 // header with its value, as a trailer named by x-amz-trailer, or only by
 // algorithm through x-amz-sdk-checksum-algorithm (then it is computed and
@@ -194,6 +209,9 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 	}
 	for name, vs := range h {
 		alg := checksum.FromHeaderName(name)
+		if alg == "" && unknownChecksumHeader(name) {
+			return nil, ErrInvalidRequest.WithMessage("The %s header names a checksum algorithm this gateway does not know; it cannot be verified.", truncate(strings.ToLower(name), 64))
+		}
 		if alg == "" || !headerValues {
 			continue
 		}

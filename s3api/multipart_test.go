@@ -129,7 +129,8 @@ func TestMultipartValidation(t *testing.T) {
 	e.fails(req{method: "POST", target: "/bkt/k?uploadId=" + id, body: []byte(`<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>a</ETag></Part><Part><PartNumber>1</PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>`)}, 400, "InvalidPartOrder")
 
 	for _, h := range []map[string]string{
-		{"x-amz-checksum-algorithm": "MD5"},
+		{"x-amz-checksum-algorithm": "BLAKE3"},
+		{"x-amz-checksum-algorithm": "XXHASH3", "x-amz-checksum-type": "FULL_OBJECT"},
 		{"x-amz-checksum-type": "COMPOSITE"},
 		{"x-amz-checksum-algorithm": "SHA256", "x-amz-checksum-type": "FULL_OBJECT"},
 		{"x-amz-checksum-algorithm": "CRC64NVME", "x-amz-checksum-type": "COMPOSITE"},

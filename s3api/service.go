@@ -68,6 +68,11 @@ const (
 	ChecksumCRC64NVME = "CRC64NVME"
 	ChecksumSHA1      = "SHA1"
 	ChecksumSHA256    = "SHA256"
+	ChecksumSHA512    = "SHA512"
+	ChecksumMD5       = "MD5"
+	ChecksumXXHASH64  = "XXHASH64"
+	ChecksumXXHASH3   = "XXHASH3"
+	ChecksumXXHASH128 = "XXHASH128"
 )
 
 // Checksum types for multipart objects.

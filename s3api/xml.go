@@ -25,6 +25,11 @@ type checksumFields struct {
 	ChecksumCRC64NVME string `xml:",omitempty"`
 	ChecksumSHA1      string `xml:",omitempty"`
 	ChecksumSHA256    string `xml:",omitempty"`
+	ChecksumSHA512    string `xml:",omitempty"`
+	ChecksumMD5       string `xml:",omitempty"`
+	ChecksumXXHASH64  string `xml:",omitempty"`
+	ChecksumXXHASH3   string `xml:",omitempty"`
+	ChecksumXXHASH128 string `xml:",omitempty"`
 }
 
 func toChecksumFields(cs Checksums) checksumFields {
@@ -34,6 +39,11 @@ func toChecksumFields(cs Checksums) checksumFields {
 		ChecksumCRC64NVME: cs[ChecksumCRC64NVME],
 		ChecksumSHA1:      cs[ChecksumSHA1],
 		ChecksumSHA256:    cs[ChecksumSHA256],
+		ChecksumSHA512:    cs[ChecksumSHA512],
+		ChecksumMD5:       cs[ChecksumMD5],
+		ChecksumXXHASH64:  cs[ChecksumXXHASH64],
+		ChecksumXXHASH3:   cs[ChecksumXXHASH3],
+		ChecksumXXHASH128: cs[ChecksumXXHASH128],
 	}
 }
 
@@ -45,6 +55,11 @@ func (c checksumFields) checksums() Checksums {
 		ChecksumCRC64NVME: c.ChecksumCRC64NVME,
 		ChecksumSHA1:      c.ChecksumSHA1,
 		ChecksumSHA256:    c.ChecksumSHA256,
+		ChecksumSHA512:    c.ChecksumSHA512,
+		ChecksumMD5:       c.ChecksumMD5,
+		ChecksumXXHASH64:  c.ChecksumXXHASH64,
+		ChecksumXXHASH3:   c.ChecksumXXHASH3,
+		ChecksumXXHASH128: c.ChecksumXXHASH128,
 	} {
 		if v != "" {
 			if cs == nil {

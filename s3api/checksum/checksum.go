@@ -1,8 +1,10 @@
 package checksum
 
 import (
+	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,7 +13,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/minio/crc64nvme"
+	"github.com/zeebo/xxh3"
 )
 
 // Algorithm names as S3 spells them in XML and in x-amz-checksum-algorithm
@@ -22,11 +26,16 @@ const (
 	CRC64NVME = "CRC64NVME"
 	SHA1      = "SHA1"
 	SHA256    = "SHA256"
+	SHA512    = "SHA512"
+	MD5       = "MD5"
+	XXHASH64  = "XXHASH64"
+	XXHASH3   = "XXHASH3"
+	XXHASH128 = "XXHASH128"
 )
 
 // Algorithms lists every supported algorithm, in the order S3 documents
 // them. Read it; never modify it.
-var Algorithms = []string{CRC32, CRC32C, CRC64NVME, SHA1, SHA256}
+var Algorithms = []string{CRC32, CRC32C, CRC64NVME, SHA1, SHA256, SHA512, MD5, XXHASH64, XXHASH3, XXHASH128}
 
 // ErrUnknownAlgorithm is returned for an algorithm name that is not one of
 // the constants above.
@@ -50,13 +59,7 @@ func Canonical(name string) string {
 }
 
 // Valid reports whether alg is one of the algorithm constants (exact case).
-func Valid(alg string) bool {
-	switch alg {
-	case CRC32, CRC32C, CRC64NVME, SHA1, SHA256:
-		return true
-	}
-	return false
-}
+func Valid(alg string) bool { return Size(alg) != 0 }
 
 // IsCRC reports whether alg is one of the CRC algorithms, the only ones that
 // support the FULL_OBJECT multipart checksum type.
@@ -78,6 +81,16 @@ func New(alg string) (hash.Hash, error) {
 		return sha1.New(), nil
 	case SHA256:
 		return sha256.New(), nil
+	case SHA512:
+		return sha512.New(), nil
+	case MD5:
+		return md5.New(), nil
+	case XXHASH64:
+		return xxhash.New(), nil
+	case XXHASH3:
+		return xxh3.New(), nil
+	case XXHASH128:
+		return xxh128{xxh3.New()}, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownAlgorithm, alg)
 }
@@ -93,8 +106,28 @@ func Size(alg string) int {
 		return sha1.Size
 	case SHA256:
 		return sha256.Size
+	case SHA512:
+		return sha512.Size
+	case MD5:
+		return md5.Size
+	case XXHASH64, XXHASH3:
+		return 8
+	case XXHASH128:
+		return 16
 	}
 	return 0
+}
+
+// xxh128 is XXH3's 128-bit digest as a hash.Hash: the streaming state is
+// XXH3's; only Sum differs (the canonical big-endian 16 bytes, high half
+// first, as S3 and xxhsum show it).
+type xxh128 struct{ *xxh3.Hasher }
+
+func (h xxh128) Size() int { return 16 }
+
+func (h xxh128) Sum(b []byte) []byte {
+	d := h.Sum128().Bytes()
+	return append(b, d[:]...)
 }
 
 // HeaderName returns the request/response header carrying alg's checksum,
@@ -169,9 +202,10 @@ func FullObject(alg string, parts []Part) (string, error) {
 		c = crc32cModel
 	case CRC64NVME:
 		c = crc64nvmeModel
-	case SHA1, SHA256:
-		return "", fmt.Errorf("checksum: %s cannot be combined into a full-object checksum (CRC algorithms only)", alg)
 	default:
+		if Valid(alg) {
+			return "", fmt.Errorf("checksum: %s cannot be combined into a full-object checksum (CRC algorithms only)", alg)
+		}
 		return "", fmt.Errorf("%w %q", ErrUnknownAlgorithm, alg)
 	}
 	if len(parts) == 0 {

@@ -60,7 +60,7 @@ func TestNames(t *testing.T) {
 			t.Errorf("Canonical(%q) != %s", strings.ToLower(alg), alg)
 		}
 	}
-	for _, bad := range []string{"", "crc32", "MD5", "CRC64"} {
+	for _, bad := range []string{"", "crc32", "BLAKE3", "CRC64"} {
 		if Valid(bad) {
 			t.Errorf("Valid(%q) = true", bad)
 		}
@@ -68,8 +68,8 @@ func TestNames(t *testing.T) {
 			t.Errorf("New(%q) error = %v", bad, err)
 		}
 	}
-	if HeaderName("MD5") != "" || FromHeaderName("x-amz-checksum-") != "" ||
-		FromHeaderName("x-amz-checksum-md5") != "" || FromHeaderName("content-md5") != "" {
+	if HeaderName("BLAKE3") != "" || FromHeaderName("x-amz-checksum-") != "" ||
+		FromHeaderName("x-amz-checksum-blake3") != "" || FromHeaderName("content-md5") != "" {
 		t.Error("unknown names must map to \"\"")
 	}
 	if IsCRC(SHA256) || !IsCRC(CRC64NVME) {
@@ -87,7 +87,7 @@ func TestDecode(t *testing.T) {
 			t.Errorf("Decode(%q) error = %v", bad, err)
 		}
 	}
-	if _, err := Decode("MD5", "AAAAAA=="); !errors.Is(err, ErrUnknownAlgorithm) {
+	if _, err := Decode("BLAKE3", "AAAAAA=="); !errors.Is(err, ErrUnknownAlgorithm) {
 		t.Errorf("Decode of unknown algorithm: %v", err)
 	}
 }
@@ -126,7 +126,7 @@ func TestComposite(t *testing.T) {
 	if got, want := Composite(CRC32, crcs), Encode(digest(t, CRC32, cc))+"-3"; got != want {
 		t.Fatalf("CRC32 composite = %s, want %s", got, want)
 	}
-	if Composite("MD5", crcs) != "" {
+	if Composite("BLAKE3", crcs) != "" {
 		t.Fatal("unknown algorithm must give \"\"")
 	}
 }

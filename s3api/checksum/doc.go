@@ -1,6 +1,7 @@
 // Package checksum implements the integrity checksums S3 clients attach to
-// uploads (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256) and the
-// two ways S3 derives an object checksum from the checksums of its parts.
+// uploads (x-amz-checksum-crc32, -crc32c, -crc64nvme, -sha1, -sha256,
+// -sha512, -md5, -xxhash64, -xxhash3, -xxhash128) and the two ways S3
+// derives an object checksum from the checksums of its parts.
 //
 // Single objects carry base64 of the big-endian digest. Multipart objects use
 // one of two checksum types:
@@ -28,5 +29,9 @@
 // bits each, independent of the data size.
 //
 // Hashing uses the standard library's hardware-accelerated CRC-32 (IEEE and
-// Castagnoli) and github.com/minio/crc64nvme for CRC-64/NVME.
+// Castagnoli), SHA and MD5, github.com/minio/crc64nvme for CRC-64/NVME,
+// github.com/cespare/xxhash for XXH64 and github.com/zeebo/xxh3 for XXH3
+// (64 and 128 bits), all with seed 0. Every value is base64 of the
+// big-endian (canonical) digest. The non-CRC algorithms allow COMPOSITE
+// multipart checksums only.
 package checksum
