@@ -55,6 +55,9 @@ func (rq *request) auditWrite(bucket, key string, status int, errCode string) {
 	if rq.createOnly {
 		attrs = append(attrs, slog.Bool("create_only", true))
 	}
+	if rq.identical {
+		attrs = append(attrs, slog.Bool("identical", true))
+	}
 	if errCode != "" {
 		attrs = append(attrs, slog.String("error", errCode))
 	}

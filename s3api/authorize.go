@@ -149,14 +149,13 @@ func (rq *request) conditions() map[string]string {
 	return c
 }
 
-// checkCreateOnly refuses, for now, the operations a create-only grant
-// cannot yet be held to: until the Service offers atomic conditional
-// writes, a create-only user may upload parts but not commit an object.
-// Failing closed keeps "cannot overwrite" true.
+// checkCreateOnly refuses the copies to a create-only user: CopyObject
+// has no conditional commit in the Service, so "never overwrite" could
+// not be held. Every other write either commits through a conditional
+// PutObject or Complete (create_only.go) or makes no object (parts).
 func (rq *request) checkCreateOnly() error {
-	switch rq.op {
-	case OpPutObject, OpCopyObject, OpCompleteMultipartUpload:
-		return ErrAccessDenied.WithMessage("Your policy allows only creating objects (If-None-Match: *), which this gateway cannot enforce yet.")
+	if rq.op == OpCopyObject {
+		return ErrAccessDenied.WithMessage("Your policy allows creating objects only, which a copy cannot promise here; upload the object instead.")
 	}
 	return nil
 }

@@ -21,10 +21,19 @@
 //     uploading (net/http sends the 100 only when the body is first read).
 //     Anonymous requests are denied;
 //  4. dispatches on method, whether bucket and key are present, and the
-//     query's sub-resource;
-//  5. logs one line: method, path, operation, status, bytes in and out,
+//     query's sub-resource, to a typed Operation (operations.go: its S3
+//     name, IAM action and resource kind, shared by the log, authorization,
+//     audit and metrics);
+//  5. asks the Authorizer, if one is configured, whether the signer (by
+//     header or presigned URL alike) may perform the operation's action on
+//     its resource (authorize.go); a denial is AccessDenied. A copy also
+//     needs s3:GetObject on its source, DeleteObjects asks per key, and a
+//     write the policy allows only as a create (s3:if-none-match = "*")
+//     runs as a conditional create (create_only.go);
+//  6. logs one line: method, path, operation, status, bytes in and out,
 //     duration, request ID, access key. Never the query string (presigned
-//     URLs carry signatures there) nor credentials.
+//     URLs carry signatures there) nor credentials. Denials and every
+//     write or delete also get an audit record (audit.go).
 //
 // # Why a hand-written dispatcher
 //

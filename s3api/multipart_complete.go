@@ -19,6 +19,7 @@ func (rq *request) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	cond = rq.createOnlyConds(cond)
 	id := rq.q.Get("uploadId")
 	if id == "" {
 		return ErrNoSuchUpload
@@ -55,6 +56,9 @@ func (rq *request) completeMultipartUpload() error {
 		ExpectedChecksums: expected,
 		Cond:              cond,
 	})
+	if err != nil && rq.createOnly && refusedCondition(err) {
+		out, err = rq.completeIdentical(id, parts, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ func (rq *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	cond = rq.createOnlyConds(cond)
 	meta, err := parseMeta(rq.r.Header)
 	if err != nil {
 		return err
@@ -37,6 +38,9 @@ func (rq *request) putObject() error {
 		Tags:   tags,
 	})
 	if err != nil {
+		if rq.createOnly && refusedCondition(err) {
+			return rq.putIdentical(b, err)
+		}
 		if cond.Set() && refusedCondition(err) {
 			rq.drainForRefusal()
 		}

@@ -23,6 +23,7 @@ type request struct {
 	user        string // the user's name, from the Authorizer
 	authorized  bool   // the Authorizer allowed the operation
 	createOnly  bool   // allowed only to create: the write must not replace an object
+	identical   bool   // a create-only write found its identical object and wrote nothing
 
 	in         *stallReader // the raw request body, under the stall timeout
 	body       *requestBody // the verified body, once opened
