@@ -138,7 +138,10 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		return nil, o.tooLarge
 	}
 
-	if v := r.Header.Get("Content-MD5"); v != "" {
+	// A Content-MD5 header that is present but empty is malformed too
+	// (S3: InvalidDigest), not absent.
+	if vs := r.Header.Values("Content-MD5"); len(vs) > 0 {
+		v := vs[0]
 		d, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(d) != md5.Size {
 			return nil, ErrInvalidDigest.WithMessage("Content-MD5 %q is not base64 of 16 bytes.", truncate(v, 64))

@@ -40,6 +40,7 @@ func (rq *request) listBuckets() error {
 			Name:         b.Name,
 			CreationDate: timeISO(b.Created),
 			BucketRegion: rq.h.region,
+			BucketArn:    "arn:aws:s3:::" + b.Name,
 		})
 	}
 	rq.writeXML(http.StatusOK, &res)

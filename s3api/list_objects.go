@@ -55,8 +55,9 @@ func parseMax(q url.Values, name string, limit int) (int, error) {
 }
 
 // s3URLEncode is the encoding of encoding-type=url: everything but
-// unreserved characters and "/" is percent-encoded, and a space is "+"
-// (clients decode with form-unescaping).
+// unreserved characters and "/" is percent-encoded, a space as "%20" as S3
+// sends it (botocore form-unescapes, other SDKs path-unescape; "%20" reads
+// the same to both, "+" does not).
 func s3URLEncode(s string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
@@ -66,8 +67,6 @@ func s3URLEncode(s string) string {
 		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9',
 			c == '-', c == '_', c == '.', c == '~', c == '/':
 			b.WriteByte(c)
-		case c == ' ':
-			b.WriteByte('+')
 		default:
 			b.WriteByte('%')
 			b.WriteByte(hexDigits[c>>4])
@@ -183,7 +182,7 @@ func (rq *request) listObjectsV1() error {
 	res := listBucketResultV1{
 		Xmlns:        s3Namespace,
 		Name:         rq.bucket,
-		Prefix:       p.encode(p.prefix),
+		Prefix:       p.prefix, // v1 sends the prefix as given; botocore does not decode it
 		Marker:       p.encode(marker),
 		MaxKeys:      p.maxKeys,
 		Delimiter:    p.encode(p.delimiter),

@@ -133,10 +133,11 @@ func TestListEncodingTypeURL(t *testing.T) {
 	if l.EncodingType != "url" || len(l.Contents) != 1 {
 		t.Fatalf("listing %+v", l)
 	}
-	if want := "dir+one/a%2Bb%26c%01%C3%A9"; l.Contents[0].Key != want {
+	if want := "dir%20one/a%2Bb%26c%01%C3%A9"; l.Contents[0].Key != want {
 		t.Errorf("encoded key %q, want %q", l.Contents[0].Key, want)
 	}
-	if l.Prefix != "dir+" || l.Delimiter != "+" || l.Marker != "d+" {
+	// A space is %20, not +; ListObjects v1 sends its Prefix unencoded.
+	if l.Prefix != "dir " || l.Delimiter != "%20" || l.Marker != "d%20" {
 		t.Errorf("encoded prefix/delimiter/marker %q %q %q", l.Prefix, l.Delimiter, l.Marker)
 	}
 	if got, _ := url.QueryUnescape(l.Contents[0].Key); got != key {
@@ -238,7 +239,7 @@ func TestEncodingTypeVersionsAndUploads(t *testing.T) {
 	e.mkBucket("bkt")
 	e.put("bkt", "a%20b", []byte("x"), nil)
 	w := e.ok(req{method: "GET", target: "/bkt?versions&encoding-type=url"}, 200)
-	if !strings.Contains(w.Body.String(), "<Key>a+b</Key>") || !strings.Contains(w.Body.String(), "<EncodingType>url</EncodingType>") {
+	if !strings.Contains(w.Body.String(), "<Key>a%20b</Key>") || !strings.Contains(w.Body.String(), "<EncodingType>url</EncodingType>") {
 		t.Errorf("versions: %s", w.Body.String())
 	}
 	e.ok(req{method: "POST", target: "/bkt/c%26d?uploads"}, 200)

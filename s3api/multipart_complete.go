@@ -68,7 +68,7 @@ func (rq *request) completeMultipartUpload() error {
 	}
 	rq.writeXML(http.StatusOK, &completeMultipartUploadResult{
 		Xmlns:          s3Namespace,
-		Location:       "/" + rq.bucket + "/" + rq.key,
+		Location:       rq.objectURL(),
 		Bucket:         rq.bucket,
 		Key:            rq.key,
 		ETag:           quoteETag(out.ETag),

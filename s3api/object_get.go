@@ -62,7 +62,9 @@ func (rq *request) getObject() error {
 		if off, n, err = obj.PartRange(partNumber); err != nil {
 			return err
 		}
-		partial = true
+		// An empty part (the one part of an empty object) has no byte
+		// range to name: "bytes 0--1/0" is malformed, so it is a plain 200.
+		partial = n > 0
 		if wantChecksums {
 			sums = obj.PartChecksums(partNumber)
 		}

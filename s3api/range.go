@@ -19,11 +19,12 @@ func parseRange(h string, size int64) (off, n int64, partial bool, err error) {
 	if !ok || strings.Contains(spec, ",") {
 		return 0, size, false, nil
 	}
-	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	// No whitespace inside the range-spec: S3 reads "bytes= -1" or
+	// "bytes=0 -1" as no range at all (the whole object), not as a suffix.
+	first, last, ok := strings.Cut(spec, "-")
 	if !ok {
 		return 0, size, false, nil
 	}
-	first, last = strings.TrimSpace(first), strings.TrimSpace(last)
 	switch {
 	case first == "" && last == "":
 		return 0, size, false, nil

@@ -119,7 +119,7 @@ func (rq *request) serve() {
 	}
 	rq.authorized = true
 	if err := op(); err != nil {
-		rq.fail(rq.bodyError(err))
+		rq.fail(rq.bodyError(rq.bucketFirst(err)))
 	}
 }
 

@@ -86,6 +86,9 @@ type bucketXML struct {
 	Name         string
 	CreationDate string
 	BucketRegion string `xml:",omitempty"`
+	// BucketArn is the bucket's ARN in the general-purpose form
+	// ("arn:aws:s3:::name"); current SDKs read it.
+	BucketArn string `xml:",omitempty"`
 }
 
 type createBucketConfiguration struct {

@@ -1,0 +1,17 @@
+package s3api
+
+import "errors"
+
+// bucketFirst turns NoSuchUpload into NoSuchBucket when the bucket itself
+// does not exist: S3 names the missing bucket first, for every upload
+// operation, and a client that mistyped the bucket learns that instead of
+// hunting for an upload.
+func (rq *request) bucketFirst(err error) error {
+	if !errors.Is(err, ErrNoSuchUpload) || rq.bucket == "" {
+		return err
+	}
+	if herr := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); errors.Is(herr, ErrNoSuchBucket) {
+		return ErrNoSuchBucket
+	}
+	return err
+}
