@@ -257,7 +257,21 @@ func (rq *request) writeTags() ([]Tag, error) {
 	if _, err := rq.checkACLHeaders(); err != nil {
 		return nil, err
 	}
-	return parseTaggingHeader(rq.r.Header)
+	tags, err := parseTaggingHeader(rq.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	return tags, rq.mayTag(tags)
+}
+
+// mayTag asks, as AWS does, for s3:PutObjectTagging besides the write's
+// own action when the write sets tags: a user allowed to upload but not
+// to tag cannot tag through x-amz-tagging.
+func (rq *request) mayTag(tags []Tag) error {
+	if len(tags) > 0 && !rq.allowedExtra(OpPutObjectTagging.Action(), rq.bucket, rq.key) {
+		return ErrAccessDenied.WithMessage("Access Denied: setting tags needs %s.", OpPutObjectTagging.Action())
+	}
+	return nil
 }
 
 // copyTags checks the ACL headers of a CopyObject and returns its tagging
@@ -270,6 +284,8 @@ func (rq *request) copyTags() (replace bool, tags []Tag, err error) {
 	if replace, err = parseTaggingDirective(rq.r.Header); err != nil || !replace {
 		return false, nil, err
 	}
-	tags, err = parseTaggingHeader(rq.r.Header)
-	return true, tags, err
+	if tags, err = parseTaggingHeader(rq.r.Header); err != nil {
+		return false, nil, err
+	}
+	return true, tags, rq.mayTag(tags)
 }

@@ -157,3 +157,24 @@ func TestBucketTagging(t *testing.T) {
 	e.fails(req{method: "GET", target: "/nope?tagging"}, 404, "NoSuchBucket")
 	e.fails(req{method: "DELETE", target: "/nope?tagging"}, 404, "NoSuchBucket")
 }
+
+// TestTaggingNeedsItsAction: tags sent with a write need
+// s3:PutObjectTagging as well, as in AWS; untagged writes do not ask.
+func TestTaggingNeedsItsAction(t *testing.T) {
+	a := &fakeAuthz{allow: func(q *AuthzRequest) bool { return q.Action != "s3:PutObjectTagging" }}
+	e := newEnv(t, withAuthz(a))
+	e.mkBucket("bkt")
+	e.put("bkt", "plain", []byte("x"), nil)
+	tagged := map[string]string{"x-amz-tagging": "a=1"}
+	e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: tagged}, 403, "AccessDenied")
+	e.fails(req{method: "POST", target: "/bkt/k?uploads", header: tagged}, 403, "AccessDenied")
+	e.fails(req{method: "PUT", target: "/bkt/k", header: mergeHeaders(tagged, map[string]string{"x-amz-copy-source": "/bkt/plain", "x-amz-tagging-directive": "REPLACE"})}, 403, "AccessDenied")
+	e.fails(req{method: "PUT", target: "/bkt/plain?tagging", body: tagBody(Tag{"a", "1"})}, 403, "AccessDenied")
+	e.fails(req{method: "GET", target: "/bkt/k"}, 404, "NoSuchKey")
+	if got := e.tags("bkt", "plain"); len(got) != 0 {
+		t.Errorf("tags set despite the denial: %v", got)
+	}
+	// Without tags nothing more is asked; an empty REPLACE clears freely.
+	e.put("bkt", "k", []byte("x"), nil)
+	e.ok(req{method: "PUT", target: "/bkt/c", header: map[string]string{"x-amz-copy-source": "/bkt/plain", "x-amz-tagging-directive": "REPLACE"}}, 200)
+}
