@@ -3,12 +3,14 @@ package testharness
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/net/http2"
 )
 
 // stallConn opens a connection and sends req's request line and headers,
@@ -284,5 +287,104 @@ func TestStalledDownload(t *testing.T) {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatal("connection still open after the download was cut off")
+	}
+}
+
+// TestHugeHeaderRefused: a header section far over s3api's 64 KiB limit is
+// refused by the server before it buffers it all (431), instead of being
+// read up to net/http's 1 MiB default on every connection.
+func TestHugeHeaderRefused(t *testing.T) {
+	g := Start(t, Options{NoFsync: true})
+	conn, err := net.Dial("tcp", g.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	go conn.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + strings.Repeat("x", 512<<10) + "\r\n\r\n"))
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status %d for a 512 KiB header, want 431", resp.StatusCode)
+	}
+}
+
+// TestStalledUploadPart: a signed UploadPart whose body stops halfway
+// ends in 400 RequestTimeout and leaves no temporary file; the upload
+// stays usable.
+func TestStalledUploadPart(t *testing.T) {
+	g := Start(t, Options{NoFsync: true, Args: []string{"--stall-timeout", "1s"}})
+	c := S3Client(t, g, S3Options{})
+	bucket := newBucket(t, c)
+	up, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &bucket, Key: new("mp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := url.Values{"partNumber": {"1"}, "uploadId": {*up.UploadId}}
+	req := signed(t, g, "PUT", "/"+bucket+"/mp", q, bytes.Repeat([]byte("p"), 1000), "UNSIGNED-PAYLOAD", nil)
+	conn := stallConn(t, g, req)
+	conn.Write(bytes.Repeat([]byte("p"), 500))
+	r := awaitClose(conn, time.Now(), 30*time.Second)
+	if r.status != 400 || r.code != "RequestTimeout" || r.err != nil {
+		t.Fatalf("stalled part: %+v", r)
+	}
+	var tmp []string
+	filepath.WalkDir(g.DataDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && filepath.Base(filepath.Dir(p)) == "tmp" {
+			tmp = append(tmp, p)
+		}
+		return nil
+	})
+	if len(tmp) > 0 {
+		t.Errorf("the stalled part left temporary files: %v", tmp)
+	}
+	parts, err := c.ListParts(ctx(t), &s3.ListPartsInput{Bucket: &bucket, Key: new("mp"), UploadId: up.UploadId})
+	if err != nil || len(parts.Parts) != 0 {
+		t.Fatalf("ListParts after the stalled part: %v, %d parts", err, len(parts.Parts))
+	}
+}
+
+// TestHTTP2StreamCap: over TLS the gateway speaks HTTP/2, where one
+// connection carries many requests at once; the connection caps bound
+// connections, so the server must announce a stream cap too (net/http's
+// default is 100 or more per connection).
+func TestHTTP2StreamCap(t *testing.T) {
+	g := Start(t, Options{NoFsync: true, TLS: true})
+	tr := g.transport()
+	cfg := tr.TLSClientConfig.Clone()
+	cfg.NextProtos = []string{"h2"}
+	conn, err := tls.Dial("tcp", g.Addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("negotiated %q, want h2", p)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte(http2.ClientPreface)); err != nil {
+		t.Fatal(err)
+	}
+	fr := http2.NewFramer(conn, conn)
+	if err := fr.WriteSettings(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("no SETTINGS from the server: %v", err)
+		}
+		sf, ok := f.(*http2.SettingsFrame)
+		if !ok || sf.IsAck() {
+			continue
+		}
+		v, ok := sf.Value(http2.SettingMaxConcurrentStreams)
+		if !ok || v > 64 {
+			t.Fatalf("server allows %d concurrent streams per connection (announced: %v)", v, ok)
+		}
+		t.Logf("server announces %d concurrent streams per connection", v)
+		return
 	}
 }

@@ -33,6 +33,10 @@ const (
 	defaultHeaderTimeout = 30 * time.Second
 	defaultMaxConnsPerIP = 512
 	maxConnsCeiling      = 4096
+	// maxStreamsPerConn caps concurrent HTTP/2 requests on one connection
+	// (HTTP/1.1 has one at a time): what S3 tools run in parallel is far
+	// less, and 512 connections × 32 streams still bounds one address.
+	maxStreamsPerConn = 32
 	// limitLogInterval: each limit logs at most once per interval.
 	limitLogInterval = 10 * time.Second
 )

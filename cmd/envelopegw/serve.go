@@ -119,10 +119,17 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	hs := &http.Server{
 		Handler:           hw.handler(handler),
 		ReadHeaderTimeout: cfg.limits.headerTimeout,
-		IdleTimeout:       2 * time.Minute,
-		ConnState:         hw.connState,
-		ConnContext:       hw.connContext,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// net/http's default (1 MiB) would let each connection buffer 16
+		// times what s3api accepts; a little above s3api's limit keeps its
+		// S3 error for headers just over it.
+		MaxHeaderBytes: 2 * s3api.MaxHeaderBytes,
+		// Over TLS, HTTP/2 multiplexes requests on one connection, which
+		// the connection caps then do not bound: cap streams too.
+		HTTP2:       &http.HTTP2Config{MaxConcurrentStreams: maxStreamsPerConn},
+		IdleTimeout: 2 * time.Minute,
+		ConnState:   hw.connState,
+		ConnContext: hw.connContext,
+		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
 	if cfg.tlsCert != "" {
