@@ -1,7 +1,9 @@
 package testharness
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,5 +84,31 @@ func (g *Gateway) Reload(want string) {
 			g.t.Fatalf("testharness: no %q in the log after SIGHUP:\n%s", want, tail(g.Log(), 4<<10))
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// UserAWSCLI is AWSCLI signing as u instead of the gateway's admin.
+func UserAWSCLI(t testing.TB, g *Gateway, u User) func(args ...string) ([]byte, error) {
+	t.Helper()
+	AWSPath(t)
+	return func(args ...string) ([]byte, error) {
+		c := AWSCommand(t, g, args...)
+		for i, kv := range c.Env {
+			switch {
+			case strings.HasPrefix(kv, "AWS_ACCESS_KEY_ID="):
+				c.Env[i] = "AWS_ACCESS_KEY_ID=" + u.AccessKey
+			case strings.HasPrefix(kv, "AWS_SECRET_ACCESS_KEY="):
+				c.Env[i] = "AWS_SECRET_ACCESS_KEY=" + u.SecretKey
+			case strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="):
+				writeFile(t, strings.TrimPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="),
+					"[default]\naws_access_key_id = "+u.AccessKey+"\naws_secret_access_key = "+u.SecretKey+"\n")
+			}
+		}
+		var stdout, stderr bytes.Buffer
+		c.Stdout, c.Stderr = &stdout, &stderr
+		if err := c.Run(); err != nil {
+			return stdout.Bytes(), fmt.Errorf("aws %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+		}
+		return stdout.Bytes(), nil
 	}
 }
