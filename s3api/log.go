@@ -83,7 +83,9 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 	}
 	if panicked != nil {
 		attrs = append(attrs, slog.Bool("aborted", true))
-		level = slog.LevelWarn
+		if !rq.clientGone {
+			level = slog.LevelWarn
+		}
 		if panicked != http.ErrAbortHandler {
 			level = slog.LevelError
 			attrs = append(attrs, slog.Any("panic", panicked))

@@ -128,7 +128,7 @@ func (rq *request) streamBody(src io.Reader, n int64) {
 		m, err := io.ReadFull(src, buf[:want])
 		if m > 0 {
 			if _, werr := rq.w.Write(buf[:m]); werr != nil {
-				rq.errDetail = "writing response body: " + werr.Error()
+				rq.writeFailed(werr, sent, n)
 				panic(http.ErrAbortHandler)
 			}
 			sent += int64(m)
@@ -156,4 +156,18 @@ func parsePartNumber(s string) (int, error) {
 		return 0, ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive.", MaxPartNumber)
 	}
 	return n, nil
+}
+
+// writeFailed records why the response body could not be written: the
+// stall timeout (the client stopped reading; a limit, logged as a
+// warning), or the client went away (its choice, not a server fault).
+func (rq *request) writeFailed(err error, sent, n int64) {
+	what := "writing response body after " + itoa(sent) + " of " + itoa(n) + " bytes: " + err.Error()
+	var te interface{ Timeout() bool }
+	if errors.As(err, &te) && te.Timeout() {
+		rq.errDetail = "limit stall-timeout fired: " + what
+		return
+	}
+	rq.clientGone = true
+	rq.errDetail = "client went away: " + what
 }

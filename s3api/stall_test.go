@@ -238,3 +238,23 @@ func TestEarlyAnswerDrainsOrCloses(t *testing.T) {
 	}
 	t.Logf("answered and closed after %s", time.Since(start).Round(time.Millisecond))
 }
+
+// A download the client abandons halfway is logged as the client's doing
+// (info, "client went away"), not as a server warning.
+func TestClientGoneMidDownload(t *testing.T) {
+	e, srv, logs := stallServer(t, time.Hour)
+	e.put("bkt", "big", bytes.Repeat([]byte("z"), 32<<20), nil)
+	r := e.newRequest(req{method: "GET", target: srv.URL + "/bkt/big", host: srv.Listener.Addr().String()})
+	c := rawHead(t, srv, r, 0, nil)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.ReadFull(c, make([]byte, 1<<20)); err != nil {
+		t.Fatal(err)
+	}
+	c.(*net.TCPConn).SetLinger(0) // a reset, as a killed client leaves
+	c.Close()
+	waitFor(t, 10*time.Second, "download logged", func() bool { return strings.Contains(logs.String(), "op=GetObject") })
+	l := logs.String()
+	if !strings.Contains(l, "aborted=true") || !strings.Contains(l, "client went away") || strings.Contains(l, "level=WARN") {
+		t.Fatalf("log:\n%s", l)
+	}
+}
