@@ -6,6 +6,7 @@
 //
 //	<root>/
 //	  .envelopegw/                 reserved for the gateway (keys, credentials); never a bucket
+//	  writers/<writer-id>          lease files, one per live writable Backend (flock), see Crash leftovers
 //	  buckets/
 //	    <bucket>/
 //	      bucket                   record: creation time (its presence makes the directory a bucket)
@@ -14,7 +15,7 @@
 //	      uploads/<upload-id>/     one directory per multipart upload in progress
 //	        upload                 record: key, initiation time, metadata
 //	        p00001 ... p10000      part records: the current version of each part number
-//	      tmp/                     files being written, and retired upload directories
+//	      tmp/                     files being written, and retired upload directories: <what>-<writer-id>-<random>
 //	      locks/                   flock(2) files: "bucket" and 256 key stripes "k00".."kff"
 //
 // An object is a head plus zero or more data files (extents). The head
@@ -63,15 +64,17 @@
 //
 // # Commit protocol
 //
-// A writer streams into tmp/. Commit fsyncs the file, renames it to
+// A writer streams into tmp/. Commit fsyncs the file, links it to
 // data/<xx>/<id>, fsyncs that directory, writes the new head to tmp/,
 // fsyncs it, renames it over the old head under the key lock and fsyncs the
 // head's directory; only then does it remove the old head's data files.
 // The head rename is the commit point: a crash before it leaves an
 // unreferenced file in tmp/ or data/ (Sweep removes both) and the old
 // object intact; a crash after it leaves the new object complete and maybe
-// unreferenced old data. Options.NoFsync keeps the order but skips the
-// fsyncs.
+// unreferenced old data. The temp name of the data file goes only after
+// the record is published (or the commit failed): until then the data
+// file has two links, which tells Sweep it is in flight. Options.NoFsync
+// keeps the order but skips the fsyncs.
 //
 // One rule keeps published data safe: once a record (head or part record)
 // naming a data file has been renamed into place, nothing removes that
@@ -133,17 +136,54 @@
 // A crash can leave, but never expose: temp files and retired upload
 // directories in tmp/, a data file published without its record, the
 // replaced data of an object, half-created or half-deleted bucket
-// directories (".new-*", ".gone-*" under buckets/). Backend.Sweep removes
-// them once they are older than a given age; it finds unreferenced data
-// files by reading every upload and head of the bucket (uploads first:
-// CompleteUpload publishes its head before it retires its upload, so a
-// part moving from one to the other is seen in at least one).
+// directories (".new-*", ".gone-*" under buckets/). Backend.Sweep, which
+// serve runs at start and hourly, removes them as soon as they provably
+// belong to no live process, whatever their age:
+//
+//   - Every writable Backend holds an exclusive flock(2) on a lease file
+//     <root>/writers/<writer-id> for as long as it lives (the kernel drops
+//     it when the process dies), and every temp entry and transient bucket
+//     directory it creates carries that writer ID in its name. An entry
+//     whose writer's lease can be locked, or no longer exists, is a dead
+//     process's leftover (lease.go).
+//   - A data file that no head or part record names and that has a single
+//     link is no longer in flight (see the commit protocol): its writer
+//     published its record, which a later change removed, or failed, or
+//     died and had its temp name swept. Sweep picks such candidates
+//     before it reads the records, so a record published meanwhile is seen.
+//
+// Entries without a writer ID (left by older versions) still go by age. A
+// bucket with damaged records keeps all its data files (a damaged record
+// may name any of them) until `envelopegw fsck --remove-damaged` removes
+// the records.
+//
+// # Damaged records
+//
+// A head, part or upload record that exists but does not decode (zero
+// length after a power loss under NoFsync, a media error; every record
+// carries a CRC-32C) costs only its own key: listings, ListParts,
+// ListUploads and Sweep skip it and log it; Delete removes it and an
+// overwrite replaces it as if the key were absent (its data files are left
+// to Sweep); Stat and Open report it. Backend.Check reports every damaged
+// record and, on request, removes it under the key lock.
+//
+// # Crash consistency, checked
+//
+// Every change to the volume goes through the fileSystem seam (fsys.go).
+// The crash-consistency test records a workload's operations through it,
+// enumerates the states a crash can leave (unforced metadata operations
+// lost or reordered, unsynced content lost or torn), rebuilds each one,
+// reopens it with a fresh Backend and its startup Sweep, and checks that
+// every acknowledged object reads back byte-identical, an unacknowledged
+// change is done or not done, and nothing listed is unreadable: about
+// 3,100 distinct states, 0 violations. docs/CRASH-CONSISTENCY.md has the
+// model and the latest numbers.
 //
 // # Requirements on the filesystem
 //
 // Atomic rename(2) within a bucket, rename of a directory onto a non-empty
-// one failing (bucket creation), case-sensitive names of up to 255 bytes,
-// flock(2), and fsync of directories. Local filesystems (ext4, XFS) and
+// one failing (bucket creation), hard links, case-sensitive names of up to
+// 255 bytes, flock(2), and fsync of directories. Local filesystems (ext4, XFS) and
 // cluster filesystems such as GFS2 and OCFS2 qualify; NFS qualifies with
 // working locks and close-to-open consistency.
 package posix
