@@ -80,6 +80,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		sizes   = make([]int64, len(in.Parts))
 		md5s    = make([]byte, 0, 16*len(in.Parts))
 		digests = make([][]byte, 0, len(in.Parts))
+		dflts   []s3api.Checksums // stored part checksums, for the default checksum
 		total   int64
 	)
 	for i, cp := range in.Parts {
@@ -100,10 +101,11 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		if i < len(in.Parts)-1 && pm.size < s.minPartSize {
 			return nil, s3api.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; every part but the last must be at least 5 MiB.", cp.PartNumber, pm.size)
 		}
-		for a, v := range cp.Checksums {
-			if got, ok := pm.checksums[a]; ok && got != v {
-				return nil, s3api.ErrInvalidPart.WithMessage("The %s checksum given for part %d does not match the uploaded part.", a, cp.PartNumber)
-			}
+		if err := checkPartChecksums(cp, pm.checksums); err != nil {
+			return nil, err
+		}
+		if alg == "" {
+			dflts = append(dflts, pm.checksums)
 		}
 		if alg != "" {
 			d, err := checksum.Decode(alg, pm.checksums[alg])
@@ -141,6 +143,9 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		}
 		out.Checksums = s3api.Checksums{alg: v}
 		out.ChecksumType = typ
+	} else if v := defaultObjectChecksum(dflts, sizes); v != "" {
+		out.Checksums = s3api.Checksums{defaultChecksum: v}
+		out.ChecksumType = s3api.ChecksumTypeFullObject
 	}
 	if err := checkExpected(in.ExpectedChecksums, out.Checksums); err != nil {
 		return nil, err
@@ -199,6 +204,22 @@ func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipa
 		return nil
 	}
 	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: getChecksums(st.Meta), ChecksumType: st.Meta[mChecksumType]}
+}
+
+// checkPartChecksums holds a part's checksums in the Complete body to the
+// ones stored with the part: a mismatch is InvalidPart, as on S3, and so
+// is a checksum the part was uploaded without, which nothing could verify.
+func checkPartChecksums(cp s3api.CompletedPart, stored s3api.Checksums) error {
+	for a, v := range cp.Checksums {
+		got, ok := stored[a]
+		if !ok {
+			return s3api.ErrInvalidPart.WithMessage("Part %d was uploaded without a %s checksum, so the one given cannot be verified.", cp.PartNumber, a)
+		}
+		if got != v {
+			return s3api.ErrInvalidPart.WithMessage("The %s checksum given for part %d does not match the uploaded part.", a, cp.PartNumber)
+		}
+	}
+	return nil
 }
 
 // addOptionalPartLists stores the per-part MD5s and checksums when they fit

@@ -167,9 +167,13 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	alg := up.Meta[mChecksumAlg]
 	var body s3api.Body = in.Body
 	var own hash.Hash
-	if checksum.IsCRC(alg) {
+	var dflt hash.Hash // the default checksum of an upload without an algorithm
+	switch {
+	case checksum.IsCRC(alg):
 		own, _ = checksum.New(alg)
 		body = teeBody{in.Body, io.TeeReader(in.Body, own)}
+	case alg == "":
+		body, dflt = withDefaultChecksum(in.Body)
 	}
 	info, err := s.encryptPart(o, w, key, in.PartNumber, body, in.Size)
 	if err != nil {
@@ -189,7 +193,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if len(sums.MD5) != 16 {
 		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
 	}
-	if err := w.Commit(encodePart(sums.MD5, info.Size, info.Salt, cs)); err != nil {
+	if err := w.Commit(encodePart(sums.MD5, info.Size, info.Salt, partChecksumsToStore(cs, dflt))); err != nil {
 		return nil, s.fail(o, err)
 	}
 	if len(cs) == 0 {

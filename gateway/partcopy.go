@@ -70,6 +70,11 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		body.ck, _ = checksum.New(alg)
 		hashes = append(hashes, body.ck)
 	}
+	var dflt hash.Hash // the default checksum of an upload without an algorithm
+	if alg == "" {
+		dflt, _ = checksum.New(defaultChecksum)
+		hashes = append(hashes, dflt)
+	}
 	body.r = io.TeeReader(plain, io.MultiWriter(hashes...))
 	pi, err := s.encryptPart(o, w, key, in.PartNumber, body, n)
 	if err != nil {
@@ -81,7 +86,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		return nil, err
 	}
 	sums := body.Sums()
-	if err := w.Commit(encodePart(sums.MD5, pi.Size, pi.Salt, sums.Checksums)); err != nil {
+	if err := w.Commit(encodePart(sums.MD5, pi.Size, pi.Salt, partChecksumsToStore(sums.Checksums, dflt))); err != nil {
 		return nil, s.fail(o, err)
 	}
 	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: time.Now().UTC(), Checksums: sums.Checksums}, nil

@@ -42,7 +42,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	defer w.Abort()
 
-	info, err := s.encryptPart(o, w, key, 1, in.Body, in.Size)
+	body, own := withDefaultChecksum(in.Body)
+	info, err := s.encryptPart(o, w, key, 1, body, in.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		mSize:    strconv.FormatInt(info.Size, 10),
 		mETag:    etag,
 	}
-	putChecksums(meta, sums.Checksums)
+	cs := objectChecksums(sums.Checksums, own)
+	putChecksums(meta, cs)
 	if err := putObjectMeta(meta, in.Meta); err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -75,7 +77,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		}
 		return nil, s.fail(o, err)
 	}
-	return &s3api.PutObjectOutput{ETag: etag, Checksums: sums.Checksums}, nil
+	return &s3api.PutObjectOutput{ETag: etag, Checksums: cs}, nil
 }
 
 // encryptPart streams body through an envelope part writer into w and

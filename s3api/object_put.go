@@ -52,6 +52,9 @@ func (rq *request) putObject() error {
 	h := rq.w.Header()
 	h.Set("ETag", quoteETag(out.ETag))
 	setChecksumHeaders(h, out.Checksums)
+	if len(out.Checksums) > 0 {
+		h.Set("x-amz-checksum-type", ChecksumTypeFullObject) // always, for a single PUT
+	}
 	rq.noContent(http.StatusOK)
 	return nil
 }
