@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -19,7 +20,7 @@ import (
 // (with x-amz-tagging-directive REPLACE), or as a Tagging document on
 // PutObjectTagging; GET and HEAD report their number in
 // x-amz-tagging-count. The Service stores them with the object's other
-// metadata and keeps their order.
+// metadata; GetObjectTagging lists them sorted by key, as S3 does.
 //
 // Bucket tags would need bucket metadata, which the backend does not
 // have: GetBucketTagging answers what S3 answers for a bucket without tags
@@ -157,8 +158,11 @@ func (rq *request) getObjectTagging() error {
 	if err != nil {
 		return err
 	}
-	tags := o.Info().Tags
+	tags := slices.Clone(o.Info().Tags)
 	o.Close()
+	// S3 lists a tag set sorted by key, whatever order it was given in
+	// (conformance suites compare the lists as they are).
+	slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
 	doc := taggingDoc{Xmlns: s3Namespace}
 	doc.TagSet = &struct {
 		Tags []Tag `xml:"Tag"`
