@@ -32,6 +32,7 @@ type wop struct {
 	part   int    // part number it sets (0: none)
 	ends   bool   // completes or aborts the upload
 	create bool   // creates the upload
+	bucket string // bucket it creates (value non-nil) or deletes (del)
 }
 
 // crashRun is a recorded workload.
@@ -133,6 +134,8 @@ func recordWorkload(t *testing.T, dir string, mutate func(*recorder)) *crashRun 
 	_ = mp
 	del("new")
 	pending(t, c, b)
+	c.do(t, wop{name: "CREATEBUCKET b2", bucket: "b2", value: []byte{}}, func() error { return b.CreateBucket(ctx, "b2") })
+	c.do(t, wop{name: "DELETEBUCKET b2", bucket: "b2", del: true}, func() error { return b.DeleteBucket(ctx, "b2") })
 	for k := range c.base {
 		c.keys = append(c.keys, k)
 	}
@@ -314,7 +317,57 @@ func (c *crashRun) check(dir string, k int) []string {
 		}
 	}
 	bad = append(bad, c.checkUploads(b, k)...)
+	bad = append(bad, c.checkBuckets(b, k)...)
 	return append(bad, c.checkLeftovers(b)...)
+}
+
+// checkBuckets: bucket b2 exists as its last acknowledged create or delete
+// left it, or as one in flight; the workload's bucket exists; ListBuckets
+// works; the startup sweep left no half-created or half-deleted bucket
+// directory.
+func (c *crashRun) checkBuckets(b *Backend, k int) []string {
+	var bad []string
+	list, err := b.ListBuckets(ctx)
+	if err != nil {
+		return []string{"list buckets: " + err.Error()}
+	}
+	exists := map[string]bool{}
+	for _, bi := range list {
+		exists[bi.Name] = true
+	}
+	if !exists[c.bucket] {
+		bad = append(bad, "bucket "+c.bucket+" is gone")
+	}
+	var vals [][]byte // as for keys: []byte{} exists, nil absent
+	var cur []byte
+	for i, w := range c.ops {
+		if w.bucket != "b2" || c.begin[i] >= k {
+			continue
+		}
+		v := w.value
+		if w.del {
+			v = nil
+		}
+		if c.ack[i] < k {
+			cur, vals = v, vals[:0]
+		} else {
+			vals = append(vals, v)
+		}
+	}
+	var got []byte
+	if exists["b2"] {
+		got = []byte{}
+	}
+	if !oneOf(got, append(vals, cur)) {
+		bad = append(bad, fmt.Sprintf("bucket b2 exists=%v, want one of %d allowed states", exists["b2"], len(vals)+1))
+	}
+	names, _ := readNames(b.bucketsDir())
+	for _, n := range names {
+		if strings.HasPrefix(n, newBucketPrefix) || strings.HasPrefix(n, gonebucketPrefix) {
+			bad = append(bad, "startup sweep left buckets/"+n)
+		}
+	}
+	return bad
 }
 
 // checkUploads: an upload that must exist lists every acknowledged part,

@@ -176,7 +176,7 @@
 // reopens it with a fresh Backend and its startup Sweep, and checks that
 // every acknowledged object reads back byte-identical, an unacknowledged
 // change is done or not done, and nothing listed is unreadable: about
-// 3,100 distinct states, 0 violations. docs/CRASH-CONSISTENCY.md has the
+// 3,500 distinct states, 0 violations. docs/CRASH-CONSISTENCY.md has the
 // model and the latest numbers.
 //
 // # Requirements on the filesystem
