@@ -21,7 +21,8 @@ import (
 // attributes in the backend's upload metadata.
 func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMultipartUploadInput) (string, error) {
 	o := op{"CreateMultipartUpload", in.Bucket, in.Key}
-	if len(s.recipients) == 0 {
+	recipients := s.recipientsFor(in.Bucket)
+	if len(recipients) == 0 {
 		return "", errNoRecipient
 	}
 	if s.state == nil {
@@ -31,7 +32,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return "", err
 	}
-	hdr, key, err := envelope.NewHeader(s.recipients, &envelope.Options{SegmentSize: s.segSize})
+	hdr, key, err := envelope.NewHeader(recipients, &envelope.Options{SegmentSize: s.segSize})
 	if err != nil {
 		return "", s.fail(o, err)
 	}

@@ -18,13 +18,14 @@ import (
 // body is read and held by the backend at the commit (see conditional.go).
 func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
 	o := op{"PutObject", in.Bucket, in.Key}
-	if len(s.recipients) == 0 {
+	recipients := s.recipientsFor(in.Bucket)
+	if len(recipients) == 0 {
 		return nil, errNoRecipient
 	}
 	if in.Size > maxPutSize {
 		return nil, s3api.ErrEntityTooLarge
 	}
-	hdr, key, err := envelope.NewHeader(s.recipients, &envelope.Options{SegmentSize: s.segSize})
+	hdr, key, err := envelope.NewHeader(recipients, &envelope.Options{SegmentSize: s.segSize})
 	if err != nil {
 		return nil, s.fail(o, err)
 	}

@@ -31,6 +31,9 @@ type Config struct {
 	// When empty, the recipients of Identities are used; with neither, the
 	// service is read-only (as `envelopegw cat` uses it).
 	Recipients []envelope.Recipient
+	// Keyring, when set, chooses the recipients of new objects per bucket;
+	// buckets it has no entry for use Recipients.
+	Keyring Keyring
 	// Identities decrypt objects. With none the service is ingest-only:
 	// reads answer s3api.ErrNoDecryptionKey.
 	Identities []envelope.Identity
@@ -53,6 +56,7 @@ type Config struct {
 type Service struct {
 	be          backend.Backend
 	recipients  []envelope.Recipient
+	keyring     Keyring
 	identities  []envelope.Identity
 	state       *stateSealer // nil: no multipart
 	segSize     int
@@ -74,6 +78,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		be:          cfg.Backend,
 		recipients:  cfg.Recipients,
+		keyring:     cfg.Keyring,
 		identities:  cfg.Identities,
 		segSize:     cfg.SegmentSize,
 		log:         cfg.Logger,

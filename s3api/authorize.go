@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 )
 
 // Authorizer decides whether an authenticated user may perform an action
@@ -158,4 +159,26 @@ func (rq *request) checkCreateOnly() error {
 		return ErrAccessDenied.WithMessage("Your policy allows creating objects only, which a copy cannot promise here; upload the object instead.")
 	}
 	return nil
+}
+
+// KeyIDReporter is implemented by ObjectReaders that can say which key IDs
+// an object is sealed to (the recipients whose private keys open it).
+type KeyIDReporter interface {
+	KeyIDs() []string
+}
+
+// KeyIDsHeader carries, on GET and HEAD for users allowed
+// envelopegw:GetObjectKeyIds (admins), the key IDs that can open the
+// object, comma-separated. It is not an x-amz-meta-* header, so clients
+// do not mistake it for user metadata.
+const KeyIDsHeader = "x-envelopegw-key-ids"
+
+func (rq *request) setKeyIDs(obj ObjectReader) {
+	k, ok := obj.(KeyIDReporter)
+	if !ok || !rq.mayQuietly(ActionGetKeyIDs) {
+		return
+	}
+	if ids := k.KeyIDs(); len(ids) > 0 {
+		rq.w.Header().Set(KeyIDsHeader, strings.Join(ids, ","))
+	}
 }

@@ -42,6 +42,7 @@ func (rq *request) getObject() error {
 	defer obj.Close()
 	info := obj.Info()
 	h := rq.w.Header()
+	rq.setKeyIDs(obj)
 
 	if err := checkConditions(rq.r.Header, "", info); err != nil {
 		if errors.Is(err, errNotModified) {

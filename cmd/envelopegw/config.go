@@ -30,6 +30,7 @@ type serveConfig struct {
 	stateKey     string // "" means <data>/.envelopegw/state.key
 	credentials  string
 	users        string // users file: users, secrets, policies
+	keyring      string // keyring file: per-bucket recipients
 	printConfig  bool
 	drain        time.Duration
 	logLevel     string
@@ -97,6 +98,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.stateKey, "state-key", "", "multipart state key `file`, shared by all gateways on one volume (default <data>/.envelopegw/state.key)")
 	fs.StringVar(&c.credentials, "credentials", "", "credentials `file`: lines \"ACCESSKEY SECRETKEY\", mode 0600")
 	fs.StringVar(&c.users, "users", "", "users `file` (JSON: access keys, secrets, policies), mode 0600; reloaded on SIGHUP")
+	fs.StringVar(&c.keyring, "keyring", "", "keyring `file` (JSON: bucket patterns to recipients; first match wins, others use --recipient); reloaded on SIGHUP")
 	fs.BoolVar(&c.printConfig, "print-config", false, "print the effective configuration (key IDs, never keys) and exit")
 	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")

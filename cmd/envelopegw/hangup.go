@@ -41,6 +41,7 @@ func (s *server) reload() {
 		fn   func() error
 	}{
 		{"users", s.reloadUsers},
+		{"keyring", s.reloadKeyring},
 	} {
 		if err := r.fn(); err != nil {
 			s.log.Error("reload failed: the previous configuration stays in force", "what", r.what, "error", err)

@@ -14,9 +14,13 @@ func init() {
 }
 
 func cmdInspect(args []string, s stdio) error {
-	fs := newFlagSet("inspect", "inspect [IN]", s)
+	fs := newFlagSet("inspect", "inspect [IN] | inspect --data DIR BUCKET/KEY", s)
+	data := fs.String("data", "", "a gateway's data `directory`: inspect the object BUCKET/KEY stored there")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *data != "" {
+		return inspectStored(*data, fs.Args(), s.out)
 	}
 	in, f, size, err := openInput(fs, s)
 	if err != nil {

@@ -44,6 +44,7 @@ type server struct {
 	identities []envelope.Identity
 	creds      credentials // the admins: --credentials, the environment, development
 	users      *users      // every user, with policies; swapped on SIGHUP
+	keyring    *keyring    // per-bucket recipients (--keyring); nil without
 	stateKey   []byte
 	log        *slog.Logger
 
@@ -89,6 +90,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		Backend:      be,
 		Recipients:   srv.recipients,
 		Identities:   srv.identities,
+		Keyring:      srv.gatewayKeyring(),
 		StateKey:     srv.stateKey,
 		Logger:       logger,
 		UploadMaxAge: maxAge,
@@ -241,6 +243,9 @@ func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
 	if s.users, err = s.loadUsers(); err != nil {
 		return nil, err
 	}
+	if err := s.loadKeyringInto(); err != nil {
+		return nil, err
+	}
 
 	skPath := cfg.stateKey
 	if skPath == "" {
@@ -278,6 +283,7 @@ func (s *server) logStartup(endpoint string) {
 		"recipients", recipientIDs(s.recipients),
 		"identities", identityIDs(s.identities),
 		"access_keys", strings.Join(s.users.cur.Load().accessKeys(), ","),
+		"keyring", s.keyringDesc(),
 		"region", s.cfg.region,
 		"domains", strings.Join(s.cfg.domains, ","),
 		"fsync", !s.cfg.noFsync,
