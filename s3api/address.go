@@ -44,14 +44,13 @@ func splitPath(path, hostBucket string) (bucket, key string) {
 	return bucket, key
 }
 
-// validBucketName applies S3's naming rules for new buckets.
-//
-// One difference, on purpose: S3 asks for at least 3 characters, envelopegw
-// accepts 1 and 2 as well. Operators' scripts use short names (s3://b), and
-// the other rules, the ones that keep names usable as hostnames and single
-// path elements, hold for short names too.
+// validBucketName applies S3's naming rules for new buckets: 3 to 63
+// lower-case letters, digits, dots and hyphens, starting and ending with a
+// letter or digit, no IP address form and none of AWS's reserved prefixes
+// and suffixes. (Buckets with shorter names created by earlier versions stay
+// reachable: validExistingBucketName is looser.)
 func validBucketName(b string) bool {
-	if len(b) < 1 || len(b) > 63 {
+	if len(b) < 3 || len(b) > 63 {
 		return false
 	}
 	for i := 0; i < len(b); i++ {

@@ -66,9 +66,9 @@ func TestUnsignedAmzHeaderRefused(t *testing.T) {
 // drops a pair holding a raw ';', the canonical query keeps it.
 func TestMalformedQueryRefused(t *testing.T) {
 	e := newEnv(t)
-	e.mkBucket("b")
-	e.put("b", "page.html", []byte("<script>x</script>"), nil)
-	u := presignURL(t, e, "GET", "/b/page.html?response-content-disposition="+url.QueryEscape("attachment; filename=x.html"))
+	e.mkBucket("bkt")
+	e.put("bkt", "page.html", []byte("<script>x</script>"), nil)
+	u := presignURL(t, e, "GET", "/bkt/page.html?response-content-disposition="+url.QueryEscape("attachment; filename=x.html"))
 	if w, _ := e.serve(httptest.NewRequest("GET", u, nil)); w.Code != http.StatusOK || w.Header().Get("Content-Disposition") == "" {
 		t.Fatalf("presigned GET as signed: %d, Content-Disposition %q", w.Code, w.Header().Get("Content-Disposition"))
 	}
@@ -85,16 +85,16 @@ func TestMalformedQueryRefused(t *testing.T) {
 // object named "k?uploadId=X".
 func TestV2EscapedQuestionMarkIsNotASubresource(t *testing.T) {
 	e := newEnv(t)
-	e.mkBucket("b")
-	e.ok(req{method: "PUT", target: "/b/k%3FuploadId=X", body: []byte("victim")}, 200)
+	e.mkBucket("bkt")
+	e.ok(req{method: "PUT", target: "/bkt/k%3FuploadId=X", body: []byte("victim")}, 200)
 	date := e.now.Format(http.TimeFormat)
-	r := httptest.NewRequest("DELETE", "http://127.0.0.1:9000/b/k%3FuploadId=X", nil)
+	r := httptest.NewRequest("DELETE", "http://127.0.0.1:9000/bkt/k%3FuploadId=X", nil)
 	r.Header.Set("Date", date)
-	r.Header.Set("Authorization", signV2("DELETE\n\n\n"+date+"\n/b/k?uploadId=X"))
+	r.Header.Set("Authorization", signV2("DELETE\n\n\n"+date+"\n/bkt/k?uploadId=X"))
 	if w, _ := e.serve(r); w.Code != http.StatusForbidden {
 		t.Errorf("replayed abort signature: %d %s, want 403", w.Code, w.Body.String())
 	}
-	if _, err := e.svc.object("b", "k?uploadId=X"); err != nil {
+	if _, err := e.svc.object("bkt", "k?uploadId=X"); err != nil {
 		t.Fatalf("an abort-upload signature deleted the object %q", "k?uploadId=X")
 	}
 }

@@ -52,7 +52,7 @@ func (rq *request) listBuckets() error {
 // endpoint's region.
 func (rq *request) createBucket() error {
 	if !validBucketName(rq.bucket) {
-		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 1 to 63 lower-case letters, digits, dots and hyphens.", truncate(rq.bucket, 100))
+		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.", truncate(rq.bucket, 100))
 	}
 	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
 		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway.")

@@ -42,10 +42,10 @@ func TestCreateBucketConfiguration(t *testing.T) {
 	e.fails(req{method: "PUT", target: "/bk2", body: []byte("<nope")}, 400, "MalformedXML")
 	e.fails(req{method: "PUT", target: "/bk3", body: body, header: map[string]string{"Content-MD5": b64md5([]byte("other"))}}, 400, "BadDigest")
 
-	// Short names are accepted on purpose (see validBucketName).
-	e.ok(req{method: "PUT", target: "/b"}, 200)
-	e.ok(req{method: "PUT", target: "/b2"}, 200)
-	for _, bad := range []string{"Upper", "a_b", "-ab", "ab-", "a..b", "192.168.1.1", "xn--abc", strings.Repeat("a", 64)} {
+	// S3's 3 to 63 characters: 1 and 2 are refused, 3 and 63 accepted.
+	e.ok(req{method: "PUT", target: "/b23"}, 200)
+	e.ok(req{method: "PUT", target: "/" + strings.Repeat("a", 63)}, 200)
+	for _, bad := range []string{"b", "b2", "Upper", "a_b", "-ab", "ab-", "a..b", "192.168.1.1", "xn--abc", strings.Repeat("a", 64)} {
 		e.fails(req{method: "PUT", target: "/" + bad}, 400, "InvalidBucketName")
 	}
 }

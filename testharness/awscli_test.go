@@ -31,7 +31,7 @@ func writeMarkedFile(t *testing.T, path string, seed uint64, n int64, marker []b
 }
 
 // TestAWSCLIAcceptance is issue 3's acceptance run with the aws CLI v1:
-// mb s3://b (the issue's one-letter bucket), cp of a 50 MiB file up and down, ls, presign + curl, rm, rb — all
+// mb s3://backups, cp of a 50 MiB file up and down, ls, presign + curl, rm, rb — all
 // byte-identical, and the file's marker nowhere under the data dir. The
 // gateway runs with its defaults (fsync on); over HTTP and over HTTPS
 // (where botocore sends aws-chunked bodies with checksum trailers).
@@ -60,21 +60,21 @@ func TestAWSCLIAcceptance(t *testing.T) {
 			src := filepath.Join(dir, "db backup.xb")
 			sum := writeMarkedFile(t, src, 50, 50*mib, marker)
 
-			run("s3", "mb", "s3://b")
-			if out := run("s3", "ls"); !strings.Contains(out, " b\n") {
+			run("s3", "mb", "s3://backups")
+			if out := run("s3", "ls"); !strings.Contains(out, " backups\n") {
 				t.Errorf("aws s3 ls does not list the bucket: %q", out)
 			}
-			run("s3", "cp", "--only-show-errors", src, "s3://b/nightly/db backup.xb")
-			out := run("s3", "ls", "s3://b/nightly/")
+			run("s3", "cp", "--only-show-errors", src, "s3://backups/nightly/db backup.xb")
+			out := run("s3", "ls", "s3://backups/nightly/")
 			if !strings.Contains(out, " 52428800 db backup.xb") {
 				t.Errorf("aws s3 ls: %q, want the 52428800-byte object", out)
 			}
 			down := filepath.Join(dir, "restored")
-			run("s3", "cp", "--only-show-errors", "s3://b/nightly/db backup.xb", down)
+			run("s3", "cp", "--only-show-errors", "s3://backups/nightly/db backup.xb", down)
 			if got := FileSHA256(t, down); got != sum {
 				t.Fatalf("aws s3 cp down: SHA-256 %s, uploaded %s", got, sum)
 			}
-			url := strings.TrimSpace(run("s3", "presign", "s3://b/nightly/db backup.xb", "--expires-in", "300"))
+			url := strings.TrimSpace(run("s3", "presign", "s3://backups/nightly/db backup.xb", "--expires-in", "300"))
 			viaCurl := filepath.Join(dir, "via-curl")
 			if _, err := curl(t, g, "-o", viaCurl, url); err != nil {
 				t.Fatalf("curl of the presigned URL: %v", err)
@@ -88,7 +88,7 @@ func TestAWSCLIAcceptance(t *testing.T) {
 				ContentLength int64
 				ETag          string
 			}
-			if err := json.Unmarshal([]byte(run("s3api", "head-object", "--bucket", "b", "--key", "nightly/db backup.xb")), &head); err != nil {
+			if err := json.Unmarshal([]byte(run("s3api", "head-object", "--bucket", "backups", "--key", "nightly/db backup.xb")), &head); err != nil {
 				t.Fatal(err)
 			}
 			if head.ContentLength != 50*mib || !strings.HasPrefix(head.ETag, `"`) {
@@ -97,14 +97,14 @@ func TestAWSCLIAcceptance(t *testing.T) {
 
 			assertNoMarker(t, g.DataDir, marker)
 
-			run("s3", "rm", "s3://b/nightly/db backup.xb")
-			if out := run("s3", "ls", "--recursive", "s3://b/"); strings.TrimSpace(out) != "" {
+			run("s3", "rm", "s3://backups/nightly/db backup.xb")
+			if out := run("s3", "ls", "--recursive", "s3://backups/"); strings.TrimSpace(out) != "" {
 				t.Errorf("after aws s3 rm the bucket still lists %q", out)
 			}
-			if _, err := aws("s3", "cp", "--only-show-errors", "s3://b/nightly/db backup.xb", filepath.Join(dir, "gone")); err == nil {
+			if _, err := aws("s3", "cp", "--only-show-errors", "s3://backups/nightly/db backup.xb", filepath.Join(dir, "gone")); err == nil {
 				t.Errorf("aws s3 cp of a removed object succeeded")
 			}
-			run("s3", "rb", "s3://b")
+			run("s3", "rb", "s3://backups")
 		})
 	}
 }

@@ -59,6 +59,10 @@ func TestAWSCLISyncSmallFiles(t *testing.T) {
 	if _, err := awsNoRetry(t, g, "s3", "mb", "s3://sync-small"); err != nil {
 		t.Fatal(err)
 	}
+	// S3's bucket names have 3 to 63 characters.
+	if _, err := awsNoRetry(t, g, "s3", "mb", "s3://sb"); err == nil || !strings.Contains(err.Error(), "InvalidBucketName") {
+		t.Errorf("aws s3 mb s3://sb (2 characters): %v, want InvalidBucketName", err)
+	}
 	t0 := time.Now()
 	if _, err := awsNoRetry(t, g, "s3", "sync", "--only-show-errors", dir, "s3://sync-small/s/"); err != nil {
 		t.Fatal(err)

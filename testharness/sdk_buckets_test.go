@@ -42,7 +42,7 @@ func TestSDKBuckets(t *testing.T) {
 		_, err = c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &b})
 		wantAPIError(t, err, "BucketAlreadyOwnedByYou", http.StatusConflict)
 
-		for _, bad := range []string{strings.Repeat("x", 64), "Has_Upper", "-leading-dash", "a..b", "192.168.1.1", "xyz!"} {
+		for _, bad := range []string{strings.Repeat("x", 64), "b", "ab", "Has_Upper", "-leading-dash", "a..b", "192.168.1.1", "xyz!"} {
 			_, err = c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String(bad)})
 			wantAPIError(t, err, "InvalidBucketName", http.StatusBadRequest)
 		}
