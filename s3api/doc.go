@@ -78,6 +78,17 @@
 //     commit an unverified body. After the Service returns, the handler
 //     checks that the body was in fact read and verified.
 //
+// A body is read under an idle deadline (Config.StallTimeout, stall.go):
+// each Read renews the connection's read deadline, so a slow upload passes
+// while one that sends nothing for the timeout ends in 400 RequestTimeout.
+// An answer given before the body ended closes the connection when the
+// client is unauthenticated, stalled or waiting for 100 Continue (net/http
+// would otherwise wait to discard a body that may never come); an
+// authenticated client gets a one-second grace to finish a small body, so
+// that a client still writing it reads the answer, not a reset. A request
+// whose client went away (its context canceled) is answered and logged as
+// 499 RequestCanceled, not as a server error.
+//
 // MD5 is the costliest digest on the upload path. By default every handler
 // shares one multi-buffer MD5 server (github.com/minio/md5-simd): it hashes
 // concurrent uploads in SIMD lanes on its own goroutine, overlapping with

@@ -66,15 +66,19 @@ func (s *stallReader) arm(t time.Time) {
 	}
 }
 
-// Read implements io.Reader.
+// Read implements io.Reader. The lock is not held while waiting for the
+// client, so that answering and abandon never wait on a blocked Read.
 func (s *stallReader) Read(p []byte) (int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.eof {
+		s.mu.Unlock()
 		return 0, io.EOF
 	}
 	s.arm(time.Now().Add(s.timeout))
+	s.mu.Unlock()
 	n, err := s.src.Read(p)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	switch {
 	case err == io.EOF:
 		s.eof = true
