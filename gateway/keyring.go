@@ -37,9 +37,5 @@ func (r *objectReader) KeyIDs() []string {
 	if err != nil {
 		return nil
 	}
-	var ids []string
-	for _, st := range h.Stanzas() {
-		ids = append(ids, st.KeyID)
-	}
-	return ids
+	return headerKeyIDs(h)
 }

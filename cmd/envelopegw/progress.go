@@ -18,6 +18,7 @@ type progressBar struct {
 	out   io.Writer
 	label string
 	total int64 // -1 when unknown
+	count bool  // counts things (objects), not bytes
 	n     atomic.Int64
 	start time.Time
 	stop  chan struct{}
@@ -37,10 +38,19 @@ func osStdio() stdio {
 
 // startProgress returns nil (a valid, silent bar) unless stderr is a terminal.
 func startProgress(s stdio, label string, total int64) *progressBar {
+	return startBar(s, label, total, false)
+}
+
+// startCountProgress is startProgress for a bar that counts items.
+func startCountProgress(s stdio, label string, total int64) *progressBar {
+	return startBar(s, label, total, true)
+}
+
+func startBar(s stdio, label string, total int64, count bool) *progressBar {
 	if !s.errTTY {
 		return nil
 	}
-	p := &progressBar{out: s.err, label: label, total: total, start: time.Now(),
+	p := &progressBar{out: s.err, label: label, total: total, count: count, start: time.Now(),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go p.loop()
 	return p
@@ -69,6 +79,10 @@ func (p *progressBar) loop() {
 
 func (p *progressBar) draw() {
 	n := p.n.Load()
+	if p.count {
+		fmt.Fprintf(p.out, "\r%s %d / %d\x1b[K", p.label, n, p.total)
+		return
+	}
 	rate := float64(n) / max(time.Since(p.start).Seconds(), 1e-3)
 	line := fmt.Sprintf("%s %s %s/s", p.label, humanBytes(float64(n)), humanBytes(rate))
 	if p.total > 0 {

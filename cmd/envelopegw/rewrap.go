@@ -17,17 +17,19 @@ func init() {
 }
 
 func cmdRewrap(args []string, s stdio) error {
-	fs := newFlagSet("rewrap", "rewrap -i IDENTITY [-r NEW_RECIPIENT ...] [-R FILE] [--remove KEYID ...] FILE", s)
+	fs := newFlagSet("rewrap", "rewrap -i IDENTITY [-r NEW_RECIPIENT ...] [-R FILE] [--remove KEYID ...] FILE\n       envelopegw rewrap --data DIR -i IDENTITY [-r ...] [--remove KEYID ...] [--dry-run] [-j N] BUCKET[/PREFIX]", s)
 	var idFiles, rs, rfiles, remove listFlag
 	fs.Var(&idFiles, "i", "an identity `FILE` that opens the envelope (repeatable)")
 	fs.Var(&rs, "r", "a recipient to add: a recipient string or a file holding recipients (repeatable)")
 	fs.Var(&rfiles, "R", "a recipients `FILE` to add (repeatable)")
 	fs.Var(&remove, "remove", "the key ID of a recipient to remove (repeatable)")
+	var bulk bulkRewrapFlags
+	bulk.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: rewrap needs exactly one FILE (it is changed in place)", errUsage)
+		return fmt.Errorf("%w: rewrap needs exactly one FILE (it is changed in place), or with --data one BUCKET[/PREFIX]", errUsage)
 	}
 	if len(rs)+len(rfiles)+len(remove) == 0 {
 		return fmt.Errorf("%w: nothing to do: give -r, -R or --remove", errUsage)
@@ -41,6 +43,9 @@ func cmdRewrap(args []string, s stdio) error {
 		if add, err = cliRecipients(rs, rfiles); err != nil {
 			return err
 		}
+	}
+	if bulk.data != "" {
+		return bulk.run(s, fs.Arg(0), ids, add, remove)
 	}
 	return rewrapFile(fs.Arg(0), ids, add, remove)
 }

@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"envelopegw/backend"
+	"envelopegw/envelope"
+)
+
+// RewrapResult is what Rewrap did to one object.
+type RewrapResult struct {
+	Changed bool     // the header was (or, dry, would be) replaced
+	Before  []string // key IDs the object was sealed to
+	After   []string // key IDs it is sealed to now (or would be)
+}
+
+// maxRewrapRetries bounds the re-reads when a gateway replaces the object
+// while it is being rewrapped.
+const maxRewrapRetries = 5
+
+// Rewrap re-seals the data key of bucket/key for a new recipient set: the
+// current recipients without those whose key IDs are in remove, plus add.
+// Only the envelope header in the object's metadata changes; the data
+// segments and the sealed part table are not touched (the data key stays
+// the same). It needs one of the Service's identities to open the data
+// key, and checks the part table before anything changes.
+//
+// It is idempotent: an object already sealed to exactly the wanted set is
+// left alone (Changed false), so a rewrap interrupted anywhere can simply
+// run again. It is safe against gateways writing the same key: the new
+// metadata is committed only if the object is still the one read
+// (backend.SetMeta's precondition, atomic with the commit); if it was
+// replaced, the new object is read and rewrapped in its turn. The backend
+// replaces the metadata record whole (written, synced, renamed), so no
+// copy of the old header is left in the object.
+//
+// With dry true nothing is written.
+func (s *Service) Rewrap(ctx context.Context, bucket, key string, add []envelope.Recipient, remove []string, dry bool) (RewrapResult, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := s.rewrapOnce(ctx, bucket, key, add, remove, dry)
+		if errors.Is(err, backend.ErrPrecondition) && attempt < maxRewrapRetries {
+			continue
+		}
+		return res, err
+	}
+}
+
+func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []envelope.Recipient, remove []string, dry bool) (RewrapResult, error) {
+	var res RewrapResult
+	where := bucket + "/" + key
+	bi, err := s.be.Stat(ctx, bucket, key)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	m := bi.Meta
+	if err := checkVersion(m); err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	hb, err := getBytes(m, mHeader)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	h, err := envelope.ParseHeader(hb)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	res.Before = headerKeyIDs(h)
+	res.After = wantedKeyIDs(res.Before, add, remove)
+	if len(res.After) == 0 {
+		return res, fmt.Errorf("%s: removing %v would leave no recipient", where, remove)
+	}
+	if slices.Equal(sortedCopy(res.Before), sortedCopy(res.After)) {
+		return res, nil
+	}
+	res.Changed = true
+	k, err := h.Unwrap(s.identities...)
+	if err != nil {
+		return res, fmt.Errorf("%s: opening the data key (sealed for %v): %w", where, res.Before, err)
+	}
+	tb, err := getBytes(m, mTable)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	if _, err := k.OpenTable(tb); err != nil {
+		return res, fmt.Errorf("%s: part table: %w", where, err)
+	}
+	nh, err := k.Rewrap(h, add, remove)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	if dry {
+		return res, nil
+	}
+	nb, err := nh.MarshalBinary()
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	meta := m.Clone()
+	meta[mHeader] = b64.EncodeToString(nb)
+	if _, ok := meta[mLastModified]; !ok {
+		// A rewrap is not a write the client made: Last-Modified stays.
+		meta[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	if _, err := s.be.SetMeta(ctx, bucket, key, meta, bi.ModTime); err != nil {
+		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	return res, nil
+}
+
+func headerKeyIDs(h *envelope.Header) []string {
+	var ids []string
+	for _, st := range h.Stanzas() {
+		ids = append(ids, st.KeyID)
+	}
+	return ids
+}
+
+// wantedKeyIDs is have without remove, plus add, in that order.
+func wantedKeyIDs(have []string, add []envelope.Recipient, remove []string) []string {
+	var out []string
+	for _, id := range have {
+		if !slices.Contains(remove, id) {
+			out = append(out, id)
+		}
+	}
+	for _, r := range add {
+		if !slices.Contains(out, r.KeyID()) {
+			out = append(out, r.KeyID())
+		}
+	}
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}

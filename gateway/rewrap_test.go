@@ -1,0 +1,111 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"envelopegw/envelope"
+	"envelopegw/s3api"
+)
+
+type fixedKeyring map[string][]envelope.Recipient
+
+func (k fixedKeyring) Recipients(bucket string) ([]envelope.Recipient, bool) {
+	rs, ok := k[bucket]
+	return rs, ok
+}
+
+func TestKeyringChoosesRecipients(t *testing.T) {
+	e := newEnv(t)
+	other, _ := envelope.GenerateIdentity("x25519")
+	s := e.service(func(c *Config) { c.Keyring = fixedKeyring{"team": {other.Recipient()}} })
+	mustBucket(t, s, "team")
+	mustBucket(t, s, "rest")
+	put(t, s, "team", "k", []byte("team data"))
+	put(t, s, "rest", "k", []byte("rest data"))
+	for bucket, want := range map[string]string{"team": other.KeyID(), "rest": e.id.KeyID()} {
+		o, err := s.GetObject(context.Background(), bucket, "k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.(s3api.KeyIDReporter).KeyIDs(); !slices.Equal(got, []string{want}) {
+			t.Errorf("%s sealed to %v, want %s", bucket, got, want)
+		}
+		o.Close()
+	}
+	// Multipart uploads ask too.
+	id, err := s.CreateMultipartUpload(context.Background(), &s3api.CreateMultipartUploadInput{Bucket: "team", Key: "mp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := s.be.StatUpload(context.Background(), "team", "mp", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _ := getBytes(up.Meta, mHeader)
+	h, _ := envelope.ParseHeader(hb)
+	if got := headerKeyIDs(h); !slices.Equal(got, []string{other.KeyID()}) {
+		t.Errorf("upload sealed to %v", got)
+	}
+	if _, err := readRange(t, s, "team", "k", 0, 4); !errors.Is(err, s3api.ErrNoDecryptionKey) {
+		t.Errorf("the gateway read an object sealed only to another key: %v", err)
+	}
+}
+
+func TestRewrap(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	ctx := context.Background()
+	mustBucket(t, s, "b")
+	data := randBytes(300000)
+	put(t, s, "b", "k", data)
+	before, _ := s.be.Stat(ctx, "b", "k")
+
+	next, _ := envelope.GenerateIdentity("x25519")
+	add := []envelope.Recipient{next.Recipient()}
+	remove := []string{e.id.KeyID()}
+
+	res, err := s.Rewrap(ctx, "b", "k", add, remove, true)
+	if err != nil || !res.Changed || !slices.Equal(res.After, []string{next.KeyID()}) {
+		t.Fatalf("dry run: %+v %v", res, err)
+	}
+	if st, _ := s.be.Stat(ctx, "b", "k"); st.Meta[mHeader] != before.Meta[mHeader] {
+		t.Fatal("the dry run changed the header")
+	}
+	if res, err = s.Rewrap(ctx, "b", "k", add, remove, false); err != nil || !res.Changed {
+		t.Fatalf("rewrap: %+v %v", res, err)
+	}
+	if res, err = s.Rewrap(ctx, "b", "k", add, remove, false); err != nil || res.Changed {
+		t.Fatalf("second rewrap: %+v %v, want skipped", res, err)
+	}
+	after, _ := s.be.Stat(ctx, "b", "k")
+	for k, v := range before.Meta {
+		if k != mHeader && k != mLastModified && after.Meta[k] != v {
+			t.Errorf("metadata %q changed", k)
+		}
+	}
+	if lm := lastModified(after); !lm.Equal(lastModified(before)) {
+		t.Errorf("Last-Modified moved from %v to %v", lastModified(before), lm)
+	}
+
+	// The new key opens it, the removed one no longer does.
+	sNew := e.service(func(c *Config) { c.Identities = []envelope.Identity{next} })
+	if got := readAll(t, sNew, "b", "k"); !bytes.Equal(got, data) {
+		t.Error("the new key reads other bytes")
+	}
+	if _, err := readRange(t, s, "b", "k", 0, 1); !errors.Is(err, s3api.ErrNoDecryptionKey) {
+		t.Errorf("the removed key still opens the object: %v", err)
+	}
+
+	// Refusals: no recipient left; no identity that opens it.
+	if _, err := sNew.Rewrap(ctx, "b", "k", nil, []string{next.KeyID()}, false); err == nil {
+		t.Error("a rewrap removing every recipient was accepted")
+	}
+	third, _ := envelope.GenerateIdentity("x25519")
+	if _, err := s.Rewrap(ctx, "b", "k", []envelope.Recipient{third.Recipient()}, nil, false); !errors.Is(err, envelope.ErrNoIdentity) {
+		t.Errorf("a rewrap without a matching identity: %v", err)
+	}
+}
