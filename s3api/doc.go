@@ -109,6 +109,17 @@
 // http.ErrAbortHandler: the client sees a broken transfer, never a clean
 // short body that looks complete.
 //
+// Response details follow S3 rather than net/http's habits: user metadata
+// names go out lower case as stored (written into the header map directly,
+// since Header.Set would canonicalise them and boto3 reports names as
+// sent); a body-less request with "Expect: 100-continue" gets an interim
+// 100 Continue at once (net/http sends one only when a body is read, and
+// botocore, given a final answer without it, misreads the next answer on
+// that connection and stalls 60 s); CompleteMultipartUpload's Location is
+// an absolute URL; encoding-type=url writes a space as %20. An upload
+// operation's NoSuchUpload becomes NoSuchBucket when the bucket is missing
+// (bucket_first.go).
+//
 // Conditional GETs follow RFC 9110's order, which S3 follows too: If-Match,
 // else If-Unmodified-Since (412); then If-None-Match, else If-Modified-Since
 // (304). Copies apply the same to x-amz-copy-source-if-*, with 412 in place

@@ -1,11 +1,14 @@
 package testharness
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -336,4 +339,45 @@ func TestAWSChunkedErrorCodes(t *testing.T) {
 			t.Errorf("%s: the refused body left an object (HEAD: %v)", tc.name, err)
 		}
 	}
+}
+
+// TestExpectContinueRawSocket speaks HTTP/1.1 by hand to the gateway: a
+// signed 0-byte PUT with "Expect: 100-continue" gets "100 Continue" and
+// then its 200, and the same connection serves the next request, which
+// botocore's connection reuse depends on.
+func TestExpectContinueRawSocket(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	conn, err := net.Dial("tcp", g.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	br := bufio.NewReader(conn)
+	read := func(req *http.Request, want int) {
+		t.Helper()
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			t.Fatalf("%s %s: reading the answer: %v", req.Method, req.URL.Path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d %s, want %d", req.Method, req.URL.Path, resp.StatusCode, body, want)
+		}
+	}
+	put := signed(t, g, "PUT", "/"+b+"/empty", nil, nil, "", http.Header{"Expect": {"100-continue"}})
+	if err := put.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	read(put, http.StatusContinue)
+	read(put, http.StatusOK)
+	head := signed(t, g, "HEAD", "/"+b+"/empty", nil, nil, "", nil)
+	if err := head.Write(conn); err != nil {
+		t.Fatal(err)
+	}
+	read(head, http.StatusOK)
 }
