@@ -13,6 +13,9 @@ import (
 // ingest-only mode, and nothing is decrypted or re-hashed; the ETag and
 // checksums carry over. With ReplaceMeta the client's attributes replace
 // the source's; copying an object onto itself rewrites metadata only.
+// x-amz-checksum-algorithm and a source without a checksum are the
+// exceptions that read the plaintext (copy_checksum.go); If-None-Match /
+// If-Match on the destination hold as for PutObject.
 func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s3api.CopyObjectOutput, error) {
 	o := op{"CopyObject", in.DstBucket, in.DstKey}
 	src, err := s.be.Open(ctx, in.SrcBucket, in.SrcKey)
@@ -42,20 +45,36 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 			return nil, s.fail(o, err)
 		}
 	}
+	sums, typ, err := s.copyChecksum(o, src, so, meta, in.Checksum)
+	if err != nil {
+		return nil, err
+	}
 
 	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey {
 		if !in.ReplaceMeta {
 			return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
 		}
+		// The destination is the open source: its conditions are
+		// evaluated on it, and SetMeta's ifModTime holds them.
+		if err := in.Cond.Check(true, so.info.ETag); err != nil {
+			return nil, err
+		}
 		info, err := s.be.SetMeta(ctx, in.DstBucket, in.DstKey, meta, bi.ModTime)
 		if err != nil {
+			if in.Cond.Set() && isCondFailure(err) {
+				return nil, s.condFailed(ctx, o, in.Cond)
+			}
 			return nil, s.fail(o, err)
 		}
-		return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: info.ModTime, Checksums: so.info.Checksums}, nil
+		return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: info.ModTime, Checksums: sums, ChecksumType: typ}, nil
 	}
 
 	delete(meta, mUploadID) // the copy was not made by that upload
-	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey)
+	cond, err := s.writeCond(ctx, o, in.Cond)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey, cond)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -67,11 +86,14 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		return nil, s.fail(o, err)
 	}
 	if err := w.Commit(meta); err != nil {
+		if isCondFailure(err) {
+			return nil, s.condFailed(ctx, o, in.Cond)
+		}
 		return nil, s.fail(o, err)
 	}
 	mod := time.Now().UTC()
 	if st, err := s.be.Stat(ctx, in.DstBucket, in.DstKey); err == nil {
 		mod = st.ModTime
 	}
-	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: mod, Checksums: so.info.Checksums}, nil
+	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: mod, Checksums: sums, ChecksumType: typ}, nil
 }

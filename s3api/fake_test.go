@@ -29,7 +29,8 @@ type fakeService struct {
 	failRead  map[string]error // key -> error from the object reader's Read
 	readExact bool             // read exactly Size bytes, never asking for io.EOF
 
-	lastExpected Checksums // ExpectedChecksums of the last complete
+	lastExpected     Checksums // ExpectedChecksums of the last complete
+	lastCopyChecksum string    // Checksum of the last copy
 }
 
 type fakeBucket struct {
@@ -302,6 +303,10 @@ func (f *fakeService) CopyObject(ctx context.Context, in *CopyObjectInput) (*Cop
 	if err != nil {
 		return nil, err
 	}
+	if err := db.checkWrite(in.DstKey, in.Cond); err != nil {
+		return nil, err
+	}
+	f.lastCopyChecksum = in.Checksum
 	o := &fakeObject{info: src.info, data: src.data}
 	o.info.Key = in.DstKey
 	o.info.LastModified = f.now.Add(time.Hour)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"envelopegw/s3api/checksum"
 )
 
 // copySource is a parsed x-amz-copy-source.
@@ -73,9 +75,28 @@ func copyConditions(h http.Header, info *ObjectInfo) error {
 	return err
 }
 
+// copyChecksumAlgorithm reads x-amz-checksum-algorithm of CopyObject: the
+// algorithm of the destination's checksum.
+func copyChecksumAlgorithm(h http.Header) (string, error) {
+	v := h.Get("x-amz-checksum-algorithm")
+	if v == "" {
+		return "", nil
+	}
+	alg := checksum.Canonical(v)
+	if alg == "" {
+		return "", ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported: %q.", truncate(v, 50))
+	}
+	return alg, nil
+}
+
 // copyObject answers PUT /bucket/key with x-amz-copy-source.
 func (rq *request) copyObject() error {
-	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+	cond, err := parseWriteConditions(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	alg, err := copyChecksumAlgorithm(rq.r.Header)
+	if err != nil {
 		return err
 	}
 	src, err := rq.copySource()
@@ -112,6 +133,8 @@ func (rq *request) copyObject() error {
 		Meta:        meta,
 		ReplaceTags: replaceTags,
 		Tags:        tags,
+		Cond:        cond,
+		Checksum:    alg,
 		SourceCheck: func(info *ObjectInfo) error {
 			if err := copyConditions(rq.r.Header, info); err != nil {
 				return err
@@ -130,6 +153,7 @@ func (rq *request) copyObject() error {
 		LastModified:   timeISO(out.LastModified),
 		ETag:           quoteETag(out.ETag),
 		checksumFields: toChecksumFields(out.Checksums),
+		ChecksumType:   out.ChecksumType,
 	})
 	return nil
 }

@@ -163,6 +163,12 @@ type CopyObjectInput struct {
 	ReplaceTags       bool
 	Tags              []Tag
 	SourceCheck       func(*ObjectInfo) error
+	// Cond: If-None-Match / If-Match on the destination, held atomically
+	// with the commit as for PutObject.
+	Cond WriteConditions
+	// Checksum is x-amz-checksum-algorithm: the destination gets a
+	// FULL_OBJECT checksum of this algorithm ("" keeps the source's).
+	Checksum string
 }
 
 // CopyObjectOutput answers CopyObject.
@@ -170,6 +176,7 @@ type CopyObjectOutput struct {
 	ETag         string
 	LastModified time.Time
 	Checksums    Checksums
+	ChecksumType string
 }
 
 // ListObjectsInput is a ListObjects (v1 or v2) request: the handler turns

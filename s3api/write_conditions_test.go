@@ -102,3 +102,26 @@ func TestConditionalPut(t *testing.T) {
 	e.fails(put(map[string]string{"If-None-Match": etag}), 501, "NotImplemented")
 	e.fails(req{method: "POST", target: "/bkt/k?uploads", header: map[string]string{"If-None-Match": "*"}}, 501, "NotImplemented")
 }
+
+// TestConditionalCopy: If-None-Match / If-Match on CopyObject reach the
+// Service as destination conditions, x-amz-checksum-algorithm as the
+// destination's algorithm.
+func TestConditionalCopy(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("bkt")
+	e.put("bkt", "src", []byte("data"), nil)
+	copyReq := func(dst string, h map[string]string) req {
+		hdr := map[string]string{"x-amz-copy-source": "/bkt/src"}
+		for k, v := range h {
+			hdr[k] = v
+		}
+		return req{method: "PUT", target: "/bkt/" + dst, header: hdr}
+	}
+	e.ok(copyReq("dst", map[string]string{"If-None-Match": "*", "x-amz-checksum-algorithm": "sha256"}), 200)
+	if e.svc.lastCopyChecksum != "SHA256" {
+		t.Errorf("copy checksum algorithm %q, want SHA256", e.svc.lastCopyChecksum)
+	}
+	e.fails(copyReq("dst", map[string]string{"If-None-Match": "*"}), 412, "PreconditionFailed")
+	e.fails(copyReq("dst", map[string]string{"If-Match": `"nope"`}), 412, "PreconditionFailed")
+	e.fails(copyReq("dst2", map[string]string{"x-amz-checksum-algorithm": "BLAKE3"}), 400, "InvalidRequest")
+}

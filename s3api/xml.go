@@ -245,6 +245,7 @@ type copyObjectResult struct {
 	LastModified string
 	ETag         string
 	checksumFields
+	ChecksumType string `xml:",omitempty"`
 }
 
 type copyPartResult struct {

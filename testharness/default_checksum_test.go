@@ -93,3 +93,46 @@ func TestDefaultCRC64NVME(t *testing.T) {
 		t.Fatalf("listing has %d objects", len(lo.Contents))
 	}
 }
+
+// TestCopyObjectChecksumAlgorithm: CopyObject with ChecksumAlgorithm SHA256
+// answers and stores the SHA-256 of the object's bytes (the source had
+// only its default CRC64NVME); UploadPartCopy gives the part the upload's
+// checksum; If-None-Match on CopyObject refuses to overwrite.
+func TestCopyObjectChecksumAlgorithm(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	plain := S3Client(t, g, S3Options{ChecksumWhenRequired: true})
+	b := newBucket(t, c)
+	body := Data(21, 1<<20+3)
+	if _, err := plain.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("src"), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	want := checksumsOf(body)[types.ChecksumAlgorithmSha256]
+	co, err := c.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &b, Key: aws.String("dst"), CopySource: aws.String(b + "/src"), ChecksumAlgorithm: types.ChecksumAlgorithmSha256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := aws.ToString(co.CopyObjectResult.ChecksumSHA256); got != want {
+		t.Fatalf("CopyObject SHA256 %q, want %q", got, want)
+	}
+	h, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("dst"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil || aws.ToString(h.ChecksumSHA256) != want || h.ChecksumCRC64NVME != nil {
+		t.Fatalf("HEAD of the copy: %v, SHA256 %q CRC64NVME %v", err, aws.ToString(h.ChecksumSHA256), h.ChecksumCRC64NVME)
+	}
+	_, err = c.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &b, Key: aws.String("dst"), CopySource: aws.String(b + "/src"), IfNoneMatch: aws.String("*")})
+	wantAPIError(t, err, "PreconditionFailed", 412)
+
+	cr, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: aws.String("mp"), ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := c.UploadPartCopy(ctx(t), &s3.UploadPartCopyInput{Bucket: &b, Key: aws.String("mp"), UploadId: cr.UploadId, PartNumber: aws.Int32(1),
+		CopySource: aws.String(b + "/src"), CopySourceRange: aws.String("bytes=0-999")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := aws.ToString(pc.CopyPartResult.ChecksumCRC32C), checksumsOf(body[:1000])[types.ChecksumAlgorithmCrc32c]; got != want {
+		t.Fatalf("UploadPartCopy CRC32C %q, want %q", got, want)
+	}
+}
