@@ -19,6 +19,10 @@ func (rq *request) partTarget() (string, int, error) {
 
 // uploadPart answers PUT /bucket/key?partNumber=N&uploadId=ID.
 func (rq *request) uploadPart() error {
+	// S3 has no conditions on parts (they go on the complete).
+	if err := rejectConditionalWrite(rq.r.Header); err != nil {
+		return err
+	}
 	id, pn, err := rq.partTarget()
 	if err != nil {
 		return err

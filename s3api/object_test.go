@@ -343,6 +343,7 @@ func TestUnsupportedHeaders(t *testing.T) {
 		{"x-amz-server-side-encryption-customer-algorithm": "AES256"},
 		{"x-amz-server-side-encryption": "aws:kms"},
 		{"x-amz-object-lock-mode": "COMPLIANCE"},
+		{"x-amz-write-offset-bytes": "10"},
 	} {
 		e.fails(req{method: "PUT", target: "/bkt/k", body: []byte("x"), header: h}, 501, "NotImplemented")
 		e.fails(req{method: "POST", target: "/bkt/k?uploads", header: h}, 501, "NotImplemented")

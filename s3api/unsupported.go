@@ -27,5 +27,10 @@ func rejectUnsupportedHeaders(h http.Header) error {
 			return ErrNotImplemented.WithMessage("Object Lock (%s) is not implemented by this gateway.", k)
 		}
 	}
+	// An append (directory buckets' PutObject with a write offset) taken
+	// as a plain PUT would replace the object the client meant to extend.
+	if h.Get("x-amz-write-offset-bytes") != "" {
+		return ErrNotImplemented.WithMessage("Appends (x-amz-write-offset-bytes) are not implemented by this gateway; a PUT would replace the object.")
+	}
 	return nil
 }

@@ -125,3 +125,11 @@ func TestConditionalCopy(t *testing.T) {
 	e.fails(copyReq("dst", map[string]string{"If-Match": `"nope"`}), 412, "PreconditionFailed")
 	e.fails(copyReq("dst2", map[string]string{"x-amz-checksum-algorithm": "BLAKE3"}), 400, "InvalidRequest")
 }
+
+func TestConditionalPartRefused(t *testing.T) {
+	e := newEnv(t)
+	e.mkBucket("bkt")
+	w := e.ok(req{method: "POST", target: "/bkt/k?uploads"}, 200)
+	id := between(w.Body.String(), "<UploadId>", "</UploadId>")
+	e.fails(req{method: "PUT", target: "/bkt/k?partNumber=1&uploadId=" + id, body: []byte("x"), header: map[string]string{"If-None-Match": "*"}}, 501, "NotImplemented")
+}
