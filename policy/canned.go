@@ -15,7 +15,8 @@ var CannedNames = []string{"ingest", "restore", "readwrite", "admin"}
 //
 //   - ingest: create buckets, list, upload (single and multipart, abort
 //     its own uploads), but only create-only: s3:PutObject carries the
-//     condition s3:if-none-match = "*". No GET or HEAD of objects, no
+//     condition s3:if-none-match = "*", and so does s3:PutObjectTagging
+//     (tags with an upload, never on a stored object). No GET or HEAD of objects, no
 //     delete, no copy out (a copy needs s3:GetObject on its source).
 //   - restore: list and read (GET and HEAD); nothing that writes.
 //   - readwrite: every S3 action on the buckets and their objects.
@@ -49,10 +50,15 @@ func Canned(name string, buckets []string) (*Policy, []byte, error) {
 	case "ingest":
 		put := allow("CreateOnly", o, "s3:PutObject")
 		put.Condition = cond{"StringEquals": {"s3:if-none-match": "*"}}
+		// Tags sent with a create-only upload (x-amz-tagging) land on a
+		// new object only; PutObjectTagging on stored backups is refused.
+		tag := allow("TagNewObjects", o, "s3:PutObjectTagging")
+		tag.Condition = cond{"StringEquals": {"s3:if-none-match": "*"}}
 		st = []stmt{
 			allow("Buckets", b, "s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"),
 			allow("Uploads", o, "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"),
 			put,
+			tag,
 		}
 	case "restore":
 		st = []stmt{

@@ -201,6 +201,7 @@ func TestCanned(t *testing.T) {
 		{"s3:ListBucket", "backups-db1", "", nil},
 		{"s3:PutObject", "backups-db1", "full/1", []string{"s3:if-none-match", "*"}},
 		{"s3:AbortMultipartUpload", "backups-db1", "full/1", nil},
+		{"s3:PutObjectTagging", "backups-db1", "full/1", []string{"s3:if-none-match", "*"}},
 	} {
 		if !allowed(ingest, x) {
 			t.Errorf("ingest refused %v", x)
@@ -215,6 +216,8 @@ func TestCanned(t *testing.T) {
 		{"s3:CreateBucket", "other", "", nil},
 		{"s3:PutObject", "other", "k", []string{"s3:if-none-match", "*"}},
 		{"envelopegw:GetObjectKeyIds", "backups-db1", "k", nil},
+		{"s3:PutObjectTagging", "backups-db1", "full/1", nil}, // retagging a stored backup
+		{"s3:DeleteObjectTagging", "backups-db1", "full/1", nil},
 	} {
 		if allowed(ingest, x) {
 			t.Errorf("ingest allowed %v", x)

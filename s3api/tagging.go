@@ -270,9 +270,21 @@ func (rq *request) writeTags() ([]Tag, error) {
 
 // mayTag asks, as AWS does, for s3:PutObjectTagging besides the write's
 // own action when the write sets tags: a user allowed to upload but not
-// to tag cannot tag through x-amz-tagging.
+// to tag cannot tag through x-amz-tagging. A write that may only create
+// (If-None-Match: *, or a create-only grant) asks with the condition
+// s3:if-none-match = "*": its tags can only land on a new object, which
+// lets a policy (the canned ingest role) allow tagging new backups
+// without allowing PutObjectTagging on existing ones (tags drive
+// lifecycle rules).
 func (rq *request) mayTag(tags []Tag) error {
-	if len(tags) > 0 && !rq.allowedExtra(OpPutObjectTagging.Action(), rq.bucket, rq.key) {
+	if len(tags) == 0 || rq.h.authz == nil {
+		return nil
+	}
+	cond := rq.conditions()
+	if rq.createOnly || rq.r.Header.Get("If-None-Match") == "*" {
+		cond["s3:if-none-match"] = "*"
+	}
+	if !rq.check(OpPutObjectTagging.Action(), rq.bucket, rq.key, cond) {
 		return ErrAccessDenied.WithMessage("Access Denied: setting tags needs %s.", OpPutObjectTagging.Action())
 	}
 	return nil

@@ -178,3 +178,32 @@ func TestTaggingNeedsItsAction(t *testing.T) {
 	e.put("bkt", "k", []byte("x"), nil)
 	e.ok(req{method: "PUT", target: "/bkt/c", header: map[string]string{"x-amz-copy-source": "/bkt/plain", "x-amz-tagging-directive": "REPLACE"}}, 200)
 }
+
+// TestCreateOnlyTagging: a write that may only create asks for
+// s3:PutObjectTagging with s3:if-none-match = "*", so a policy can allow
+// tags on new objects and refuse PutObjectTagging on stored ones.
+func TestCreateOnlyTagging(t *testing.T) {
+	a := &fakeAuthz{allow: func(q *AuthzRequest) bool {
+		switch q.Action {
+		case "s3:PutObject", "s3:PutObjectTagging":
+			return q.Conditions["s3:if-none-match"] == "*"
+		}
+		return true
+	}}
+	e := newEnv(t, withAuthz(a))
+	e.mkBucket("bkt")
+	tagged := map[string]string{"x-amz-tagging": "kind=full"}
+	// Granted create-only: the write proceeds with its tags.
+	e.put("bkt", "new", []byte("x"), tagged)
+	if got := e.tags("bkt", "new"); len(got) != 1 || got[0] != (Tag{"kind", "full"}) {
+		t.Errorf("tags of a create-only write: %v", got)
+	}
+	e.put("bkt", "new2", []byte("x"), mergeHeaders(tagged, map[string]string{"If-None-Match": "*"}))
+	// PutObjectTagging on a stored object carries no such condition, even
+	// when the client adds the header.
+	e.fails(req{method: "PUT", target: "/bkt/new?tagging", body: tagBody(Tag{"kind", "expire-me"})}, 403, "AccessDenied")
+	e.fails(req{method: "PUT", target: "/bkt/new?tagging", body: tagBody(Tag{"kind", "expire-me"}), header: map[string]string{"If-None-Match": "*"}}, 403, "AccessDenied")
+	if got := e.tags("bkt", "new"); len(got) != 1 || got[0] != (Tag{"kind", "full"}) {
+		t.Errorf("tags after refused PutObjectTagging: %v", got)
+	}
+}
