@@ -54,8 +54,17 @@ const (
 // or an AccessDenied error; denials are audited. DeleteObjects is
 // authorized per key inside the operation, copies also on their source.
 func (rq *request) authorize() error {
-	if rq.h.authz == nil || rq.op.Action() == "" || rq.op == OpDeleteObjects {
+	switch {
+	case rq.h.authz == nil || rq.op == OpDeleteObjects:
 		return nil
+	case rq.op.Action() == "":
+		// Only the pseudo-operations have no action, and they never
+		// reach an operation; anything else without one is denied, so
+		// an operation added without its action fails closed.
+		if rq.op == OpNone || rq.op == OpAuth || rq.op == OpNotImplemented {
+			return nil
+		}
+		return ErrAccessDenied
 	}
 	cond := rq.conditions()
 	switch rq.op {
