@@ -37,7 +37,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in *s3api.Complet
 }
 
 func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipartUploadInput) (*s3api.CompleteMultipartUploadOutput, error) {
-	o := op{"CompleteMultipartUpload", in.Bucket, in.Key}
+	o := op{"CompleteMultipartUpload", in.Bucket, in.Key, ctx}
 	if len(in.Parts) == 0 {
 		return nil, s3api.ErrMalformedXML.WithMessage("You must specify at least one part.")
 	}

@@ -17,10 +17,10 @@ import (
 // exceptions that read the plaintext (copy_checksum.go); If-None-Match /
 // If-Match on the destination hold as for PutObject.
 func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s3api.CopyObjectOutput, error) {
-	o := op{"CopyObject", in.DstBucket, in.DstKey}
+	o := op{"CopyObject", in.DstBucket, in.DstKey, ctx}
 	src, err := s.be.Open(ctx, in.SrcBucket, in.SrcKey)
 	if err != nil {
-		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey}, err)
+		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey, ctx}, err)
 	}
 	defer src.Close()
 	bi := src.Info()

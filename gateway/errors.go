@@ -25,9 +25,12 @@ var (
 	errNoStateKey  = s3api.ErrNotImplemented.WithMessage("Multipart uploads need a state key, and this gateway was started without one.")
 )
 
-// op names one request for logs: the operation and what it addressed.
+// op names one request for logs: the operation, what it addressed, and
+// the request's context, which carries the request ID into every line
+// logged about it (see package logctx).
 type op struct {
 	name, bucket, key string
+	ctx               context.Context
 }
 
 // fail turns err from a backend or envelope call into the S3 error a client
@@ -71,22 +74,23 @@ func (s *Service) fail(o op, err error) error {
 		// becoming an anonymous InternalError.
 		return fmt.Errorf("%s canceled: %w", o.name, err)
 	case errors.Is(err, envelope.ErrAuth), errors.Is(err, envelope.ErrFormat), errors.Is(err, errForeignMeta):
-		s.log.Error("stored object failed verification", "op", o.name, "bucket", o.bucket, "key", o.key, "err", err)
+		s.crypto.Decrypted(0, err)
+		s.log.ErrorContext(o.ctx, "stored object failed verification", "op", o.name, "bucket", o.bucket, "key", o.key, "err", err)
 		return errIntegrity
 	case errors.Is(err, errStateOpen):
-		s.log.Error("multipart upload state does not open: do all gateways sharing this volume use the same state key?", "op", o.name, "bucket", o.bucket, "key", o.key)
+		s.log.ErrorContext(o.ctx, "multipart upload state does not open: do all gateways sharing this volume use the same state key?", "op", o.name, "bucket", o.bucket, "key", o.key)
 		return s3api.ErrInternalError.WithMessage("This gateway cannot continue the upload: it was started by a gateway with a different state key.")
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		// Not transient: answering 503 would make SDKs retry in vain.
-		s.log.Error("storage volume full: writes fail until space is freed; reads continue", "op", o.name, "bucket", o.bucket, "err", err)
+		s.log.ErrorContext(o.ctx, "storage volume full: writes fail until space is freed; reads continue", "op", o.name, "bucket", o.bucket, "err", err)
 		return errStorageFull
 	case errors.Is(err, syscall.EAGAIN),
 		errors.Is(err, syscall.EBUSY), errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EMFILE),
 		errors.Is(err, syscall.ENFILE), errors.Is(err, syscall.EINTR):
-		s.log.Warn("storage temporarily unavailable", "op", o.name, "bucket", o.bucket, "err", err)
+		s.log.WarnContext(o.ctx, "storage temporarily unavailable", "op", o.name, "bucket", o.bucket, "err", err)
 		return errStorageBusy
 	}
-	s.log.Error("storage error", "op", o.name, "bucket", o.bucket, "key", o.key, "err", err)
+	s.log.ErrorContext(o.ctx, "storage error", "op", o.name, "bucket", o.bucket, "key", o.key, "err", err)
 	return errStorage
 }
 

@@ -21,7 +21,7 @@ import (
 // while the log keeps the cause.
 func TestFailMapping(t *testing.T) {
 	var logs bytes.Buffer
-	s := &Service{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	s := &Service{log: slog.New(slog.NewTextHandler(&logs, nil)), crypto: nopCrypto{}}
 	path := "/srv/volume/buckets/b/data/ab/abcdef"
 	wrap := func(err error) error { return fmt.Errorf("posix: write %s: %w", path, err) }
 	for _, c := range []struct {
@@ -49,7 +49,7 @@ func TestFailMapping(t *testing.T) {
 		{wrap(errStateOpen), "", "InternalError", 500},
 		{s3api.ErrAccessDenied, "", "AccessDenied", 403},
 	} {
-		err := s.fail(op{"Test", "b", c.key}, c.err)
+		err := s.fail(op{"Test", "b", c.key, context.Background()}, c.err)
 		wantCode(t, err, c.code, c.status)
 		if strings.Contains(err.Error(), "/srv") {
 			t.Errorf("%v: client message leaks a path: %v", c.err, err)
@@ -60,7 +60,7 @@ func TestFailMapping(t *testing.T) {
 	}
 	// A canceled request keeps its cause: s3api decides between 499 (the
 	// client left) and 500 on the request's own context.
-	if err := s.fail(op{"Test", "b", "k"}, wrap(context.Canceled)); !errors.Is(err, context.Canceled) {
+	if err := s.fail(op{"Test", "b", "k", context.Background()}, wrap(context.Canceled)); !errors.Is(err, context.Canceled) {
 		t.Errorf("canceled request lost its cause: %v", err)
 	}
 	if s.fail(op{}, nil) != nil {

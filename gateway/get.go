@@ -19,7 +19,7 @@ import (
 // metadata alone (HEAD and conditional requests need no key); ReadRange
 // needs an identity matching one of the object's recipients.
 func (s *Service) GetObject(ctx context.Context, bucket, key string) (s3api.ObjectReader, error) {
-	o := op{"GetObject", bucket, key}
+	o := op{"GetObject", bucket, key, ctx}
 	obj, err := s.be.Open(ctx, bucket, key)
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -79,10 +79,13 @@ type verifyLogger struct {
 	s      *Service
 	o      op
 	logged bool
+	closed bool
+	n      int64 // plaintext bytes released
 }
 
 func (v *verifyLogger) Read(p []byte) (int, error) {
 	n, err := v.rc.Read(p)
+	v.n += int64(n)
 	v.check(err)
 	return n, err
 }
@@ -95,11 +98,20 @@ func (v *verifyLogger) WriteTo(w io.Writer) (int64, error) {
 	} else {
 		n, err = io.Copy(w, struct{ io.Reader }{v.rc})
 	}
+	v.n += n
 	v.check(err)
 	return n, err
 }
 
-func (v *verifyLogger) Close() error { return v.rc.Close() }
+// Close reports the plaintext released (verified bytes only) to the
+// crypto observer.
+func (v *verifyLogger) Close() error {
+	if !v.closed {
+		v.closed = true
+		v.s.crypto.Decrypted(v.n, nil)
+	}
+	return v.rc.Close()
+}
 
 func (v *verifyLogger) check(err error) {
 	if v.logged || err == nil || err == io.EOF {
@@ -107,7 +119,8 @@ func (v *verifyLogger) check(err error) {
 	}
 	if errors.Is(err, envelope.ErrAuth) || errors.Is(err, envelope.ErrFormat) {
 		v.logged = true
-		v.s.log.Error("stored object failed verification while being read", "op", v.o.name, "bucket", v.o.bucket, "key", v.o.key, "err", err)
+		v.s.crypto.Decrypted(0, err)
+		v.s.log.ErrorContext(v.o.ctx, "stored object failed verification while being read", "op", v.o.name, "bucket", v.o.bucket, "key", v.o.key, "err", err)
 	}
 }
 

@@ -26,6 +26,9 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: sweeping old uploads", "err", err)
 		}
+		if s.janitorDone != nil {
+			s.janitorDone(n, err)
+		}
 		if n > 0 {
 			s.log.Info("janitor: aborted old multipart uploads", "count", n, "max_age", s.maxAge)
 		}

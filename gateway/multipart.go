@@ -20,7 +20,7 @@ import (
 // and stores them, the key sealed under the state key, with the object's
 // attributes in the backend's upload metadata.
 func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMultipartUploadInput) (string, error) {
-	o := op{"CreateMultipartUpload", in.Bucket, in.Key}
+	o := op{"CreateMultipartUpload", in.Bucket, in.Key, ctx}
 	recipients := s.recipientsFor(in.Bucket)
 	if len(recipients) == 0 {
 		return "", errNoRecipient
@@ -141,7 +141,7 @@ func checkPartNumber(n int) error {
 // of any upload. A re-sent part gets a fresh salt (so a fresh subkey), and
 // the last committed version wins.
 func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s3api.UploadPartOutput, error) {
-	o := op{"UploadPart", in.Bucket, in.Key}
+	o := op{"UploadPart", in.Bucket, in.Key, ctx}
 	if err := checkPartNumber(in.PartNumber); err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func (t teeBody) Read(p []byte) (int, error) { return t.r.Read(p) }
 // initiation time never changes, so its condition
 // (x-amz-if-match-initiated-time) needs no atomic step.
 func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string, cond ...s3api.AbortConditions) error {
-	o := op{"AbortMultipartUpload", bucket, key}
+	o := op{"AbortMultipartUpload", bucket, key, ctx}
 	if slices.ContainsFunc(cond, func(c s3api.AbortConditions) bool { return !c.IfInitiated.IsZero() }) {
 		up, err := s.be.StatUpload(ctx, bucket, key, uploadID)
 		if err != nil {
@@ -232,7 +232,7 @@ func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadI
 
 // ListParts lists the current version of each part, from part metadata.
 func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3api.ListPartsOutput, error) {
-	o := op{"ListParts", in.Bucket, in.Key}
+	o := op{"ListParts", in.Bucket, in.Key, ctx}
 	up, err := s.be.StatUpload(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -284,7 +284,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListUpload
 		MaxUploads:     in.MaxUploads,
 	})
 	if err != nil {
-		return nil, s.fail(op{"ListMultipartUploads", in.Bucket, ""}, err)
+		return nil, s.fail(op{"ListMultipartUploads", in.Bucket, "", ctx}, err)
 	}
 	out := &s3api.ListUploadsOutput{
 		Uploads:            make([]s3api.UploadInfo, len(page.Uploads)),

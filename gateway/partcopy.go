@@ -18,7 +18,7 @@ import (
 // (s3api.ErrNoDecryptionKey otherwise). The plaintext is hashed here for
 // the part's ETag and, when the upload asks for one, its checksum.
 func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyInput) (*s3api.UploadPartOutput, error) {
-	o := op{"UploadPartCopy", in.Bucket, in.Key}
+	o := op{"UploadPartCopy", in.Bucket, in.Key, ctx}
 	if err := checkPartNumber(in.PartNumber); err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		// A source that fails to read (a segment did not verify) is the
 		// store's fault, not the client's.
 		if body.err != nil {
-			return nil, s.fail(op{"UploadPartCopy", in.SrcBucket, in.SrcKey}, body.err)
+			return nil, s.fail(op{"UploadPartCopy", in.SrcBucket, in.SrcKey, ctx}, body.err)
 		}
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // client gone) leaves no object behind. in.Cond is evaluated before the
 // body is read and held by the backend at the commit (see conditional.go).
 func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3api.PutObjectOutput, error) {
-	o := op{"PutObject", in.Bucket, in.Key}
+	o := op{"PutObject", in.Bucket, in.Key, ctx}
 	recipients := s.recipientsFor(in.Bucket)
 	if len(recipients) == 0 {
 		return nil, errNoRecipient
@@ -90,6 +90,10 @@ func (s *Service) encryptPart(o op, w backend.Writer, key *envelope.Key, number 
 		return envelope.PartInfo{}, s.fail(o, err)
 	}
 	n, rerr, werr := copyBody(pw, body, maxPutSize)
+	if rerr == nil && werr == nil {
+		werr = pw.Close()
+	}
+	s.crypto.Encrypted(n, werr)
 	switch {
 	case errors.Is(rerr, errTooLarge):
 		return envelope.PartInfo{}, s3api.ErrEntityTooLarge
@@ -99,9 +103,6 @@ func (s *Service) encryptPart(o op, w backend.Writer, key *envelope.Key, number 
 		return envelope.PartInfo{}, s.fail(o, werr)
 	case size >= 0 && n != size:
 		return envelope.PartInfo{}, s3api.ErrIncompleteBody
-	}
-	if err := pw.Close(); err != nil {
-		return envelope.PartInfo{}, s.fail(o, err)
 	}
 	return pw.Info(), nil
 }

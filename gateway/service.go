@@ -9,6 +9,7 @@ import (
 
 	"envelopegw/backend"
 	"envelopegw/envelope"
+	"envelopegw/logctx"
 	"envelopegw/s3api"
 )
 
@@ -44,12 +45,35 @@ type Config struct {
 	// SegmentSize is the envelope's plaintext segment size; 0 is the
 	// envelope default.
 	SegmentSize int
-	// Logger receives operational logs; nil discards them.
+	// Logger receives operational logs; nil discards them. Lines about a
+	// request are logged with its context, so a logctx handler (installed
+	// here) adds its request ID.
 	Logger *slog.Logger
 	// UploadMaxAge is the age after which RunJanitor aborts an unfinished
 	// multipart upload; 0 means DefaultUploadMaxAge, negative never.
 	UploadMaxAge time.Duration
+	// JanitorDone, when set, is told after every RunJanitor pass how many
+	// uploads it aborted and the pass's error (metrics).
+	JanitorDone func(aborted int, err error)
+	// Crypto, when set, is told how many plaintext bytes the service
+	// encrypted and decrypted and which of those failed (metrics).
+	Crypto CryptoObserver
 }
+
+// CryptoObserver counts the service's encryption and decryption. Encrypted
+// is called once per part written (err is an encryption or storage write
+// failure, never the client's); Decrypted once per range read, when it is
+// closed, and once for every stored object that fails verification (err
+// non-nil).
+type CryptoObserver interface {
+	Encrypted(plaintext int64, err error)
+	Decrypted(plaintext int64, err error)
+}
+
+type nopCrypto struct{}
+
+func (nopCrypto) Encrypted(int64, error) {}
+func (nopCrypto) Decrypted(int64, error) {}
 
 // Service is the object service. It holds no per-object state: any number
 // of Services, in one process or many, may share one backend.
@@ -62,6 +86,8 @@ type Service struct {
 	segSize     int
 	log         *slog.Logger
 	maxAge      time.Duration
+	janitorDone func(aborted int, err error)
+	crypto      CryptoObserver
 	minPartSize int64 // tests lower it
 }
 
@@ -83,6 +109,8 @@ func New(cfg Config) (*Service, error) {
 		segSize:     cfg.SegmentSize,
 		log:         cfg.Logger,
 		maxAge:      cfg.UploadMaxAge,
+		janitorDone: cfg.JanitorDone,
+		crypto:      cfg.Crypto,
 		minPartSize: minPartSize,
 	}
 	if s.segSize == 0 {
@@ -90,6 +118,10 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.log == nil {
 		s.log = discardLogger()
+	}
+	s.log = slog.New(logctx.NewHandler(s.log.Handler()))
+	if s.crypto == nil {
+		s.crypto = nopCrypto{}
 	}
 	if s.maxAge == 0 {
 		s.maxAge = DefaultUploadMaxAge
@@ -113,7 +145,7 @@ func New(cfg Config) (*Service, error) {
 func (s *Service) ListBuckets(ctx context.Context) ([]s3api.BucketInfo, error) {
 	bs, err := s.be.ListBuckets(ctx)
 	if err != nil {
-		return nil, s.fail(op{name: "ListBuckets"}, err)
+		return nil, s.fail(op{name: "ListBuckets", ctx: ctx}, err)
 	}
 	out := make([]s3api.BucketInfo, len(bs))
 	for i, b := range bs {
@@ -125,25 +157,25 @@ func (s *Service) ListBuckets(ctx context.Context) ([]s3api.BucketInfo, error) {
 // CreateBucket creates bucket; an existing bucket is
 // BucketAlreadyOwnedByYou (there is a single owner).
 func (s *Service) CreateBucket(ctx context.Context, bucket string) error {
-	return s.fail(op{"CreateBucket", bucket, ""}, s.be.CreateBucket(ctx, bucket))
+	return s.fail(op{"CreateBucket", bucket, "", ctx}, s.be.CreateBucket(ctx, bucket))
 }
 
 // HeadBucket reports whether bucket exists.
 func (s *Service) HeadBucket(ctx context.Context, bucket string) error {
 	_, err := s.be.HeadBucket(ctx, bucket)
-	return s.fail(op{"HeadBucket", bucket, ""}, err)
+	return s.fail(op{"HeadBucket", bucket, "", ctx}, err)
 }
 
 // DeleteBucket removes an empty bucket.
 func (s *Service) DeleteBucket(ctx context.Context, bucket string) error {
-	return s.fail(op{"DeleteBucket", bucket, ""}, s.be.DeleteBucket(ctx, bucket))
+	return s.fail(op{"DeleteBucket", bucket, "", ctx}, s.be.DeleteBucket(ctx, bucket))
 }
 
 // DeleteObject removes bucket/key. As in S3, deleting a key that does not
 // exist succeeds; a missing bucket does not. A conditional delete is
 // deleteIf (conditional.go).
 func (s *Service) DeleteObject(ctx context.Context, bucket, key string, cond ...s3api.DeleteConditions) error {
-	o := op{"DeleteObject", bucket, key}
+	o := op{"DeleteObject", bucket, key, ctx}
 	for _, c := range cond {
 		if c.Set() {
 			return s.deleteIf(ctx, o, cond)
@@ -165,7 +197,7 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 		MaxKeys:   in.MaxKeys,
 	})
 	if err != nil {
-		return nil, s.fail(op{"ListObjects", in.Bucket, ""}, err)
+		return nil, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
 	}
 	out := &s3api.ListObjectsOutput{
 		Objects:        make([]s3api.ObjectInfo, len(page.Objects)),

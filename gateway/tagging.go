@@ -70,7 +70,7 @@ func lastModified(bi backend.ObjectInfo) time.Time {
 // metadata, guarded by the ModTime it read: a concurrent write makes it
 // read again, so tags never land on a mix of two versions' metadata.
 func (s *Service) PutObjectTagging(ctx context.Context, bucket, key string, tags []s3api.Tag) error {
-	o := op{"PutObjectTagging", bucket, key}
+	o := op{"PutObjectTagging", bucket, key, ctx}
 	for attempt := 0; ; attempt++ {
 		bi, err := s.be.Stat(ctx, bucket, key)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"envelopegw/logctx"
 	"envelopegw/s3api/auth"
 
 	md5simd "github.com/minio/md5-simd"
@@ -52,8 +53,17 @@ type Config struct {
 	// Authorizer decides what each authenticated user may do; nil allows
 	// every authenticated request.
 	Authorizer Authorizer
-	// Logger receives one line per request; nil means slog.Default().
+	// Logger receives one line per request (unless NoAccessLog); nil means
+	// slog.Default(). Its handler is wrapped with logctx.NewHandler, and the
+	// request ID rides in every request's context, so lines the Service
+	// logs with that context carry it too.
 	Logger *slog.Logger
+	// NoAccessLog drops the line per request that succeeded or failed by
+	// the client's doing; internal errors and aborted responses are still
+	// logged.
+	NoAccessLog bool
+	// Observer, when set, watches every request (metrics).
+	Observer Observer
 	// MaxObjectSize caps single PUTs and copy sources; 0 means 5 GiB.
 	MaxObjectSize int64
 	// MaxPartSize caps UploadPart bodies; 0 means 5 GiB.
@@ -86,6 +96,8 @@ type handler struct {
 	region    string
 	domains   []string
 	log       *slog.Logger
+	noAccess  bool
+	observe   Observer
 	maxObject int64
 	maxPart   int64
 	md5       md5simd.Server
@@ -106,6 +118,8 @@ func NewHandler(cfg Config) http.Handler {
 		authz:     cfg.Authorizer,
 		region:    cfg.Region,
 		log:       cfg.Logger,
+		noAccess:  cfg.NoAccessLog,
+		observe:   cfg.Observer,
 		maxObject: cfg.MaxObjectSize,
 		maxPart:   cfg.MaxPartSize,
 		md5:       cfg.MD5,
@@ -124,6 +138,10 @@ func NewHandler(cfg Config) http.Handler {
 	}
 	if h.log == nil {
 		h.log = slog.Default()
+	}
+	h.log = slog.New(logctx.NewHandler(h.log.Handler()))
+	if h.observe == nil {
+		h.observe = nopObserver{}
 	}
 	if h.maxObject <= 0 {
 		h.maxObject = DefaultMaxObjectSize
@@ -147,6 +165,7 @@ func NewHandler(cfg Config) http.Handler {
 // the operation.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	h.observe.Begin()
 	continueEmptyBody(w, r)
 	rw := newResponseWriter(w)
 	rq := &request{h: h, w: rw, r: r}
@@ -160,6 +179,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rq.id, rq.id2 = newRequestIDs()
+	rq.r = r.WithContext(logctx.WithRequestID(r.Context(), rq.id))
 	hdr := w.Header()
 	hdr.Set("x-amz-request-id", rq.id)
 	hdr.Set("x-amz-id-2", rq.id2)
@@ -170,7 +190,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// net/http see the panic.
 		p := recover()
 		rq.in.abandon()
-		h.logRequest(rq, rw, start, p)
+		h.finish(rq, rw, start, p)
 		if p != nil {
 			panic(p)
 		}

@@ -1,7 +1,6 @@
 package s3api
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -46,24 +45,45 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines.
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequest writes the request-log line. It never logs the query string
-// (presigned URLs carry credentials and signatures there) nor any header
-// value other than a few harmless ones.
-func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, panicked any) {
+// finish reports a finished request to the Observer and writes its access
+// log line.
+func (h *handler) finish(rq *request, w *responseWriter, start time.Time, panicked any) {
 	status := w.status
 	if !w.wroteHeader {
 		status = http.StatusOK
 	}
+	d := time.Since(start)
+	h.observe.End(RequestInfo{
+		Operation:   rq.op,
+		Routed:      rq.routed,
+		Bucket:      rq.bucket,
+		Status:      status,
+		ErrorCode:   rq.errCode,
+		BytesIn:     rq.bytesIn(),
+		BytesOut:    w.bytes,
+		Duration:    d,
+		AuthFailure: rq.authFail,
+		Aborted:     panicked != nil,
+	})
+	h.logRequest(rq, w, status, d, panicked)
+}
+
+// logRequest writes the access log line: who (access key), what
+// (operation, bucket, key), the outcome (status, S3 error code) and the
+// cost (bytes, duration). The request ID comes from the context. It never
+// logs the query string (presigned URLs carry credentials and signatures
+// there) nor any header value.
+func (h *handler) logRequest(rq *request, w *responseWriter, status int, d time.Duration, panicked any) {
 	level := slog.LevelInfo
 	attrs := []slog.Attr{
-		slog.String("id", rq.id),
 		slog.String("method", rq.r.Method),
-		slog.String("path", rq.r.URL.Path),
 		slog.String("op", rq.op.String()),
+		slog.String("bucket", rq.bucket),
+		slog.String("key", rq.key),
 		slog.Int("status", status),
 		slog.Int64("bytes_out", w.bytes),
 		slog.Int64("bytes_in", rq.bytesIn()),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", d),
 		slog.String("remote", rq.r.RemoteAddr),
 	}
 	if rq.accessKey != "" {
@@ -91,8 +111,11 @@ func (h *handler) logRequest(rq *request, w *responseWriter, start time.Time, pa
 			attrs = append(attrs, slog.Any("panic", panicked))
 		}
 	}
-	h.log.LogAttrs(context.Background(), level, "s3 request", attrs...)
 	if rq.authorized && rq.op.Writes() {
 		rq.auditWrite(rq.bucket, rq.key, status, rq.errCode)
 	}
+	if h.noAccess && level < slog.LevelWarn {
+		return
+	}
+	h.log.LogAttrs(rq.r.Context(), level, "s3 request", attrs...)
 }

@@ -30,6 +30,8 @@ type request struct {
 	errCode    string       // S3 code answered, for the log
 	errDetail  string       // internal error text, for the log only
 	clientGone bool         // the client left: logged as 499, not a server error
+	authFail   string       // why authentication refused, for metrics
+	routed     bool         // Observer.Routed was called
 }
 
 // unsupportedSubresources are S3 sub-resources this gateway does not
@@ -85,6 +87,7 @@ func (rq *request) serve() {
 	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
 	if err != nil {
 		rq.op = OpAuth
+		rq.authFail = authFailureReason(err)
 		rq.fail(authError(err, rq.q))
 		return
 	}
@@ -93,6 +96,8 @@ func (rq *request) serve() {
 	rq.in.authenticated()
 
 	op := rq.route()
+	rq.routed = true
+	rq.h.observe.Routed(rq.op)
 	if rq.bucket != "" && rq.op != OpCreateBucket && !validExistingBucketName(rq.bucket) {
 		rq.fail(ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q.", truncate(rq.bucket, 100)))
 		return

@@ -1,0 +1,119 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+		"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"envelopegw/backend"
+	"envelopegw/backend/backendtest"
+	"envelopegw/backend/posix"
+)
+
+// TestBackendContract proves the timing wrapper changes no behaviour: the
+// wrapped posix backend passes the whole backend contract suite.
+func TestBackendContract(t *testing.T) {
+	m := New(Build{})
+	backendtest.Run(t, func(t *testing.T) backend.Backend {
+		b, err := posix.New(t.TempDir(), posix.Options{NoFsync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Backend(b)
+	})
+}
+
+// TestBackendCounts checks what the wrapper records for a write, a read,
+// a multipart completion and a missing key.
+func TestBackendCounts(t *testing.T) {
+	ctx := context.Background()
+	m := New(Build{})
+	pb, err := posix.New(t.TempDir(), posix.Options{NoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := m.Backend(pb)
+	if err := be.CreateBucket(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	w, err := be.NewObject(ctx, "b", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(bytes.Repeat([]byte("x"), 1000))
+	if err := w.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := be.Open(ctx, "b", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ReadAt(make([]byte, 300), 0)
+	o.Close()
+	if _, err := be.Stat(ctx, "b", "missing"); err == nil {
+		t.Fatal("stat of a missing key succeeded")
+	}
+
+	if got := testutil.ToFloat64(m.backendBytes.WithLabelValues("write")); got != 1000 {
+		t.Errorf("bytes written %v, want 1000", got)
+	}
+	if got := testutil.ToFloat64(m.backendBytes.WithLabelValues("read")); got != 300 {
+		t.Errorf("bytes read %v, want 300", got)
+	}
+	if n := testutil.CollectAndCount(m.commitDuration); n != 1 {
+		t.Errorf("%d commit series, want 1 (object)", n)
+	}
+	// A missing key is an answer, not a failing store.
+	if n := testutil.CollectAndCount(m.backendErrors); n != 0 {
+		t.Errorf("%d backend error series after a missing key", n)
+	}
+	m.newest.mu.Lock()
+	ts := m.newest.newest["b"]
+	m.newest.mu.Unlock()
+	if ts.Before(before) {
+		t.Errorf("newest object of b at %v, before the write at %v", ts, before)
+	}
+	ops := labelValues(t, m, "envelopegw_backend_operation_duration_seconds", "operation")
+	for _, op := range []string{"CreateBucket", "NewObject", "Open", "Stat"} {
+		if !ops[op] {
+			t.Errorf("no latency series for %s (have %v)", op, ops)
+		}
+	}
+
+	// A fresh Metrics learns the newest object from a listing.
+	m2 := New(Build{})
+	if err := m2.ScanNewest(ctx, pb); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := pb.Stat(ctx, "b", "k")
+	if got := m2.newest.newest["b"]; !got.Equal(info.ModTime) {
+		t.Errorf("scanned newest %v, want %v", got, info.ModTime)
+	}
+}
+
+// labelValues gathers m and returns the values of label in the family name.
+func labelValues(t *testing.T, m *Metrics, name, label string) map[string]bool {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, mt := range mf.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				if lp.GetName() == label {
+					out[lp.GetValue()] = true
+				}
+			}
+		}
+	}
+	return out
+}

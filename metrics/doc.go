@@ -1,0 +1,31 @@
+// Package metrics is envelopegw's Prometheus instrumentation.
+//
+// Nothing in the request path counts anything by hand. Metrics come from
+// three seams, each in one place:
+//
+//   - the s3api Observer (Metrics implements it): one call when a request
+//     arrives, one when it is routed to an operation, one when it ends,
+//     with the operation, status, S3 error code, bytes and duration;
+//   - a timing wrapper around backend.Backend (Metrics.Backend): the
+//     latency and errors of every storage call, the commit (fsync) latency
+//     of objects and parts, bytes written and read, and the time of the
+//     newest object per bucket;
+//   - small hooks for the work that is not a request: gateway's crypto
+//     observer (plaintext encrypted and decrypted, verification failures),
+//     the janitor and the crash-leftover sweep, and the limits (connection
+//     caps, body timeouts) that refuse or cut requests.
+//
+// All series live in a Registry of their own (no global state), served
+// by Handler in the Prometheus text format. Label values come from small
+// fixed sets (operation names, status codes, reasons) except bucket, which
+// the operator's buckets bound; keys and access keys are never labels.
+//
+// # Newest object per bucket
+//
+// The metric an operator alerts on is "no backup arrived": the age of the
+// newest object in each bucket. A listing of every bucket per scrape would
+// cost a full walk of the volume, so the wrapper records the time of every
+// object it commits, and ScanNewest seeds the values once at start from a
+// listing (in the background). Several gateways sharing a volume each
+// export what they saw; max by (bucket) across them is the answer.
+package metrics
