@@ -159,7 +159,8 @@ func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
 // the configured identities. No identity, or none that matches, is
 // s3api.ErrNoDecryptionKey: never ciphertext, never a 500.
 func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
-	if len(s.identities) == 0 {
+	ids := s.keySet().identities
+	if len(ids) == 0 {
 		return nil, s3api.ErrNoDecryptionKey
 	}
 	hb, err := getBytes(m, mHeader)
@@ -170,11 +171,11 @@ func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	key, err := h.Unwrap(s.identities...)
+	key, err := h.Unwrap(ids...)
 	if errors.Is(err, envelope.ErrNoIdentity) {
 		return nil, s3api.ErrNoDecryptionKey.WithMessage(
 			"None of this gateway's private keys (key IDs %s) can decrypt this object, which is sealed for key IDs %s. Restore with a host that has a matching identity, or with 'envelopegw cat'.",
-			s.identityIDs(), stanzaIDs(h))
+			identityIDs(ids), stanzaIDs(h))
 	}
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -182,9 +183,9 @@ func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
 	return key, nil
 }
 
-func (s *Service) identityIDs() string {
-	ids := make([]string, len(s.identities))
-	for i, id := range s.identities {
+func identityIDs(identities []envelope.Identity) string {
+	ids := make([]string, len(identities))
+	for i, id := range identities {
 		ids[i] = id.KeyID()
 	}
 	return strings.Join(ids, ", ")

@@ -23,7 +23,7 @@ func (s *Service) recipientsFor(bucket string) []envelope.Recipient {
 			return rs
 		}
 	}
-	return s.recipients
+	return s.keySet().recipients
 }
 
 // KeyIDs lists the key IDs the object's data key is wrapped for, from its

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"envelopegw/backend"
@@ -79,9 +80,8 @@ func (nopCrypto) Decrypted(int64, error) {}
 // of Services, in one process or many, may share one backend.
 type Service struct {
 	be          backend.Backend
-	recipients  []envelope.Recipient
 	keyring     Keyring
-	identities  []envelope.Identity
+	keys        atomic.Pointer[keySet] // replaced whole by SetKeys
 	state       *stateSealer // nil: no multipart
 	segSize     int
 	log         *slog.Logger
@@ -103,9 +103,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		be:          cfg.Backend,
-		recipients:  cfg.Recipients,
 		keyring:     cfg.Keyring,
-		identities:  cfg.Identities,
 		segSize:     cfg.SegmentSize,
 		log:         cfg.Logger,
 		maxAge:      cfg.UploadMaxAge,
@@ -126,11 +124,8 @@ func New(cfg Config) (*Service, error) {
 	if s.maxAge == 0 {
 		s.maxAge = DefaultUploadMaxAge
 	}
-	if len(s.recipients) == 0 {
-		for _, id := range cfg.Identities {
-			s.recipients = append(s.recipients, id.Recipient())
-		}
-	}
+	s.SetKeys(cfg.Recipients, cfg.Identities)
+
 	if cfg.StateKey != nil {
 		st, err := newStateSealer(cfg.StateKey)
 		if err != nil {
@@ -140,6 +135,39 @@ func New(cfg Config) (*Service, error) {
 	}
 	return s, nil
 }
+
+// keySet is the keys a Service seals and opens with. A request takes one
+// snapshot and uses it throughout, so a reload never mixes two sets in one
+// object.
+type keySet struct {
+	recipients []envelope.Recipient
+	identities []envelope.Identity
+}
+
+// SetKeys replaces the recipients and identities, for a configuration
+// reload: requests that started before keep the keys they took. As in
+// Config, no recipients means the recipients of the identities.
+func (s *Service) SetKeys(recipients []envelope.Recipient, identities []envelope.Identity) {
+	k := &keySet{recipients: recipients, identities: identities}
+	if len(k.recipients) == 0 {
+		for _, id := range identities {
+			k.recipients = append(k.recipients, id.Recipient())
+		}
+	}
+	s.keys.Store(k)
+}
+
+// keySet returns the current keys.
+func (s *Service) keySet() *keySet {
+	if k := s.keys.Load(); k != nil {
+		return k
+	}
+	return &keySet{}
+}
+
+// Recipients reports how many recipients new objects are sealed for; zero
+// means the service cannot store objects.
+func (s *Service) Recipients() int { return len(s.keySet().recipients) }
 
 // ListBuckets lists every bucket, sorted by name.
 func (s *Service) ListBuckets(ctx context.Context) ([]s3api.BucketInfo, error) {

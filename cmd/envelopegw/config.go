@@ -35,6 +35,10 @@ type serveConfig struct {
 	drain        time.Duration
 	logLevel     string
 	limits       limitConfig
+	logFormat    string // text or json
+	accessLog    bool
+	adminListen  string // "" means no admin listener
+	metricsToken string // file with the bearer token for /metrics on the S3 port
 
 	// From the environment only: a single user.
 	accessKey, secretKey string
@@ -103,6 +107,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	addLimitFlags(fs, &c.limits)
+	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
+	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
+	fs.StringVar(&c.metricsToken, "metrics-token", "", "`file` holding a bearer token (mode 0600): serves /metrics on the S3 port to requests that present it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: envelopegw serve [flags]\n\nServes the S3 API, storing only ciphertext under --data. Every flag can also be\nset as an environment variable (--tls-cert is %sTLS_CERT; lists are\ncomma-separated); the flag wins. Credentials: --credentials and/or\n%sACCESS_KEY with %sSECRET_KEY. With no keys and no credentials a\ndevelopment setup is created under <data>/.envelopegw and printed.\n\n", envPrefix, envPrefix, envPrefix)
 		fs.PrintDefaults()
@@ -173,6 +181,11 @@ func (c *serveConfig) check() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("--log-level %q: want debug, info, warn or error", c.logLevel)
+	}
+	switch c.logFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
 	}
 	return nil
 }

@@ -45,6 +45,10 @@ func main() {
 		}
 		return
 	}
+	if os.Args[1] == "--version" || os.Args[1] == "-version" {
+		printVersion(os.Stdout)
+		return
+	}
 	c, ok := commands[os.Args[1]]
 	if !ok {
 		fmt.Fprintf(os.Stderr, "envelopegw: unknown command %q\n", os.Args[1])
