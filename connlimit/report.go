@@ -11,6 +11,10 @@ import (
 // the log: per limit, the first event is logged at once and further ones
 // within the interval are counted and reported with the next logged one.
 type Reporter struct {
+	// Count, when set before the first Fired, is called for every event,
+	// logged or not (metrics).
+	Count func(limit string)
+
 	log   *slog.Logger
 	every time.Duration
 
@@ -32,6 +36,9 @@ func NewReporter(log *slog.Logger, every time.Duration) *Reporter {
 // Fired reports that limit fired for the client at remote; msg says what
 // happened to the client.
 func (r *Reporter) Fired(limit, msg, remote string, attrs ...slog.Attr) {
+	if r.Count != nil {
+		r.Count(limit)
+	}
 	now := time.Now()
 	r.mu.Lock()
 	st := r.state[limit]

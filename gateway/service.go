@@ -82,7 +82,7 @@ type Service struct {
 	be          backend.Backend
 	keyring     Keyring
 	keys        atomic.Pointer[keySet] // replaced whole by SetKeys
-	state       *stateSealer // nil: no multipart
+	state       *stateSealer           // nil: no multipart
 	segSize     int
 	log         *slog.Logger
 	maxAge      time.Duration

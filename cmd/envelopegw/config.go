@@ -39,6 +39,7 @@ type serveConfig struct {
 	accessLog    bool
 	adminListen  string // "" means no admin listener
 	metricsToken string // file with the bearer token for /metrics on the S3 port
+	probeEvery   time.Duration
 
 	// From the environment only: a single user.
 	accessKey, secretKey string
@@ -110,6 +111,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
+	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume takes writes")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "`file` holding a bearer token (mode 0600): serves /metrics on the S3 port to requests that present it")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: envelopegw serve [flags]\n\nServes the S3 API, storing only ciphertext under --data. Every flag can also be\nset as an environment variable (--tls-cert is %sTLS_CERT; lists are\ncomma-separated); the flag wins. Credentials: --credentials and/or\n%sACCESS_KEY with %sSECRET_KEY. With no keys and no credentials a\ndevelopment setup is created under <data>/.envelopegw and printed.\n\n", envPrefix, envPrefix, envPrefix)
@@ -170,6 +172,9 @@ func (c *serveConfig) check() error {
 	}
 	if c.data == "" {
 		return errors.New("--data must not be empty")
+	}
+	if c.probeEvery <= 0 {
+		return errors.New("--health-probe-interval must be positive")
 	}
 	if c.drain < 0 {
 		return errors.New("--drain-timeout must not be negative")

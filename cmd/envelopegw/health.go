@@ -12,12 +12,11 @@ import (
 	"time"
 )
 
-// volumeProbeEvery is how often readiness checks that the data volume
-// takes writes. A probe costs a create, a write, an fsync and an unlink,
-// so /health/ready itself stays free however often it is polled.
-const volumeProbeEvery = 10 * time.Second
-
 // health answers the liveness and readiness probes.
+//
+// The volume is probed in the background (--health-probe-interval, 10s by
+// default): a probe costs a create, a write, an fsync and an unlink, so
+// /health/ready itself costs nothing however often it is polled.
 //
 // Live means the process answers HTTP. Ready means it can take a backup
 // now: the last volume probe succeeded, recipients are loaded (objects can

@@ -119,18 +119,6 @@ func (s *server) loadKeyringInto() error {
 	return nil
 }
 
-// reloadKeyring is the SIGHUP half of loadKeyringInto.
-func (s *server) reloadKeyring() error {
-	if s.cfg.keyring == "" {
-		return nil
-	}
-	if err := s.loadKeyringInto(); err != nil {
-		return err
-	}
-	s.log.Info("keyring reloaded", "entries", s.keyring.describe())
-	return nil
-}
-
 // describe lists pattern=key IDs for the logs.
 func (k *keyring) describe() string {
 	var parts []string

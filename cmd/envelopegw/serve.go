@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,10 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"envelopegw/backend/posix"
 	"envelopegw/connlimit"
 	"envelopegw/envelope"
-	"envelopegw/gateway"
 	"envelopegw/s3api"
 )
 
@@ -61,10 +60,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.logLevel))
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-
+	logger := newLogger(cfg, stderr)
 	if err := os.MkdirAll(cfg.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -77,49 +73,29 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		return nil
 	}
 	defer clear(srv.stateKey)
-
-	be, err := posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync, Logger: logger})
+	rt, err := srv.build()
 	if err != nil {
 		return err
 	}
-	maxAge := cfg.uploadMaxAge
-	if maxAge == 0 {
-		maxAge = -1 // 0 on the command line means never
-	}
-	svc, err := gateway.New(gateway.Config{
-		Backend:      be,
-		Recipients:   srv.recipients,
-		Identities:   srv.identities,
-		Keyring:      srv.gatewayKeyring(),
-		StateKey:     srv.stateKey,
-		Logger:       logger,
-		UploadMaxAge: maxAge,
-	})
-	if err != nil {
-		return err
-	}
-	handler := s3api.NewHandler(s3api.Config{
-		Service:      svc,
-		Credentials:  srv.users,
-		Authorizer:   srv.users,
-		Region:       cfg.region,
-		Domains:      cfg.domains,
-		Logger:       logger,
-		StallTimeout: cfg.limits.stall,
-	})
 
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return err
 	}
+	admin, err := rt.startAdmin(cfg.adminListen, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	rep := connlimit.NewReporter(logger, limitLogInterval)
+	rep.Count = rt.metrics.LimitHit
 	ln = cfg.limits.limitedListener(ln, rep)
 	// No ReadTimeout or WriteTimeout: those are totals and would cut off
 	// a long upload or download. Request bodies and response writes have
 	// idle deadlines instead (--stall-timeout, in s3api and connlimit).
 	hw := cfg.limits.headerWatch(rep)
 	hs := &http.Server{
-		Handler:           hw.handler(handler),
+		Handler:           hw.handler(rt.handler),
 		ReadHeaderTimeout: cfg.limits.headerTimeout,
 		// net/http's default (1 MiB) would let each connection buffer 16
 		// times what s3api accepts; a little above s3api's limit keeps its
@@ -136,31 +112,20 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	scheme := "http"
 	if cfg.tlsCert != "" {
 		scheme = "https"
+		hs.TLSConfig = &tls.Config{GetCertificate: rt.cert.get, MinVersion: tls.VersionTLS12}
 	}
 	endpoint := scheme + "://" + ln.Addr().String()
 	srv.logStartup(endpoint)
-	if srv.devAK != "" || srv.devIdentity != "" {
-		ak, sk := srv.devAK, srv.devSK
-		if ak == "" {
-			ak, sk = "(your access key)", "(your secret key)"
-		}
-		id, _ := filepath.Abs(srv.devIdentity)
-		if srv.devIdentity == "" {
-			id = "(your identity file)"
-		}
-		devBanner(stdout, endpoint, ak, sk, id, cfg.tlsCert != "")
-	}
+	srv.banner(stdout, endpoint)
 
-	jctx, stopJanitor := context.WithCancel(context.Background())
-	defer stopJanitor()
-	go svc.RunJanitor(jctx, janitorInterval(maxAge))
-	go runSweeper(jctx, be, logger)
-	srv.reloadOnHangup(jctx)
+	bctx, stopBackground := context.WithCancel(context.Background())
+	defer stopBackground()
+	rt.startBackground(bctx, srv)
 
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.tlsCert != "" {
-			errc <- hs.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+			errc <- hs.ServeTLS(ln, "", "")
 		} else {
 			errc <- hs.Serve(ln)
 		}
@@ -173,15 +138,60 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining requests in flight", "timeout", cfg.drain)
-	dctx, cancel := context.WithTimeout(context.Background(), cfg.drain)
+	return rt.drain(hs, admin, cfg.drain, logger)
+}
+
+// drain answers not-ready from now on, waits up to timeout for requests in
+// flight, then stops the admin listener too (it answers the probes while
+// the S3 port drains).
+func (rt *runtime) drain(hs, admin *http.Server, timeout time.Duration, logger *slog.Logger) error {
+	rt.health.draining.Store(true)
+	logger.Info("shutting down: draining requests in flight", "timeout", timeout)
+	dctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := hs.Shutdown(dctx); err != nil {
+	err := hs.Shutdown(dctx)
+	if admin != nil {
+		admin.Close()
+	}
+	if err != nil {
 		hs.Close()
-		return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.drain, err)
+		return fmt.Errorf("shutdown: requests still running after %s: %w", timeout, err)
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// banner prints the development setup's endpoint and keys to stdout.
+func (s *server) banner(stdout io.Writer, endpoint string) {
+	if s.devAK == "" && s.devIdentity == "" {
+		return
+	}
+	ak, sk := s.devAK, s.devSK
+	if ak == "" {
+		ak, sk = "(your access key)", "(your secret key)"
+	}
+	id, _ := filepath.Abs(s.devIdentity)
+	if s.devIdentity == "" {
+		id = "(your identity file)"
+	}
+	devBanner(stdout, endpoint, ak, sk, id, s.cfg.tlsCert != "")
+}
+
+// loadCredentials reads the credentials file and the environment's
+// access key; serve starts with them and SIGHUP reads them again.
+func (cfg *serveConfig) loadCredentials() (credentials, error) {
+	c := credentials{}
+	if cfg.credentials != "" {
+		if err := loadCredentialsFile(cfg.credentials, c); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.accessKey != "" {
+		if err := c.add(cfg.accessKey, cfg.secretKey, envPrefix+"ACCESS_KEY"); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
 }
 
 func janitorInterval(maxAge time.Duration) time.Duration {
@@ -194,7 +204,7 @@ func janitorInterval(maxAge time.Duration) time.Duration {
 // setUp loads keys and credentials, creating the development setup and
 // the state key where they are missing.
 func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
-	s := &server{cfg: cfg, log: logger, creds: credentials{}}
+	s := &server{cfg: cfg, log: logger}
 	var err error
 	if s.recipients, err = loadRecipients(cfg.recipients); err != nil {
 		return nil, err
@@ -218,15 +228,8 @@ func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
 		}
 	}
 
-	if cfg.credentials != "" {
-		if err := loadCredentialsFile(cfg.credentials, s.creds); err != nil {
-			return nil, err
-		}
-	}
-	if cfg.accessKey != "" {
-		if err := s.creds.add(cfg.accessKey, cfg.secretKey, envPrefix+"ACCESS_KEY"); err != nil {
-			return nil, err
-		}
+	if s.creds, err = cfg.loadCredentials(); err != nil {
+		return nil, err
 	}
 	if len(s.creds) == 0 && cfg.users == "" {
 		ak, sk, path, created, err := ensureDevCredentials(cfg.data)

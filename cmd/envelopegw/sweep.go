@@ -21,11 +21,15 @@ const (
 )
 
 // runSweeper removes crash leftovers from the volume until ctx is done.
-func runSweeper(ctx context.Context, be *posix.Backend, log *slog.Logger) {
+// done, when set, is told the outcome of every pass (metrics).
+func runSweeper(ctx context.Context, be *posix.Backend, log *slog.Logger, done func(posix.SweepStats, error)) {
 	t := time.NewTicker(sweepEvery)
 	defer t.Stop()
 	for {
 		st, err := be.Sweep(ctx, sweepAge)
+		if done != nil && ctx.Err() == nil {
+			done(st, err)
+		}
 		switch {
 		case ctx.Err() != nil:
 			return

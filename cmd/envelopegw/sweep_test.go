@@ -38,7 +38,7 @@ func TestSweeperRemovesOldLeftovers(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { runSweeper(ctx, be, slog.New(slog.NewTextHandler(io.Discard, nil))); close(done) }()
+	go func() { runSweeper(ctx, be, slog.New(slog.NewTextHandler(io.Discard, nil)), nil); close(done) }()
 	defer func() { cancel(); <-done }()
 
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -84,7 +84,7 @@ func TestSweeperAtStartRemovesDeadWritersLeftovers(t *testing.T) {
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { runSweeper(sctx, be, slog.New(slog.NewTextHandler(io.Discard, nil))); close(done) }()
+	go func() { runSweeper(sctx, be, slog.New(slog.NewTextHandler(io.Discard, nil)), nil); close(done) }()
 	defer func() { cancel(); <-done }()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		if names, _ := os.ReadDir(tmp); len(names) == 0 {

@@ -238,16 +238,9 @@ func jsonErr(file string, text []byte, base int, err error) error {
 // user, the development credentials) and the users file. On reload it is
 // called again; an error leaves the running table in place.
 func (s *server) loadUsers() (*users, error) {
-	admins := credentials{}
-	if s.cfg.credentials != "" {
-		if err := loadCredentialsFile(s.cfg.credentials, admins); err != nil {
-			return nil, err
-		}
-	}
-	if s.cfg.accessKey != "" {
-		if err := admins.add(s.cfg.accessKey, s.cfg.secretKey, envPrefix+"ACCESS_KEY"); err != nil {
-			return nil, err
-		}
+	admins, err := s.cfg.loadCredentials()
+	if err != nil {
+		return nil, err
 	}
 	if s.devAK != "" {
 		admins[s.devAK] = s.devSK
@@ -259,17 +252,4 @@ func (s *server) loadUsers() (*users, error) {
 	u := &users{}
 	u.cur.Store(t)
 	return u, nil
-}
-
-// reloadUsers loads the users again and, if that succeeds, swaps the new
-// table in; connections and requests in flight are untouched.
-func (s *server) reloadUsers() error {
-	u, err := s.loadUsers()
-	if err != nil {
-		return err
-	}
-	t := u.cur.Load()
-	s.users.cur.Store(t)
-	s.log.Info("users reloaded", "access_keys", strings.Join(t.accessKeys(), ","))
-	return nil
 }
