@@ -3,7 +3,7 @@ package metrics
 import (
 	"bytes"
 	"context"
-		"testing"
+	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
