@@ -96,10 +96,9 @@ func (h *health) runVolumeProbe(ctx context.Context, dir string, every time.Dura
 
 // probeWritable creates, writes, syncs and removes a small file in dir:
 // what a read-only remount, a full disk or a dead SAN path refuses.
+// It never creates dir: on an unmounted volume that would write to the
+// root filesystem and report ready.
 func probeWritable(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
 	name := filepath.Join(dir, "probe-"+rand.Text()[:12])
 	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -178,41 +179,53 @@ func (rt *runtime) startAdmin(addr string, logger *slog.Logger) (*http.Server, e
 
 // startBackground starts the janitor, the sweep, the volume probe, the
 // upload count, the newest-object scan and SIGHUP handling, all until ctx
-// is done.
-func (rt *runtime) startBackground(ctx context.Context, s *server) {
+// is done; the returned function waits for them to return.
+func (rt *runtime) startBackground(ctx context.Context, s *server) (wait func()) {
+	var wg sync.WaitGroup
+	defer func() { wait = wg.Wait }()
 	log := s.log
 	maxAge := s.cfg.uploadMaxAge
 	if maxAge == 0 {
 		maxAge = -1
 	}
-	go rt.svc.RunJanitor(ctx, janitorInterval(maxAge))
-	go runSweeper(ctx, rt.posix, log, func(st posix.SweepStats, err error) {
-		rt.metrics.SweepDone(st.Temp, st.Orphan, st.Bytes, err)
+	wg.Go(func() { rt.svc.RunJanitor(ctx, janitorInterval(maxAge)) })
+	wg.Go(func() {
+		runSweeper(ctx, rt.posix, log, func(st posix.SweepStats, err error) {
+			rt.metrics.SweepDone(st.Temp, st.Orphan, st.Bytes, err)
+		})
 	})
 	probeDir := filepath.Join(s.cfg.data, ".envelopegw")
-	go rt.health.runVolumeProbe(ctx, probeDir, s.cfg.probeEvery, func(ok bool, err error) {
-		if ok {
-			log.Info("data volume writable again: ready")
-		} else {
-			log.Error("data volume not writable: not ready", "err", err)
-		}
+	if err := os.MkdirAll(probeDir, 0o700); err != nil {
+		log.Error("data volume: cannot create the probe directory", "err", err)
+	}
+	wg.Go(func() {
+		rt.health.runVolumeProbe(ctx, probeDir, s.cfg.probeEvery, func(ok bool, err error) {
+			if ok {
+				log.Info("data volume writable again: ready")
+			} else {
+				log.Error("data volume not writable: not ready", "err", err)
+			}
+		})
 	})
-	go func() {
+	wg.Go(func() {
 		if err := rt.metrics.ScanNewest(ctx, rt.posix); err != nil && ctx.Err() == nil {
 			log.Warn("metrics: listing the buckets for their newest objects failed", "err", err)
 		}
-	}()
-	go every(ctx, uploadCountEvery, func() {
-		if err := rt.metrics.CountUploads(ctx, rt.posix); err != nil && ctx.Err() == nil {
-			log.Warn("metrics: counting open multipart uploads failed", "err", err)
-		}
+	})
+	wg.Go(func() {
+		every(ctx, uploadCountEvery, func() {
+			if err := rt.metrics.CountUploads(ctx, rt.posix); err != nil && ctx.Err() == nil {
+				log.Warn("metrics: counting open multipart uploads failed", "err", err)
+			}
+		})
 	})
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
+	wg.Go(func() {
 		defer signal.Stop(hup)
 		rt.reload.run(ctx, hup)
-	}()
+	})
+	return
 }
 
 // every runs f at once and then every d until ctx is done.

@@ -87,6 +87,9 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 		ln.Close()
 		return err
 	}
+	if admin != nil {
+		defer admin.Close()
+	}
 	rep := connlimit.NewReporter(logger, limitLogInterval)
 	rep.Count = rt.metrics.LimitHit
 	ln = cfg.limits.limitedListener(ln, rep)
@@ -119,8 +122,9 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	srv.banner(stdout, endpoint)
 
 	bctx, stopBackground := context.WithCancel(context.Background())
+	waitBackground := rt.startBackground(bctx, srv)
+	defer waitBackground()
 	defer stopBackground()
-	rt.startBackground(bctx, srv)
 
 	errc := make(chan error, 1)
 	go func() {
