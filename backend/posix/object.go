@@ -100,7 +100,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 			release()
 			return err
 		}
-		b.log().Warn("posix: deleting a damaged head", "bucket", bucket, "key", key, "err", err)
+		b.log().WarnContext(ctx, "posix: deleting a damaged head", "bucket", bucket, "key", key, "err", err)
 		old, err = &record{}, b.fs.Remove(head)
 	} else if err == nil {
 		if err = backend.CheckConds(cond, "delete "+bucket+"/"+key, true, old.Version); err != nil {
