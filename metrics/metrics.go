@@ -68,7 +68,7 @@ func New(b Build) *Metrics {
 	m.inFlight = f.gauge("s3_requests_in_flight", "Requests being served.")
 	m.uploadsRunning = f.gauge("s3_uploads_in_flight", "PutObject, UploadPart, UploadPartCopy and CopyObject requests being served.")
 	m.authFailures = f.counterVec("auth_failures_total", "Requests refused by authentication, by reason.", "reason")
-	m.authzFailures = f.counterVec("authz_failures_total", "Authenticated requests refused (AccessDenied), by operation.", "operation")
+	m.authzFailures = f.counterVec("authz_failures_total", "Authenticated requests the user's policies refused (in whole or for one key of a DeleteObjects), by operation.", "operation")
 
 	m.backendDuration = f.histogramVec("backend_operation_duration_seconds", "Latency of storage backend calls, by call.", latencyBuckets, "operation")
 	m.backendErrors = f.counterVec("backend_errors_total", "Storage backend calls that failed for a reason other than a missing bucket, key or upload.", "operation")
@@ -135,7 +135,7 @@ func (m *Metrics) End(ri s3api.RequestInfo) {
 	switch {
 	case ri.AuthFailure != "":
 		m.authFailures.WithLabelValues(ri.AuthFailure).Inc()
-	case ri.Routed && ri.Status == http.StatusForbidden && ri.ErrorCode == "AccessDenied":
+	case ri.Denied:
 		m.authzFailures.WithLabelValues(op).Inc()
 	}
 }

@@ -105,6 +105,7 @@ func (rq *request) authorize() error {
 func (rq *request) check(action, bucket, key string, cond map[string]string) bool {
 	d := rq.ask(action, bucket, key, cond)
 	if !d.Allowed {
+		rq.denied = true
 		rq.auditDenied(action, bucket, key, d)
 	}
 	return d.Allowed

@@ -63,6 +63,7 @@ func (h *handler) finish(rq *request, w *responseWriter, start time.Time, panick
 		BytesOut:    w.bytes,
 		Duration:    d,
 		AuthFailure: rq.authFail,
+		Denied:      rq.denied,
 		Aborted:     panicked != nil,
 	})
 	h.logRequest(rq, w, status, d, panicked)

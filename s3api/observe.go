@@ -41,6 +41,10 @@ type RequestInfo struct {
 	// AuthFailure names why authentication refused the request
 	// ("signature_mismatch", "unknown_access_key", ...), or "".
 	AuthFailure string
+	// Denied reports that the Authorizer refused an action the request
+	// needed (the operation itself, a copy's source, a key of a
+	// DeleteObjects).
+	Denied bool
 	// Aborted reports that the connection was cut after the headers (a
 	// failing read) or the handler panicked.
 	Aborted bool

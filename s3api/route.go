@@ -32,6 +32,7 @@ type request struct {
 	clientGone bool         // the client left: logged as 499, not a server error
 	authFail   string       // why authentication refused, for metrics
 	routed     bool         // Observer.Routed was called
+	denied     bool         // the Authorizer refused an action (metrics)
 }
 
 // unsupportedSubresources are S3 sub-resources this gateway does not

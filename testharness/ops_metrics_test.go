@@ -77,8 +77,11 @@ next:
 // and the newest object's age for the bucket.
 func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 	t.Parallel()
-	g, admin := startWithAdmin(t, Options{NoFsync: true})
-	aws := AWSCLI(t, g)
+	users := filepath.Join(t.TempDir(), "users.json")
+	reader := NewUser("reader", "restore")
+	WriteUsersFile(t, users, reader)
+	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--users", users}})
+	cli := AWSCLI(t, g)
 	src := filepath.Join(t.TempDir(), "backup.xb")
 	WriteDataFile(t, src, 14, 20*mib) // over the CLI's 8 MiB threshold: multipart
 	for _, args := range [][]string{
@@ -86,7 +89,7 @@ func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 		{"s3", "cp", "--only-show-errors", src, "s3://backups/nightly/backup.xb"},
 		{"s3", "ls", "s3://backups/nightly/"},
 	} {
-		if out, err := aws(args...); err != nil {
+		if out, err := cli(args...); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
 	}
@@ -94,6 +97,9 @@ func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 	if _, err := AWSCLI(t, bad)("s3", "ls", "s3://backups"); err == nil {
 		t.Fatal("a wrong secret key listed the bucket")
 	}
+
+	_, err := UserS3Client(t, g, reader, S3Options{}).PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String("backups"), Key: aws.String("x"), Body: strings.NewReader("x")})
+	wantAPIError(t, err, "AccessDenied", 403)
 
 	fams := scrape(t, admin)
 	counter := func(name string, labels map[string]string) float64 {
@@ -146,6 +152,9 @@ func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 	}
 	if n := histCount("envelopegw_backend_commit_duration_seconds", map[string]string{"kind": "complete"}); n != 1 {
 		t.Errorf("complete commit samples: %d", n)
+	}
+	if n := counter("envelopegw_authz_failures_total", map[string]string{"operation": "PutObject"}); n != 1 {
+		t.Errorf("PutObject refused by policy: %v, want 1", n)
 	}
 	if m := series(fams, "envelopegw_build_info", nil); m == nil || m.GetGauge().GetValue() != 1 {
 		t.Errorf("no build info")
