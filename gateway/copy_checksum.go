@@ -24,7 +24,7 @@ import (
 func (s *Service) copyChecksum(o op, src backend.Object, so *storedObject, meta backend.Meta, alg string) (s3api.Checksums, string, error) {
 	cur := so.info.Checksums
 	if alg == "" {
-		if len(cur) > 0 || len(s.identities) == 0 {
+		if len(cur) > 0 || len(s.keySet().identities) == 0 {
 			return cur, so.info.ChecksumType, nil
 		}
 		alg = defaultChecksum

@@ -77,7 +77,7 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 		return res, nil
 	}
 	res.Changed = true
-	k, err := h.Unwrap(s.identities...)
+	k, err := h.Unwrap(s.keySet().identities...)
 	if err != nil {
 		return res, fmt.Errorf("%s: opening the data key (sealed for %v): %w", where, res.Before, err)
 	}

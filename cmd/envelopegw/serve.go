@@ -148,7 +148,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 // drain answers not-ready from now on, waits up to timeout for requests in
 // flight, then stops the admin listener too (it answers the probes while
 // the S3 port drains).
-func (rt *runtime) drain(hs, admin *http.Server, timeout time.Duration, logger *slog.Logger) error {
+func (rt *stack) drain(hs, admin *http.Server, timeout time.Duration, logger *slog.Logger) error {
 	rt.health.draining.Store(true)
 	logger.Info("shutting down: draining requests in flight", "timeout", timeout)
 	dctx, cancel := context.WithTimeout(context.Background(), timeout)

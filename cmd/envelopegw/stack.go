@@ -26,8 +26,8 @@ import (
 // from the volume (a listing of upload state, cheap).
 const uploadCountEvery = time.Minute
 
-// runtime is what serve runs once keys and credentials are loaded.
-type runtime struct {
+// stack is what serve runs once keys and credentials are loaded.
+type stack struct {
 	metrics *metrics.Metrics
 	posix   *posix.Backend
 	svc     *gateway.Service
@@ -40,9 +40,9 @@ type runtime struct {
 
 // build wires backend, metrics, gateway, the S3 handler, health and
 // reload together.
-func (s *server) build() (*runtime, error) {
+func (s *server) build() (*stack, error) {
 	cfg := s.cfg
-	rt := &runtime{metrics: metrics.New(buildInfo()), cert: &liveCert{}}
+	rt := &stack{metrics: metrics.New(buildInfo()), cert: &liveCert{}}
 	var err error
 	if rt.posix, err = posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync, Logger: s.log}); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (s *server) build() (*runtime, error) {
 // certificate. The
 // development setup's generated identity is not reloaded: nothing outside
 // serve writes it.
-func (s *server) registerReloads(rt *runtime) {
+func (s *server) registerReloads(rt *stack) {
 	cfg := s.cfg
 	rt.reload.add("users", func() (func(), error) {
 		u, err := s.loadUsers()
@@ -159,7 +159,7 @@ func (s *server) registerReloads(rt *runtime) {
 }
 
 // startAdmin serves the ops endpoints on addr, if one is configured.
-func (rt *runtime) startAdmin(addr string, logger *slog.Logger) (*http.Server, error) {
+func (rt *stack) startAdmin(addr string, logger *slog.Logger) (*http.Server, error) {
 	if addr == "" {
 		return nil, nil
 	}
@@ -180,7 +180,7 @@ func (rt *runtime) startAdmin(addr string, logger *slog.Logger) (*http.Server, e
 // startBackground starts the janitor, the sweep, the volume probe, the
 // upload count, the newest-object scan and SIGHUP handling, all until ctx
 // is done; the returned function waits for them to return.
-func (rt *runtime) startBackground(ctx context.Context, s *server) (wait func()) {
+func (rt *stack) startBackground(ctx context.Context, s *server) (wait func()) {
 	var wg sync.WaitGroup
 	defer func() { wait = wg.Wait }()
 	log := s.log
