@@ -374,3 +374,30 @@ func TestKilledAfterDataPublish(t *testing.T) {
 	}
 	mustRead(t, b, "bkt", "live")
 }
+
+// TestUnlinkedDataGrace: a data file that appeared with a single link a
+// moment ago (what a gateway of a version that renamed data files into
+// place has in flight during a rolling upgrade) is spared; once it kept
+// its single link for inFlightGrace, an unreferenced one goes.
+func TestUnlinkedDataGrace(t *testing.T) {
+	b := newTestBackend(t, Options{})
+	mustCreateBucket(t, b, "bkt")
+	id := newID()
+	p := b.dataPath("bkt", id)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("in flight"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := b.Sweep(ctx, 24*time.Hour); err != nil || st.Orphan != 0 {
+		t.Fatalf("Sweep removed a data file that may be in flight: %+v, %v", st, err)
+	}
+	g := inFlightGrace
+	inFlightGrace = 20 * time.Millisecond
+	defer func() { inFlightGrace = g }()
+	time.Sleep(50 * time.Millisecond)
+	if st, err := b.Sweep(ctx, 24*time.Hour); err != nil || st.Orphan != 1 {
+		t.Fatalf("Sweep after the grace = %+v, %v", st, err)
+	}
+}

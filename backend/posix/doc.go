@@ -149,8 +149,12 @@
 //   - A data file that no head or part record names and that has a single
 //     link is no longer in flight (see the commit protocol): its writer
 //     published its record, which a later change removed, or failed, or
-//     died and had its temp name swept. Sweep picks such candidates
-//     before it reads the records, so a record published meanwhile is seen.
+//     died and had its temp name swept (such a file goes in the same
+//     sweep). Sweep picks such candidates before it reads the records, so
+//     a record published meanwhile is seen. A file must have kept its
+//     single link for a minute (its ctime), which spares the in-flight
+//     files of older versions that renamed data into place, during a
+//     rolling upgrade.
 //
 // Entries without a writer ID (left by older versions) still go by age. A
 // bucket with damaged records keeps all its data files (a damaged record

@@ -104,11 +104,16 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	deadData := map[string]bool{} // data files whose writer died before its commit ended
 	for _, n := range tmps {
 		p := filepath.Join(b.tmpDir(bucket), n)
 		fi, err := os.Lstat(p)
-		if err != nil || !dead.isDead(n) && !fi.ModTime().Before(cutoff) {
+		isDead := err == nil && dead.isDead(n)
+		if err != nil || !isDead && !fi.ModTime().Before(cutoff) {
 			continue
+		}
+		if id := n[len(n)-min(len(n), 32):]; isDead && strings.HasPrefix(n, "data-") && validID(id) {
+			deadData[id] = true
 		}
 		if b.fs.RemoveAll(p) == nil {
 			st.Temp++
@@ -120,7 +125,7 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	// Candidates are chosen before the records are read: a data file
 	// that has one link at this point is no longer in flight, so if a
 	// record names it, that record exists now and the scan below sees it.
-	cands, err := b.orphanCandidates(bucket, cutoff)
+	cands, err := b.orphanCandidates(bucket, cutoff, deadData)
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
@@ -149,9 +154,20 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	return nil
 }
 
+// inFlightGrace is how long a data file must have kept a single link
+// before Sweep takes it for one no longer in flight. With every process on
+// the volume holding a lease, one link is proof enough; the grace covers
+// processes of versions that renamed data files into place (no second
+// link) during a rolling upgrade. A link change sets the ctime, so this is
+// the time since the file's temp name went. The crash checker sets it to
+// zero: its rebuilt files are all new.
+var inFlightGrace = time.Minute
+
 // orphanCandidates returns the data files of bucket, with their sizes,
-// that are no longer in flight (one link) or older than cutoff.
-func (b *Backend) orphanCandidates(bucket string, cutoff time.Time) (map[string]int64, error) {
+// that are no longer in flight: one link for longer than inFlightGrace,
+// written by a writer that died (deadData), or older than cutoff.
+func (b *Backend) orphanCandidates(bucket string, cutoff time.Time, deadData map[string]bool) (map[string]int64, error) {
+	settled := time.Now().Add(-inFlightGrace)
 	fans, err := readNames(b.dataDir(bucket))
 	if err != nil && !notExist(err) {
 		return nil, err
@@ -171,7 +187,8 @@ func (b *Backend) orphanCandidates(bucket string, cutoff time.Time) (map[string]
 				continue
 			}
 			st, ok := fi.Sys().(*syscall.Stat_t)
-			if ok && st.Nlink == 1 || fi.ModTime().Before(cutoff) {
+			oneLink := ok && st.Nlink == 1 && time.Unix(st.Ctim.Sec, st.Ctim.Nsec).Before(settled)
+			if oneLink || deadData[id] || fi.ModTime().Before(cutoff) {
 				cands[id] = fi.Size()
 			}
 		}
