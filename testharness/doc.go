@@ -50,4 +50,9 @@
 //	devmode_test.go      serve with no configuration: the README flow
 //	protocol_test.go     auth errors, body forms, virtual hosts, request IDs
 //	harness_test.go      the harness itself: start, restart, kill, clean envs
+//	sdk_tagging_test.go, sdk_owner_test.go, awscli_tags_test.go,
+//	minio_tagging_test.go, boto3_tags_test.go, roles_tagging_test.go
+//	                     object tags, ACLs (disabled, as AWS answers),
+//	                     ownership controls, expected bucket owner and
+//	                     ListBuckets paging with each client; tags and roles
 package testharness
