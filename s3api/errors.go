@@ -45,7 +45,7 @@ func newErr(code string, status int, msg string) *Error {
 
 // The S3 errors envelopegw produces.
 var (
-	ErrAccessDenied                 = newErr("AccessDenied", http.StatusForbidden, "Access Denied.")
+	ErrAccessDenied                 = newErr("AccessDenied", http.StatusForbidden, "Access Denied")
 	ErrBadDigest                    = newErr("BadDigest", http.StatusBadRequest, "The Content-MD5 or checksum you specified did not match what we received.")
 	ErrBucketAlreadyOwnedByYou      = newErr("BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.")
 	ErrBucketNotEmpty               = newErr("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty.")

@@ -248,7 +248,7 @@ func TestBoto3AuthAnswers(t *testing.T) {
 		"v2 no date":                 {403, "AccessDenied", "valid Date or x-amz-date"},
 		"v4 with Date header":        {200, "", ""},
 		"v4 empty x-amz-date":        {403, "AccessDenied", "valid Date or x-amz-date"},
-		"empty authorization":        {403, "AccessDenied", ""},
+		"empty authorization":        {403, "AccessDenied", "Access Denied"},
 		"v2 malformed authorization": {400, "InvalidArgument", "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature"},
 		"unknown scheme":             {400, "InvalidArgument", "Unsupported Authorization Type"},
 		"unknown access key":         {403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."},
