@@ -15,10 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/minio/minio-go/v7"
 )
 
-// The SIGKILL soak: real gateway processes, real SDK clients, random
-// kills. Every write the gateway acknowledged must survive every kill
+// The SIGKILL soak: real gateway processes, real clients (aws-sdk-go-v2
+// and minio-go), random kills. Every write the gateway acknowledged must survive every kill
 // byte for byte; a write cut off by a kill may have happened or not, but
 // nothing else. Short by default (CI); ENVELOPEGW_SOAK=<duration> (e.g.
 // 10m) runs it that long.
@@ -67,6 +68,7 @@ type soakCounts struct {
 // each key's history is a sequence.
 type soakWorker struct {
 	c      *s3.Client
+	mc     *minio.Client // when set, this worker speaks through minio-go
 	bucket string
 	keys   []string
 	model  map[string]*keyModel
@@ -98,7 +100,11 @@ func (w *soakWorker) run(ctx context.Context) {
 		switch p := w.rng.IntN(100); {
 		case p < 15:
 			v = version{absent: true}
-			_, err = w.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &w.bucket, Key: &key})
+			if w.mc != nil {
+				err = w.mc.RemoveObject(ctx, w.bucket, key, minio.RemoveObjectOptions{})
+			} else {
+				_, err = w.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &w.bucket, Key: &key})
+			}
 			w.counts.deletes++
 		case p < 22:
 			v, err = w.multipart(ctx, key)
@@ -106,7 +112,7 @@ func (w *soakWorker) run(ctx context.Context) {
 		default:
 			body := w.content(w.rng.IntN(256 << 10))
 			v = versionOf(body)
-			_, err = w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.bucket, Key: &key, Body: bytes.NewReader(body)})
+			err = w.put(ctx, key, body, 0)
 			if m.acked.absent {
 				w.counts.puts++
 			} else {
@@ -126,12 +132,25 @@ func (w *soakWorker) run(ctx context.Context) {
 	}
 }
 
-// multipart uploads two parts (the first sent twice, as a retrying
-// client would) and completes them.
+// put stores body; partSize > 0 makes minio-go upload it in parts.
+func (w *soakWorker) put(ctx context.Context, key string, body []byte, partSize uint64) error {
+	if w.mc != nil {
+		_, err := w.mc.PutObject(ctx, w.bucket, key, bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{PartSize: partSize})
+		return err
+	}
+	_, err := w.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &w.bucket, Key: &key, Body: bytes.NewReader(body)})
+	return err
+}
+
+// multipart uploads two parts (with the SDK, the first sent twice, as a
+// retrying client would) and completes them.
 func (w *soakWorker) multipart(ctx context.Context, key string) (version, error) {
 	p1 := w.content(5 << 20)
 	p2 := w.content(1 + w.rng.IntN(64<<10))
 	v := versionOf(append(append([]byte(nil), p1...), p2...))
+	if w.mc != nil {
+		return v, w.put(ctx, key, append(p1, p2...), 5<<20)
+	}
 	up, err := w.c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: &w.bucket, Key: &key})
 	if err != nil {
 		return v, err
@@ -242,11 +261,15 @@ func TestSIGKILLSoak(t *testing.T) {
 	bucket := newBucket(t, admin)
 
 	var workers []*soakWorker
-	for i := range 4 {
+	for i := range 5 {
 		w := &soakWorker{bucket: bucket, model: map[string]*keyModel{}, rng: rand.New(rand.NewPCG(seed, uint64(i)))}
-		// Half the workers send aws-chunked bodies with trailers (the
-		// SDK's default), half plain signed payloads.
+		// Two SDK workers send aws-chunked bodies with trailers (the
+		// SDK's default), two plain signed payloads; the fifth speaks
+		// minio-go (signed aws-chunked bodies, its own multipart).
 		w.c = S3Client(t, g, S3Options{ChecksumWhenRequired: i%2 == 1})
+		if i == 4 {
+			w.mc = MinioClient(t, g)
+		}
 		for k := range 8 {
 			key := fmt.Sprintf("w%d/k%d", i, k)
 			w.keys = append(w.keys, key)
@@ -283,8 +306,8 @@ func TestSIGKILLSoak(t *testing.T) {
 		n.multiparts += w.counts.multiparts
 		n.deletes += w.counts.deletes
 	}
-	summary := fmt.Sprintf("SIGKILL soak: %d kills in %s; %d operations acknowledged (%d puts, %d overwrites, %d multipart, %d deletes attempted), %d cut off by kills; %d object checks: %d lost, %d corrupt, %d phantom",
-		n.kills, time.Since(start).Round(time.Second), n.acked, n.puts, n.overwrites, n.multiparts, n.deletes, n.cutOff,
+	summary := fmt.Sprintf("SIGKILL soak: %d kills in %s; %d operations acknowledged (%d through minio-go; %d puts, %d overwrites, %d multipart, %d deletes attempted), %d cut off by kills; %d object checks: %d lost, %d corrupt, %d phantom",
+		n.kills, time.Since(start).Round(time.Second), n.acked, workers[4].counts.acked, n.puts, n.overwrites, n.multiparts, n.deletes, n.cutOff,
 		n.verified+n.lost+n.corrupt, n.lost, n.corrupt, n.phantom)
 	t.Log(summary)
 	if n.acked == 0 {
