@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -87,23 +88,31 @@ func (g *Gateway) Reload(want string) {
 	}
 }
 
+// UserAWSCommand is AWSCommand signing as u instead of the gateway's
+// admin.
+func UserAWSCommand(t testing.TB, g *Gateway, u User, args ...string) *exec.Cmd {
+	t.Helper()
+	c := AWSCommand(t, g, args...)
+	for i, kv := range c.Env {
+		switch {
+		case strings.HasPrefix(kv, "AWS_ACCESS_KEY_ID="):
+			c.Env[i] = "AWS_ACCESS_KEY_ID=" + u.AccessKey
+		case strings.HasPrefix(kv, "AWS_SECRET_ACCESS_KEY="):
+			c.Env[i] = "AWS_SECRET_ACCESS_KEY=" + u.SecretKey
+		case strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="):
+			writeFile(t, strings.TrimPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="),
+				"[default]\naws_access_key_id = "+u.AccessKey+"\naws_secret_access_key = "+u.SecretKey+"\n")
+		}
+	}
+	return c
+}
+
 // UserAWSCLI is AWSCLI signing as u instead of the gateway's admin.
 func UserAWSCLI(t testing.TB, g *Gateway, u User) func(args ...string) ([]byte, error) {
 	t.Helper()
 	AWSPath(t)
 	return func(args ...string) ([]byte, error) {
-		c := AWSCommand(t, g, args...)
-		for i, kv := range c.Env {
-			switch {
-			case strings.HasPrefix(kv, "AWS_ACCESS_KEY_ID="):
-				c.Env[i] = "AWS_ACCESS_KEY_ID=" + u.AccessKey
-			case strings.HasPrefix(kv, "AWS_SECRET_ACCESS_KEY="):
-				c.Env[i] = "AWS_SECRET_ACCESS_KEY=" + u.SecretKey
-			case strings.HasPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="):
-				writeFile(t, strings.TrimPrefix(kv, "AWS_SHARED_CREDENTIALS_FILE="),
-					"[default]\naws_access_key_id = "+u.AccessKey+"\naws_secret_access_key = "+u.SecretKey+"\n")
-			}
-		}
+		c := UserAWSCommand(t, g, u, args...)
 		var stdout, stderr bytes.Buffer
 		c.Stdout, c.Stderr = &stdout, &stderr
 		if err := c.Run(); err != nil {
