@@ -76,10 +76,8 @@ func tmpWriter(name string) string {
 	return w
 }
 
-// deadWriters locks every lease file that no live backend holds and
-// returns the writer IDs with their locks. While the caller holds them no
-// new writer can take those IDs (a writer takes a fresh random ID anyway).
-// A writer ID with no lease file at all is dead too; isDead says so.
+// deadWriters is what one Sweep knows about the writers of the volume:
+// the dead ones, whose lease locks it holds, and the lease files it saw.
 type deadWriters struct {
 	self  string
 	dir   string
@@ -87,6 +85,10 @@ type deadWriters struct {
 	known map[string]bool // lease files seen, dead or alive
 }
 
+// lockDeadWriters locks every lease file that no live backend holds. While
+// the locks are held no writer can come back under those IDs (a new writer
+// takes a fresh random ID anyway). A writer ID with no lease file at all
+// is dead too; isDead says so.
 func (b *Backend) lockDeadWriters() (*deadWriters, error) {
 	d := &deadWriters{self: b.writer, dir: b.writersDir(), held: map[string]*os.File{}, known: map[string]bool{}}
 	names, err := readNames(d.dir)
