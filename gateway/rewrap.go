@@ -18,6 +18,14 @@ type RewrapResult struct {
 	After   []string // key IDs it is sealed to now (or would be)
 }
 
+// mSignedRecord is where format v2 (envelope/FORMAT.md, object records)
+// keeps an object's signed record. The record signs the header's hash, so
+// replacing the header alone would break it: such objects are refused
+// until rewrap can re-sign (it needs the gateway's signing key).
+const mSignedRecord = "r"
+
+var errRewrapSigned = errors.New("the object carries a signed record (format v2); rewrapping it needs re-signing, which this rewrap does not do")
+
 // maxRewrapRetries bounds the re-reads when a gateway replaces the object
 // while it is being rewrapped.
 const maxRewrapRetries = 5
@@ -59,6 +67,9 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	m := bi.Meta
 	if err := checkVersion(m); err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	if _, signed := m[mSignedRecord]; signed {
+		return res, fmt.Errorf("%s: %w", where, errRewrapSigned)
 	}
 	hb, err := getBytes(m, mHeader)
 	if err != nil {

@@ -109,3 +109,26 @@ func TestRewrap(t *testing.T) {
 		t.Errorf("a rewrap without a matching identity: %v", err)
 	}
 }
+
+// TestRewrapRefusesSigned: an object with a signed record is refused, not
+// left with a header its signature no longer covers.
+func TestRewrapRefusesSigned(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	ctx := context.Background()
+	mustBucket(t, s, "b")
+	put(t, s, "b", "k", []byte("x"))
+	st, _ := s.be.Stat(ctx, "b", "k")
+	meta := st.Meta.Clone()
+	meta[mSignedRecord] = "c2lnbmVk"
+	if _, err := s.be.SetMeta(ctx, "b", "k", meta, st.ModTime); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := envelope.GenerateIdentity("x25519")
+	if _, err := s.Rewrap(ctx, "b", "k", []envelope.Recipient{next.Recipient()}, nil, false); !errors.Is(err, errRewrapSigned) {
+		t.Errorf("rewrap of a signed object: %v", err)
+	}
+	if after, _ := s.be.Stat(ctx, "b", "k"); after.Meta[mHeader] != st.Meta[mHeader] {
+		t.Error("the header changed")
+	}
+}
