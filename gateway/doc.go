@@ -62,6 +62,26 @@
 // metadata rewrites only the metadata. UploadPartCopy must decrypt the
 // source and re-encrypt it under the upload's key, so it needs an identity.
 //
+// # Conditional requests
+//
+// If-None-Match: * and If-Match on PutObject, CompleteMultipartUpload and
+// CopyObject, and the conditional deletes, are evaluated on the object's
+// S3 attributes (ETag, plaintext size, Last-Modified) before any byte is
+// written, then committed under a backend.Cond that names the exact
+// version evaluated, so the check and the change are one atomic step in
+// the backend, across every gateway process on the volume. A commit that
+// loses a race is evaluated again: 412 if the condition fails now, 409
+// ConditionalRequestConflict if only the version changed (conditional.go).
+//
+// # Default checksum
+//
+// As S3 does since 2024, an object uploaded without any checksum gets a
+// whole-object CRC64NVME: PutObject hashes the plaintext as it streams,
+// parts of an upload without an algorithm keep one each, and Complete
+// combines them without reading a part (default_checksum.go). Copies keep
+// the source's, or compute the algorithm asked for from the decrypted
+// source (copy_checksum.go).
+//
 // # Streaming and memory
 //
 // Request bodies are copied into the part writer through pooled 1 MiB
