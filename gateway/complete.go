@@ -150,6 +150,9 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	if err := checkExpected(in.ExpectedChecksums, out.Checksums); err != nil {
 		return nil, err
 	}
+	if in.ChecksumType != "" && in.ChecksumType != out.ChecksumType {
+		return nil, s3api.ErrBadDigest.WithMessage("The x-amz-checksum-type %s does not match the upload's checksum type %q.", in.ChecksumType, out.ChecksumType)
+	}
 
 	meta := backend.Meta{
 		mVersion:    metaVersion,

@@ -75,3 +75,39 @@ func TestDefaultChecksum(t *testing.T) {
 		t.Fatalf("Complete: %v %s, want CRC64NVME %s FULL_OBJECT", co.Checksums, co.ChecksumType, crc64b64(whole))
 	}
 }
+
+// TestCompleteChecksumType: x-amz-checksum-type on Complete must be the
+// upload's (BadDigest otherwise, as S3); an upload without an algorithm
+// is FULL_OBJECT through its default checksum.
+func TestCompleteChecksumType(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	ctx := context.Background()
+	mustBucket(t, s, "bkt")
+	for _, tc := range []struct{ alg, typ, sent, want string }{
+		{"", "", s3api.ChecksumTypeComposite, "BadDigest"},
+		{"", "", s3api.ChecksumTypeFullObject, ""},
+		{checksum.SHA256, s3api.ChecksumTypeComposite, s3api.ChecksumTypeFullObject, "BadDigest"},
+		{checksum.CRC32, s3api.ChecksumTypeFullObject, s3api.ChecksumTypeFullObject, ""},
+	} {
+		id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "k", ChecksumAlgorithm: tc.alg, ChecksumType: tc.typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := randBytes(100)
+		var algs []string
+		if tc.alg != "" {
+			algs = append(algs, tc.alg)
+		}
+		p := uploadPart(t, s, "bkt", "k", id, 1, data, algs...)
+		_, err = s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "k", UploadID: id,
+			Parts: []s3api.CompletedPart{{PartNumber: 1, ETag: p.ETag}}, ChecksumType: tc.sent})
+		if tc.want == "" {
+			if err != nil {
+				t.Fatalf("%+v: %v", tc, err)
+			}
+			continue
+		}
+		wantCode(t, err, tc.want, 400)
+	}
+}

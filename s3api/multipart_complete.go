@@ -54,6 +54,7 @@ func (rq *request) completeMultipartUpload() error {
 		UploadID:          id,
 		Parts:             parts,
 		ExpectedChecksums: expected,
+		ChecksumType:      rq.r.Header.Get("x-amz-checksum-type"),
 		Cond:              cond,
 	})
 	if err != nil && rq.createOnly && refusedCondition(err) {

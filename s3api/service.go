@@ -254,7 +254,10 @@ type CompleteMultipartUploadInput struct {
 	// client sent none. A Service that computes the object checksum
 	// answers BadDigest, before committing, when it differs.
 	ExpectedChecksums Checksums
-	Cond              WriteConditions // If-None-Match / If-Match, held atomically with the commit
+	// ChecksumType is x-amz-checksum-type ("" if not sent): a Service
+	// answers BadDigest when the object's checksum type differs, as S3.
+	ChecksumType string
+	Cond         WriteConditions // If-None-Match / If-Match, held atomically with the commit
 }
 
 // CompleteMultipartUploadOutput answers CompleteMultipartUpload.
