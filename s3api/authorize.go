@@ -121,7 +121,9 @@ func (rq *request) ask(action, bucket, key string, cond map[string]string) Authz
 		AccessKey: rq.accessKey, Operation: rq.op, Action: action,
 		Bucket: bucket, Key: key, Conditions: cond,
 	})
-	if d.User != "" {
+	// Set once: DeleteObjects asks per key while earlier keys' deletes
+	// (which audit, reading rq.user) already run.
+	if rq.user == "" && d.User != "" {
 		rq.user = d.User
 	}
 	return d
