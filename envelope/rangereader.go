@@ -30,8 +30,11 @@ func locate(t *Table, seg int) []partLoc {
 
 // rangeReader serves plaintext [pos, end) from part bodies behind an
 // io.ReaderAt: one ReadAt per batch of segments (256 KiB), then each
-// segment is opened in place just before it is handed out, so the batch
-// is the whole working set and a segment is hot in cache when it is used.
+// segment is opened in place, in the buffer the ciphertext was read into,
+// just before it is handed out, so the batch is the whole working set and
+// a segment is hot in cache when it is used. A range longer than one
+// batch reads ahead (readahead.go): the next batch is read while this one
+// is verified.
 type rangeReader struct {
 	k     *Key
 	body  io.ReaderAt
@@ -40,8 +43,8 @@ type rangeReader struct {
 	pos   int64 // next plaintext offset to hand out
 	end   int64
 
-	ctp   *[]byte
-	batch []byte // ciphertext read but not yet opened, segment aligned
+	ctp   *[]byte // buffer of the batch being opened
+	batch []byte  // ciphertext read but not yet opened, segment aligned
 	part  *partLoc
 	j     int64  // index of the first segment in batch
 	plain []byte // verified plaintext not yet handed out
@@ -50,6 +53,10 @@ type rangeReader struct {
 	aead  cipher.AEAD
 	nonce [nonceSize]byte
 	err   error
+
+	loaded bool       // the first batch was read
+	next   int64      // plaintext offset where the second batch starts
+	ahead  *readAhead // nil until a second batch is needed
 }
 
 // NewRangeReader returns plaintext [off, off+n) of an object whose part
@@ -129,12 +136,16 @@ func (r *rangeReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 func (r *rangeReader) Close() error {
+	if r.ahead != nil {
+		r.ahead.stop() // owns r.ctp as one of its buffers
+		r.ahead, r.ctp = nil, nil
+	}
 	if r.ctp != nil {
 		clear((*r.ctp)[:r.used])
 		putBuf(r.ctp)
 		r.ctp = nil
 	}
-	r.plain = nil
+	r.plain, r.batch = nil, nil
 	if r.err == nil {
 		r.err = errors.New("envelope: read from closed reader")
 	}
@@ -151,7 +162,7 @@ func (r *rangeReader) fill() error {
 		return io.EOF
 	}
 	if len(r.batch) == 0 {
-		if err := r.read(); err != nil {
+		if err := r.nextBatch(); err != nil {
 			return err
 		}
 	}
@@ -174,47 +185,94 @@ func (r *rangeReader) fill() error {
 	return nil
 }
 
-// read fetches, in one ReadAt, the segments of the part holding r.pos
-// that the range needs, up to one batch.
-func (r *rangeReader) read() error {
+// batchPlan is where one batch lies: segments j0..j1 of parts[part],
+// ctLen bytes at ctOff in the body (with the part salt when withSalt),
+// covering plaintext up to end.
+type batchPlan struct {
+	part     int
+	j0       int64
+	ctOff    int64
+	ctLen    int
+	withSalt bool
+	end      int64
+}
+
+// plan places the batch that starts at plaintext offset pos: the segments
+// of the part holding pos that the range needs, up to one batch.
+func (r *rangeReader) plan(pos int64) batchPlan {
 	// The part holding pos: the first whose end lies beyond it.
-	i := sort.Search(len(r.parts), func(i int) bool { return r.parts[i].plainOff+r.parts[i].Size > r.pos })
+	i := sort.Search(len(r.parts), func(i int) bool { return r.parts[i].plainOff+r.parts[i].Size > pos })
 	p := &r.parts[i]
-	if i != r.cur {
+	seg := int64(r.seg)
+	segCT := seg + tagSize
+	stop := min(r.end, p.plainOff+p.Size) // plaintext end within this part
+	j0 := (pos - p.plainOff) / seg
+	j1 := min((stop-1-p.plainOff)/seg, j0+int64(readBatchSegments(r.seg))-1)
+	lastLen := min(seg, p.Size-j1*seg) + tagSize
+	b := batchPlan{
+		part: i, j0: j0,
+		ctOff: p.bodyOff + saltSize + j0*segCT,
+		ctLen: int((j1-j0)*segCT + lastLen),
+		end:   min(stop, p.plainOff+(j1+1)*seg),
+	}
+	if j0 == 0 {
+		b.withSalt = true
+		b.ctOff -= saltSize
+		b.ctLen += saltSize
+	}
+	return b
+}
+
+// load reads the batch b into buf and checks the part salt; it returns
+// the batch's segments.
+func (r *rangeReader) load(buf []byte, b batchPlan) ([]byte, error) {
+	p := &r.parts[b.part]
+	ct := buf[:b.ctLen]
+	if n, err := r.body.ReadAt(ct, b.ctOff); n < len(ct) {
+		if err == nil || err == io.EOF {
+			return nil, fmt.Errorf("%w: part %d body is truncated (at offset %d)", ErrAuth, p.Number, b.ctOff+int64(n))
+		}
+		return nil, fmt.Errorf("envelope: reading part %d at offset %d: %w", p.Number, b.ctOff, err)
+	}
+	if b.withSalt {
+		if [saltSize]byte(ct[:saltSize]) != p.Salt {
+			return nil, fmt.Errorf("%w: part %d salt differs from the part table (wrong or spliced part)", ErrAuth, p.Number)
+		}
+		ct = ct[saltSize:]
+	}
+	return ct, nil
+}
+
+// nextBatch makes the next batch current: read here for the first one,
+// from the read-ahead afterwards, so a range of one batch starts no
+// goroutine.
+func (r *rangeReader) nextBatch() error {
+	var b batchPlan
+	var ct []byte
+	var err error
+	if !r.loaded {
+		b = r.plan(r.pos)
+		r.used = max(r.used, b.ctLen)
+		ct, err = r.load(*r.ctp, b)
+		r.loaded, r.next = true, b.end
+	} else {
+		if r.ahead == nil {
+			r.ahead = r.startReadAhead(r.ctp, r.next)
+		}
+		r.ctp, b, ct, err = r.ahead.take(r.ctp)
+	}
+	if err != nil {
+		return err
+	}
+	if b.part != r.cur {
+		p := &r.parts[b.part]
 		a, err := r.k.partAEAD(p.Number, p.Salt)
 		if err != nil {
 			return err
 		}
-		r.aead, r.cur, r.part = a, i, p
+		r.aead, r.cur, r.part = a, b.part, p
 	}
-	seg := int64(r.seg)
-	segCT := seg + tagSize
-	stop := min(r.end, p.plainOff+p.Size) // plaintext end within this part
-	j0 := (r.pos - p.plainOff) / seg
-	j1 := min((stop-1-p.plainOff)/seg, j0+int64(readBatchSegments(r.seg))-1)
-	lastLen := min(seg, p.Size-j1*seg) + tagSize
-	ctOff := p.bodyOff + saltSize + j0*segCT
-	ctLen := (j1-j0)*segCT + lastLen
-	withSalt := j0 == 0
-	if withSalt {
-		ctOff -= saltSize
-		ctLen += saltSize
-	}
-	ct := (*r.ctp)[:ctLen]
-	r.used = max(r.used, len(ct))
-	if n, err := r.body.ReadAt(ct, ctOff); n < len(ct) {
-		if err == nil || err == io.EOF {
-			return fmt.Errorf("%w: part %d body is truncated (at offset %d)", ErrAuth, p.Number, ctOff+int64(n))
-		}
-		return fmt.Errorf("envelope: reading part %d at offset %d: %w", p.Number, ctOff, err)
-	}
-	if withSalt {
-		if [saltSize]byte(ct[:saltSize]) != p.Salt {
-			return fmt.Errorf("%w: part %d salt differs from the part table (wrong or spliced part)", ErrAuth, p.Number)
-		}
-		ct = ct[saltSize:]
-	}
-	r.batch, r.j = ct, j0
+	r.batch, r.j = ct, b.j0
 	return nil
 }
 
