@@ -151,3 +151,37 @@ func sortedCopy(s []string) []string {
 	slices.Sort(c)
 	return c
 }
+
+// StaleUploads lists the multipart uploads in progress under bucket/prefix
+// whose header is not sealed to the recipient set Rewrap would make
+// ("key (upload ID)"). Rewrap cannot change them: the object they complete
+// into takes their header. Once they complete (or are aborted), running
+// the rewrap again covers them.
+func (s *Service) StaleUploads(ctx context.Context, bucket, prefix string, add []envelope.Recipient, remove []string) ([]string, error) {
+	var stale []string
+	opts := backend.UploadListOptions{Prefix: prefix}
+	for {
+		page, err := s.be.ListUploads(ctx, bucket, opts)
+		if err != nil {
+			return stale, fmt.Errorf("listing uploads of %s: %w", bucket, err)
+		}
+		for _, u := range page.Uploads {
+			hb, err := getBytes(u.Meta, mHeader)
+			if err != nil {
+				continue
+			}
+			h, err := envelope.ParseHeader(hb)
+			if err != nil {
+				continue
+			}
+			have := headerKeyIDs(h)
+			if !slices.Equal(sortedCopy(have), sortedCopy(wantedKeyIDs(have, add, remove))) {
+				stale = append(stale, u.Key+" ("+u.UploadID+")")
+			}
+		}
+		if !page.IsTruncated {
+			return stale, nil
+		}
+		opts.KeyMarker, opts.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
+	}
+}

@@ -132,3 +132,32 @@ func TestRewrapRefusesSigned(t *testing.T) {
 		t.Error("the header changed")
 	}
 }
+
+func TestStaleUploads(t *testing.T) {
+	e := newEnv(t)
+	s := e.service(nil)
+	ctx := context.Background()
+	mustBucket(t, s, "b")
+	id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "b", Key: "db/big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, _ := envelope.GenerateIdentity("x25519")
+	add, remove := []envelope.Recipient{next.Recipient()}, []string{e.id.KeyID()}
+	stale, err := s.StaleUploads(ctx, "b", "db/", add, remove)
+	if err != nil || len(stale) != 1 || stale[0] != "db/big ("+id+")" {
+		t.Errorf("stale uploads %v %v", stale, err)
+	}
+	if stale, _ := s.StaleUploads(ctx, "b", "other/", add, remove); len(stale) != 0 {
+		t.Errorf("outside the prefix: %v", stale)
+	}
+	if stale, _ := s.StaleUploads(ctx, "b", "", nil, nil); len(stale) != 0 {
+		t.Errorf("with nothing to change: %v", stale)
+	}
+	if err := s.AbortMultipartUpload(ctx, "b", "db/big", id); err != nil {
+		t.Fatal(err)
+	}
+	if stale, _ := s.StaleUploads(ctx, "b", "", add, remove); len(stale) != 0 {
+		t.Errorf("after abort: %v", stale)
+	}
+}

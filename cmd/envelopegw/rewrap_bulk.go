@@ -113,17 +113,23 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	wg.Wait()
 	bar.Finish()
 
+	stale, staleErr := svc.StaleUploads(context.Background(), bucket, prefix, add, remove)
+	for _, u := range stale {
+		fmt.Fprintf(s.err, "rewrap: upload in progress %s/%s is sealed to the old recipients; run rewrap again once it completes, or abort it\n", bucket, u)
+	}
 	verb := "rewrapped"
 	if b.dryRun {
 		verb = "would rewrap"
 	}
-	fmt.Fprintf(s.out, "%s %d, skipped %d (already sealed as wanted), failed %d, of %d objects in %s\n",
-		verb, sum.rewrapped.Load(), sum.skipped.Load(), sum.failed.Load(), total, target)
+	fmt.Fprintf(s.out, "%s %d, skipped %d (already sealed as wanted), failed %d, of %d objects in %s; %d uploads in progress left as they are\n",
+		verb, sum.rewrapped.Load(), sum.skipped.Load(), sum.failed.Load(), total, target, len(stale))
 	switch {
 	case ctx.Err() != nil:
 		return errors.New("interrupted: run the same command again to finish (objects already done are skipped)")
 	case listErr != nil:
 		return listErr
+	case staleErr != nil:
+		return staleErr
 	case sum.failed.Load() > 0:
 		return fmt.Errorf("%d objects failed", sum.failed.Load())
 	}
