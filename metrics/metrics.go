@@ -87,6 +87,7 @@ func New(b Build) *Metrics {
 	m.limitsHit = f.counterVec("limits_hit_total", "Requests or connections refused or cut by a limit, by limit.", "limit")
 	m.reloads = f.counterVec("reloads_total", "Configuration reloads (SIGHUP), by result.", "result")
 
+	m.zero()
 	m.reg.MustRegister(m.newest)
 	bi := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: ns, Name: "build_info", Help: "Always 1; the labels describe the running binary.",
@@ -95,6 +96,30 @@ func New(b Build) *Metrics {
 	bi.Set(1)
 	m.reg.MustRegister(bi, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// zero creates the series of the small fixed label sets at 0, so that
+// rate() and increase() see a counter from its start and alerts on them
+// work before the first event.
+func (m *Metrics) zero() {
+	for _, r := range []string{"ok", "error"} {
+		m.janitorRuns.WithLabelValues(r)
+		m.sweepRuns.WithLabelValues(r)
+		m.reloads.WithLabelValues(r)
+	}
+	for _, d := range []string{"encrypt", "decrypt"} {
+		m.cryptoBytes.WithLabelValues(d)
+		m.cryptoErrors.WithLabelValues(d)
+	}
+	for _, d := range []string{"read", "write"} {
+		m.backendBytes.WithLabelValues(d)
+	}
+	for _, k := range []string{"temp", "orphan"} {
+		m.sweepRemoved.WithLabelValues(k)
+	}
+	for _, l := range []string{"max-conns", "max-conns-per-ip", "header-timeout", "stall-timeout"} {
+		m.limitsHit.WithLabelValues(l)
+	}
 }
 
 // Handler serves the registry in the Prometheus exposition format.
