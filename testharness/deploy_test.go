@@ -127,9 +127,11 @@ func TestDockerfile(t *testing.T) {
 			}
 		}
 		f.Close()
-		out, err := exec.Command(bin, "version").Output()
-		if err != nil || !strings.Contains(string(out), "envelopegw 9.8.7-test\ncommit     feedface\n") {
-			t.Errorf("version of the image build: %v\n%s", err, out)
+		for _, arg := range []string{"version", "--version"} {
+			out, err := exec.Command(bin, arg).Output()
+			if err != nil || !strings.Contains(string(out), "envelopegw 9.8.7-test\ncommit     feedface\ngo         go1.") {
+				t.Errorf("envelopegw %s of the image build: %v\n%s", arg, err, out)
+			}
 		}
 
 		data := filepath.Join(dir, "data")
