@@ -95,8 +95,8 @@
 // removes the uploads in progress with the bucket, as S3 does). Every
 // change is also conditional: a backend.Cond is evaluated under the key
 // lock against the head being replaced or removed, whose version token is
-// the SHA-256 of its encoding, so create-only and compare-and-swap writes
-// hold across processes. The
+// its commit time and checksum (strictly later for every publish of a
+// key), so create-only and compare-and-swap writes hold across processes. The
 // locks are advisory and only exclude backends of this package; the
 // filesystem must support flock(2) across the processes (and hosts) that
 // share it. Readers take no locks.

@@ -1,7 +1,6 @@
 package posix
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -61,13 +60,18 @@ type record struct {
 	Version string
 }
 
-// versionOf names one encoded record: the first 128 bits of its SHA-256,
-// in hex. Each publish of a head encodes a strictly later Time (and a new
-// extent id or meta), so two versions of one key never share a token;
-// the token reveals nothing of the record.
-func versionOf(encoded []byte) string {
-	sum := sha256.Sum256(encoded)
-	return hex.EncodeToString(sum[:16])
+// versionOf names one encoded record by its Time and the CRC-32C that
+// ends it, both already at hand, so reading a head costs no hashing.
+// publishHead gives every head of a key a strictly later Time than the
+// one it replaces, so two versions of a key differ in Time (short of a
+// clock set back across a delete and re-create, where the CRC over the
+// random extent ids and the metadata still tells them apart). Callers
+// treat the token as opaque.
+func versionOf(encoded []byte, t time.Time) string {
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixNano()))
+	copy(b[8:], encoded[len(encoded)-4:])
+	return hex.EncodeToString(b[:])
 }
 
 func (r *record) size() int64 {
@@ -145,9 +149,10 @@ func unmarshalRecord(b []byte) (*record, error) {
 		return nil, errCorrupt
 	}
 	d := decoder{b: body[len(recordMagic):]}
-	r := &record{Kind: d.byte(), Version: versionOf(b)}
+	r := &record{Kind: d.byte()}
 	r.Key = d.string()
 	r.Time = time.Unix(0, int64(d.uint64()))
+	r.Version = versionOf(b, r.Time)
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		return nil, errCorrupt

@@ -232,7 +232,7 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 	}
 	tmp := b.tmpPath(bucket, "head")
 	enc := r.marshal()
-	r.Version = versionOf(enc)
+	r.Version = versionOf(enc, r.Time)
 	if err := b.writeFileSync(tmp, enc); err != nil {
 		return nil, false, b.notFound(bucket, err, nil, "%s: write head", where)
 	}
