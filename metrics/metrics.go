@@ -154,8 +154,8 @@ func (m *Metrics) End(ri s3api.RequestInfo) {
 	m.duration.WithLabelValues(op).Observe(ri.Duration.Seconds())
 	m.bytes.WithLabelValues(op, "in").Add(float64(ri.BytesIn))
 	m.bytes.WithLabelValues(op, "out").Add(float64(ri.BytesOut))
-	if ri.ErrorCode == "RequestTimeout" {
-		m.LimitHit("stall-timeout")
+	if ri.Limit != "" {
+		m.LimitHit(ri.Limit)
 	}
 	switch {
 	case ri.AuthFailure != "":
@@ -196,8 +196,8 @@ func (m *Metrics) SweepDone(temp, orphan int, bytes int64, err error) {
 
 // LimitHit counts one request or connection refused or cut by the named
 // limit: the connection caps and the header timeout (through
-// connlimit.Reporter.Count), and the request body stall timeout (a
-// RequestTimeout answer, seen by End).
+// connlimit.Reporter.Count), and the stall timeout of request and
+// response bodies (RequestInfo.Limit, seen by End).
 func (m *Metrics) LimitHit(limit string) { m.limitsHit.WithLabelValues(limit).Inc() }
 
 // Reloaded records a configuration reload.

@@ -64,6 +64,7 @@ func (h *handler) finish(rq *request, w *responseWriter, start time.Time, panick
 		Duration:    d,
 		AuthFailure: rq.authFail,
 		Denied:      rq.denied,
+		Limit:       rq.limit,
 		Aborted:     panicked != nil,
 	})
 	h.logRequest(rq, w, status, d, panicked)

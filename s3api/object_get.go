@@ -167,6 +167,7 @@ func (rq *request) writeFailed(err error, sent, n int64) {
 	var te interface{ Timeout() bool }
 	if errors.As(err, &te) && te.Timeout() {
 		rq.errDetail = "limit stall-timeout fired: " + what
+		rq.limit = "stall-timeout"
 		return
 	}
 	rq.clientGone = true

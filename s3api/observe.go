@@ -45,6 +45,9 @@ type RequestInfo struct {
 	// needed (the operation itself, a copy's source, a key of a
 	// DeleteObjects).
 	Denied bool
+	// Limit names the limit that ended the request ("stall-timeout": the
+	// client stopped sending its body or reading the answer), or "".
+	Limit string
 	// Aborted reports that the connection was cut after the headers (a
 	// failing read) or the handler panicked.
 	Aborted bool

@@ -53,6 +53,7 @@ func (rq *request) fail(err error) {
 		rq.errDetail = err.Error()
 	case e.Code == ErrRequestTimeout.Code:
 		rq.errDetail = "limit stall-timeout fired: " + e.Message
+		rq.limit = "stall-timeout"
 	}
 	rq.errCode = e.Code
 	if rq.w.wroteHeader {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -255,5 +256,49 @@ func TestOpsRequestIDInJSONLogs(t *testing.T) {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log contains the %s", what)
 		}
+	}
+}
+
+// TestOpsLimitsMetrics: a body that stalls past --stall-timeout and a
+// connection over --max-conns-per-ip show in envelopegw_limits_hit_total.
+func TestOpsLimitsMetrics(t *testing.T) {
+	t.Parallel()
+	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--stall-timeout", "1s", "--max-conns-per-ip", "2"}})
+	b := newBucket(t, S3Client(t, g, S3Options{}))
+	up := startSlowUpload(t, g, "/"+b+"/stalled", 2*mib) // half sent, then nothing
+	select {
+	case err := <-up.result:
+		if err == nil || !strings.Contains(err.Error(), "RequestTimeout") {
+			t.Errorf("stalled upload: %v, want RequestTimeout", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled upload was not cut")
+	}
+	up.w.Close()
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range 4 {
+		c, err := net.Dial("tcp", g.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		fams := scrape(t, admin)
+		stall := series(fams, "envelopegw_limits_hit_total", map[string]string{"limit": "stall-timeout"})
+		perIP := series(fams, "envelopegw_limits_hit_total", map[string]string{"limit": "max-conns-per-ip"})
+		if stall != nil && perIP != nil && stall.GetCounter().GetValue() == 1 && perIP.GetCounter().GetValue() >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("limits hit: stall-timeout %v, max-conns-per-ip %v; want 1 and at least 2", stall, perIP)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
