@@ -60,7 +60,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	if err != nil {
 		return nil, err
 	}
-	key, hb, err := s.uploadKey(o, up)
+	key, hb, uattrs, err := s.uploadKey(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +73,11 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		byNumber[p.Number] = p
 	}
 
-	alg, typ := up.Meta[mChecksumAlg], up.Meta[mChecksumType]
+	alg, typ := uattrs[mChecksumAlg], uattrs[mChecksumType]
 	var (
 		refs    = make([]backend.PartRef, len(in.Parts))
 		table   = make([]envelope.PartInfo, len(in.Parts))
+		rparts  = make([]envelope.RecordPart, len(in.Parts))
 		sizes   = make([]int64, len(in.Parts))
 		md5s    = make([]byte, 0, 16*len(in.Parts))
 		digests = make([][]byte, 0, len(in.Parts))
@@ -88,7 +89,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		if !ok {
 			return nil, s3api.ErrInvalidPart.WithMessage("Part %d has not been uploaded.", cp.PartNumber)
 		}
-		pm, err := decodePart(bp.Meta)
+		pm, err := s.decodePart(in.UploadID, bp)
 		if err != nil {
 			return nil, s.fail(o, err)
 		}
@@ -116,6 +117,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		}
 		refs[i] = backend.PartRef{Number: cp.PartNumber, ID: bp.ID}
 		table[i] = envelope.PartInfo{Number: cp.PartNumber, Salt: pm.salt, Size: pm.size}
+		rparts[i] = envelope.RecordPart{Size: pm.size, Digest: pm.digest}
 		sizes[i] = pm.size
 		md5s = append(md5s, pm.md5...)
 		total += pm.size
@@ -154,26 +156,31 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		return nil, s3api.ErrBadDigest.WithMessage("The x-amz-checksum-type %s does not match the upload's checksum type %q.", in.ChecksumType, out.ChecksumType)
 	}
 
-	meta := backend.Meta{
-		mVersion:    metaVersion,
-		mHeader:     b64.EncodeToString(hb),
-		mTable:      b64.EncodeToString(sealed),
-		mSize:       strconv.FormatInt(total, 10),
+	attrs := backend.Meta{
 		mETag:       etag,
 		mPartsCount: strconv.Itoa(len(in.Parts)),
-		mPartSizes:  encodeSizes(sizes),
 		mUploadID:   in.UploadID,
 	}
 	for _, k := range uploadObjectKeys {
-		if v, ok := up.Meta[k]; ok {
-			meta[k] = v
+		if v, ok := uattrs[k]; ok {
+			attrs[k] = v
 		}
 	}
-	putChecksums(meta, out.Checksums)
+	putChecksums(attrs, out.Checksums)
 	if out.ChecksumType != "" {
-		meta[mChecksumType] = out.ChecksumType
+		attrs[mChecksumType] = out.ChecksumType
 	}
-	addOptionalPartLists(meta, md5s, alg, digests)
+	// The record (header, table, 40 bytes a part, signature) is stored
+	// base64-encoded beside the attributes.
+	fixed := (len(hb) + len(sealed) + 40*len(rparts) + envelope.SignatureSize + 1024) * 4 / 3
+	addOptionalPartLists(attrs, fixed, md5s, alg, digests)
+	meta, err := s.signObject(objectWrite{
+		bucket: in.Bucket, key: in.Key, header: hb, table: sealed,
+		parts: rparts, attrs: attrs, dataKey: key,
+	})
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
 
 	if _, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta, cond); err != nil {
 		if isCondFailure(err) {
@@ -190,7 +197,11 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 // client's part list implies. Otherwise it returns nil.
 func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipartUploadInput) *s3api.CompleteMultipartUploadOutput {
 	st, err := s.be.Stat(ctx, in.Bucket, in.Key)
-	if err != nil || st.Meta[mUploadID] != in.UploadID || checkVersion(st.Meta) != nil {
+	if err != nil {
+		return nil
+	}
+	so, err := s.decodeObject(in.Bucket, in.Key, st)
+	if err != nil || so.attrs[mUploadID] != in.UploadID {
 		return nil
 	}
 	md5s := make([]byte, 0, 16*len(in.Parts))
@@ -203,10 +214,10 @@ func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipa
 	}
 	sum := md5.Sum(md5s)
 	etag := hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(in.Parts))
-	if st.Meta[mETag] != etag {
+	if so.info.ETag != etag {
 		return nil
 	}
-	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: getChecksums(st.Meta), ChecksumType: st.Meta[mChecksumType]}
+	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: so.info.Checksums, ChecksumType: so.info.ChecksumType}
 }
 
 // checkPartChecksums holds a part's checksums in the Complete body to the
@@ -228,8 +239,8 @@ func checkPartChecksums(cp s3api.CompletedPart, stored s3api.Checksums) error {
 // addOptionalPartLists stores the per-part MD5s and checksums when they fit
 // the metadata budget (a 10,000-part object with SHA-256 part checksums
 // would not), checksums first since GET ?partNumber= can report them.
-func addOptionalPartLists(meta backend.Meta, md5s []byte, alg string, digests [][]byte) {
-	size := 0
+func addOptionalPartLists(meta backend.Meta, fixed int, md5s []byte, alg string, digests [][]byte) {
+	size := fixed
 	for k, v := range meta {
 		size += len(k) + len(v)
 	}

@@ -29,7 +29,7 @@ func (s *Service) writeCond(ctx context.Context, o op, c s3api.WriteConditions) 
 	if err != nil {
 		return backend.Cond{}, err
 	}
-	if err := c.Check(exists, st.Meta[mETag]); err != nil {
+	if err := c.Check(exists, s.currentETag(o, st, exists)); err != nil {
 		return backend.Cond{}, err
 	}
 	if exists {
@@ -44,7 +44,7 @@ func (s *Service) condFailed(ctx context.Context, o op, c s3api.WriteConditions)
 	if err != nil {
 		return err
 	}
-	if err := c.Check(exists, st.Meta[mETag]); err != nil {
+	if err := c.Check(exists, s.currentETag(o, st, exists)); err != nil {
 		return err
 	}
 	return s3api.ErrConditionalRequestConflict
@@ -78,7 +78,7 @@ func (s *Service) deleteIf(ctx context.Context, o op, cond []s3api.DeleteConditi
 		}
 		var info *s3api.ObjectInfo
 		if exists {
-			li := listInfo(st)
+			li := s.listInfo(o.bucket, st)
 			info = &li
 		}
 		for _, c := range cond {
@@ -103,4 +103,19 @@ func (s *Service) deleteIf(ctx context.Context, o op, cond []s3api.DeleteConditi
 		return s3api.ErrConditionalRequestConflict
 	}
 	return s.fail(o, err)
+}
+
+// currentETag is the ETag of the object a condition is evaluated against.
+// It is sealed in the object's signed record; an object that does not
+// verify has none, so If-Match never matches it.
+func (s *Service) currentETag(o op, st backend.ObjectInfo, exists bool) string {
+	if !exists {
+		return ""
+	}
+	so, err := s.decodeObject(o.bucket, o.key, st)
+	if err != nil {
+		s.log.Warn("conditional write: the current object does not verify", "bucket", o.bucket, "key", o.key, "err", err)
+		return ""
+	}
+	return so.info.ETag
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"envelopegw/backend"
 	"envelopegw/s3api"
 )
 
@@ -12,7 +13,11 @@ import (
 // data key, same part table. No key is needed, so copies work in
 // ingest-only mode, and nothing is decrypted or re-hashed; the ETag and
 // checksums carry over. With ReplaceMeta the client's attributes replace
-// the source's; copying an object onto itself rewrites metadata only.
+// the source's. A format v2 copy gets a new record signed for the new
+// name (resign): same header, table, part digests and data-key wrapping,
+// the attributes sealed anew under the source's metadata key, which this
+// gateway opens with its metadata key, so no private key is needed.
+// Copying an object onto itself rewrites its record only.
 // x-amz-checksum-algorithm and a source without a checksum are the
 // exceptions that read the plaintext (copy_checksum.go); If-None-Match /
 // If-Match on the destination hold as for PutObject.
@@ -24,16 +29,16 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	defer src.Close()
 	bi := src.Info()
-	so, err := decodeObject(in.SrcKey, bi)
+	so, err := s.decodeObject(in.SrcBucket, in.SrcKey, bi)
 	if err != nil {
-		return nil, s.fail(o, err)
+		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey, ctx}, err)
 	}
 	if in.SourceCheck != nil {
 		if err := in.SourceCheck(&so.info); err != nil {
 			return nil, err
 		}
 	}
-	meta := bi.Meta.Clone()
+	meta := so.attrs.Clone()    // v1: the metadata itself
 	delete(meta, mLastModified) // a copy is a new write: S3 gives it a new Last-Modified
 	if in.ReplaceMeta {
 		if err := putObjectMeta(meta, in.Meta); err != nil {
@@ -50,10 +55,20 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		return nil, err
 	}
 
-	if in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey {
-		if !in.ReplaceMeta {
-			return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
+	self := in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey
+	if self && !in.ReplaceMeta {
+		return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
+	}
+	if !self {
+		delete(meta, mUploadID) // the copy was not made by that upload
+	}
+	if so.rec != nil {
+		if meta, err = s.resign(in.DstBucket, in.DstKey, so, meta); err != nil {
+			return nil, s.fail(o, err)
 		}
+	}
+
+	if self {
 		// The destination is the open source: its conditions are
 		// evaluated on it, and SetMeta's ifModTime holds them.
 		if err := in.Cond.Check(true, so.info.ETag); err != nil {
@@ -69,7 +84,6 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: info.ModTime, Checksums: sums, ChecksumType: typ}, nil
 	}
 
-	delete(meta, mUploadID) // the copy was not made by that upload
 	cond, err := s.writeCond(ctx, o, in.Cond)
 	if err != nil {
 		return nil, err
@@ -96,4 +110,18 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		mod = st.ModTime
 	}
 	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: mod, Checksums: sums, ChecksumType: typ}, nil
+}
+
+// resign signs a new record for bucket/key over so's stored envelope
+// (same header, table, part digests and data-key wrapping) with attrs
+// sealed anew under so's metadata key. It needs no private key.
+func (s *Service) resign(bucket, key string, so *storedObject, attrs backend.Meta) (backend.Meta, error) {
+	return s.signObject(objectWrite{
+		bucket: bucket, key: key,
+		header: so.header, table: so.table,
+		parts:    so.rec.Parts,
+		attrs:    attrs,
+		dataWrap: so.rec.DataKey,
+		mk:       so.mk,
+	})
 }

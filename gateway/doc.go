@@ -6,33 +6,57 @@
 //
 // # Objects
 //
-// Every object is an envelope (see envelope/FORMAT.md) split in two places:
+// Every object is an envelope (see envelope/FORMAT.md) stored in two
+// places:
 //
 //   - The backend object's bytes are the concatenated part bodies (a salt
 //     prefix then AEAD segments per part), ciphertext only. A PutObject
 //     writes one part; a multipart object has one part body per uploaded
 //     part, committed by the backend as extents without being read again.
-//   - The backend object's metadata holds the envelope header (the data key
-//     wrapped for every recipient), the part table sealed under the data
-//     key, and everything S3 reports about the object (plaintext size, ETag,
-//     checksums, Content-Type, user metadata). The layout is versioned and
-//     documented in meta.go; `envelopegw cat` and other offline tools read it.
+//   - The backend object's metadata (format v2) holds the envelope header,
+//     the part table sealed under the data key, and a signed object
+//     record: bucket, key, a unique write ID, time, plaintext size, hashes
+//     of header and table, each part's size and ciphertext SHA-256, and the
+//     attributes S3 reports (ETag, checksums, Content-Type, user metadata)
+//     sealed under a per-object metadata key. objrecord.go builds and
+//     reads it; meta.go names the attributes.
 //
-// Because the S3-visible facts live in plain metadata, HEAD, listings,
-// CopyObject and every write work without any private key. A gateway
-// configured with recipients only (ingest-only mode) stores and lists
-// backups but answers every read with s3api.ErrNoDecryptionKey (403): it
-// never returns ciphertext and never fails with a 500 for lack of a key.
+// Signatures. Config.SigningKey signs every record this service commits
+// (hybrid Ed25519 + ML-DSA-65, one signature per object, never per byte).
+// GetObject, and so HEAD, GET and CopyObject, verifies the record against
+// the trusted signers (Config.Signers and the service's own key), holds it
+// to the bucket and key it is read as and to the stored header, table and
+// size, before it reports anything. A record planted by someone who can
+// write the volume, swapped between names, copied to another key or
+// bucket, or edited fails there. Format v1 objects carry no signature and
+// are read only with Config.InsecureSkipSigner.
+//
+// Sealed attributes. The metadata key of each object is wrapped under a
+// key derived from the state key (the gateway metadata key) and under the
+// data key. HEAD, listings and CopyObject open it with the former, so they
+// need no private key and work on an ingest-only host, while a copy of the
+// volume without the state key shows no digest and no user metadata. A
+// host with an identity but another state key (`envelopegw cat`, a restore
+// gateway) opens it through the data key. Listings do not verify
+// signatures (a page holds 1000 objects); the AEAD under the gateway
+// metadata key authenticates what they show.
+//
 // Reads unwrap the data key with the configured identities for each opened
 // object (an HPKE decapsulation is ~0.1 ms, so nothing is cached), check the
-// authenticated part table against the recorded size, and decrypt exactly
-// the segments that cover the requested range.
+// authenticated part table against the signed record, and decrypt exactly
+// the segments that cover the requested range. A gateway configured with
+// recipients only (ingest-only mode) answers every read with
+// s3api.ErrNoDecryptionKey (403): it never returns ciphertext and never
+// fails with a 500 for lack of a key.
 //
 // # Multipart uploads
 //
 // CreateMultipartUpload makes the envelope header and data key at once and
 // stores both in the backend's upload metadata: the header as is, the data
-// key sealed with AES-256-GCM under Config.StateKey. The sealing binds the
+// key sealed with AES-256-GCM under Config.StateKey, the upload's
+// attributes sealed under the gateway metadata key. Each part's MD5 and
+// checksums are sealed the same way, bound to the upload and part number;
+// its size, salt and ciphertext SHA-256 are kept in clear for Complete. The sealing binds the
 // ciphertext to the bucket, the key and the header (which carries a fresh
 // random salt, so it names the upload uniquely); the upload ID itself is
 // chosen by the backend after the metadata is written, so it cannot be part
@@ -57,9 +81,11 @@
 // # Copies
 //
 // CopyObject streams the stored ciphertext to the new key unchanged, with
-// the same header and data key, so it needs no private key and re-hashes
-// nothing; ETag and checksums carry over. A copy onto itself with replaced
-// metadata rewrites only the metadata. UploadPartCopy must decrypt the
+// the same header and data key, and signs a new record for the new name
+// (same part digests, attributes sealed anew under the same metadata key),
+// so it needs no private key and re-hashes nothing; ETag and checksums
+// carry over. A copy onto itself with replaced metadata rewrites only the
+// record. UploadPartCopy must decrypt the
 // source and re-encrypt it under the upload's key, so it needs an identity.
 //
 // # Conditional requests

@@ -24,7 +24,7 @@ func (s *Service) GetObject(ctx context.Context, bucket, key string) (s3api.Obje
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	so, err := decodeObject(key, obj.Info())
+	so, err := s.decodeObject(bucket, key, obj.Info())
 	if err != nil {
 		obj.Close()
 		return nil, s.fail(o, err)
@@ -125,7 +125,8 @@ func (v *verifyLogger) check(err error) {
 }
 
 // open unwraps the data key and authenticates the part table, once per
-// opened object.
+// opened object. For format v2 the record already vouched for the header
+// and table bytes; the table must list exactly the record's parts.
 func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -133,13 +134,24 @@ func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
 		return r.key, r.table, nil
 	}
 	m := r.obj.Info().Meta
-	key, err := r.s.unwrap(r.o, m)
-	if err != nil {
-		return nil, nil, err
+	var key *envelope.Key
+	var err error
+	switch {
+	case r.so.key != nil:
+		key = r.so.key
+	case r.so.hdr != nil:
+		key, err = r.s.unwrapHeader(r.so.hdr)
+	default:
+		key, err = r.s.unwrap(r.o, m)
 	}
-	tb, err := getBytes(m, mTable)
 	if err != nil {
 		return nil, nil, r.s.fail(r.o, err)
+	}
+	tb := r.so.table
+	if tb == nil {
+		if tb, err = getBytes(m, mTable); err != nil {
+			return nil, nil, r.s.fail(r.o, err)
+		}
 	}
 	table, err := key.OpenTable(tb)
 	if err != nil {
@@ -148,21 +160,21 @@ func (r *objectReader) open() (*envelope.Key, *envelope.Table, error) {
 	if table.Size() != r.so.info.Size {
 		return nil, nil, r.s.fail(r.o, fmt.Errorf("%w: part table says %d bytes, metadata %d", envelope.ErrAuth, table.Size(), r.so.info.Size))
 	}
-	if err := checkPartSizes(table, r.so.partSizes); err != nil {
+	if r.so.rec != nil {
+		err = r.so.rec.CheckTable(table)
+	} else {
+		err = checkPartSizes(table, r.so.partSizes)
+	}
+	if err != nil {
 		return nil, nil, r.s.fail(r.o, err)
 	}
 	r.key, r.table = key, table
 	return key, table, nil
 }
 
-// unwrap opens the data key of an object or upload whose metadata is m with
-// the configured identities. No identity, or none that matches, is
-// s3api.ErrNoDecryptionKey: never ciphertext, never a 500.
+// unwrap opens the data key of a format v1 object or an upload whose
+// metadata is m with the configured identities.
 func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
-	ids := s.keySet().identities
-	if len(ids) == 0 {
-		return nil, s3api.ErrNoDecryptionKey
-	}
 	hb, err := getBytes(m, mHeader)
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -171,16 +183,24 @@ func (s *Service) unwrap(o op, m backend.Meta) (*envelope.Key, error) {
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
+	return s.unwrapHeader(h)
+}
+
+// unwrapHeader opens h's data key with the configured identities. No
+// identity, or none that matches, is s3api.ErrNoDecryptionKey: never
+// ciphertext, never a 500.
+func (s *Service) unwrapHeader(h *envelope.Header) (*envelope.Key, error) {
+	ids := s.keySet().identities
+	if len(ids) == 0 {
+		return nil, s3api.ErrNoDecryptionKey
+	}
 	key, err := h.Unwrap(ids...)
 	if errors.Is(err, envelope.ErrNoIdentity) {
 		return nil, s3api.ErrNoDecryptionKey.WithMessage(
 			"None of this gateway's private keys (key IDs %s) can decrypt this object, which is sealed for key IDs %s. Restore with a host that has a matching identity, or with 'envelopegw cat'.",
 			identityIDs(ids), stanzaIDs(h))
 	}
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	return key, nil
+	return key, err
 }
 
 func identityIDs(identities []envelope.Identity) string {
@@ -231,7 +251,7 @@ func (r *objectReader) PartChecksums(partNumber int) s3api.Checksums {
 		}
 		return nil
 	}
-	m := r.obj.Info().Meta
+	m := r.so.attrs
 	for _, alg := range checksum.Algorithms {
 		v, ok := m[mPartCkPrefix+alg]
 		if !ok {

@@ -76,6 +76,7 @@ type env struct {
 	dir      string
 	id       envelope.Identity
 	stateKey []byte
+	signer   *envelope.SigningKey
 }
 
 func newEnv(t testing.TB) *env {
@@ -86,7 +87,11 @@ func newEnv(t testing.TB) *env {
 	}
 	sk := make([]byte, StateKeySize)
 	rand.Read(sk)
-	return &env{t: t, dir: t.TempDir(), id: id, stateKey: sk}
+	signer, err := envelope.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, dir: t.TempDir(), id: id, stateKey: sk, signer: signer}
 }
 
 // service opens a Service on the env's data dir; mod adjusts the config.
@@ -100,6 +105,7 @@ func (e *env) service(mod func(*Config)) *Service {
 		Backend:    be,
 		Identities: []envelope.Identity{e.id},
 		StateKey:   e.stateKey,
+		SigningKey: e.signer,
 	}
 	if mod != nil {
 		mod(&cfg)

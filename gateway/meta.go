@@ -10,11 +10,18 @@ import (
 	"strings"
 
 	"envelopegw/backend"
+	"envelopegw/envelope"
 	"envelopegw/s3api"
 	"envelopegw/s3api/checksum"
 )
 
-// Metadata layout, version 1.
+// Metadata layout. Format v2 objects store only egw ("2"), h, t and r
+// (the signed record, see objrecord.go); the object attributes below
+// travel sealed inside the record, under the same names. Uploads store
+// egw, h, k and m (the upload attributes xa, xt, ct..u, sealed); parts
+// egw, s, salt, d (ciphertext SHA-256) and m (e and c.<ALG>, sealed).
+// Format v1, read with InsecureSkipSigner only, stored everything in
+// clear, as follows.
 //
 // The gateway stores string attributes (backend.Meta) with every object,
 // upload and part. Names are short because a multipart object carries
@@ -202,15 +209,23 @@ func getBytes(m backend.Meta, k string) ([]byte, error) {
 	return b, nil
 }
 
-// storedObject is a decoded object metadata set.
+// storedObject is a decoded object: what S3 reports, and for format v2
+// the verified record and what opened it.
 type storedObject struct {
 	info      s3api.ObjectInfo
 	partSizes []int64 // nil for single-part objects
+
+	rec           *envelope.Record // nil for format v1
+	header, table []byte
+	hdr           *envelope.Header
+	attrs         backend.Meta      // the opened attributes (v1: the metadata itself)
+	mk            *envelope.MetaKey // what opened attrs
+	key           *envelope.Key     // the data key, when opening attrs needed it
 }
 
-// decodeObject reads what S3 reports about an object from its metadata
-// alone: no key is needed.
-func decodeObject(key string, bi backend.ObjectInfo) (*storedObject, error) {
+// decodeObjectV1 reads what S3 reports about a format v1 object from its
+// metadata alone: no key is needed, and nothing is authenticated.
+func decodeObjectV1(key string, bi backend.ObjectInfo) (*storedObject, error) {
 	m := bi.Meta
 	if err := checkVersion(m); err != nil {
 		return nil, err
@@ -227,7 +242,7 @@ func decodeObject(key string, bi backend.ObjectInfo) (*storedObject, error) {
 	if err != nil {
 		return nil, err
 	}
-	so := &storedObject{info: s3api.ObjectInfo{
+	so := &storedObject{attrs: m, info: s3api.ObjectInfo{
 		Key:          key,
 		Size:         size,
 		ETag:         m[mETag],
@@ -258,7 +273,7 @@ func decodeObject(key string, bi backend.ObjectInfo) (*storedObject, error) {
 // names a listing needs (no user metadata, no part sizes: a page holds up
 // to 1000 objects). An object with unreadable metadata is still listed,
 // with its stored size, rather than breaking the listing.
-func listInfo(bi backend.ObjectInfo) s3api.ObjectInfo {
+func listInfoV1(bi backend.ObjectInfo) s3api.ObjectInfo {
 	m := bi.Meta
 	info := s3api.ObjectInfo{Key: bi.Key, Size: bi.Size, LastModified: bi.ModTime}
 	if checkVersion(m) != nil {
@@ -311,25 +326,39 @@ type partMeta struct {
 	md5       []byte
 	size      int64
 	salt      [16]byte
+	digest    [32]byte // SHA-256 of the stored ciphertext
 	checksums s3api.Checksums
 }
 
-func encodePart(md5 []byte, size int64, salt [16]byte, cs s3api.Checksums) backend.Meta {
-	m := backend.Meta{
-		mVersion: metaVersion,
-		mETag:    hex.EncodeToString(md5),
-		mSize:    strconv.FormatInt(size, 10),
-		mSalt:    b64.EncodeToString(salt[:]),
-	}
-	putChecksums(m, cs)
-	return m
-}
-
-func decodePart(m backend.Meta) (*partMeta, error) {
-	if err := checkVersion(m); err != nil {
+// encodePart is a part's metadata (format v2): size, salt and ciphertext
+// digest in clear, its MD5 and checksums sealed under the gateway
+// metadata key and bound to the upload and part number.
+func (s *Service) encodePart(uploadID string, number int, md5 []byte, size int64, salt [16]byte, digest [32]byte, cs s3api.Checksums) (backend.Meta, error) {
+	attrs := backend.Meta{mETag: hex.EncodeToString(md5)}
+	putChecksums(attrs, cs)
+	sealed, err := s.sealAttrs(attrs, partAD(uploadID, number))
+	if err != nil {
 		return nil, err
 	}
-	md5, err := hex.DecodeString(m[mETag])
+	return backend.Meta{
+		mVersion: metaV2,
+		mSize:    strconv.FormatInt(size, 10),
+		mSalt:    b64.EncodeToString(salt[:]),
+		mDigest:  b64.EncodeToString(digest[:]),
+		mSealed:  sealed,
+	}, nil
+}
+
+func (s *Service) decodePart(uploadID string, p backend.PartInfo) (*partMeta, error) {
+	m := p.Meta
+	if v := m[mVersion]; v != metaV2 {
+		return nil, fmt.Errorf("%w (part version %q)", errForeignMeta, v)
+	}
+	attrs, err := s.openAttrsSealed(m, partAD(uploadID, p.Number))
+	if err != nil {
+		return nil, err
+	}
+	md5, err := hex.DecodeString(attrs[mETag])
 	if err != nil || len(md5) != 16 {
 		return nil, fmt.Errorf("%w: part ETag", errForeignMeta)
 	}
@@ -341,10 +370,15 @@ func decodePart(m backend.Meta) (*partMeta, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(salt) != 16 {
-		return nil, fmt.Errorf("%w: part salt is %d bytes", errForeignMeta, len(salt))
+	digest, err := getBytes(m, mDigest)
+	if err != nil {
+		return nil, err
 	}
-	p := &partMeta{md5: md5, size: size, checksums: getChecksums(m)}
-	copy(p.salt[:], salt)
-	return p, nil
+	if len(salt) != 16 || len(digest) != 32 {
+		return nil, fmt.Errorf("%w: part salt or digest of the wrong size", errForeignMeta)
+	}
+	pm := &partMeta{md5: md5, size: size, checksums: getChecksums(attrs)}
+	copy(pm.salt[:], salt)
+	copy(pm.digest[:], digest)
+	return pm, nil
 }

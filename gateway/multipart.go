@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"slices"
@@ -40,20 +41,29 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err != nil {
 		return "", s.fail(o, err)
 	}
+	if s.signer == nil {
+		return "", errNoSigner
+	}
+	attrs := backend.Meta{}
+	if alg != "" {
+		attrs[mChecksumAlg] = alg
+		attrs[mChecksumType] = typ
+	}
+	if err := putObjectMeta(attrs, in.Meta); err != nil {
+		return "", s.fail(o, err)
+	}
+	if err := putTags(attrs, in.Tags); err != nil {
+		return "", s.fail(o, err)
+	}
+	sealed, err := s.sealAttrs(attrs, uploadAttrAD(in.Bucket, in.Key, hb))
+	if err != nil {
+		return "", s.fail(o, err)
+	}
 	meta := backend.Meta{
-		mVersion:   metaVersion,
+		mVersion:   metaV2,
 		mHeader:    b64.EncodeToString(hb),
 		mSealedKey: b64.EncodeToString(s.state.seal(key.Export(), uploadAD(in.Bucket, in.Key, hb))),
-	}
-	if alg != "" {
-		meta[mChecksumAlg] = alg
-		meta[mChecksumType] = typ
-	}
-	if err := putObjectMeta(meta, in.Meta); err != nil {
-		return "", s.fail(o, err)
-	}
-	if err := putTags(meta, in.Tags); err != nil {
-		return "", s.fail(o, err)
+		mSealed:    sealed,
 	}
 	id, err := s.be.CreateUpload(ctx, in.Bucket, in.Key, meta)
 	if err != nil {
@@ -96,37 +106,56 @@ func uploadChecksum(alg, typ string) (string, string, error) {
 	return canon, typ, nil
 }
 
-// uploadKey unseals an upload's data key and checks it against the
-// upload's header commitment.
-func (s *Service) uploadKey(o op, up backend.Upload) (*envelope.Key, []byte, error) {
+// uploadAttrs opens an upload's sealed attributes (checksum algorithm and
+// type, content headers, user metadata).
+func (s *Service) uploadAttrs(o op, up backend.Upload) (backend.Meta, []byte, error) {
 	if s.state == nil {
 		return nil, nil, errNoStateKey
 	}
-	if err := checkVersion(up.Meta); err != nil {
-		return nil, nil, s.fail(o, err)
+	if v := up.Meta[mVersion]; v != metaV2 {
+		return nil, nil, s.fail(o, fmt.Errorf("%w (upload version %q)", errForeignMeta, v))
 	}
 	hb, err := getBytes(up.Meta, mHeader)
 	if err != nil {
 		return nil, nil, s.fail(o, err)
 	}
-	sealed, err := getBytes(up.Meta, mSealedKey)
+	attrs, err := s.openAttrsSealed(up.Meta, uploadAttrAD(up.Bucket, up.Key, hb))
 	if err != nil {
 		return nil, nil, s.fail(o, err)
+	}
+	return attrs, hb, nil
+}
+
+// uploadKey unseals an upload's data key and checks it against the
+// upload's header commitment; it returns the upload's attributes too.
+func (s *Service) uploadKey(o op, up backend.Upload) (*envelope.Key, []byte, backend.Meta, error) {
+	attrs, hb, err := s.uploadAttrs(o, up)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key, err := s.uploadDataKey(o, up, hb)
+	return key, hb, attrs, err
+}
+
+func (s *Service) uploadDataKey(o op, up backend.Upload, hb []byte) (*envelope.Key, error) {
+	sealed, err := getBytes(up.Meta, mSealedKey)
+	if err != nil {
+		return nil, s.fail(o, err)
 	}
 	raw, err := s.state.open(sealed, uploadAD(up.Bucket, up.Key, hb))
 	if err != nil {
-		return nil, nil, s.fail(o, err)
+		return nil, s.fail(o, err)
 	}
 	h, err := envelope.ParseHeader(hb)
 	if err != nil {
-		return nil, nil, s.fail(o, err)
+		return nil, s.fail(o, err)
 	}
 	key, err := envelope.ImportKey(h, raw)
 	clear(raw)
 	if err != nil {
-		return nil, nil, s.fail(o, err)
+		return nil, s.fail(o, err)
 	}
-	return key, hb, nil
+	return key, nil
 }
 
 func checkPartNumber(n int) error {
@@ -152,7 +181,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	key, _, err := s.uploadKey(o, up)
+	key, _, attrs, err := s.uploadKey(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +194,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	// A CRC the client did not send is computed here (cheap next to the
 	// cipher) so that Complete can combine every part's digest; a missing
 	// SHA digest is the client's to send.
-	alg := up.Meta[mChecksumAlg]
+	alg := attrs[mChecksumAlg]
 	var body s3api.Body = in.Body
 	var own hash.Hash
 	var dflt hash.Hash // the default checksum of an upload without an algorithm
@@ -176,7 +205,8 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	case alg == "":
 		body, dflt = withDefaultChecksum(in.Body)
 	}
-	info, err := s.encryptPart(o, w, key, in.PartNumber, body, in.Size)
+	dw := newDigestWriter(w)
+	info, err := s.encryptPart(o, dw, key, in.PartNumber, body, in.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +224,11 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if len(sums.MD5) != 16 {
 		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
 	}
-	if err := w.Commit(encodePart(sums.MD5, info.Size, info.Salt, partChecksumsToStore(cs, dflt))); err != nil {
+	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, info.Size, info.Salt, dw.sum(), partChecksumsToStore(cs, dflt))
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	if err := w.Commit(pmeta); err != nil {
 		return nil, s.fail(o, err)
 	}
 	if len(cs) == 0 {
@@ -237,6 +271,10 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
+	attrs, _, err := s.uploadAttrs(o, up)
+	if err != nil {
+		return nil, err
+	}
 	parts, err := s.be.ListParts(ctx, in.Bucket, in.Key, in.UploadID)
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -246,8 +284,8 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 		max = 1000
 	}
 	out := &s3api.ListPartsOutput{
-		ChecksumAlgorithm: up.Meta[mChecksumAlg],
-		ChecksumType:      up.Meta[mChecksumType],
+		ChecksumAlgorithm: attrs[mChecksumAlg],
+		ChecksumType:      attrs[mChecksumType],
 		Initiated:         up.Initiated,
 	}
 	for _, p := range parts {
@@ -258,7 +296,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 			out.IsTruncated = true
 			break
 		}
-		pm, err := decodePart(p.Meta)
+		pm, err := s.decodePart(in.UploadID, p)
 		if err != nil {
 			return nil, s.fail(o, err)
 		}

@@ -115,9 +115,25 @@ func TestMetaLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := st.Meta
-	for k, want := range map[string]string{"egw": "1", "s": "13", "e": md5hex(data), "ct": "text/plain", "u": `{"a":"1"}`} {
-		if m[k] != want {
-			t.Errorf("meta %q = %q, want %q", k, m[k], want)
+	if len(m) != 4 || m["egw"] != "2" || m["h"] == "" || m["t"] == "" || m["r"] == "" {
+		t.Errorf("stored metadata names: %v, want egw=2, h, t, r", m)
+	}
+	rb, _ := b64.DecodeString(m["r"])
+	rec, err := envelope.OpenSignedRecord(rb, envelope.Signers{e.signer.Public()})
+	if err != nil || rec.Bucket != "bkt" || rec.Key != "k" || rec.Size != 13 || len(rec.Parts) != 1 {
+		t.Fatalf("meta r: %+v, %v", rec, err)
+	}
+	mk, err := rec.UnwrapMetaKeyGateway(s.metaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := mk.OpenMeta(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"e": md5hex(data), "ct": "text/plain", "u": `{"a":"1"}`} {
+		if attrs[k] != want {
+			t.Errorf("sealed attribute %q = %q, want %q", k, attrs[k], want)
 		}
 	}
 	hb, err := b64.DecodeString(m["h"])
@@ -137,8 +153,11 @@ func TestMetaLayout(t *testing.T) {
 	if err != nil || table.Size() != 13 || len(table.Parts) != 1 || table.Parts[0].Number != 1 {
 		t.Fatalf("meta t: %+v, %v", table, err)
 	}
-	if m["c.SHA256"] == "" {
-		t.Error("meta c.SHA256 missing")
+	if attrs["c.SHA256"] == "" {
+		t.Error("sealed attribute c.SHA256 missing")
+	}
+	if err := rec.Check("bkt", "k", hb, tb); err != nil {
+		t.Error(err)
 	}
 	if st.Size != envelope.CiphertextSize(13, h.SegmentSize()) {
 		t.Errorf("stored %d bytes, want the part body alone (%d)", st.Size, envelope.CiphertextSize(13, h.SegmentSize()))

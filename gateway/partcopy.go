@@ -26,7 +26,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	key, _, err := s.uploadKey(o, up)
+	key, _, attrs, err := s.uploadKey(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	defer w.Abort()
 	body := &hashingBody{md5: md5.New()}
 	hashes := []io.Writer{body.md5}
-	alg := up.Meta[mChecksumAlg]
+	alg := attrs[mChecksumAlg]
 	if alg != "" {
 		body.alg = alg
 		body.ck, _ = checksum.New(alg)
@@ -76,7 +76,8 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		hashes = append(hashes, dflt)
 	}
 	body.r = io.TeeReader(plain, io.MultiWriter(hashes...))
-	pi, err := s.encryptPart(o, w, key, in.PartNumber, body, n)
+	dw := newDigestWriter(w)
+	pi, err := s.encryptPart(o, dw, key, in.PartNumber, body, n)
 	if err != nil {
 		// A source that fails to read (a segment did not verify) is the
 		// store's fault, not the client's.
@@ -86,7 +87,11 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		return nil, err
 	}
 	sums := body.Sums()
-	if err := w.Commit(encodePart(sums.MD5, pi.Size, pi.Salt, partChecksumsToStore(sums.Checksums, dflt))); err != nil {
+	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, pi.Size, pi.Salt, dw.sum(), partChecksumsToStore(sums.Checksums, dflt))
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	if err := w.Commit(pmeta); err != nil {
 		return nil, s.fail(o, err)
 	}
 	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: time.Now().UTC(), Checksums: sums.Checksums}, nil

@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"strconv"
+	"io"
 
-	"envelopegw/backend"
 	"envelopegw/envelope"
 	"envelopegw/s3api"
 )
@@ -33,6 +32,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
+	if s.signer == nil {
+		return nil, errNoSigner
+	}
 	cond, err := s.writeCond(ctx, o, in.Cond)
 	if err != nil {
 		return nil, err
@@ -44,7 +46,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	defer w.Abort()
 
 	body, own := withDefaultChecksum(in.Body)
-	info, err := s.encryptPart(o, w, key, 1, body, in.Size)
+	dw := newDigestWriter(w)
+	info, err := s.encryptPart(o, dw, key, 1, body, in.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -57,19 +60,21 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
 	}
 	etag := hex.EncodeToString(sums.MD5)
-	meta := backend.Meta{
-		mVersion: metaVersion,
-		mHeader:  b64.EncodeToString(hb),
-		mTable:   b64.EncodeToString(table),
-		mSize:    strconv.FormatInt(info.Size, 10),
-		mETag:    etag,
-	}
 	cs := objectChecksums(sums.Checksums, own)
-	putChecksums(meta, cs)
-	if err := putObjectMeta(meta, in.Meta); err != nil {
+	attrs, err := attrsFor(etag, cs, in.Meta)
+	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if err := putTags(meta, in.Tags); err != nil {
+	if err := putTags(attrs, in.Tags); err != nil {
+		return nil, s.fail(o, err)
+	}
+	meta, err := s.signObject(objectWrite{
+		bucket: in.Bucket, key: in.Key, header: hb, table: table,
+		parts:   []envelope.RecordPart{{Size: info.Size, Digest: dw.sum()}},
+		attrs:   attrs,
+		dataKey: key,
+	})
+	if err != nil {
 		return nil, s.fail(o, err)
 	}
 	if err := w.Commit(meta); err != nil {
@@ -84,7 +89,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 // encryptPart streams body through an envelope part writer into w and
 // returns the part's table entry. size is the declared length or -1. The
 // caller commits or aborts w.
-func (s *Service) encryptPart(o op, w backend.Writer, key *envelope.Key, number int, body s3api.Body, size int64) (envelope.PartInfo, error) {
+func (s *Service) encryptPart(o op, w io.Writer, key *envelope.Key, number int, body s3api.Body, size int64) (envelope.PartInfo, error) {
 	pw, err := key.NewPartWriter(w, number)
 	if err != nil {
 		return envelope.PartInfo{}, s.fail(o, err)

@@ -18,14 +18,6 @@ type RewrapResult struct {
 	After   []string // key IDs it is sealed to now (or would be)
 }
 
-// mSignedRecord is where format v2 (envelope/FORMAT.md, object records)
-// keeps an object's signed record. The record signs the header's hash, so
-// replacing the header alone would break it: such objects are refused
-// until rewrap can re-sign (it needs the gateway's signing key).
-const mSignedRecord = "r"
-
-var errRewrapSigned = errors.New("the object carries a signed record (format v2); rewrapping it needs re-signing, which this rewrap does not do")
-
 // maxRewrapRetries bounds the re-reads when a gateway replaces the object
 // while it is being rewrapped.
 const maxRewrapRetries = 5
@@ -65,11 +57,13 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 		return res, fmt.Errorf("%s: %w", where, err)
 	}
 	m := bi.Meta
-	if err := checkVersion(m); err != nil {
+	var so *storedObject // format v2: the verified record, re-signed below
+	if m[mVersion] == metaV2 {
+		if so, err = s.decodeObject(bucket, key, bi); err != nil {
+			return res, fmt.Errorf("%s: %w", where, err)
+		}
+	} else if err := checkVersion(m); err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
-	}
-	if _, signed := m[mSignedRecord]; signed {
-		return res, fmt.Errorf("%s: %w", where, errRewrapSigned)
 	}
 	hb, err := getBytes(m, mHeader)
 	if err != nil {
@@ -110,11 +104,18 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
 	}
-	meta := m.Clone()
-	meta[mHeader] = b64.EncodeToString(nb)
-	if _, ok := meta[mLastModified]; !ok {
-		// A rewrap is not a write the client made: Last-Modified stays.
-		meta[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
+	var meta backend.Meta
+	if so != nil {
+		if meta, err = s.rewrapRecord(so, nb, bi); err != nil {
+			return res, fmt.Errorf("%s: %w", where, err)
+		}
+	} else {
+		meta = m.Clone()
+		meta[mHeader] = b64.EncodeToString(nb)
+		if _, ok := meta[mLastModified]; !ok {
+			// A rewrap is not a write the client made: Last-Modified stays.
+			meta[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
+		}
 	}
 	if _, err := s.be.SetMeta(ctx, bucket, key, meta, bi.ModTime); err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
@@ -184,4 +185,27 @@ func (s *Service) StaleUploads(ctx context.Context, bucket, prefix string, add [
 		}
 		opts.KeyMarker, opts.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
 	}
+}
+
+// rewrapRecord signs a new record for a format v2 object whose header is
+// now nb: the record binds the header's hash, so a rewrap needs the
+// signing key. The data key, and so the metadata key's wrapping for it,
+// stay the same; Last-Modified stays too.
+func (s *Service) rewrapRecord(so *storedObject, nb []byte, bi backend.ObjectInfo) (backend.Meta, error) {
+	if s.signer == nil {
+		return nil, errors.New("the object is in format v2, whose signed record names its header: rewrap needs the signing key (--signing-key)")
+	}
+	attrs := so.attrs.Clone()
+	if _, ok := attrs[mLastModified]; !ok {
+		attrs[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	w := objectWrite{
+		bucket: so.rec.Bucket, key: so.rec.Key,
+		header: nb, table: so.table,
+		parts:    so.rec.Parts,
+		attrs:    attrs,
+		dataWrap: so.rec.DataKey,
+		mk:       so.mk,
+	}
+	return s.signObject(w)
 }

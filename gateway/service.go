@@ -59,6 +59,16 @@ type Config struct {
 	// Crypto, when set, is told how many plaintext bytes the service
 	// encrypted and decrypted and which of those failed (metrics).
 	Crypto CryptoObserver
+	// SigningKey signs the record of every object this service commits.
+	// Without it the service stores nothing.
+	SigningKey *envelope.SigningKey
+	// Signers are trusted besides SigningKey's public half: objects are
+	// read only when one of them signed their record.
+	Signers envelope.Signers
+	// InsecureSkipSigner reads objects whatever signed them, and format v1
+	// objects, which nothing signs. Anyone with write access to the volume
+	// can then plant objects: for recovery only.
+	InsecureSkipSigner bool
 }
 
 // CryptoObserver counts the service's encryption and decryption. Encrypted
@@ -89,6 +99,12 @@ type Service struct {
 	janitorDone func(aborted int, err error)
 	crypto      CryptoObserver
 	minPartSize int64 // tests lower it
+
+	signer     *envelope.SigningKey // nil: nothing can be stored
+	trusted    envelope.Signers
+	skipSigner bool
+	metaKey    []byte       // gateway metadata key, from the state key; nil without one
+	attrSealer *stateSealer // seals upload and part attributes under metaKey
 }
 
 var _ s3api.Service = (*Service)(nil)
@@ -132,6 +148,17 @@ func New(cfg Config) (*Service, error) {
 			return nil, err
 		}
 		s.state = st
+		if s.metaKey, err = envelope.GatewayMetaKey(cfg.StateKey); err != nil {
+			return nil, err
+		}
+		if s.attrSealer, err = newStateSealer(s.metaKey); err != nil {
+			return nil, err
+		}
+	}
+	s.signer, s.skipSigner = cfg.SigningKey, cfg.InsecureSkipSigner
+	s.trusted = append(s.trusted, cfg.Signers...)
+	if s.signer != nil && s.trusted.Find(s.signer.KeyID()) == nil {
+		s.trusted = append(s.trusted, s.signer.Public())
 	}
 	return s, nil
 }
@@ -234,7 +261,7 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 		NextAfter:      page.NextAfter,
 	}
 	for i, o := range page.Objects {
-		out.Objects[i] = listInfo(o)
+		out.Objects[i] = s.listInfo(in.Bucket, o)
 	}
 	return out, nil
 }

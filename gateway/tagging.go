@@ -58,12 +58,17 @@ func getTags(m backend.Meta) ([]s3api.Tag, error) {
 // lastModified is the object's S3 Last-Modified: lm when a metadata-only
 // change kept it, else the backend's ModTime.
 func lastModified(bi backend.ObjectInfo) time.Time {
-	if v, ok := bi.Meta[mLastModified]; ok {
+	return lastModifiedOf(bi.Meta, bi.ModTime)
+}
+
+// lastModifiedOf reads lm from attributes (v2: the sealed ones).
+func lastModifiedOf(attrs backend.Meta, modTime time.Time) time.Time {
+	if v, ok := attrs[mLastModified]; ok {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 			return t
 		}
 	}
-	return bi.ModTime
+	return modTime
 }
 
 // PutObjectTagging replaces the tags of bucket/key by rewriting its
@@ -76,15 +81,9 @@ func (s *Service) PutObjectTagging(ctx context.Context, bucket, key string, tags
 		if err != nil {
 			return s.fail(o, err)
 		}
-		if err := checkVersion(bi.Meta); err != nil {
+		meta, err := s.retag(bucket, key, bi, tags)
+		if err != nil {
 			return s.fail(o, err)
-		}
-		meta := bi.Meta.Clone()
-		if err := putTags(meta, tags); err != nil {
-			return s.fail(o, err)
-		}
-		if _, ok := meta[mLastModified]; !ok {
-			meta[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
 		}
 		_, err = s.be.SetMeta(ctx, bucket, key, meta, bi.ModTime)
 		if errors.Is(err, backend.ErrPrecondition) && attempt < maxTagRetries {
@@ -92,4 +91,25 @@ func (s *Service) PutObjectTagging(ctx context.Context, bucket, key string, tags
 		}
 		return s.fail(o, err)
 	}
+}
+
+// retag is bi's metadata with tags replaced and Last-Modified kept: a new
+// record signed for the same name (format v2), or the v1 metadata edited
+// in place for a v1 object read with InsecureSkipSigner.
+func (s *Service) retag(bucket, key string, bi backend.ObjectInfo, tags []s3api.Tag) (backend.Meta, error) {
+	so, err := s.decodeObject(bucket, key, bi)
+	if err != nil {
+		return nil, err
+	}
+	attrs := so.attrs.Clone()
+	if err := putTags(attrs, tags); err != nil {
+		return nil, err
+	}
+	if _, ok := attrs[mLastModified]; !ok {
+		attrs[mLastModified] = bi.ModTime.UTC().Format(time.RFC3339Nano)
+	}
+	if so.rec == nil {
+		return attrs, nil
+	}
+	return s.resign(bucket, key, so, attrs)
 }

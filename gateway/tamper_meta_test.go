@@ -27,46 +27,6 @@ func twoPartObject(t *testing.T, s *Service, p2 []byte) {
 	}
 }
 
-// The part sizes in the metadata steer GET ?partNumber=; they are not
-// authenticated, so a read must hold them to the part table and refuse
-// before any byte when they differ.
-func TestTamperedPartSizesRefused(t *testing.T) {
-	e := newEnv(t)
-	s := e.service(nil)
-	s.minPartSize = 1
-	ctx := context.Background()
-	twoPartObject(t, s, bytes.Repeat([]byte("B"), 10))
-
-	for _, tc := range []struct{ sizes, count string }{
-		{"10,1000", "2"},  // same total, parts swapped
-		{"1,999,10", "3"}, // an extra part
-		{"1010", "1"},     // one part
-	} {
-		st, err := s.be.Stat(ctx, "bkt", "o")
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := st.Meta.Clone()
-		m[mPartSizes], m[mPartsCount] = tc.sizes, tc.count
-		if _, err := s.be.SetMeta(ctx, "bkt", "o", m, st.ModTime); err != nil {
-			t.Fatal(err)
-		}
-		r, err := s.GetObject(ctx, "bkt", "o")
-		if err != nil {
-			t.Fatal(err)
-		}
-		off, n, err := r.PartRange(r.Info().PartsCount)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rc, err := r.ReadRange(off, n); err == nil {
-			rc.Close()
-			t.Errorf("part sizes %q: a read of [%d, +%d) was served", tc.sizes, off, n)
-		}
-		r.Close()
-	}
-}
-
 // corruptEmptyBodies zeroes every stored part body that holds no plaintext
 // (salt and one empty segment).
 func corruptEmptyBodies(t *testing.T, dir string) {

@@ -117,7 +117,7 @@ func TestDevDefault(t *testing.T) {
 	if FileSHA256(t, restored) != sum {
 		t.Errorf("restored file differs")
 	}
-	cat := Command(t, "cat", "--data", filepath.Join(dir, "data"), "-i", f["private key"], "backups/backup.xbstream")
+	cat := Command(t, "cat", "--data", filepath.Join(dir, "data"), "--signer", filepath.Join(dir, "data", ".envelopegw", "signing.key.pub"), "-i", f["private key"], "backups/backup.xbstream")
 	out, err := cat.Output()
 	if err != nil {
 		t.Fatalf("envelopegw cat with the development key: %v", err)

@@ -109,7 +109,7 @@ func TestTamperedVolume(t *testing.T) {
 					t.Errorf("the tail of a truncated object read cleanly")
 				}
 			}
-			cmd := Command(t, "cat", "--data", g.DataDir, "-i", g.IdentityFile, b+"/victim")
+			cmd := Command(t, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", g.IdentityFile, b+"/victim")
 			out, err := cmd.Output()
 			if err == nil {
 				t.Errorf("envelopegw cat of a %sed object exited 0 (%d bytes)", fault, len(out))

@@ -54,6 +54,8 @@ type Gateway struct {
 	RecipientFile string // the public key, one recipient string per line
 	Recipient     string // the recipient string passed with --recipient
 	CAFile        string // PEM certificate to trust when TLS is on, else ""
+	SigningKey    string // the signing key file given to serve with --signing-key
+	SignerFile    string // its public half, for cat and scrub --signer
 
 	t       testing.TB
 	opts    Options
@@ -138,6 +140,7 @@ func Start(t testing.TB, opts Options) *Gateway {
 		g.DataDir = s.DataDir
 		g.AccessKey, g.SecretKey = s.AccessKey, s.SecretKey
 		g.IdentityFile, g.RecipientFile, g.Recipient = s.IdentityFile, s.RecipientFile, s.Recipient
+		g.SigningKey, g.SignerFile = s.SigningKey, s.SignerFile
 	} else {
 		g.DataDir = filepath.Join(work, "data")
 		if opts.DataDir != "" {
@@ -149,7 +152,9 @@ func Start(t testing.TB, opts Options) *Gateway {
 		g.SecretKey = randHex(20)
 		g.IdentityFile = filepath.Join(work, "identity.txt")
 		g.Recipient = Keygen(t, g.IdentityFile)
-		g.RecipientFile = g.IdentityFile + ".pub" // keygen -o writes it
+		g.RecipientFile = g.IdentityFile + ".pub"                // keygen -o writes it
+		g.SigningKey = filepath.Join(t.TempDir(), "signing.key") // not beside the data directory, which tests watch
+		g.SignerFile = KeygenSign(t, g.SigningKey)
 		if _, err := os.Stat(g.RecipientFile); err != nil {
 			g.RecipientFile = filepath.Join(work, "recipient.txt")
 			if err := os.WriteFile(g.RecipientFile, []byte(g.Recipient+"\n"), 0o644); err != nil {
@@ -205,8 +210,19 @@ func Keygen(t testing.TB, path string) string {
 	return r
 }
 
+// KeygenSign runs `envelopegw keygen -t sign -o path` and returns the
+// signer file (path.pub).
+func KeygenSign(t testing.TB, path string) string {
+	t.Helper()
+	out, err := Command(t, "keygen", "-t", "sign", "-o", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("testharness: envelopegw keygen -t sign -o %s: %v\n%s", path, err, out)
+	}
+	return path + ".pub"
+}
+
 func (g *Gateway) args() []string {
-	a := []string{"serve", "--listen", g.Addr, "--data", g.DataDir, "--recipient", g.Recipient}
+	a := []string{"serve", "--listen", g.Addr, "--data", g.DataDir, "--recipient", g.Recipient, "--signing-key", g.SigningKey}
 	if !g.opts.IngestOnly {
 		a = append(a, "--identity", g.IdentityFile)
 	}

@@ -76,7 +76,7 @@ func TestIngestOnly(t *testing.T) {
 			g.Stop()
 		}
 		for key, want := range map[string][]byte{"dir/single ü": single, "multi": multi} {
-			cmd := Command(t, "cat", "--data", g.DataDir, "-i", g.IdentityFile, b+"/"+key)
+			cmd := Command(t, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", g.IdentityFile, b+"/"+key)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.StdoutPipe()
@@ -99,7 +99,7 @@ func TestIngestOnly(t *testing.T) {
 	}
 
 	// cat without a usable identity fails loudly and prints nothing.
-	cmd := Command(t, "cat", "--data", g.DataDir, "-i", t.TempDir()+"/missing", b+"/multi")
+	cmd := Command(t, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", t.TempDir()+"/missing", b+"/multi")
 	if out, err := cmd.Output(); err == nil || len(out) > 0 {
 		t.Errorf("cat with a missing identity file: err %v, %d bytes out", err, len(out))
 	}
@@ -116,7 +116,7 @@ func TestCatWrongIdentity(t *testing.T) {
 	g.Stop()
 	dir := t.TempDir()
 	Keygen(t, dir+"/other.txt")
-	cmd := Command(t, "cat", "--data", g.DataDir, "-i", dir+"/other.txt", b+"/k")
+	cmd := Command(t, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", dir+"/other.txt", b+"/k")
 	out, err := cmd.Output()
 	if err == nil {
 		t.Errorf("cat with the wrong identity succeeded")
@@ -124,7 +124,7 @@ func TestCatWrongIdentity(t *testing.T) {
 	if len(out) > 0 {
 		t.Errorf("cat with the wrong identity wrote %d bytes", len(out))
 	}
-	cmd = Command(t, "cat", "--data", g.DataDir, "-i", g.IdentityFile, b+"/no-such-key")
+	cmd = Command(t, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", g.IdentityFile, b+"/no-such-key")
 	if _, err := cmd.Output(); err == nil {
 		t.Errorf("cat of a missing key succeeded")
 	}

@@ -38,8 +38,11 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var ids listFlag
 	fs.Var(&ids, "i", "identity `file`; repeatable")
 	fs.Var(&ids, "identity", "identity `file`; repeatable (same as -i)")
+	var signers listFlag
+	fs.Var(&signers, "signer", "trusted signer key `file` (a gateway's signing key FILE.pub); repeatable")
+	skip := fs.Bool("insecure-skip-signer", false, "read the object whatever signed it, or an unsigned v1 object")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: envelopegw cat --data DIR -i IDENTITY [-i ...] BUCKET/KEY\n\nWrites the plaintext of one object to stdout, reading the data directory\ndirectly (no server, nothing written).\n\n")
+		fmt.Fprintf(stderr, "usage: envelopegw cat --data DIR -i IDENTITY [-i ...] --signer FILE [--signer ...] BUCKET/KEY\n\nWrites the plaintext of one object to stdout, reading the data directory\ndirectly (no server, nothing written). The object must be signed by one of\nthe --signer keys.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,12 +63,20 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	trusted, err := loadSigners(signers)
+	if err != nil {
+		return err
+	}
+	if len(trusted) == 0 && !*skip {
+		return errNoSigner
+	}
 	be, err := posix.New(*data, posix.Options{ReadOnly: true})
 	if err != nil {
 		return err
 	}
 	cause := &lastCause{}
-	svc, err := gateway.New(gateway.Config{Backend: be, Identities: identities, Logger: slog.New(cause)})
+	svc, err := gateway.New(gateway.Config{Backend: be, Identities: identities, Logger: slog.New(cause),
+		Signers: trusted, InsecureSkipSigner: *skip})
 	if err != nil {
 		return err
 	}

@@ -46,8 +46,15 @@ func catFixture(t *testing.T, objects map[string][]byte) (data, idPath string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sk, err := envelope.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(signerOf(data), []byte(sk.Public().String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// Ingest-only: cat must not need the writer to have held a key.
-	svc, err := gateway.New(gateway.Config{Backend: be, Recipients: []envelope.Recipient{id.Recipient()}})
+	svc, err := gateway.New(gateway.Config{Backend: be, Recipients: []envelope.Recipient{id.Recipient()}, SigningKey: sk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,20 +71,23 @@ func catFixture(t *testing.T, objects map[string][]byte) (data, idPath string) {
 	return data, idPath
 }
 
+// signerOf is the signer file of a catFixture data directory.
+func signerOf(data string) string { return filepath.Join(filepath.Dir(data), "signer.pub") }
+
 func TestCat(t *testing.T) {
 	big := make([]byte, 5<<20+123)
 	rand.Read(big)
 	data, idPath := catFixture(t, map[string][]byte{"dir/a b.bin": big, "empty": nil})
 
 	var out, errOut bytes.Buffer
-	if err := catMain(context.Background(), []string{"--data", data, "-i", idPath, "bkt/dir/a b.bin"}, &out, &errOut); err != nil {
+	if err := catMain(context.Background(), []string{"--data", data, "--signer", signerOf(data), "-i", idPath, "bkt/dir/a b.bin"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(out.Bytes(), big) {
 		t.Fatal("cat wrote the wrong plaintext")
 	}
 	out.Reset()
-	if err := catMain(context.Background(), []string{"--data", data, "--identity", idPath, "bkt/empty"}, &out, &errOut); err != nil || out.Len() != 0 {
+	if err := catMain(context.Background(), []string{"--data", data, "--signer", signerOf(data), "--identity", idPath, "bkt/empty"}, &out, &errOut); err != nil || out.Len() != 0 {
 		t.Fatalf("cat of an empty object: %d bytes, %v", out.Len(), err)
 	}
 
@@ -85,17 +95,22 @@ func TestCat(t *testing.T) {
 	otherPath := filepath.Join(t.TempDir(), "other")
 	text, _ := other.MarshalText()
 	os.WriteFile(otherPath, text, 0o600)
+	osk, _ := envelope.GenerateSigningKey()
+	otherSigner := filepath.Join(t.TempDir(), "other.pub")
+	os.WriteFile(otherSigner, []byte(osk.Public().String()), 0o644)
 
 	for name, c := range map[string]struct {
 		args []string
 		want string
 	}{
-		"no such key":    {[]string{"--data", data, "-i", idPath, "bkt/nope"}, "no such object"},
-		"no such bucket": {[]string{"--data", data, "-i", idPath, "nobkt/x"}, "no such bucket"},
-		"wrong identity": {[]string{"--data", data, "-i", otherPath, "bkt/empty"}, other.KeyID()},
+		"no such key":    {[]string{"--data", data, "--signer", signerOf(data), "-i", idPath, "bkt/nope"}, "no such object"},
+		"no such bucket": {[]string{"--data", data, "--signer", signerOf(data), "-i", idPath, "nobkt/x"}, "no such bucket"},
+		"wrong identity": {[]string{"--data", data, "--signer", signerOf(data), "-i", otherPath, "bkt/empty"}, other.KeyID()},
+		"no signer":      {[]string{"--data", data, "-i", idPath, "bkt/empty"}, "--signer"},
+		"wrong signer":   {[]string{"--data", data, "--signer", otherSigner, "-i", idPath, "bkt/empty"}, "not a trusted signer"},
 		"no identity":    {[]string{"--data", data, "bkt/empty"}, "no identity"},
-		"bad argument":   {[]string{"--data", data, "-i", idPath, "justabucket"}, "BUCKET/KEY"},
-		"no data dir":    {[]string{"--data", filepath.Join(data, "missing"), "-i", idPath, "bkt/empty"}, "not a data directory"},
+		"bad argument":   {[]string{"--data", data, "--signer", signerOf(data), "-i", idPath, "justabucket"}, "BUCKET/KEY"},
+		"no data dir":    {[]string{"--data", filepath.Join(data, "missing"), "--signer", signerOf(data), "-i", idPath, "bkt/empty"}, "not a data directory"},
 	} {
 		out.Reset()
 		err := catMain(context.Background(), c.args, &out, io.Discard)
@@ -109,7 +124,7 @@ func TestCat(t *testing.T) {
 
 	// cat writes nothing to the data directory.
 	before := snapshotTree(t, data)
-	catMain(context.Background(), []string{"--data", data, "-i", idPath, "bkt/dir/a b.bin"}, io.Discard, io.Discard)
+	catMain(context.Background(), []string{"--data", data, "--signer", signerOf(data), "-i", idPath, "bkt/dir/a b.bin"}, io.Discard, io.Discard)
 	if after := snapshotTree(t, data); after != before {
 		t.Errorf("cat changed the data directory:\n%s\n---\n%s", before, after)
 	}
@@ -137,7 +152,7 @@ func TestCatTamperedMidStream(t *testing.T) {
 	os.WriteFile(file, b, 0o600)
 
 	var out bytes.Buffer
-	err := catMain(context.Background(), []string{"--data", data, "-i", idPath, "bkt/obj"}, &out, io.Discard)
+	err := catMain(context.Background(), []string{"--data", data, "--signer", signerOf(data), "-i", idPath, "bkt/obj"}, &out, io.Discard)
 	if err == nil {
 		t.Fatal("cat of tampered ciphertext succeeded")
 	}
@@ -156,7 +171,7 @@ func TestCatTamperedMidStream(t *testing.T) {
 	if o, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, o)
 	}
-	cmd := exec.Command(bin, "cat", "--data", data, "-i", idPath, "bkt/obj")
+	cmd := exec.Command(bin, "cat", "--data", data, "--signer", signerOf(data), "-i", idPath, "bkt/obj")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr

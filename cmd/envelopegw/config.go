@@ -40,6 +40,9 @@ type serveConfig struct {
 	adminListen  string // "" means no admin listener
 	metricsToken string // file with the bearer token for /metrics on the S3 port
 	probeEvery   time.Duration
+	signingKey   string   // "" means <data>/.envelopegw/signing.key
+	signers      []string // trusted signer files or strings
+	skipSigner   bool
 
 	// From the environment only: a single user.
 	accessKey, secretKey string
@@ -81,7 +84,7 @@ func parseAge(v string) (time.Duration, error) {
 }
 
 // multiValued names the flags whose environment variable is a list.
-var multiValued = map[string]bool{"recipient": true, "identity": true, "domain": true}
+var multiValued = map[string]bool{"recipient": true, "identity": true, "domain": true, "signer": true}
 
 // parseServeFlags parses args, then fills every flag not given from its
 // ENVELOPEGW_* variable through getenv.
@@ -113,6 +116,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
 	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume takes writes")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "`file` holding a bearer token (mode 0600): serves /metrics on the S3 port to requests that present it")
+	fs.StringVar(&c.signingKey, "signing-key", "", "signing key `file` that signs every object (default <data>/.envelopegw/signing.key, created on first use)")
+	fs.Var((*listFlag)(&c.signers), "signer", "trusted signer key `file` (FILE.pub of another gateway's signing key); repeatable; the gateway always trusts its own")
+	fs.BoolVar(&c.skipSigner, "insecure-skip-signer", false, "serve objects whatever signed them, and unsigned format v1 objects (anyone with write access to the volume can then plant objects)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: envelopegw serve [flags]\n\nServes the S3 API, storing only ciphertext under --data. Every flag can also be\nset as an environment variable (--tls-cert is %sTLS_CERT; lists are\ncomma-separated); the flag wins. Credentials: --credentials and/or\n%sACCESS_KEY with %sSECRET_KEY. With no keys and no credentials a\ndevelopment setup is created under <data>/.envelopegw and printed.\n\n", envPrefix, envPrefix, envPrefix)
 		fs.PrintDefaults()

@@ -28,6 +28,9 @@ func cmdEncrypt(args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
+	if w := mixedStrengthWarning(recipients); w != "" {
+		fmt.Fprintln(s.err, "envelopegw encrypt: warning: "+w)
+	}
 	in, f, size, err := openInput(fs, s)
 	if err != nil {
 		return err

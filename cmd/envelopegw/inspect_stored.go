@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"envelopegw/backend/posix"
+	"envelopegw/envelope"
 	"envelopegw/gateway"
-	"envelopegw/s3api"
 )
 
 // inspectStored describes an object in a gateway's data directory: its
@@ -30,22 +30,25 @@ func inspectStored(data string, args []string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	obj, err := svc.GetObject(context.Background(), bucket, key)
+	st, err := svc.Describe(context.Background(), bucket, key)
 	if err != nil {
 		return fmt.Errorf("%s/%s: %w", bucket, key, err)
 	}
-	defer obj.Close()
-	info := obj.Info()
 	fmt.Fprintf(w, "object:         %s/%s\n", bucket, key)
-	fmt.Fprintf(w, "size:           %d\n", info.Size)
-	fmt.Fprintf(w, "etag:           %s\n", info.ETag)
-	fmt.Fprintf(w, "last modified:  %s\n", info.LastModified.UTC().Format("2006-01-02T15:04:05Z"))
-	var ids []string
-	if k, ok := obj.(s3api.KeyIDReporter); ok {
-		ids = k.KeyIDs()
+	fmt.Fprintf(w, "format:         %s\n", st.Format)
+	if st.Signer != "" {
+		fmt.Fprintf(w, "signer:         %s %s (not verified: inspect holds no signer; scrub --signer verifies)\n", envelope.TypeSignEd25519MLDSA65, st.Signer)
+		fmt.Fprintf(w, "written:        %s (write ID %s)\n", st.Created.UTC().Format("2006-01-02T15:04:05Z"), st.WriteID)
 	}
-	fmt.Fprintf(w, "key IDs:        %d (the private keys that can open it)\n", len(ids))
-	for _, id := range ids {
+	fmt.Fprintf(w, "size:           %d\n", st.Size)
+	if st.ETag != "" {
+		fmt.Fprintf(w, "etag:           %s\n", st.ETag)
+	} else {
+		fmt.Fprintf(w, "etag:           (sealed; HEAD on the gateway shows it)\n")
+	}
+	fmt.Fprintf(w, "last modified:  %s\n", st.ModTime.UTC().Format("2006-01-02T15:04:05Z"))
+	fmt.Fprintf(w, "key IDs:        %d (the private keys that can open it)\n", len(st.KeyIDs))
+	for _, id := range st.KeyIDs {
 		fmt.Fprintf(w, "  %s\n", id)
 	}
 	return nil

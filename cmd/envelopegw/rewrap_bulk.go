@@ -35,15 +35,19 @@ import (
 // come back with each new object.
 
 type bulkRewrapFlags struct {
-	data     string
-	dryRun   bool
-	parallel int
+	data       string
+	dryRun     bool
+	parallel   int
+	signingKey string
+	signers    listFlag
 }
 
 func (b *bulkRewrapFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.data, "data", "", "rewrap every object of BUCKET[/PREFIX] in this gateway data `directory`")
 	fs.BoolVar(&b.dryRun, "dry-run", false, "with --data: list what would change, change nothing")
 	fs.IntVar(&b.parallel, "j", runtime.NumCPU(), "with --data: objects rewrapped in `parallel`")
+	fs.StringVar(&b.signingKey, "signing-key", "", "with --data: the signing key `file` that re-signs format v2 records (their header changes)")
+	fs.Var(&b.signers, "signer", "with --data: trusted signer key `file` of the objects (repeatable; the signing key's own is trusted)")
 }
 
 // rewrapSummary counts outcomes; failures are also listed on stderr.
@@ -63,7 +67,16 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	if err != nil {
 		return err
 	}
-	svc, err := gateway.New(gateway.Config{Backend: be, Identities: ids})
+	cfg := gateway.Config{Backend: be, Identities: ids}
+	if b.signingKey != "" {
+		if cfg.SigningKey, err = loadSigningKey(b.signingKey); err != nil {
+			return err
+		}
+	}
+	if cfg.Signers, err = loadSigners(b.signers); err != nil {
+		return err
+	}
+	svc, err := gateway.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,7 @@ type server struct {
 	keyring    *keyring    // per-bucket recipients (--keyring); nil without
 	stateKey   []byte
 	log        *slog.Logger
+	signing    serverSigning
 
 	devIdentity   string // path, when the development identity is in use
 	devAK, devSK  string // when development credentials are in use
@@ -266,6 +267,9 @@ func setUp(cfg *serveConfig, logger *slog.Logger) (*server, error) {
 	if created {
 		s.createdNotice = append(s.createdNotice, "multipart state key "+skPath)
 	}
+	if err := s.setUpSigning(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -303,6 +307,7 @@ func (s *server) logStartup(endpoint string) {
 	if s.cfg.noFsync {
 		s.log.Warn("--no-fsync: acknowledged objects may be lost on power failure")
 	}
+	s.logSigning()
 	if len(s.identities) > 0 && !s.canReadOwnWrites() {
 		s.log.Warn("none of the identities is a recipient: objects written now can be read only by other key holders",
 			"recipients", recipientIDs(s.recipients), "identities", identityIDs(s.identities))
@@ -348,6 +353,7 @@ func (s *server) printConfig(w io.Writer) {
 	if len(s.identities) > 0 && !s.canReadOwnWrites() {
 		fmt.Fprintf(w, "warning         no identity is a recipient: this gateway cannot read what it writes\n")
 	}
+	s.printSigning(w)
 	fmt.Fprintf(w, "access keys     %s\n", strings.Join(s.users.cur.Load().accessKeys(), " "))
 	fmt.Fprintf(w, "region          %s\n", c.region)
 	fmt.Fprintf(w, "domains         %s\n", strings.Join(c.domains, " "))

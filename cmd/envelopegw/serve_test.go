@@ -190,7 +190,7 @@ func TestServeDevSetup(t *testing.T) {
 
 	// What was ingested decrypts with the identity, offline.
 	var stdout bytes.Buffer
-	if err := catMain(context.Background(), []string{"--data", data, "-i", devIdentityPath(data), "bkt/new"}, &stdout, io.Discard); err != nil || stdout.String() != "ingested" {
+	if err := catMain(context.Background(), []string{"--data", data, "--signer", defaultSigningKeyPath(data) + ".pub", "-i", devIdentityPath(data), "bkt/new"}, &stdout, io.Discard); err != nil || stdout.String() != "ingested" {
 		t.Fatalf("cat: %q, %v", stdout.String(), err)
 	}
 }

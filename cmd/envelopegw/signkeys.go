@@ -68,7 +68,9 @@ func loadOrCreateSigningKey(path string) (*envelope.SigningKey, bool, error) {
 		return nil, false, fmt.Errorf("signing key %s: %w", path, err)
 	}
 	if created {
-		if err := os.WriteFile(path+".pub", []byte(k.Public().String()+"\n"), 0o644); err != nil {
+		// The public half is not secret, but it lives in the gateway's
+		// private directory, where every file is 0600.
+		if err := os.WriteFile(path+".pub", []byte(k.Public().String()+"\n"), 0o600); err != nil {
 			return nil, false, fmt.Errorf("signing key %s.pub: %w", path, err)
 		}
 	}

@@ -49,3 +49,18 @@ func TestKeygenSign(t *testing.T) {
 		t.Fatalf("reload: %v %v", created, err)
 	}
 }
+
+func TestMixedRecipientsWarning(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	mustRun(t, cmdKeygen, "-o", p("pq.key"))
+	mustRun(t, cmdKeygen, "-t", "x25519", "-o", p("x.key"))
+	_, stderr, err := offlineRun(t, []byte("data"), cmdEncrypt, "-r", p("pq.key.pub"), "-r", p("x.key.pub"), "-o", p("out"))
+	if err != nil || !strings.Contains(string(stderr), "weakest recipient") {
+		t.Fatalf("mixed recipients: %v, stderr %q", err, stderr)
+	}
+	_, stderr, err = offlineRun(t, []byte("data"), cmdEncrypt, "-r", p("pq.key.pub"), "-o", p("out2"))
+	if err != nil || strings.Contains(string(stderr), "warning") {
+		t.Fatalf("post-quantum only: %v, stderr %q", err, stderr)
+	}
+}

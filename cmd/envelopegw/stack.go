@@ -61,6 +61,10 @@ func (s *server) build() (*stack, error) {
 		UploadMaxAge: maxAge,
 		JanitorDone:  rt.metrics.JanitorDone,
 		Crypto:       rt.metrics,
+
+		SigningKey:         s.signing.key,
+		Signers:            s.signing.trusted,
+		InsecureSkipSigner: cfg.skipSigner,
 	})
 	if err != nil {
 		return nil, err

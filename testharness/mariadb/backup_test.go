@@ -207,7 +207,7 @@ func TestMariaDBBackupsThroughGateway(t *testing.T) {
 
 	// envelopegw cat: the data directory and the private key, no server.
 	g.Stop()
-	cat := shjoin([]string{gwBin, "cat", "--data", g.DataDir, "-i", g.IdentityFile, "backups/full.xbstream"})
+	cat := shjoin([]string{gwBin, "cat", "--data", g.DataDir, "--signer", g.SignerFile, "-i", g.IdentityFile, "backups/full.xbstream"})
 	dir := filepath.Join(work, "restore-cat")
 	if err := pipeline(t, env, fmt.Sprintf("mkdir -p %s\n%s | mbstream -x -C %s", shq(dir), cat, shq(dir))); err != nil {
 		t.Fatalf("envelopegw cat | mbstream -x: %v", err)
