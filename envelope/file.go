@@ -31,13 +31,34 @@ func parseFooter(f []byte) (int, error) {
 // largest table plus footer.
 const (
 	FooterSize     = footerSize
-	MaxTrailerSize = tableSizeMax + footerSize
+	MaxTrailerSize = tableSizeMax + footerSize + maxFileRecord + sigFooterSize
 	tableSizeMax   = tableFixedSize + MaxParts*tableEntrySize + macSize
 )
 
 // ParseTrailer takes the last bytes of a single-file envelope (at least
-// its table and footer) and returns the sealed table bytes.
+// its table and footer, and its signed record when it is signed) and
+// returns the sealed table bytes.
 func ParseTrailer(tail []byte) ([]byte, error) {
+	t, _, _, err := SplitTrailer(tail)
+	return t, err
+}
+
+// SplitTrailer is ParseTrailer that also returns the signed record (nil
+// for an unsigned file) and the length of the whole trailer (table,
+// footer, and signed record with its footer).
+func SplitTrailer(tail []byte) (table, signed []byte, trailerLen int, err error) {
+	n, signed, err := splitSignature(tail)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	t, err := parseTrailerV1(tail[:len(tail)-n])
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return t, signed, n + len(t) + footerSize, nil
+}
+
+func parseTrailerV1(tail []byte) ([]byte, error) {
 	if len(tail) < footerSize {
 		return nil, fmt.Errorf("%w: no footer", ErrFormat)
 	}
@@ -61,12 +82,19 @@ type FileLayout struct {
 	TableOffset int64
 	Table       []byte // the sealed table bytes (Key.OpenTable authenticates them)
 	FileSize    int64
+	Signed      []byte // the signed record of a signed (v2) file, else nil; VerifyFile checks it
 }
 
 // ReadFileLayout parses the header and the footer of a single-file
 // envelope of the given size and reads its sealed table. Nothing is
 // authenticated: Header.Unwrap and Key.OpenTable do that.
 func ReadFileLayout(r io.ReaderAt, size int64) (*FileLayout, error) {
+	fileSize := size
+	sigLen, signed, err := readSignature(r, size)
+	if err != nil {
+		return nil, err
+	}
+	size -= sigLen
 	h, err := ReadHeader(io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return nil, err
@@ -91,7 +119,7 @@ func ReadFileLayout(r io.ReaderAt, size int64) (*FileLayout, error) {
 	if _, err := r.ReadAt(t, to); err != nil {
 		return nil, fmt.Errorf("envelope: reading part table: %w", err)
 	}
-	return &FileLayout{Header: h, HeaderSize: hs, BodyOffset: hs, BodySize: to - hs, TableOffset: to, Table: t, FileSize: size}, nil
+	return &FileLayout{Header: h, HeaderSize: hs, BodyOffset: hs, BodySize: to - hs, TableOffset: to, Table: t, FileSize: fileSize, Signed: signed}, nil
 }
 
 // DecryptReaderAt decrypts a single-file envelope of any number of parts
@@ -104,6 +132,12 @@ func DecryptReaderAt(r io.ReaderAt, size int64, identities ...Identity) (io.Read
 	if err != nil {
 		return nil, nil, err
 	}
+	return DecryptLayout(r, l, identities...)
+}
+
+// DecryptLayout is DecryptReaderAt for a layout already read (and, for a
+// signed file, verified with VerifyFile).
+func DecryptLayout(r io.ReaderAt, l *FileLayout, identities ...Identity) (io.ReadCloser, *Table, error) {
 	k, err := l.Header.Unwrap(identities...)
 	if err != nil {
 		return nil, nil, err

@@ -62,4 +62,30 @@ func TestIndependentDecryptor(t *testing.T) {
 	o.put(t, 7, randomBytes(t, 512))
 	env, plain := o.file(t, 2, 3, 7)
 	check("multipart", env, plain)
+
+	// Format v2: a signed single file, verified with the signer's key.
+	sk, _ := GenerateSigningKey()
+	signer := filepath.Join(dir, "signer.pub")
+	if err := os.WriteFile(signer, []byte("# a comment\n"+sk.Public().String()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain = randomBytes(t, 2*DefaultSegmentSize+9)
+	var buf bytes.Buffer
+	w, err := EncryptSigned(&buf, []Recipient{id.Recipient()}, nil, sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(plain)
+	w.Close()
+	signed := filepath.Join(dir, "signed")
+	os.WriteFile(signed, buf.Bytes(), 0o600)
+	out, err := exec.Command(py, "testdata/independent_decrypt.py", idFile, signed, signer).Output()
+	if err != nil || !bytes.Equal(out, plain) {
+		t.Fatalf("signed file: independent decryptor: %v", err)
+	}
+	other, _ := GenerateSigningKey()
+	os.WriteFile(signer, []byte(other.Public().String()+"\n"), 0o644)
+	if out, err := exec.Command(py, "testdata/independent_decrypt.py", idFile, signed, signer).Output(); err == nil || len(out) > 0 {
+		t.Fatalf("signed file with another signer: accepted by the independent decryptor (%d bytes)", len(out))
+	}
 }

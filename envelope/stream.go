@@ -24,14 +24,21 @@ func (k *Key) encryptFile(dst io.Writer, h *Header, salt *[saltSize]byte) (*file
 	if err != nil {
 		return nil, err
 	}
+	return k.encryptFileTo(dst, dst, hb, salt)
+}
+
+// encryptFileTo writes the header hb to dst and starts part 1, whose body
+// goes to body (dst, or a writer in front of it).
+func (k *Key) encryptFileTo(dst, body io.Writer, hb []byte, salt *[saltSize]byte) (*fileWriter, error) {
 	if _, err := dst.Write(hb); err != nil {
 		return nil, fmt.Errorf("envelope: writing header: %w", err)
 	}
 	var pw *PartWriter
+	var err error
 	if salt != nil {
-		pw, err = k.newPartWriter(dst, 1, *salt)
+		pw, err = k.newPartWriter(body, 1, *salt)
 	} else {
-		pw, err = k.NewPartWriter(dst, 1)
+		pw, err = k.NewPartWriter(body, 1)
 	}
 	if err != nil {
 		return nil, err
@@ -44,6 +51,7 @@ type fileWriter struct {
 	k      *Key
 	pw     *PartWriter
 	closed bool
+	sign   func(table []byte) error // appends the signed record (EncryptSigned)
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) { return w.pw.Write(p) }
@@ -63,6 +71,9 @@ func (w *fileWriter) Close() error {
 	}
 	if _, err := w.dst.Write(appendFooter(t, len(t))); err != nil {
 		return fmt.Errorf("envelope: writing part table: %w", err)
+	}
+	if w.sign != nil {
+		return w.sign(t)
 	}
 	return nil
 }

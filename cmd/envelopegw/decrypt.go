@@ -19,10 +19,17 @@ func cmdDecrypt(args []string, s stdio) error {
 	var idFiles listFlag
 	fs.Var(&idFiles, "i", "an identity `FILE` (repeatable)")
 	out := fs.String("o", "", "write the plaintext to `OUT`, which appears only after everything verified")
+	var signerFiles listFlag
+	fs.Var(&signerFiles, "signer", "trusted signer key `FILE`: the envelope must be signed by one of them (repeatable)")
+	skip := fs.Bool("insecure-skip-signer", false, "decrypt a signed envelope without checking who signed it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ids, err := cliIdentities(idFiles)
+	if err != nil {
+		return err
+	}
+	trusted, err := loadSigners(signerFiles)
 	if err != nil {
 		return err
 	}
@@ -39,13 +46,23 @@ func cmdDecrypt(args []string, s stdio) error {
 	var src io.Reader
 	total := int64(-1)
 	if size >= 0 {
-		rc, t, err := envelope.DecryptReaderAt(f, size, ids...)
+		l, err := envelope.ReadFileLayout(f, size)
+		if err != nil {
+			return err
+		}
+		if err := checkFileSigner(l, trusted, *skip); err != nil {
+			return err
+		}
+		rc, t, err := envelope.DecryptLayout(f, l, ids...)
 		if err != nil {
 			return err
 		}
 		defer rc.Close()
 		src, total = rc, t.Size()
 	} else {
+		if len(trusted) > 0 {
+			return errors.New("--signer: a signature is checked before the first byte only when the envelope is a file; give IN as a file, not a pipe")
+		}
 		if src, err = envelope.Decrypt(in, ids...); err != nil {
 			return err
 		}
@@ -70,6 +87,20 @@ func cmdDecrypt(args []string, s stdio) error {
 	}
 	if pending != nil {
 		return pending.commit()
+	}
+	return nil
+}
+
+// checkFileSigner verifies a file's signature when signers are given; a
+// signed file with none given is refused unless skip, since its signature
+// is there to be checked.
+func checkFileSigner(l *envelope.FileLayout, trusted envelope.Signers, skip bool) error {
+	switch {
+	case len(trusted) > 0:
+		_, err := envelope.VerifyFile(l, trusted)
+		return err
+	case l.Signed != nil && !skip:
+		return errors.New("the envelope is signed: give the signer's public key with --signer FILE, or --insecure-skip-signer")
 	}
 	return nil
 }

@@ -15,12 +15,13 @@ func init() {
 }
 
 func cmdEncrypt(args []string, s stdio) error {
-	fs := newFlagSet("encrypt", "encrypt -r RECIPIENT [-r ...] [-R FILE] [-o OUT] [IN]", s)
+	fs := newFlagSet("encrypt", "encrypt -r RECIPIENT [-r ...] [-R FILE] [-s SIGNING_KEY] [-o OUT] [IN]", s)
 	var rs, rfiles listFlag
 	fs.Var(&rs, "r", "a recipient string, or a file holding recipients (repeatable)")
 	fs.Var(&rfiles, "R", "a recipients `FILE`: one per line or PEM block (repeatable)")
 	out := fs.String("o", "", "write the envelope to `OUT` (complete or not at all) instead of stdout")
 	seg := fs.Int("segment-size", envelope.DefaultSegmentSize, "plaintext bytes per segment")
+	signFile := fs.String("s", "", "sign the envelope with the signing key `FILE` (keygen -t sign)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,7 +50,16 @@ func cmdEncrypt(args []string, s stdio) error {
 	} else if s.outTTY {
 		return errors.New("refusing to write an envelope to a terminal; use -o OUT or a redirect")
 	}
-	w, err := envelope.Encrypt(dst, recipients, &envelope.Options{SegmentSize: *seg})
+	var w io.WriteCloser
+	if *signFile != "" {
+		sk, err := loadSigningKey(*signFile)
+		if err != nil {
+			return err
+		}
+		w, err = envelope.EncryptSigned(dst, recipients, &envelope.Options{SegmentSize: *seg}, sk)
+	} else {
+		w, err = envelope.Encrypt(dst, recipients, &envelope.Options{SegmentSize: *seg})
+	}
 	if err != nil {
 		return err
 	}

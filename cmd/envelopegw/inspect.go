@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"envelopegw/envelope"
 )
@@ -45,7 +46,15 @@ func cmdInspect(args []string, s stdio) error {
 	h := l.Header
 	seg := h.SegmentSize()
 	w := s.out
-	fmt.Fprintf(w, "format:         envelopegw version %d\n", h.Version())
+	if l.Signed == nil {
+		fmt.Fprintf(w, "format:         envelopegw version %d (unsigned)\n", h.Version())
+	} else if rec, err := envelope.ParseSignedRecordUnauthenticated(l.Signed); err == nil {
+		fmt.Fprintf(w, "format:         envelopegw version 2 (signed)\n")
+		fmt.Fprintf(w, "signer:         %s %s\n", envelope.TypeSignEd25519MLDSA65, rec.Signer)
+		fmt.Fprintf(w, "signed at:      %s\n", rec.Created.Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(w, "format:         envelopegw version 2 (signed record does not parse: %v)\n", err)
+	}
 	fmt.Fprintf(w, "suite:          %s\n", h.Suite())
 	fmt.Fprintf(w, "segment size:   %d\n", seg)
 	fmt.Fprintf(w, "header size:    %d\n", l.HeaderSize)
@@ -65,7 +74,7 @@ func cmdInspect(args []string, s stdio) error {
 	if want := t.BodySize(seg); want != l.BodySize {
 		fmt.Fprintf(w, "WARNING:        part bodies are %d bytes, the table describes %d\n", l.BodySize, want)
 	}
-	fmt.Fprintf(w, "(unauthenticated: inspect holds no key; decrypt verifies everything)\n")
+	fmt.Fprintf(w, "(unauthenticated: inspect holds no key; decrypt --signer verifies everything)\n")
 	return nil
 }
 
@@ -94,14 +103,14 @@ func readLayoutStream(r io.Reader) (*envelope.FileLayout, error) {
 			return nil, err
 		}
 	}
-	tb, err := envelope.ParseTrailer(tail)
+	tb, signed, tl, err := envelope.SplitTrailer(tail)
 	if err != nil {
 		return nil, err
 	}
 	hs := int64(h.Size())
-	body += int64(len(tail) - len(tb) - envelope.FooterSize)
+	body += int64(len(tail) - tl)
 	return &envelope.FileLayout{
 		Header: h, HeaderSize: hs, BodyOffset: hs, BodySize: body,
-		TableOffset: hs + body, Table: tb, FileSize: hs + body + int64(len(tb)) + envelope.FooterSize,
+		TableOffset: hs + body, Table: tb, FileSize: hs + body + int64(tl), Signed: signed,
 	}, nil
 }

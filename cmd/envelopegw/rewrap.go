@@ -71,6 +71,11 @@ func rewrapFile(path string, ids []envelope.Identity, add []envelope.Recipient, 
 	if err != nil {
 		return err
 	}
+	if l.Signed != nil {
+		// The signed record names the header's hash: a new header would
+		// leave a signature that no longer verifies.
+		return fmt.Errorf("%s is a signed envelope (format v2); rewrap would break its signature: decrypt and encrypt -s it anew", path)
+	}
 	k, err := l.Header.Unwrap(ids...)
 	if err != nil {
 		return err

@@ -64,3 +64,53 @@ func TestMixedRecipientsWarning(t *testing.T) {
 		t.Fatalf("post-quantum only: %v, stderr %q", err, stderr)
 	}
 }
+
+// encrypt -s signs a single file; decrypt --signer verifies it before the
+// first byte, refuses an unsigned file or another signer, and a signed
+// file is not decrypted without --signer unless told to skip the check.
+func TestSignedFileCLI(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	mustRun(t, cmdKeygen, "-o", p("id"))
+	mustRun(t, cmdKeygen, "-t", "sign", "-o", p("sign"))
+	mustRun(t, cmdKeygen, "-t", "sign", "-o", p("other"))
+	plain := []byte(strings.Repeat("backup bytes ", 10000))
+	if _, stderr, err := offlineRun(t, plain, cmdEncrypt, "-r", p("id.pub"), "-s", p("sign"), "-o", p("signed.egw")); err != nil {
+		t.Fatalf("encrypt -s: %v %s", err, stderr)
+	}
+	if _, stderr, err := offlineRun(t, plain, cmdEncrypt, "-r", p("id.pub"), "-o", p("plain.egw")); err != nil {
+		t.Fatalf("encrypt: %v %s", err, stderr)
+	}
+	out, _, err := offlineRun(t, nil, cmdDecrypt, "-i", p("id"), "--signer", p("sign.pub"), p("signed.egw"))
+	if err != nil || string(out) != string(plain) {
+		t.Fatalf("decrypt --signer: %v", err)
+	}
+	for name, args := range map[string][]string{
+		"other signer":     {"-i", p("id"), "--signer", p("other.pub"), p("signed.egw")},
+		"unsigned file":    {"-i", p("id"), "--signer", p("sign.pub"), p("plain.egw")},
+		"signed, no check": {"-i", p("id"), p("signed.egw")},
+	} {
+		out, _, err := offlineRun(t, nil, cmdDecrypt, args...)
+		if err == nil || len(out) > 0 {
+			t.Errorf("%s: %v, %d bytes out", name, err, len(out))
+		}
+	}
+	if out, _, err := offlineRun(t, nil, cmdDecrypt, "-i", p("id"), "--insecure-skip-signer", p("signed.egw")); err != nil || string(out) != string(plain) {
+		t.Fatalf("--insecure-skip-signer: %v", err)
+	}
+	if out, _, err := offlineRun(t, nil, cmdDecrypt, "-i", p("id"), p("plain.egw")); err != nil || string(out) != string(plain) {
+		t.Fatalf("unsigned file without --signer: %v", err)
+	}
+	k, _ := loadSigningKey(p("sign"))
+	info := string(mustRun(t, cmdInspect, p("signed.egw")))
+	if !strings.Contains(info, "version 2 (signed)") || !strings.Contains(info, k.KeyID()) {
+		t.Fatalf("inspect of a signed file:\n%s", info)
+	}
+	signed, _ := os.ReadFile(p("signed.egw"))
+	if info, _, err := offlineRun(t, signed, cmdInspect); err != nil || !strings.Contains(string(info), k.KeyID()) {
+		t.Fatalf("inspect of a signed file from a pipe: %v\n%s", err, info)
+	}
+	if info := string(mustRun(t, cmdInspect, p("plain.egw"))); !strings.Contains(info, "version 1 (unsigned)") {
+		t.Fatalf("inspect of an unsigned file:\n%s", info)
+	}
+}

@@ -1,7 +1,9 @@
-# An independent decryptor for the x25519 path of envelope format v1,
-# written from FORMAT.md alone (not from the Go code), to check that the
-# spec is complete. Usage: independent_decrypt.py IDENTITY_FILE ENVELOPE > PLAINTEXT
-# Needs the Python "cryptography" package.
+# An independent decryptor for the x25519 path of envelope format v1, and
+# the signed single files of format v2, written from FORMAT.md alone (not
+# from the Go code), to check that the spec is complete.
+# Usage: independent_decrypt.py IDENTITY_FILE ENVELOPE [SIGNER_FILE] > PLAINTEXT
+# With SIGNER_FILE the file must be signed by it (hybrid Ed25519 + ML-DSA-65).
+# Needs the Python "cryptography" package (ML-DSA from version 47 on).
 import sys, hmac, hashlib, base64, struct
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives import hashes
@@ -32,7 +34,42 @@ def hpke_open_x25519(sk_bytes, enc_ct, info):
     nonce = lexp(suite, secret, b"base_nonce", ksc, 12)
     return AESGCM(key).decrypt(nonce, ct, None)
 
-def main(identity_text, f):
+def b64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+def verify_signed(f, signer_text):
+    """Checks the signed record of a v2 single file; returns the v1
+    envelope before it and the record's fields."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.mldsa import MLDSA65PublicKey
+    assert f[-8:] == b"EGWSIG\x02\x00", "not a signed file"
+    n = struct.unpack(">I", f[-12:-8])[0]
+    signed = f[-12-n:-12]; env = f[:-12-n]
+    msg, sig = signed[:-3373], signed[-3373:]
+    line = [l for l in signer_text.splitlines() if l.startswith("egw-sign-ed25519-mldsa65:")][0]
+    pub = b64url(line.split(":", 1)[1].strip()); assert len(pub) == 1984
+    assert msg[:8] == b"EGWREC\x02\x00"
+    assert msg[8:16] == hashlib.sha256(b"ed25519-mldsa65\0" + pub).digest()[:8], "signed by another key"
+    m = b"envelopegw v2 signature\0" + msg
+    Ed25519PublicKey.from_public_bytes(pub[:32]).verify(sig[:64], m)
+    MLDSA65PublicKey.from_public_bytes(pub[32:]).verify(sig[64:], m)
+    p = 16 + 16 + 8
+    bl = struct.unpack(">H", msg[p:p+2])[0]; bucket = msg[p+2:p+2+bl]; p += 2 + bl
+    kl = struct.unpack(">H", msg[p:p+2])[0]; key = msg[p+2:p+2+kl]; p += 2 + kl
+    size = struct.unpack(">Q", msg[p:p+8])[0]; hh, th = msg[p+8:p+40], msg[p+40:p+72]; p += 72
+    cnt = struct.unpack(">I", msg[p:p+4])[0]; p += 4
+    parts = [(struct.unpack(">Q", msg[p+40*i:p+40*i+8])[0], msg[p+40*i+8:p+40*i+40]) for i in range(cnt)]
+    p += 40 * cnt
+    for _ in range(2):
+        p += 2 + struct.unpack(">H", msg[p:p+2])[0]
+    p += 4 + struct.unpack(">I", msg[p:p+4])[0]
+    assert p == len(msg) and bucket == b"" and key == b"" and size == sum(s for s, _ in parts)
+    return env, {"header hash": hh, "table hash": th, "parts": parts}
+
+def main(identity_text, f, signer_text=None):
+    rec = None
+    if signer_text is not None:
+        f, rec = verify_signed(f, signer_text)
     b64 = identity_text.split("EGW-SECRET-X25519:")[1].strip()
     sk = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
     pkR = X25519PrivateKey.from_private_bytes(sk).public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -44,6 +81,8 @@ def main(identity_text, f):
         t = f[p]; typ = f[p+1:p+1+t]; kid = f[p+1+t:p+9+t]; bl = struct.unpack(">H", f[p+9+t:p+11+t])[0]
         body = f[p+11+t:p+11+t+bl]; stanzas.append((typ, kid, body)); p += 11 + t + bl
     commit, mac = f[p:p+32], f[p+32:p+64]; hdr_end = p + 64
+    if rec is not None:
+        assert hashlib.sha256(f[:hdr_end]).digest() == rec["header hash"]
     dk = None
     for typ, kid, body in stanzas:
         if typ == b"x25519" and kid == my_id:
@@ -53,6 +92,13 @@ def main(identity_text, f):
     assert hmac.compare_digest(hmac.new(hkdf(dk, hsalt, b"envelopegw v1 header mac", 32), f[:p+32], hashlib.sha256).digest(), mac)
     tl = struct.unpack(">I", f[-12:-8])[0]; assert f[-8:] == b"EGWEND\x01\x00"
     tb = f[-12-tl:-12]
+    if rec is not None:
+        assert hashlib.sha256(tb).digest() == rec["table hash"]
+        body = f[hdr_end:len(f)-12-tl]; q = 0
+        for psize, digest in rec["parts"]:
+            L = 16 + psize + 16 * max(1, -(-psize // S))
+            assert hashlib.sha256(body[q:q+L]).digest() == digest; q += L
+        assert q == len(body)
     assert tb[:8] == b"EGWTBL\x01\x00"
     assert hmac.compare_digest(hmac.new(hkdf(dk, hsalt, b"envelopegw v1 table mac", 32), tb[:-32], hashlib.sha256).digest(), tb[-32:])
     n = struct.unpack(">I", tb[8:12])[0]
@@ -70,4 +116,5 @@ def main(identity_text, f):
     return b"".join(out)
 
 if __name__ == "__main__":
-    sys.stdout.buffer.write(main(open(sys.argv[1]).read(), open(sys.argv[2], "rb").read()))
+    signer = open(sys.argv[3]).read() if len(sys.argv) > 3 else None
+    sys.stdout.buffer.write(main(open(sys.argv[1]).read(), open(sys.argv[2], "rb").read(), signer))
