@@ -111,34 +111,9 @@ func (s *Service) decodeObject(bucket, key string, bi backend.ObjectInfo) (*stor
 	default:
 		return nil, fmt.Errorf("%w (version %q)", errForeignMeta, bi.Meta[mVersion])
 	}
-	so := &storedObject{}
-	var err error
-	if so.header, err = getBytes(bi.Meta, mHeader); err != nil {
-		return nil, err
-	}
-	if so.table, err = getBytes(bi.Meta, mTable); err != nil {
-		return nil, err
-	}
-	rb, err := getBytes(bi.Meta, mRecord)
+	so, err := s.verifyRecord(bucket, key, bi)
 	if err != nil {
 		return nil, err
-	}
-	if s.skipSigner {
-		so.rec, err = envelope.ParseSignedRecordUnauthenticated(rb)
-	} else {
-		so.rec, err = envelope.OpenSignedRecord(rb, s.trusted)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := so.rec.Check(bucket, key, so.header, so.table); err != nil {
-		return nil, err
-	}
-	if so.hdr, err = envelope.ParseHeader(so.header); err != nil {
-		return nil, err
-	}
-	if want := so.rec.StoredSize(so.hdr.SegmentSize()); bi.Size != want {
-		return nil, fmt.Errorf("%w: %d bytes stored, the record implies %d", envelope.ErrAuth, bi.Size, want)
 	}
 	if err := s.openAttrs(so); err != nil {
 		return nil, err
@@ -169,6 +144,43 @@ func (s *Service) decodeObject(bucket, key string, bi backend.ObjectInfo) (*stor
 	return so, nil
 }
 
+// verifyRecord reads a format v2 object's header, table and signed
+// record and holds them to each other and to bucket/key: the signature by
+// a trusted signer (unless the service skips signers), the name, the
+// header and table hashes and the stored size. It needs no key.
+func (s *Service) verifyRecord(bucket, key string, bi backend.ObjectInfo) (*storedObject, error) {
+	so := &storedObject{}
+	var err error
+	if so.header, err = getBytes(bi.Meta, mHeader); err != nil {
+		return nil, err
+	}
+	if so.table, err = getBytes(bi.Meta, mTable); err != nil {
+		return nil, err
+	}
+	rb, err := getBytes(bi.Meta, mRecord)
+	if err != nil {
+		return nil, err
+	}
+	if s.skipSigner {
+		so.rec, err = envelope.ParseSignedRecordUnauthenticated(rb)
+	} else {
+		so.rec, err = envelope.OpenSignedRecord(rb, s.trusted)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := so.rec.Check(bucket, key, so.header, so.table); err != nil {
+		return nil, err
+	}
+	if so.hdr, err = envelope.ParseHeader(so.header); err != nil {
+		return nil, err
+	}
+	if want := so.rec.StoredSize(so.hdr.SegmentSize()); bi.Size != want {
+		return nil, fmt.Errorf("%w: %d bytes stored, the record implies %d", envelope.ErrAuth, bi.Size, want)
+	}
+	return so, nil
+}
+
 // openAttrs opens a record's sealed attributes: with the gateway metadata
 // key when the record has a wrapping for it, else with an identity (the
 // data key is kept for the read that follows).
@@ -177,6 +189,12 @@ func (s *Service) openAttrs(so *storedObject) error {
 	var err error
 	if s.metaKey != nil && len(so.rec.GatewayKey) > 0 {
 		mk, err = so.rec.UnwrapMetaKeyGateway(s.metaKey)
+	}
+	if mk == nil && so.key != nil {
+		mk, err = so.rec.UnwrapMetaKeyData(so.key)
+		if err != nil {
+			return err
+		}
 	}
 	if mk == nil {
 		if len(s.keySet().identities) == 0 {

@@ -59,7 +59,9 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	m := bi.Meta
 	var so *storedObject // format v2: the verified record, re-signed below
 	if m[mVersion] == metaV2 {
-		if so, err = s.decodeObject(bucket, key, bi); err != nil {
+		// Verified now; its attributes are opened below with the data key
+		// (an object already rewrapped may no longer open with ours).
+		if so, err = s.verifyRecord(bucket, key, bi); err != nil {
 			return res, fmt.Errorf("%s: %w", where, err)
 		}
 	} else if err := checkVersion(m); err != nil {
@@ -106,6 +108,10 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	}
 	var meta backend.Meta
 	if so != nil {
+		so.key = k
+		if err := s.openAttrs(so); err != nil {
+			return res, fmt.Errorf("%s: %w", where, err)
+		}
 		if meta, err = s.rewrapRecord(so, nb, bi); err != nil {
 			return res, fmt.Errorf("%s: %w", where, err)
 		}

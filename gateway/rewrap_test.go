@@ -82,6 +82,12 @@ func TestRewrap(t *testing.T) {
 	if res, err = s.Rewrap(ctx, "b", "k", add, remove, false); err != nil || res.Changed {
 		t.Fatalf("second rewrap: %+v %v, want skipped", res, err)
 	}
+	// As `rewrap --data` runs it: no state key (no gateway metadata key),
+	// and the old identity, which no longer opens the object: skipped.
+	offline := e.service(func(c *Config) { c.StateKey = nil })
+	if res, err = offline.Rewrap(ctx, "b", "k", add, remove, false); err != nil || res.Changed {
+		t.Fatalf("resumed rewrap without the state key: %+v %v, want skipped", res, err)
+	}
 	after, _ := s.be.Stat(ctx, "b", "k")
 	for k, v := range before.Meta {
 		// The header changes, and with it the signed record that names it.

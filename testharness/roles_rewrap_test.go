@@ -77,7 +77,7 @@ func TestRewrapBucketKilledAndResumed(t *testing.T) {
 	setRing(newID)
 	g.Reload("keyring reloaded")
 
-	rewrapArgs := []string{"rewrap", "--data", g.DataDir, "-i", oldID, "-r", newID + ".pub", "--remove", oldKeyID, "-j", "2", bucket}
+	rewrapArgs := []string{"rewrap", "--data", g.DataDir, "--signing-key", g.SigningKey, "--signer", g.SignerFile, "-i", oldID, "-r", newID + ".pub", "--remove", oldKeyID, "-j", "2", bucket}
 	first := Command(t, rewrapArgs...)
 	var firstOut bytes.Buffer
 	first.Stdout, first.Stderr = &firstOut, &firstOut
