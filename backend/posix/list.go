@@ -363,20 +363,43 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 	}
 	page := backend.ListPage{Objects: []backend.ObjectInfo{}, CommonPrefixes: []string{}}
-	n := 0
-	for {
+	for end := false; !end && !page.IsTruncated; {
 		if err := ctx.Err(); err != nil {
 			return backend.ListPage{}, err
 		}
-		r, ok, err := l.next()
-		if err != nil {
+		// The entries that can fill the page, and one more to prove it
+		// truncated, at most listBatch at a time; their heads are read
+		// together (listread.go).
+		want := min(listBatch, opts.MaxKeys-len(page.Objects)-len(page.CommonPrefixes)+1)
+		var batch []listed
+		for len(batch) < want {
+			r, ok, err := l.next()
+			if err != nil {
+				return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
+			}
+			if !ok {
+				end = true
+				break
+			}
+			batch = append(batch, r)
+		}
+		if err := b.addToPage(bucket, &page, opts.MaxKeys, batch, readHeads(batch)); err != nil {
 			return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 		}
-		if !ok {
-			break
-		}
+	}
+	if !page.IsTruncated {
+		page.NextAfter = ""
+	}
+	return page, nil
+}
+
+// addToPage adds a batch of listed entries to page in order, skipping
+// heads deleted since their directory was read and damaged ones, and
+// marks the page truncated at the first entry that does not fit.
+func (b *Backend) addToPage(bucket string, page *backend.ListPage, maxKeys int, batch []listed, heads []headResult) error {
+	for i, r := range batch {
 		if !r.cp {
-			h, err := readRecord(r.path, kindHead)
+			h, err := heads[i].rec, heads[i].err
 			if notExist(err) {
 				continue // deleted since its directory was read
 			}
@@ -385,25 +408,21 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 				continue
 			}
 			if err != nil {
-				return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
+				return err
 			}
-			if n == opts.MaxKeys {
+			if len(page.Objects)+len(page.CommonPrefixes) == maxKeys {
 				page.IsTruncated = true
-				break
+				return nil
 			}
 			page.Objects = append(page.Objects, infoOf(h))
 		} else {
-			if n == opts.MaxKeys {
+			if len(page.Objects)+len(page.CommonPrefixes) == maxKeys {
 				page.IsTruncated = true
-				break
+				return nil
 			}
 			page.CommonPrefixes = append(page.CommonPrefixes, r.key)
 		}
-		n++
 		page.NextAfter = r.key
 	}
-	if !page.IsTruncated {
-		page.NextAfter = ""
-	}
-	return page, nil
+	return nil
 }
