@@ -42,6 +42,7 @@ func TestSinkStoresWhatItGets(t *testing.T) {
 	}
 	ctx := context.Background()
 	d := newData(1<<20, 1<<20)
+	w := workload{objSize: 1 << 20}
 	if err := c.createBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +55,14 @@ func TestSinkStoresWhatItGets(t *testing.T) {
 			t.Errorf("part %d: %d bytes, %v", i, len(got), err)
 		}
 	}
-	if err := c.put(ctx, bucket, "single", d.puts[0]); err != nil {
+	if err := c.put(ctx, bucket, "single", d.body(w, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "objects", name("single"))); !bytes.Equal(got, d.puts[0].data) {
+	if got, _ := os.ReadFile(filepath.Join(dir, "objects", name("single"))); !bytes.Equal(got, d.body(w, 0).data) {
 		t.Error("single PUT stored wrong bytes")
+	}
+	if err := c.get(ctx, bucket, "single", 1<<20); err != nil {
+		t.Errorf("GET: %v", err)
 	}
 	if err := c.del(ctx, bucket, "single"); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,18 @@
 // first, from clients inside this process:
 //
 //   - multipart: N clients (8) uploading large objects in 16 MiB parts;
-//   - put10: N clients doing 10 MiB single PUTs with a real payload SHA-256
-//     and Content-MD5, the way xbcloud uploads xbstream chunks.
+//   - put10: 4 clients doing 10 MiB single PUTs with a real payload SHA-256
+//     and Content-MD5, the way xbcloud uploads xbstream chunks; put10-16
+//     the same at 16 clients, put10u unsigned (the price of the hash);
+//   - put64: 64 MiB single PUTs at 8 clients;
+//   - small1k, small16k, small64k: 1, 16 and 64 KiB PUTs at 16 clients,
+//     reported in objects/s and server CPU-seconds per 1,000 objects;
+//   - get64: 64 MiB GETs at 8 clients (objects uploaded before the run);
+//   - scale1, scale4, scale16, scale64: put10 at 1, 4, 16 and 64 clients.
+//
+// -workload NAME[,NAME...] runs only those. Listing at scale is measured
+// in backend/posix (BenchmarkListDates), where a million keys can be made
+// in minutes without going through HTTP.
 //
 // For every run it prints throughput, the server's CPU-seconds per GiB
 // (utime+stime from /proc/PID/stat), its peak RSS during the run (VmHWM
@@ -71,6 +81,8 @@ func main() {
 		rssSize   = flag.Int64("rss-size-mib", 1024, "object size in the memory test, MiB")
 		rssPart   = flag.Int64("rss-part-mib", 64, "part size in the memory test, MiB")
 		keep      = flag.Bool("keep", false, "keep the work directory (logs)")
+		only      = flag.String("workload", "", "run only these workloads (comma-separated names; default all)")
+		small     = flag.Int("small-objects", 2000, "objects per run of each small-object workload")
 	)
 	flag.Parse()
 	if *sinkMode {
@@ -81,7 +93,7 @@ func main() {
 		return
 	}
 	if err := bench(benchConfig{*clients, *rounds, *mpObjects, *mpSize << 20, *partSize << 20, *putCount, *putSize << 20,
-		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep}); err != nil {
+		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep, *only, *small}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -100,6 +112,8 @@ type benchConfig struct {
 	rssUploads                 int
 	rssSize, rssPart           int64
 	keep                       bool
+	only                       string
+	smallCount                 int
 }
 
 func bench(cfg benchConfig) error {
@@ -136,6 +150,10 @@ func bench(cfg benchConfig) error {
 		return rssTest(ctx, gw, cfg)
 	}
 
+	wls, err := pick(workloads(cfg), cfg.only)
+	if err != nil {
+		return err
+	}
 	sk, err := startSink(work, cfg.fsync)
 	if err != nil {
 		return err
@@ -147,16 +165,12 @@ func bench(cfg benchConfig) error {
 			return fmt.Errorf("create bucket on %s: %w\n%s", s.name, err, logTail(s.log))
 		}
 	}
-	wls := []workload{
-		{name: "multipart", clients: cfg.clients, objects: cfg.mpObjects, objSize: cfg.mpSize, partSize: cfg.partSize},
-		{name: "put10", clients: cfg.clients, objects: cfg.putCount, objSize: cfg.putSize},
-	}
 	for _, w := range wls {
 		fmt.Println("workload", w)
 	}
-	d := newData(cfg.partSize, cfg.putSize)
-	fmt.Printf("%-5s %-8s %-9s %7s %6s %7s %9s %8s %8s %11s %10s %9s\n",
-		"round", "server", "workload", "MiB", "s", "MiB/s", "CPU s/GiB", "peakRSS", "write/in", "read_bytes", "file reads", "client s/GiB")
+	d := newData(cfg.partSize, putSizes(wls)...)
+	fmt.Printf("%-5s %-8s %-9s %7s %6s %7s %9s %8s %8s %11s %10s %9s %8s %9s\n",
+		"round", "server", "workload", "MiB", "s", "MiB/s", "CPU s/GiB", "peakRSS", "write/in", "read_bytes", "file reads", "client s/GiB", "obj/s", "CPU s/1k")
 	all := map[string][]result{}
 	for r := 1; r <= cfg.rounds; r++ {
 		for _, w := range wls {
@@ -175,29 +189,46 @@ func bench(cfg benchConfig) error {
 		}
 	}
 	fmt.Println("totals over all rounds:")
+	mp := false
 	for _, w := range wls {
 		for _, s := range []string{"sink", "gateway"} {
+			rs := all[s+"/"+w.name]
+			if w.small() {
+				fmt.Printf("  %-9s %-8s %8.0f objects/s %6.2f CPU s/1k objects  peak RSS %s\n", w.name, s,
+					objps(rs), cpuPer1k(rs), peak(rs))
+				continue
+			}
 			fmt.Printf("  %-9s %-8s %8.1f MiB/s %6.2f CPU s/GiB  peak RSS %s\n", w.name, s,
-				mibps(all[s+"/"+w.name]), cpuPerGiB(all[s+"/"+w.name]), peak(all[s+"/"+w.name]))
+				mibps(rs), cpuPerGiB(rs), peak(rs))
 		}
 	}
-	for _, w := range wls[1:] {
+	for _, w := range wls {
+		if w.name == "multipart" {
+			mp = true
+			continue
+		}
 		fmt.Printf("ratio gateway/baseline (%s) = %.2f\n", w.name, mibps(all["gateway/"+w.name])/mibps(all["sink/"+w.name]))
 	}
-	fmt.Printf("ratio gateway/baseline = %.2f\n", mibps(all["gateway/multipart"])/mibps(all["sink/multipart"]))
+	if mp {
+		fmt.Printf("ratio gateway/baseline = %.2f\n", mibps(all["gateway/multipart"])/mibps(all["sink/multipart"]))
+	}
 	return nil
 }
 
 func printResult(round int, r result) {
 	in := float64(r.bytes)
 	fileReads := (r.after.rchar - r.before.rchar) - r.bytes
-	fmt.Printf("%-5d %-8s %-9s %7.0f %6.2f %7.1f %9.2f %8s %8.4f %11s %10s %9.2f\n",
+	if r.get {
+		fileReads = r.after.rchar - r.before.rchar // a GET reads files, not bodies
+	}
+	objs := float64(r.objects)
+	fmt.Printf("%-5d %-8s %-9s %7.0f %6.2f %7.1f %9.2f %8s %8.4f %11s %10s %9.2f %8.0f %9.3f\n",
 		round, r.server, r.workload, in/(1<<20), r.seconds, r.mibps(), r.cpuPerGiB(),
 		fmt.Sprintf("%.0fMiB", float64(r.after.hwm)/(1<<20)),
 		float64(r.after.writeBytes-r.before.writeBytes)/in,
 		fmt.Sprintf("%.1fMiB", float64(r.after.readBytes-r.before.readBytes)/(1<<20)),
 		fmt.Sprintf("%.1fMiB", float64(fileReads)/(1<<20)),
-		r.clientCPU/(in/(1<<30)))
+		r.clientCPU/(in/(1<<30)), objs/r.seconds, (r.after.cpuSeconds-r.before.cpuSeconds)/objs*1000)
 }
 
 func mibps(rs []result) float64 {
@@ -207,6 +238,24 @@ func mibps(rs []result) float64 {
 		s += r.seconds
 	}
 	return b / (1 << 20) / s
+}
+
+func objps(rs []result) float64 {
+	var n, s float64
+	for _, r := range rs {
+		n += float64(r.objects)
+		s += r.seconds
+	}
+	return n / s
+}
+
+func cpuPer1k(rs []result) float64 {
+	var n, c float64
+	for _, r := range rs {
+		n += float64(r.objects)
+		c += r.after.cpuSeconds - r.before.cpuSeconds
+	}
+	return c / n * 1000
 }
 
 func cpuPerGiB(rs []result) float64 {
@@ -233,7 +282,7 @@ func rssTest(ctx context.Context, gw *server, cfg benchConfig) error {
 	}
 	w := workload{name: "rss", clients: cfg.rssUploads, objects: cfg.rssUploads, objSize: cfg.rssSize, partSize: cfg.rssPart}
 	fmt.Println("workload", w)
-	d := newData(cfg.rssPart, 0)
+	d := newData(cfg.rssPart)
 	res, err := run(ctx, gw, w, d, 1)
 	if err != nil {
 		return fmt.Errorf("%w\n%s", err, logTail(gw.log))

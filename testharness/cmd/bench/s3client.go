@@ -66,6 +66,23 @@ func escape(s string) string {
 // non-2xx answer, or an S3 <Error> in a 200 (Complete may do that), is an
 // error.
 func (c *s3) do(ctx context.Context, method, path string, q url.Values, b body) (http.Header, []byte, error) {
+	resp, err := c.send(ctx, method, path, q, b)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 || bytes.Contains(rb, []byte("<Error>")) {
+		return nil, nil, fmt.Errorf("%s %s?%s: HTTP %d: %.300s", method, path, resp.Request.URL.RawQuery, resp.StatusCode, rb)
+	}
+	return resp.Header, rb, nil
+}
+
+// send signs and sends one request and returns the response unread.
+func (c *s3) send(ctx context.Context, method, path string, q url.Values, b body) (*http.Response, error) {
 	rawQuery := strings.ReplaceAll(q.Encode(), "+", "%20")
 	u := *c.endpoint
 	u.Path, u.RawPath, u.RawQuery = path, escape(path), rawQuery
@@ -75,7 +92,7 @@ func (c *s3) do(ctx context.Context, method, path string, q url.Values, b body) 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	req.ContentLength = int64(len(b.data))
 	ph := b.sha256
@@ -94,17 +111,9 @@ func (c *s3) do(ctx context.Context, method, path string, q url.Values, b body) 
 	xbcloud.SignV4(req.Header, method, u.Host, u.EscapedPath(), rawQuery, "us-east-1", c.ak, c.sk, time.Now())
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	rb, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 || bytes.Contains(rb, []byte("<Error>")) {
-		return nil, nil, fmt.Errorf("%s %s?%s: HTTP %d: %.300s", method, path, rawQuery, resp.StatusCode, rb)
-	}
-	return resp.Header, rb, nil
+	return resp, nil
 }
 
 func (c *s3) createBucket(ctx context.Context, bucket string) error {

@@ -19,7 +19,7 @@ import (
 // nothing else: no authentication, hashing, encryption or metadata. It
 // speaks just enough S3 for the benchmark's client: PUT object, the three
 // multipart calls (Complete renames the parts directory into place without
-// reading it) and DELETE.
+// reading it), GET of a single-PUT object and DELETE.
 type sink struct {
 	dir   string
 	fsync bool
@@ -85,6 +85,14 @@ func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("ETag", `"sink"`)
+	case r.Method == http.MethodGet && key != "":
+		f, err := os.Open(filepath.Join(s.dir, "objects", name(key)))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		defer f.Close()
+		io.Copy(w, f) // sendfile(2): what the kernel can do with no decryption
 	case r.Method == http.MethodDelete:
 		os.RemoveAll(filepath.Join(s.dir, "objects", name(key)))
 		w.WriteHeader(http.StatusNoContent)

@@ -19,12 +19,20 @@ type workload struct {
 	objects  int   // objects per run
 	objSize  int64 // bytes per object
 	partSize int64 // 0: single PUT
+	get      bool  // GETs of objects uploaded before the run (untimed)
+	unsigned bool  // single PUTs with UNSIGNED-PAYLOAD and no Content-MD5
 }
 
 func (w workload) String() string {
+	if w.get {
+		return fmt.Sprintf("%s: %d clients, %d GETs of %s (uploaded before the run)", w.name, w.clients, w.objects, size(w.objSize))
+	}
+	if w.unsigned {
+		return fmt.Sprintf("%s: %d clients, %d single PUTs of %s (UNSIGNED-PAYLOAD)", w.name, w.clients, w.objects, size(w.objSize))
+	}
 	if w.partSize == 0 {
 		return fmt.Sprintf("%s: %d clients, %d single PUTs of %s (real SHA-256 + Content-MD5, like xbcloud)",
-			w.name, w.clients, w.objects, mib(w.objSize))
+			w.name, w.clients, w.objects, size(w.objSize))
 	}
 	return fmt.Sprintf("%s: %d clients, %d multipart uploads of %s in %s parts (UNSIGNED-PAYLOAD)",
 		w.name, w.clients, w.objects, mib(w.objSize), mib(w.partSize))
@@ -40,25 +48,40 @@ func (w workload) total() int64 { return int64(w.objects) * w.objSize }
 type data struct {
 	pool    []byte
 	strides int
-	puts    []body
+	puts    map[int64][]body // per object size: 8 bodies with digests
 }
 
 const stride = 1 << 20
 
-func newData(maxPart, putSize int64) *data {
-	d := &data{strides: 48}
-	size := int64(d.strides)*stride + max(maxPart, putSize)
-	d.pool = make([]byte, size)
+func newData(maxPart int64, putSizes ...int64) *data {
+	d := &data{strides: 48, puts: map[int64][]body{}}
+	size := maxPart
+	for _, s := range putSizes {
+		size = max(size, s)
+	}
+	d.pool = make([]byte, int64(d.strides)*stride+size)
 	var seed [32]byte
 	seed[0] = 42
 	io.ReadFull(rand.NewChaCha8(seed), d.pool)
-	if putSize > 0 {
-		for i := 0; i < 8; i++ {
-			off := int64(i*5) * stride
-			d.puts = append(d.puts, digests(d.pool[off:off+putSize]))
+	for _, s := range putSizes {
+		if s > 0 && d.puts[s] == nil {
+			for i := 0; i < 8; i++ {
+				off := int64(i*5) * stride
+				d.puts[s] = append(d.puts[s], digests(d.pool[off:off+s]))
+			}
 		}
 	}
 	return d
+}
+
+// body returns the i-th prepared body of w's object size.
+func (d *data) body(w workload, i int) body {
+	bs := d.puts[w.objSize]
+	b := bs[i%len(bs)]
+	if w.unsigned {
+		b.sha256, b.md5 = "", ""
+	}
+	return b
 }
 
 func (d *data) part(obj, part int, size int64) []byte {
@@ -69,6 +92,8 @@ func (d *data) part(obj, part int, size int64) []byte {
 // result is one run of a workload against one server.
 type result struct {
 	server, workload string
+	get              bool
+	objects          int
 	bytes            int64
 	seconds          float64
 	before, after    procSample
@@ -83,10 +108,19 @@ func (r result) cpuPerGiB() float64 {
 
 // run drives w against srv once, then deletes what it wrote (not timed).
 func run(ctx context.Context, srv *server, w workload, d *data, round int) (result, error) {
-	res := result{server: srv.name, workload: w.name, bytes: w.total()}
+	res := result{server: srv.name, workload: w.name, get: w.get, objects: w.objects, bytes: w.total()}
 	c, err := newS3(srv.endpoint, srv.ak, srv.sk, w.clients+2)
 	if err != nil {
 		return res, err
+	}
+	keys := make([]string, w.objects)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("r%d/%s/obj-%04d", round, w.name, i)
+	}
+	if w.get {
+		if err := upload(ctx, c, w, d, keys); err != nil {
+			return res, fmt.Errorf("%s against %s, setup: %w", w.name, srv.name, err)
+		}
 	}
 	syscall.Sync() // start from a clean page cache state
 	if err := resetPeakRSS(srv.pid()); err != nil {
@@ -98,10 +132,6 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 	self0, err := sampleProc(os.Getpid())
 	if err != nil {
 		return res, err
-	}
-	keys := make([]string, w.objects)
-	for i := range keys {
-		keys[i] = fmt.Sprintf("r%d/%s/obj-%04d", round, w.name, i)
 	}
 	var next atomic.Int64
 	var firstErr error
@@ -120,9 +150,12 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 					return
 				}
 				var err error
-				if w.partSize == 0 {
-					err = c.put(ctx, bucket, keys[i], d.puts[i%len(d.puts)])
-				} else {
+				switch {
+				case w.get:
+					err = c.get(ctx, bucket, keys[i], w.objSize)
+				case w.partSize == 0:
+					err = c.put(ctx, bucket, keys[i], d.body(w, i))
+				default:
 					n := int((w.objSize + w.partSize - 1) / w.partSize)
 					err = c.multipart(ctx, bucket, keys[i], func(p int) []byte {
 						return d.part(i, p, min(w.partSize, w.objSize-int64(p-1)*w.partSize))
