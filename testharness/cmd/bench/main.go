@@ -139,7 +139,15 @@ func bench(cfg benchConfig) error {
 			return err
 		}
 	}
-	gw, err := startGateway(bin, work, cfg.fsync, cfg.gwArgs)
+	wls, err := pick(workloads(cfg), cfg.only)
+	if err != nil {
+		return err
+	}
+	readable := false
+	for _, w := range wls {
+		readable = readable || w.get
+	}
+	gw, err := startGateway(bin, work, cfg.fsync, readable, cfg.gwArgs)
 	if err != nil {
 		return err
 	}
@@ -150,10 +158,6 @@ func bench(cfg benchConfig) error {
 		return rssTest(ctx, gw, cfg)
 	}
 
-	wls, err := pick(workloads(cfg), cfg.only)
-	if err != nil {
-		return err
-	}
 	sk, err := startSink(work, cfg.fsync)
 	if err != nil {
 		return err

@@ -115,8 +115,9 @@ func buildGateway(work string) (string, error) {
 }
 
 // startGateway generates a key pair and runs `envelopegw serve` with the
-// recipient only (an ingest host), fsync as asked, and fresh credentials.
-func startGateway(bin, work string, fsync bool, extra []string) (*server, error) {
+// recipient only (an ingest host), fsync as asked, and fresh credentials;
+// readable adds the identity, for GET workloads.
+func startGateway(bin, work string, fsync, readable bool, extra []string) (*server, error) {
 	id := filepath.Join(work, "identity.txt")
 	kg := exec.Command(bin, "keygen", "-o", id)
 	kg.Env = cleanEnv()
@@ -140,6 +141,9 @@ func startGateway(bin, work string, fsync bool, extra []string) (*server, error)
 	args := []string{bin, "serve", "--listen", addr, "--data", data, "--recipient", recipient, "--log-level", "warn"}
 	if !fsync {
 		args = append(args, "--no-fsync")
+	}
+	if readable {
+		args = append(args, "--identity", id)
 	}
 	args = append(args, extra...)
 	s, err := start("gateway", addr, filepath.Join(work, "gateway.log"), args,
