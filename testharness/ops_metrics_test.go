@@ -157,6 +157,13 @@ func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 	if n := counter("envelopegw_authz_failures_total", map[string]string{"operation": "PutObject"}); n != 1 {
 		t.Errorf("PutObject refused by policy: %v, want 1", n)
 	}
+	// The janitor and the sweep run once at start.
+	if n := counter("envelopegw_janitor_runs_total", map[string]string{"result": "ok"}); n < 1 {
+		t.Errorf("janitor passes: %v", n)
+	}
+	if n := counter("envelopegw_sweep_runs_total", map[string]string{"result": "ok"}); n < 1 {
+		t.Errorf("sweep passes: %v", n)
+	}
 	if m := series(fams, "envelopegw_build_info", nil); m == nil || m.GetGauge().GetValue() != 1 {
 		t.Errorf("no build info")
 	}
