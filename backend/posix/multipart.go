@@ -186,7 +186,8 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	// upload directory since the lock was released; it then owns this
 	// record and its data file, and syncDirUp does not fail.
 	if err := b.syncDirUp(b.uploadsDir(bucket), filepath.Dir(dst)); err != nil {
-		return true, fmt.Errorf("%s: fsync: %w", where, err)
+		// The whole bucket went (DeleteBucket takes uploads with it).
+		return true, b.notFound(bucket, err, nil, "%s: fsync", where)
 	}
 	if old != nil {
 		b.removeData(bucket, old.Extents, keep)

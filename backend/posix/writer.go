@@ -142,7 +142,8 @@ func (w *writer) Commit(meta backend.Meta) error {
 		if err := w.b.syncDir(d); err != nil {
 			w.b.fs.Remove(data)
 			w.b.fs.Remove(w.tmp)
-			return fmt.Errorf("%s: fsync %s: %w", w.where, d, err)
+			// A DeleteBucket in between removed the directory: NoSuchBucket.
+			return w.b.notFound(w.bucket, err, nil, "%s: fsync %s", w.where, d)
 		}
 	}
 	// commitFn owns the data file from here: it removes it unless a record
