@@ -158,7 +158,12 @@ func quoted(s string) string { return `"` + strings.Trim(s, `"`) + `"` }
 // with its body read.
 func rawDo(t testing.TB, g *Gateway, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := g.HTTPClient().Do(req)
+	// Each call has its own transport: close its connection when done,
+	// or a caller polling in a loop piles up idle connections until the
+	// gateway's per-address limit resets new ones.
+	c := g.HTTPClient()
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
