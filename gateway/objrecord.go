@@ -47,7 +47,8 @@ type objectWrite struct {
 // signObject seals w's attributes and signs its record, returning the
 // backend metadata of the object.
 func (s *Service) signObject(w objectWrite) (backend.Meta, error) {
-	if s.signer == nil {
+	signer := s.signerFor(w.bucket)
+	if signer == nil {
 		return nil, errNoSigner
 	}
 	rec := &envelope.Record{Created: time.Now().UTC(), Bucket: w.bucket, Key: w.key, Parts: w.parts}
@@ -83,7 +84,7 @@ func (s *Service) signObject(w objectWrite) (backend.Meta, error) {
 	if rec.Meta, err = mk.SealMeta(rec.WriteID, w.attrs); err != nil {
 		return nil, err
 	}
-	signed, err := rec.Sign(s.signer)
+	signed, err := rec.Sign(signer)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +165,7 @@ func (s *Service) verifyRecord(bucket, key string, bi backend.ObjectInfo) (*stor
 	if s.skipSigner {
 		so.rec, err = envelope.ParseSignedRecordUnauthenticated(rb)
 	} else {
-		so.rec, err = envelope.OpenSignedRecord(rb, s.trusted)
+		so.rec, err = envelope.OpenSignedRecord(rb, s.trustedSigners())
 	}
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func (s *Service) ScrubObject(ctx context.Context, bucket, key string) (verdict 
 	if err != nil {
 		return ScrubForged, 0, err.Error(), nil
 	}
-	rec, err := envelope.OpenSignedRecord(rb, s.trusted)
+	rec, err := envelope.OpenSignedRecord(rb, s.trustedSigners())
 	if err != nil {
 		return ScrubForged, 0, err.Error(), nil
 	}

@@ -26,8 +26,11 @@ import (
 // "bucket" is a bucket name or a pattern (* and ?, as in path.Match);
 // the first entry that matches wins; buckets no entry matches use
 // --recipient. Recipients are strings or files of recipients, as for
-// --recipient. The file holds public keys only, so it need not be
-// private. It is reloaded on SIGHUP; new objects use the new table at
+// --recipient. An entry may also name a "signing_key" file (made by
+// keygen -t sign, mode 0600): the records of that bucket's new objects
+// are then signed with it instead of --signing-key, and the gateway
+// trusts it for reading. The keyring file itself holds public keys and
+// file names only, so it need not be private. It is reloaded on SIGHUP; new objects use the new table at
 // once, objects already written keep their recipients (rewrap changes
 // those).
 
@@ -35,6 +38,7 @@ import (
 type keyringEntry struct {
 	pattern    string
 	recipients []envelope.Recipient
+	signer     *envelope.SigningKey // nil: --signing-key signs
 }
 
 // keyring implements gateway.Keyring over the current table.
@@ -42,7 +46,7 @@ type keyring struct {
 	cur atomic.Pointer[[]keyringEntry]
 }
 
-var _ gateway.Keyring = (*keyring)(nil)
+var _ gateway.SigningKeyring = (*keyring)(nil)
 
 func (k *keyring) Recipients(bucket string) ([]envelope.Recipient, bool) {
 	for _, e := range *k.cur.Load() {
@@ -51,6 +55,25 @@ func (k *keyring) Recipients(bucket string) ([]envelope.Recipient, bool) {
 		}
 	}
 	return nil, false
+}
+
+func (k *keyring) SigningKey(bucket string) (*envelope.SigningKey, bool) {
+	for _, e := range *k.cur.Load() {
+		if ok, _ := path.Match(e.pattern, bucket); ok {
+			return e.signer, e.signer != nil
+		}
+	}
+	return nil, false
+}
+
+func (k *keyring) SignerKeys() envelope.Signers {
+	var out envelope.Signers
+	for _, e := range *k.cur.Load() {
+		if e.signer != nil {
+			out = append(out, e.signer.Public())
+		}
+	}
+	return out
 }
 
 // loadKeyring reads and validates a keyring file.
@@ -83,6 +106,7 @@ func loadKeyring(file string) ([]keyringEntry, error) {
 		var e struct {
 			Bucket     string   `json:"bucket"`
 			Recipients []string `json:"recipients"`
+			SigningKey string   `json:"signing_key"`
 		}
 		if err := strictJSON(raw, &e); err != nil {
 			return nil, jsonErr(file, text, off, err)
@@ -97,7 +121,13 @@ func loadKeyring(file string) ([]keyringEntry, error) {
 		if err != nil {
 			return nil, at("%v", err)
 		}
-		out = append(out, keyringEntry{pattern: e.Bucket, recipients: rs})
+		entry := keyringEntry{pattern: e.Bucket, recipients: rs}
+		if e.SigningKey != "" {
+			if entry.signer, err = loadSigningKey(e.SigningKey); err != nil {
+				return nil, at("%v", err)
+			}
+		}
+		out = append(out, entry)
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,31 @@ func TestKeyring(t *testing.T) {
 		if got := keyIDs(bucket); got != want {
 			t.Errorf("%s: %s, want %s", bucket, got, want)
 		}
+	}
+
+	// An entry may name a signing key, which must be private.
+	skFile := filepath.Join(dir, "team.sign")
+	if err := keygenSign(skFile, stdio{out: io.Discard, err: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	withKey := filepath.Join(dir, "signing.json")
+	os.WriteFile(withKey, []byte(`{"buckets": [{"bucket": "team-*", "recipients": ["`+recips[0]+`"], "signing_key": "`+skFile+`"},
+  {"bucket": "*", "recipients": ["`+recips[1]+`"]}]}`), 0o644)
+	entries, err = loadKeyring(withKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.cur.Store(&entries)
+	sk, ok := k.SigningKey("team-a")
+	if !ok || len(k.SignerKeys()) != 1 || k.SignerKeys()[0].KeyID() != sk.KeyID() {
+		t.Errorf("team-a: signing key %v, %v; signer keys %v", sk, ok, k.SignerKeys())
+	}
+	if _, ok := k.SigningKey("other"); ok {
+		t.Error("a bucket whose entry names no signing key got one")
+	}
+	os.Chmod(skFile, 0o644)
+	if _, err := loadKeyring(withKey); err == nil || !strings.Contains(err.Error(), "signing.json:1: entry 1") {
+		t.Errorf("a readable signing key loaded: %v", err)
 	}
 
 	for _, c := range []struct{ text, want string }{
