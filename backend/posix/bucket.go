@@ -111,7 +111,7 @@ func (b *Backend) ListBuckets(ctx context.Context) ([]backend.BucketInfo, error)
 			continue // deleted meanwhile, or not a bucket
 		}
 		if damaged(err) {
-			b.skipDamaged("list buckets", filepath.Join(b.bucketDir(n), bucketInfoName), err)
+			b.skipDamaged(ctx, "list buckets", filepath.Join(b.bucketDir(n), bucketInfoName), err)
 			continue
 		}
 		if err != nil {

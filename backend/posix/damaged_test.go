@@ -2,6 +2,7 @@ package posix
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"envelopegw/backend"
+	"envelopegw/logctx"
 )
 
 // logBuf is a concurrency-safe log sink for tests.
@@ -174,5 +176,35 @@ func TestCheckReportsAndRemoves(t *testing.T) {
 	}
 	if got := mustRead(t, b, "bkt", "mp"); string(got) != "one" {
 		t.Fatalf("upload completed after the repair reads %q", got)
+	}
+}
+
+// The warning about a damaged record that a request skips or replaces
+// carries that request's ID, so an operator can tie it to the request.
+func TestDamagedWarningsCarryRequestID(t *testing.T) {
+	var log logBuf
+	b, err := New(t.TempDir(), Options{Logger: slog.New(logctx.NewHandler(slog.NewTextHandler(&log, nil)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCreateBucket(t, b, "bkt")
+	mustPut(t, b, "bkt", "a", []byte("a"), nil)
+	damage(t, b.headPath("bkt", "a"), nil)
+	rctx := logctx.WithRequestID(context.Background(), "REQ-LIST")
+	if _, err := b.List(rctx, "bkt", backend.ListOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := b.NewObject(logctx.WithRequestID(context.Background(), "REQ-PUT"), "bkt", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("new a"))
+	if err := w.Commit(nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"REQ-LIST", "REQ-PUT"} {
+		if !strings.Contains(log.String(), "request_id="+id) {
+			t.Errorf("no warning carries %s:\n%s", id, log.String())
+		}
 	}
 }

@@ -383,7 +383,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			}
 			batch = append(batch, r)
 		}
-		if err := b.addToPage(bucket, &page, opts.MaxKeys, batch, readHeads(batch)); err != nil {
+		if err := b.addToPage(ctx, bucket, &page, opts.MaxKeys, batch, readHeads(batch)); err != nil {
 			return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 		}
 	}
@@ -396,7 +396,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 // addToPage adds a batch of listed entries to page in order, skipping
 // heads deleted since their directory was read and damaged ones, and
 // marks the page truncated at the first entry that does not fit.
-func (b *Backend) addToPage(bucket string, page *backend.ListPage, maxKeys int, batch []listed, heads []headResult) error {
+func (b *Backend) addToPage(ctx context.Context, bucket string, page *backend.ListPage, maxKeys int, batch []listed, heads []headResult) error {
 	for i, r := range batch {
 		if !r.cp {
 			h, err := heads[i].rec, heads[i].err
@@ -404,7 +404,7 @@ func (b *Backend) addToPage(bucket string, page *backend.ListPage, maxKeys int, 
 				continue // deleted since its directory was read
 			}
 			if damaged(err) {
-				b.skipDamaged("list "+bucket, r.path, err)
+				b.skipDamaged(ctx, "list "+bucket, r.path, err)
 				continue
 			}
 			if err != nil {

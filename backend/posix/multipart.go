@@ -245,7 +245,10 @@ func readParts(dir string, skip func(path string, err error)) (map[int]*record, 
 	return parts, nil
 }
 
-func (b *Backend) skipPart(path string, err error) { b.skipDamaged("read parts", path, err) }
+// skipPart is readParts' callback for a damaged part record.
+func (b *Backend) skipPart(ctx context.Context) func(path string, err error) {
+	return func(path string, err error) { b.skipDamaged(ctx, "read parts", path, err) }
+}
 
 // ListParts returns the current version of every committed part, by number.
 func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string) ([]backend.PartInfo, error) {
@@ -255,7 +258,7 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, uploadID string) (
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		return nil, err
 	}
-	parts, err := readParts(b.uploadDir(bucket, uploadID), b.skipPart)
+	parts, err := readParts(b.uploadDir(bucket, uploadID), b.skipPart(ctx))
 	if err != nil {
 		return nil, b.notFound(bucket, err, backend.ErrNoSuchUpload, "%s/%s upload %s", bucket, key, uploadID)
 	}
@@ -299,12 +302,12 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, uploadID stri
 	dir := b.uploadDir(bucket, uploadID)
 	gone := b.tmpPath(bucket, "done-upload")
 	var parts map[int]*record
-	r, _, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
+	r, _, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
 		if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 			return nil, err
 		}
 		var err error
-		parts, err = readParts(dir, b.skipPart)
+		parts, err = readParts(dir, b.skipPart(ctx))
 		if err != nil {
 			return nil, b.notFound(bucket, err, backend.ErrNoSuchUpload, "%s", where)
 		}
@@ -383,7 +386,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 	if err := b.syncDir(b.uploadsDir(bucket)); err != nil {
 		return fmt.Errorf("%s: abort: fsync: %w", where, err)
 	}
-	parts, err := readParts(gone, b.skipPart)
+	parts, err := readParts(gone, b.skipPart(ctx))
 	if notExist(err) {
 		// A concurrent Sweep took the retired directory (its mtime is
 		// that of the last part commit); the upload is aborted and the
@@ -404,7 +407,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, uploadID string)
 
 // allUploads reads every upload record of the bucket. In-progress uploads
 // are few compared to objects, so ListUploads reads them all and sorts.
-func (b *Backend) allUploads(bucket string) ([]backend.Upload, error) {
+func (b *Backend) allUploads(ctx context.Context, bucket string) ([]backend.Upload, error) {
 	f, err := os.Open(b.uploadsDir(bucket))
 	if err != nil {
 		return nil, b.notFound(bucket, err, nil, "list uploads of %s", bucket)
@@ -424,7 +427,7 @@ func (b *Backend) allUploads(bucket string) ([]backend.Upload, error) {
 			continue // completed or aborted meanwhile
 		}
 		if damaged(err) {
-			b.skipDamaged("list uploads of "+bucket, filepath.Join(b.uploadDir(bucket, id), uploadRecordName), err)
+			b.skipDamaged(ctx, "list uploads of "+bucket, filepath.Join(b.uploadDir(bucket, id), uploadRecordName), err)
 			continue
 		}
 		if err != nil {
@@ -441,7 +444,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 	if err := checkBucket(bucket); err != nil {
 		return backend.UploadPage{}, err
 	}
-	all, err := b.allUploads(bucket)
+	all, err := b.allUploads(ctx, bucket)
 	if err != nil {
 		return backend.UploadPage{}, err
 	}

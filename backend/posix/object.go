@@ -60,7 +60,7 @@ func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.
 	if err := checkMeta(meta, where); err != nil {
 		return backend.ObjectInfo{}, err
 	}
-	r, _, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
+	r, _, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
 		if old == nil {
 			return nil, b.notFound(bucket, fs.ErrNotExist, backend.ErrNoSuchKey, "%s", where)
 		}

@@ -96,8 +96,8 @@ func (b *Backend) log() *slog.Logger {
 // skipDamaged logs a damaged record that an operation skips, so one bad
 // file costs its own key and not the bucket. `envelopegw fsck` reports
 // and removes such records.
-func (b *Backend) skipDamaged(op, path string, err error) {
-	b.log().Warn("posix: skipping a damaged record (run envelopegw fsck to report and remove such records)",
+func (b *Backend) skipDamaged(ctx context.Context, op, path string, err error) {
+	b.log().WarnContext(ctx, "posix: skipping a damaged record (run envelopegw fsck to report and remove such records)",
 		"op", op, "path", path, "err", err)
 }
 

@@ -138,7 +138,7 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	}
 	st.Damaged += bad
 	if bad > 0 {
-		b.log().Warn("posix: sweep keeps every unreferenced data file of a bucket with damaged records",
+		b.log().WarnContext(ctx, "posix: sweep keeps every unreferenced data file of a bucket with damaged records",
 			"bucket", bucket, "damaged", bad)
 		return nil
 	}
@@ -205,7 +205,7 @@ func (b *Backend) referenced(ctx context.Context, bucket string) (refs map[strin
 	refs = make(map[string]bool)
 	skip := func(p string, err error) {
 		bad++
-		b.skipDamaged("sweep", p, err)
+		b.skipDamaged(ctx, "sweep", p, err)
 	}
 	ups, err := readNames(b.uploadsDir(bucket))
 	if err != nil && !notExist(err) {

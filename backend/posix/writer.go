@@ -172,7 +172,7 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 		if e.Size > 0 {
 			exts = []extent{e}
 		}
-		_, published, err := b.publishHead(bucket, key, func(old *record) (*record, error) {
+		_, published, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
 			if err := checkHead(cond, where, old); err != nil {
 				return nil, err
 			}
@@ -200,7 +200,7 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 //
 // published reports whether the new head replaced the old one, which
 // tells a failing caller whether its data files are now referenced.
-func (b *Backend) publishHead(bucket, key string, build func(old *record) (*record, error), then func() error) (r *record, published bool, err error) {
+func (b *Backend) publishHead(ctx context.Context, bucket, key string, build func(old *record) (*record, error), then func() error) (r *record, published bool, err error) {
 	where := bucket + "/" + key
 	head := b.headPath(bucket, key)
 	release, err := b.lockKey(bucket, key)
@@ -217,7 +217,7 @@ func (b *Backend) publishHead(bucket, key string, build func(old *record) (*reco
 	if damaged(err) {
 		// A damaged head is replaced as if absent; the data files it named
 		// are unknown and stay for Sweep.
-		b.log().Warn("posix: replacing a damaged head", "bucket", bucket, "key", key, "err", err)
+		b.log().WarnContext(ctx, "posix: replacing a damaged head", "bucket", bucket, "key", key, "err", err)
 		old, err = nil, nil
 	}
 	if err != nil && !notExist(err) {
