@@ -1,0 +1,159 @@
+package s3
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// bucketRecord is the upstream record of a gateway bucket. Gen names the
+// key space of this incarnation of the bucket: everything the bucket holds
+// lives under names with it, so a bucket deleted and created again starts
+// empty even if a racing writer left something under the old generation.
+type bucketRecord struct {
+	Created  time.Time `json:"created"`
+	Gen      string    `json:"gen"`
+	Deleting time.Time `json:"deleting,omitzero"` // set while DeleteBucket checks for objects
+}
+
+func (b *Backend) bucketName(bucket string) string { return b.base + "b/" + bucket }
+
+// space is the prefix of one kind of name ("k" heads, "d" data, "u"
+// uploads, "p" parts) of one bucket generation.
+func (b *Backend) space(kind, bucket, gen string) string {
+	return b.base + kind + "/" + bucket + "/" + gen + "/"
+}
+
+// readBucket returns the bucket record and its ETag.
+func (b *Backend) readBucket(ctx context.Context, bucket string) (bucketRecord, string, error) {
+	if err := backend.CheckBucketName(bucket); err != nil {
+		return bucketRecord{}, "", err
+	}
+	var r bucketRecord
+	etag, _, found, err := b.getJSON(ctx, b.bucketName(bucket), &r)
+	if err != nil {
+		return r, "", err
+	}
+	if !found {
+		return r, "", fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrNoSuchBucket)
+	}
+	return r, etag, nil
+}
+
+// gen returns the generation of a live bucket.
+func (b *Backend) gen(ctx context.Context, bucket string) (string, error) {
+	r, _, err := b.readBucket(ctx, bucket)
+	return r.Gen, err
+}
+
+// confirm is the second half of every change: after a change to
+// generation gen has landed, it checks that the bucket still lives in that
+// generation. While a DeleteBucket is deciding, it waits for the decision,
+// so that a change either landed before the bucket was found empty or
+// fails with ErrNoSuchBucket; a failed change undoes itself.
+func (b *Backend) confirm(ctx context.Context, bucket, gen string) error {
+	delay := 20 * time.Millisecond
+	for {
+		r, _, err := b.readBucket(ctx, bucket)
+		if err != nil {
+			return err
+		}
+		if r.Gen != gen {
+			return fmt.Errorf("s3 backend: bucket %s was deleted: %w", bucket, backend.ErrNoSuchBucket)
+		}
+		if r.Deleting.IsZero() || time.Since(r.Deleting) > deleteWait {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
+	if err := backend.CheckBucketName(bucket); err != nil {
+		return err
+	}
+	r := bucketRecord{Created: time.Now().UTC(), Gen: randHex(8)}
+	if _, err := b.putJSON(ctx, b.bucketName(bucket), r, "*"); err != nil {
+		if errorsIsPrecondition(err) {
+			return fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrBucketExists)
+		}
+		return err
+	}
+	return nil
+}
+
+func (b *Backend) HeadBucket(ctx context.Context, bucket string) (backend.BucketInfo, error) {
+	r, _, err := b.readBucket(ctx, bucket)
+	if err != nil {
+		return backend.BucketInfo{}, err
+	}
+	return backend.BucketInfo{Name: bucket, Created: r.Created}, nil
+}
+
+func (b *Backend) ListBuckets(ctx context.Context) ([]backend.BucketInfo, error) {
+	var names []string
+	p := b.base + "b/"
+	if err := b.names(ctx, p, "", func(n string, _ int64) bool { names = append(names, n); return true }); err != nil {
+		return nil, err
+	}
+	var out []backend.BucketInfo
+	for _, n := range names {
+		info, err := b.HeadBucket(ctx, n)
+		if err != nil {
+			continue // deleted meanwhile, or a foreign name
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// DeleteBucket marks the record "deleting" (a compare-and-swap), looks for
+// objects, and then either restores the record or removes it with
+// everything of that generation. Changes confirm against the record after
+// they land (see confirm), which makes the emptiness check atomic.
+func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
+	r, etag, err := b.readBucket(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	r.Deleting = time.Now().UTC()
+	metag, err := b.putJSON(ctx, b.bucketName(bucket), r, putCond(etag))
+	if err != nil {
+		if errorsIsPrecondition(err) {
+			return fmt.Errorf("s3 backend: bucket %s is being changed by another DeleteBucket: %w", bucket, backend.ErrBucketNotEmpty)
+		}
+		return err
+	}
+	empty := true
+	err = b.names(ctx, b.space("k", bucket, r.Gen), "", func(_ string, size int64) bool {
+		empty = size == 0 // tombstones are empty heads
+		return empty
+	})
+	if err != nil || !empty {
+		r.Deleting = time.Time{}
+		if _, rerr := b.putJSON(ctx, b.bucketName(bucket), r, putCond(metag)); rerr != nil && err == nil {
+			err = rerr
+		}
+		if err == nil {
+			err = fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrBucketNotEmpty)
+		}
+		return err
+	}
+	if err := b.remove(ctx, b.bucketName(bucket)); err != nil {
+		return err
+	}
+	// The bucket is gone; its generation's leftovers are garbage.
+	for _, kind := range []string{"k", "u", "p", "d"} {
+		if err := b.removePrefix(ctx, b.space(kind, bucket, r.Gen)); err != nil {
+			return nil // garbage, not state: the bucket is deleted
+		}
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package s3
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"envelopegw/backend"
+)
+
+// Options configures a Backend.
+type Options struct {
+	Client *minio.Client // the upstream, already configured (endpoint, credentials, TLS)
+	Bucket string        // the pre-created upstream bucket
+	Prefix string        // optional name prefix inside it, at most maxPrefix bytes
+	// PartSize is the size of the upstream parts a stream is cut into: the
+	// memory one writer holds (default and minimum 5 MiB).
+	PartSize uint64
+}
+
+const (
+	maxPrefix   = 100
+	minPartSize = 5 << 20
+	maxMeta     = 1 << 20
+	// deleteWait bounds how long a commit waits for a concurrent
+	// DeleteBucket to decide; a "deleting" mark older than that belongs
+	// to a gateway that died and counts as not deleting.
+	deleteWait = 30 * time.Second
+)
+
+// Backend stores buckets and objects in one upstream S3 bucket.
+type Backend struct {
+	c        *minio.Client
+	core     minio.Core
+	bucket   string
+	base     string // Prefix + "/", or ""
+	partSize uint64
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// New checks that the upstream bucket is reachable with the configured
+// credentials and returns a Backend on it.
+func New(ctx context.Context, opts Options) (*Backend, error) {
+	if opts.Client == nil || opts.Bucket == "" {
+		return nil, errors.New("s3 backend: an upstream client and bucket are required")
+	}
+	p := strings.Trim(opts.Prefix, "/")
+	if len(p) > maxPrefix || strings.Contains(p, "//") {
+		return nil, fmt.Errorf("s3 backend: prefix %q: at most %d bytes, no empty components", p, maxPrefix)
+	}
+	b := &Backend{c: opts.Client, core: minio.Core{Client: opts.Client}, bucket: opts.Bucket, partSize: opts.PartSize}
+	if p != "" {
+		b.base = p + "/"
+	}
+	if b.partSize < minPartSize {
+		b.partSize = minPartSize
+	}
+	ok, err := b.c.BucketExists(ctx, b.bucket)
+	if err != nil {
+		return nil, fmt.Errorf("s3 backend: upstream bucket %q at %s: %w", b.bucket, b.c.EndpointURL(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("s3 backend: upstream bucket %q does not exist at %s (create it first)", b.bucket, b.c.EndpointURL())
+	}
+	// A listing proves that the credentials may read, not only reach.
+	for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: b.base + "b/", MaxKeys: 1}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("s3 backend: listing upstream bucket %q at %s: %w", b.bucket, b.c.EndpointURL(), o.Err)
+		}
+		break
+	}
+	return b, nil
+}
+
+// randHex returns n random bytes in hex.
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// errCode is the S3 error code of an upstream error, or "".
+func errCode(err error) string { return minio.ToErrorResponse(err).Code }
+
+func isNotFound(err error) bool {
+	c := errCode(err)
+	return c == "NoSuchKey" || c == "NotFound" || minio.ToErrorResponse(err).StatusCode == http.StatusNotFound
+}
+
+func isPrecondition(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return r.Code == "PreconditionFailed" || r.StatusCode == http.StatusPreconditionFailed
+}
+
+// upstreamErr wraps an upstream failure with what was being done.
+func upstreamErr(what, name string, err error) error {
+	return fmt.Errorf("s3 backend: %s %q: %w", what, name, err)
+}
+
+// getJSON reads a small record. found=false if it does not exist.
+func (b *Backend) getJSON(ctx context.Context, name string, v any) (etag string, size int64, found bool, err error) {
+	rc, info, _, err := b.core.GetObject(ctx, b.bucket, name, minio.GetObjectOptions{})
+	if err != nil {
+		if isNotFound(err) {
+			return "", 0, false, nil
+		}
+		return "", 0, false, upstreamErr("reading", name, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, 4*maxMeta))
+	if err != nil {
+		return "", 0, false, upstreamErr("reading", name, err)
+	}
+	if len(data) > 0 {
+		if err := json.Unmarshal(data, v); err != nil {
+			return "", 0, false, fmt.Errorf("s3 backend: record %q does not decode: %w", name, err)
+		}
+	}
+	return strings.Trim(info.ETag, `"`), int64(len(data)), true, nil
+}
+
+// putCond is the upstream condition of a record write: "" unconditional,
+// "*" only if absent, else only if the current ETag is this.
+type putCond string
+
+// putJSON writes a small record, conditionally. A failed condition
+// returns an error satisfying errors.Is(err, backend.ErrPrecondition).
+func (b *Backend) putJSON(ctx context.Context, name string, v any, cond putCond) (string, error) {
+	var data []byte
+	if v != nil {
+		var err error
+		if data, err = json.Marshal(v); err != nil {
+			return "", err
+		}
+	}
+	opts := minio.PutObjectOptions{ContentType: "application/json", DisableMultipart: true}
+	switch cond {
+	case "":
+	case "*":
+		opts.SetMatchETagExcept("*")
+	default:
+		opts.SetMatchETag(string(cond))
+	}
+	info, err := b.c.PutObject(ctx, b.bucket, name, bytes.NewReader(data), int64(len(data)), opts)
+	if err != nil {
+		if isPrecondition(err) {
+			return "", fmt.Errorf("s3 backend: %q changed: %w", name, backend.ErrPrecondition)
+		}
+		return "", upstreamErr("writing", name, err)
+	}
+	return strings.Trim(info.ETag, `"`), nil
+}
+
+func (b *Backend) remove(ctx context.Context, name string) error {
+	err := b.c.RemoveObject(ctx, b.bucket, name, minio.RemoveObjectOptions{})
+	if err != nil && !isNotFound(err) {
+		return upstreamErr("removing", name, err)
+	}
+	return nil
+}
+
+// removePrefix removes every upstream object under p, best effort but
+// reporting the first failure.
+func (b *Backend) removePrefix(ctx context.Context, p string) error {
+	objs := make(chan minio.ObjectInfo)
+	go func() {
+		defer close(objs)
+		for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: p, Recursive: true}) {
+			if o.Err != nil {
+				return
+			}
+			objs <- o
+		}
+	}()
+	var first error
+	for e := range b.c.RemoveObjects(ctx, b.bucket, objs, minio.RemoveObjectsOptions{}) {
+		if first == nil && e.Err != nil {
+			first = upstreamErr("removing under", p, e.Err)
+		}
+	}
+	return first
+}
+
+// names lists upstream names (relative to p) after startAfter, in order,
+// calling fn until it returns false.
+func (b *Backend) names(ctx context.Context, p, startAfter string, fn func(name string, size int64) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts := minio.ListObjectsOptions{Prefix: p, Recursive: true}
+	if startAfter != "" {
+		opts.StartAfter = p + startAfter
+	}
+	for o := range b.c.ListObjects(ctx, b.bucket, opts) {
+		if o.Err != nil {
+			return upstreamErr("listing", p, o.Err)
+		}
+		if !fn(strings.TrimPrefix(o.Key, p), o.Size) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func metaSize(m backend.Meta) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+func checkMeta(m backend.Meta, where string) error {
+	if n := metaSize(m); n > maxMeta {
+		return fmt.Errorf("s3 backend: %s: %d bytes of metadata: %w", where, n, backend.ErrMetadataTooLarge)
+	}
+	return nil
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func errorsIsPrecondition(err error) bool { return errors.Is(err, backend.ErrPrecondition) }
