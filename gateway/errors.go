@@ -66,6 +66,9 @@ func (s *Service) fail(o op, err error) error {
 		return s3api.ErrInvalidPart
 	case errors.Is(err, backend.ErrMetadataTooLarge):
 		return s3api.ErrMetadataTooLarge
+	case errors.Is(err, backend.ErrUnavailable):
+		s.log.WarnContext(o.ctx, "storage temporarily unavailable", "op", o.name, "bucket", o.bucket, "err", err)
+		return errStorageBusy
 	case errors.Is(err, backend.ErrPrecondition):
 		return s3api.ErrServiceUnavailable.WithMessage("The object changed while this request was running; please retry.")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -9,9 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -92,21 +94,44 @@ func randHex(n int) string {
 }
 
 // errCode is the S3 error code of an upstream error, or "".
-func errCode(err error) string { return minio.ToErrorResponse(err).Code }
+func errCode(err error) string { return errResponse(err).Code }
+
+// errResponse finds the upstream's S3 error in an error chain.
+func errResponse(err error) minio.ErrorResponse {
+	var r minio.ErrorResponse
+	if errors.As(err, &r) {
+		return r
+	}
+	return minio.ToErrorResponse(err)
+}
 
 func isNotFound(err error) bool {
-	c := errCode(err)
-	return c == "NoSuchKey" || c == "NotFound" || minio.ToErrorResponse(err).StatusCode == http.StatusNotFound
+	r := errResponse(err)
+	return r.Code == "NoSuchKey" || r.Code == "NotFound" || r.StatusCode == http.StatusNotFound
 }
 
 func isPrecondition(err error) bool {
-	r := minio.ToErrorResponse(err)
+	r := errResponse(err)
 	return r.Code == "PreconditionFailed" || r.StatusCode == http.StatusPreconditionFailed
 }
 
 // upstreamErr wraps an upstream failure with what was being done.
+// Failures that retrying may cure (the network, 5xx, SlowDown: minio-go
+// has already retried them with backoff) also wrap backend.ErrUnavailable.
 func upstreamErr(what, name string, err error) error {
+	if transient(err) {
+		return fmt.Errorf("s3 backend: %s %q: %w: %w", what, name, backend.ErrUnavailable, err)
+	}
 	return fmt.Errorf("s3 backend: %s %q: %w", what, name, err)
+}
+
+func transient(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	r := errResponse(err)
+	return r.StatusCode >= 500 || r.Code == "SlowDown" || r.Code == "ServiceUnavailable" || r.Code == "RequestTimeout"
 }
 
 // getJSON reads a small record. found=false if it does not exist.

@@ -44,6 +44,8 @@ type serveConfig struct {
 	signers      []string // trusted signer files or strings
 	skipSigner   bool
 
+	upstream upstreamConfig // --upstream: the upstream-S3 backend instead of --data
+
 	// From the environment only: a single user.
 	accessKey, secretKey string
 }
@@ -111,6 +113,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.DurationVar(&c.drain, "drain-timeout", 60*time.Second, "on SIGTERM, wait this long for requests in flight")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	addLimitFlags(fs, &c.limits)
+	addUpstreamFlags(fs, &c.upstream)
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
@@ -156,6 +159,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		return nil, envErr
 	}
 	c.accessKey, c.secretKey = getenv(envPrefix+"ACCESS_KEY"), getenv(envPrefix+"SECRET_KEY")
+	c.upstream.fromEnv(getenv)
 	return c, c.check()
 }
 
@@ -186,6 +190,9 @@ func (c *serveConfig) check() error {
 		return errors.New("--drain-timeout must not be negative")
 	}
 	if err := c.limits.check(); err != nil {
+		return err
+	}
+	if err := c.upstream.check(); err != nil {
 		return err
 	}
 	switch c.logLevel {

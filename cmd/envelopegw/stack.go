@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"envelopegw/backend"
 	"envelopegw/backend/posix"
 	"envelopegw/gateway"
 	"envelopegw/metrics"
@@ -29,7 +30,8 @@ const uploadCountEvery = time.Minute
 // stack is what serve runs once keys and credentials are loaded.
 type stack struct {
 	metrics *metrics.Metrics
-	posix   *posix.Backend
+	posix   *posix.Backend  // nil on an upstream
+	backend backend.Backend // posix, or the upstream-S3 backend
 	svc     *gateway.Service
 	health  *health
 	reload  *reloader
@@ -44,15 +46,24 @@ func (s *server) build() (*stack, error) {
 	cfg := s.cfg
 	rt := &stack{metrics: metrics.New(buildInfo()), cert: &liveCert{}}
 	var err error
-	if rt.posix, err = posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync, Logger: s.log}); err != nil {
-		return nil, err
+	if cfg.upstream.url != "" {
+		up, err := cfg.upstream.dial(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		rt.backend = up
+	} else {
+		if rt.posix, err = posix.New(cfg.data, posix.Options{NoFsync: cfg.noFsync, Logger: s.log}); err != nil {
+			return nil, err
+		}
+		rt.backend = rt.posix
 	}
 	maxAge := cfg.uploadMaxAge
 	if maxAge == 0 {
 		maxAge = -1 // 0 on the command line means never
 	}
 	rt.svc, err = gateway.New(gateway.Config{
-		Backend:      rt.metrics.Backend(rt.posix),
+		Backend:      rt.metrics.Backend(rt.backend),
 		Recipients:   s.recipients,
 		Identities:   s.identities,
 		Keyring:      s.gatewayKeyring(),
@@ -193,11 +204,13 @@ func (rt *stack) startBackground(ctx context.Context, s *server) (wait func()) {
 		maxAge = -1
 	}
 	wg.Go(func() { rt.svc.RunJanitor(ctx, janitorInterval(maxAge)) })
-	wg.Go(func() {
-		runSweeper(ctx, rt.posix, log, func(st posix.SweepStats, err error) {
-			rt.metrics.SweepDone(st.Temp, st.Orphan, st.Bytes, err)
+	if rt.posix != nil { // an upstream keeps no temp files to sweep
+		wg.Go(func() {
+			runSweeper(ctx, rt.posix, log, func(st posix.SweepStats, err error) {
+				rt.metrics.SweepDone(st.Temp, st.Orphan, st.Bytes, err)
+			})
 		})
-	})
+	}
 	probeDir := filepath.Join(s.cfg.data, ".envelopegw")
 	if err := os.MkdirAll(probeDir, 0o700); err != nil {
 		log.Error("data volume: cannot create the probe directory", "err", err)
@@ -212,13 +225,13 @@ func (rt *stack) startBackground(ctx context.Context, s *server) (wait func()) {
 		})
 	})
 	wg.Go(func() {
-		if err := rt.metrics.ScanNewest(ctx, rt.posix); err != nil && ctx.Err() == nil {
+		if err := rt.metrics.ScanNewest(ctx, rt.backend); err != nil && ctx.Err() == nil {
 			log.Warn("metrics: listing the buckets for their newest objects failed", "err", err)
 		}
 	})
 	wg.Go(func() {
 		every(ctx, uploadCountEvery, func() {
-			if err := rt.metrics.CountUploads(ctx, rt.posix); err != nil && ctx.Err() == nil {
+			if err := rt.metrics.CountUploads(ctx, rt.backend); err != nil && ctx.Err() == nil {
 				log.Warn("metrics: counting open multipart uploads failed", "err", err)
 			}
 		})
