@@ -147,7 +147,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			return h, true, nil
 		}
 		var h head
-		etag, size, found, err := b.getJSON(ctx, space+name, &h)
+		etag, size, found, err := b.getJSON(ctx, space+np+name, &h)
 		if err != nil || !found || size == 0 {
 			return h, false, err
 		}
@@ -243,7 +243,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 			return r, true, nil
 		}
 		var r uploadRecord
-		_, _, found, err := b.getJSON(ctx, space+name, &r)
+		_, _, found, err := b.getJSON(ctx, space+np+name, &r)
 		if err != nil || !found || r.State == "aborted" {
 			return r, false, err
 		}
@@ -298,7 +298,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 		if !ok || r.Key != e.key {
 			return "", false
 		}
-		page.Uploads = append(page.Uploads, backend.Upload{Bucket: bucket, Key: r.Key, UploadID: e.id, Initiated: r.Initiated, Meta: r.Meta.Clone()})
+		page.Uploads = append(page.Uploads, backend.Upload{Bucket: bucket, Key: r.Key, UploadID: e.id, Initiated: r.Initiated, Meta: backend.Meta(r.Meta).Clone()})
 		page.NextKeyMarker, page.NextUploadIDMarker = r.Key, e.id
 		return "", false
 	}

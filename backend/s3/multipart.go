@@ -28,7 +28,7 @@ import (
 type uploadRecord struct {
 	Key       string       `json:"key"`
 	Initiated time.Time    `json:"initiated"`
-	Meta      backend.Meta `json:"meta,omitempty"`
+	Meta      binMeta      `json:"meta,omitempty"`
 	State     string       `json:"state,omitempty"` // "", "completing", "aborted"
 	Since     time.Time    `json:"since,omitzero"`  // when State was set
 }
@@ -38,7 +38,7 @@ type partRecord struct {
 	ID      string       `json:"id"`
 	Size    int64        `json:"size"`
 	ModTime time.Time    `json:"mtime"`
-	Meta    backend.Meta `json:"meta,omitempty"`
+	Meta    binMeta      `json:"meta,omitempty"`
 	Data    string       `json:"data"`
 }
 
@@ -108,7 +108,7 @@ func (b *Backend) CreateUpload(ctx context.Context, bucket, key string, meta bac
 	now := time.Now().UTC()
 	id := fmt.Sprintf("%016x", now.UnixNano()) + randHex(8)
 	name := b.uploadName(bucket, gen, key, id)
-	if _, err := b.putJSON(ctx, name, uploadRecord{Key: key, Initiated: now, Meta: meta.Clone()}, "*"); err != nil {
+	if _, err := b.putJSON(ctx, name, uploadRecord{Key: key, Initiated: now, Meta: binMeta(meta.Clone())}, "*"); err != nil {
 		return "", err
 	}
 	if err := b.confirm(ctx, bucket, gen); err != nil {
@@ -123,7 +123,7 @@ func (b *Backend) StatUpload(ctx context.Context, bucket, key, id string) (backe
 	if err != nil {
 		return backend.Upload{}, err
 	}
-	return backend.Upload{Bucket: bucket, Key: key, UploadID: id, Initiated: rec.Initiated, Meta: rec.Meta.Clone()}, nil
+	return backend.Upload{Bucket: bucket, Key: key, UploadID: id, Initiated: rec.Initiated, Meta: backend.Meta(rec.Meta).Clone()}, nil
 }
 
 func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number int) (backend.Writer, error) {
@@ -140,7 +140,7 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number in
 		if err := checkMeta(meta, bucket+"/"+key); err != nil {
 			return err
 		}
-		rec := partRecord{Number: number, ID: pid, ModTime: time.Now().UTC(), Meta: meta.Clone()}
+		rec := partRecord{Number: number, ID: pid, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone())}
 		if len(ex) == 1 {
 			rec.Size, rec.Data = ex[0].Size, ex[0].Name
 		}
@@ -192,7 +192,7 @@ func (b *Backend) ListParts(ctx context.Context, bucket, key, id string) ([]back
 	}
 	out := make([]backend.PartInfo, len(recs))
 	for i, r := range recs {
-		out[i] = backend.PartInfo{Number: r.Number, ID: r.ID, Size: r.Size, ModTime: r.ModTime, Meta: r.Meta.Clone()}
+		out[i] = backend.PartInfo{Number: r.Number, ID: r.ID, Size: r.Size, ModTime: r.ModTime, Meta: backend.Meta(r.Meta).Clone()}
 	}
 	return out, nil
 }
@@ -213,7 +213,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 	for _, r := range recs {
 		byNum[r.Number] = r
 	}
-	h := &head{Key: key, ModTime: time.Now().UTC(), Meta: meta.Clone(), Nonce: randHex(16)}
+	h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Nonce: randHex(16)}
 	for _, ref := range refs {
 		r, ok := byNum[ref.Number]
 		if !ok || r.ID != ref.ID {

@@ -20,7 +20,7 @@ import (
 type head struct {
 	Key     string       `json:"key"`
 	ModTime time.Time    `json:"mtime"`
-	Meta    backend.Meta `json:"meta,omitempty"`
+	Meta    binMeta      `json:"meta,omitempty"`
 	Extents []extent     `json:"extents,omitempty"`
 	Nonce   string       `json:"nonce"`
 }
@@ -39,7 +39,7 @@ func (h *head) size() int64 {
 }
 
 func (h *head) info(version string) backend.ObjectInfo {
-	return backend.ObjectInfo{Key: h.Key, Size: h.size(), ModTime: h.ModTime, Meta: h.Meta.Clone(), Version: version}
+	return backend.ObjectInfo{Key: h.Key, Size: h.size(), ModTime: h.ModTime, Meta: backend.Meta(h.Meta).Clone(), Version: version}
 }
 
 func (b *Backend) headName(bucket, gen, key string) string {
@@ -153,7 +153,7 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 		if err := checkMeta(meta, bucket+"/"+key); err != nil {
 			return err
 		}
-		h := &head{Key: key, ModTime: time.Now().UTC(), Meta: meta.Clone(), Extents: ex, Nonce: randHex(16)}
+		h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Extents: ex, Nonce: randHex(16)}
 		_, err := b.publish(ctx, bucket, gen, h, cond)
 		return err
 	}
@@ -206,7 +206,7 @@ func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.
 	}
 	_, version, err := b.swapHead(ctx, bucket, gen, key, nil, check, func(cur *head) *head {
 		h = *cur
-		h.Meta = meta.Clone()
+		h.Meta = binMeta(meta.Clone())
 		h.ModTime = time.Now().UTC()
 		if !h.ModTime.After(cur.ModTime) {
 			h.ModTime = cur.ModTime.Add(time.Microsecond)
