@@ -26,20 +26,20 @@ import (
 // new head names, and a second Complete cannot run at the same time.
 
 type uploadRecord struct {
-	Key       string       `json:"key"`
-	Initiated time.Time    `json:"initiated"`
-	Meta      binMeta      `json:"meta,omitempty"`
-	State     string       `json:"state,omitempty"` // "", "completing", "aborted"
-	Since     time.Time    `json:"since,omitzero"`  // when State was set
+	Key       string    `json:"key"`
+	Initiated time.Time `json:"initiated"`
+	Meta      binMeta   `json:"meta,omitempty"`
+	State     string    `json:"state,omitempty"` // "", "completing", "aborted"
+	Since     time.Time `json:"since,omitzero"`  // when State was set
 }
 
 type partRecord struct {
-	Number  int          `json:"n"`
-	ID      string       `json:"id"`
-	Size    int64        `json:"size"`
-	ModTime time.Time    `json:"mtime"`
-	Meta    binMeta      `json:"meta,omitempty"`
-	Data    string       `json:"data"`
+	Number  int       `json:"n"`
+	ID      string    `json:"id"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	Meta    binMeta   `json:"meta,omitempty"`
+	Data    string    `json:"data"`
 }
 
 const uploadIDLen = 32

@@ -18,11 +18,11 @@ import (
 // An empty head object is a tombstone: a conditional Delete leaves one,
 // because S3 has no conditional delete; every reader treats it as absent.
 type head struct {
-	Key     string       `json:"key"`
-	ModTime time.Time    `json:"mtime"`
-	Meta    binMeta      `json:"meta,omitempty"`
-	Extents []extent     `json:"extents,omitempty"`
-	Nonce   string       `json:"nonce"`
+	Key     string    `json:"key"`
+	ModTime time.Time `json:"mtime"`
+	Meta    binMeta   `json:"meta,omitempty"`
+	Extents []extent  `json:"extents,omitempty"`
+	Nonce   string    `json:"nonce"`
 }
 
 type extent struct {
