@@ -66,6 +66,15 @@ func TestUpstreamMinIO(t *testing.T) {
 	}
 	noPlaintextUpstream(t, srv, "gw/", small, whole[:4096])
 
+	// The offline reader decrypts straight from the upstream.
+	cat := Command(t, "cat", "--upstream", srv.URL()+"/"+srv.Bucket+"/gw", "--upstream-style", "path", "-i", g.IdentityFile, b+"/"+key)
+	cat.Env = append(cat.Env, "ENVELOPEGW_UPSTREAM_ACCESS_KEY="+srv.AccessKey, "ENVELOPEGW_UPSTREAM_SECRET_KEY="+srv.SecretKey)
+	var stderr bytes.Buffer
+	cat.Stderr = &stderr
+	if out, err := cat.Output(); err != nil || !bytes.Equal(out, whole) {
+		t.Fatalf("cat --upstream: %v, %d bytes (equal: %v)\n%s", err, len(out), bytes.Equal(out, whole), stderr.Bytes())
+	}
+
 	if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &b, Key: &key}); err != nil {
 		t.Fatal(err)
 	}

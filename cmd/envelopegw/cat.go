@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"envelopegw/backend"
 	"envelopegw/backend/posix"
 	"envelopegw/gateway"
 	"envelopegw/s3api"
@@ -35,6 +36,8 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("cat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "./data", "data `directory` of the gateway")
+	var up upstreamConfig
+	addUpstreamFlags(fs, &up)
 	var ids listFlag
 	fs.Var(&ids, "i", "identity `file`; repeatable")
 	fs.Var(&ids, "identity", "identity `file`; repeatable (same as -i)")
@@ -42,7 +45,7 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Var(&signers, "signer", "trusted signer key `file` (a gateway's signing key FILE.pub); repeatable")
 	skip := fs.Bool("insecure-skip-signer", false, "read the object whatever signed it, or an unsigned v1 object")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: envelopegw cat --data DIR -i IDENTITY [-i ...] --signer FILE [--signer ...] BUCKET/KEY\n\nWrites the plaintext of one object to stdout, reading the data directory\ndirectly (no server, nothing written). The object must be signed by one of\nthe --signer keys.\n\n")
+		fmt.Fprintf(stderr, "usage: envelopegw cat (--data DIR | --upstream URL) -i IDENTITY [-i ...] --signer FILE [--signer ...] BUCKET/KEY\n\nWrites the plaintext of one object to stdout, reading the data directory\n(or the upstream S3 bucket) directly (no server, nothing written). The object\nmust be signed by one of the --signer keys.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -70,8 +73,16 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(trusted) == 0 && !*skip {
 		return errNoSigner
 	}
-	be, err := posix.New(*data, posix.Options{ReadOnly: true})
-	if err != nil {
+	var be backend.Backend
+	if up.url != "" {
+		up.fromEnv(os.Getenv)
+		if err := up.check(); err != nil {
+			return err
+		}
+		if be, err = up.dial(ctx); err != nil {
+			return err
+		}
+	} else if be, err = posix.New(*data, posix.Options{ReadOnly: true}); err != nil {
 		return err
 	}
 	cause := &lastCause{}
