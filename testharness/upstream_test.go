@@ -29,7 +29,17 @@ func upstreamGateway(t *testing.T, srv *s3test.Server, p string, share *Gateway)
 // and delete; the upstream holds only ciphertext.
 func TestUpstreamMinIO(t *testing.T) {
 	t.Parallel()
-	srv := s3test.StartMinIO(t)
+	upstreamRoundTrip(t, s3test.StartMinIO(t))
+}
+
+// TestUpstreamVersity: the same through a gateway on versitygw, a second,
+// independent S3 implementation.
+func TestUpstreamVersity(t *testing.T) {
+	t.Parallel()
+	upstreamRoundTrip(t, s3test.StartVersity(t))
+}
+
+func upstreamRoundTrip(t *testing.T, srv *s3test.Server) {
 	g := upstreamGateway(t, srv, "gw", nil)
 	c := S3Client(t, g, S3Options{})
 	b := newBucket(t, c)

@@ -213,9 +213,17 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 	for _, r := range recs {
 		byNum[r.Number] = r
 	}
+	if len(refs) == 0 {
+		return backend.ObjectInfo{}, fmt.Errorf("s3 backend: completing upload %s without parts: %w", id, backend.ErrInvalidPart)
+	}
 	h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Nonce: randHex(16)}
+	named := make(map[int]bool, len(refs))
 	for _, ref := range refs {
 		r, ok := byNum[ref.Number]
+		if named[ref.Number] {
+			return backend.ObjectInfo{}, fmt.Errorf("s3 backend: part %d named twice: %w", ref.Number, backend.ErrInvalidPart)
+		}
+		named[ref.Number] = true
 		if !ok || r.ID != ref.ID {
 			return backend.ObjectInfo{}, fmt.Errorf("s3 backend: part %d version %.40q of upload %s is not current: %w", ref.Number, ref.ID, id, backend.ErrInvalidPart)
 		}

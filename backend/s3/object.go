@@ -78,13 +78,13 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		if err != nil {
 			return nil, "", err
 		}
-		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
-			return nil, "", err
-		}
-		if check != nil {
+		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
 			if err := check(&cur, live); err != nil {
 				return nil, "", err
 			}
+		}
+		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
+			return nil, "", err
 		}
 		pc := putCond("*")
 		if etag != "" {
