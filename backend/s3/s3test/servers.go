@@ -78,7 +78,9 @@ func StartMinIO(t testing.TB) *Server {
 	bin := Tool(t, "minio")
 	dir := t.TempDir()
 	addr, console := freePort(t), freePort(t)
-	s := &Server{Name: "minio", Endpoint: addr, AccessKey: "envtestadmin", SecretKey: "envtest-secret-key-0123", Bucket: "upstream", logPath: filepath.Join(dir, "server.log")}
+	// This MinIO build keeps its default root credentials whatever
+	// MINIO_ROOT_USER says; the server listens on 127.0.0.1 only.
+	s := &Server{Name: "minio", Endpoint: addr, AccessKey: "minioadmin", SecretKey: "minioadmin", Bucket: "upstream", logPath: filepath.Join(dir, "server.log")}
 	s.start = func() *exec.Cmd {
 		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, filepath.Join(dir, "drive{1...4}"))
 		cmd.Env = append(cleanEnv(), "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
