@@ -156,6 +156,9 @@ func TestOpsReadyWhileDraining(t *testing.T) {
 	b := newBucket(t, c)
 	waitReady(t, admin, 200)
 	up := startSlowUpload(t, g, "/"+b+"/draining", 4*mib)
+	// The first half may still sit in socket buffers: SIGTERM only once
+	// the gateway serves the upload, which is what the test is about.
+	waitUploadInFlight(t, admin)
 	if err := syscall.Kill(g.PID(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -255,4 +258,24 @@ func TestOpsReloadTLSCertificate(t *testing.T) {
 	if s := serial(); s != renewed {
 		t.Errorf("after a failed reload the gateway serves certificate %s, want %s", s, renewed)
 	}
+}
+
+// waitUploadInFlight waits until the gateway's metrics show an upload
+// being served.
+func waitUploadInFlight(t *testing.T, admin string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(admin + "/metrics"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, "s3_uploads_in_flight") && !strings.HasPrefix(line, "#") && !strings.HasSuffix(line, " 0") {
+					return
+				}
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the upload never showed as in flight in /metrics")
 }
