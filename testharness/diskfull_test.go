@@ -121,7 +121,7 @@ func TestDiskFull(t *testing.T) {
 	if len(leftovers) > 0 {
 		t.Errorf("failed writes left files: %v", leftovers)
 	}
-	if !strings.Contains(g.Log(), "storage volume full") {
+	if !g.AwaitLog("storage volume full") {
 		t.Errorf("the log does not say the volume is full")
 	}
 

@@ -376,6 +376,23 @@ func (g *Gateway) Log() string {
 	return string(b)
 }
 
+// AwaitLog reports whether the process prints s within five seconds. A
+// server logs some events (a refused connection, a failed reload) just after
+// the client sees their effect, so a test that checks for a line right away
+// would race the log.
+func (g *Gateway) AwaitLog(s string) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if strings.Contains(g.Log(), s) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // HTTPClient returns a client for raw requests (presigned URLs, crafted
 // bodies) that trusts the gateway's certificate when TLS is on.
 func (g *Gateway) HTTPClient() *http.Client {

@@ -192,7 +192,7 @@ func TestStalledConnections(t *testing.T) {
 		t.Errorf("stalled uploads left temporary files: %v", tmp)
 	}
 	for _, want := range []string{"stall-timeout", "limit=header-timeout"} {
-		if !strings.Contains(g.Log(), want) {
+		if !g.AwaitLog(want) {
 			t.Errorf("log does not name the limit %q", want)
 		}
 	}
@@ -220,7 +220,7 @@ func TestConnectionCapPerIP(t *testing.T) {
 	if r := awaitClose(over, time.Now(), 10*time.Second); r.err != nil || r.status != 0 {
 		t.Fatalf("fifth connection: %+v, want closed without an answer", r)
 	}
-	if !strings.Contains(g.Log(), "limit=max-conns-per-ip") {
+	if !g.AwaitLog("limit=max-conns-per-ip") {
 		t.Errorf("log does not name the limit:\n%s", tail(g.Log(), 2000))
 	}
 	held[0].Close()

@@ -142,7 +142,7 @@ func TestOpsReadyReadOnlyVolume(t *testing.T) {
 	}
 	umount()
 	waitReady(t, admin, 200)
-	if !strings.Contains(g.Log(), "data volume not writable") || !strings.Contains(g.Log(), "data volume writable again") {
+	if !g.AwaitLog("data volume not writable") || !g.AwaitLog("data volume writable again") {
 		t.Errorf("the log does not record the volume going read-only and back:\n%s", tail(g.Log(), 4000))
 	}
 }
@@ -218,7 +218,7 @@ func TestOpsReloadCredentials(t *testing.T) {
 
 	WriteFileAtomic(t, credFile, []byte(newKey.AccessKey+"\n"), 0o600) // no secret
 	g.Reload("reload failed")
-	if !strings.Contains(g.Log(), credFile+":1:") {
+	if !g.AwaitLog(credFile + ":1:") {
 		t.Errorf("the failed reload does not name the file and line:\n%s", tail(g.Log(), 2000))
 	}
 	if s := status(newKey); s != 200 {

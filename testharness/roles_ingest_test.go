@@ -143,7 +143,7 @@ func TestIngestRole(t *testing.T) {
 	if out, err := rcli("s3", "rm", "s3://"+bucket+"/small"); err == nil {
 		t.Errorf("restore deleted: %s", out)
 	}
-	if !strings.Contains(g.Log(), "msg=audit") || !strings.Contains(g.Log(), "user=db1") {
+	if !g.AwaitLog("msg=audit") || !g.AwaitLog("user=db1") {
 		t.Error("no audit records for the backup host")
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -57,7 +56,7 @@ func TestUsersReload(t *testing.T) {
 		"\",\n   \"policy\": {\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:*\"}}}]}")
 	WriteFileAtomic(t, path, broken, 0o600)
 	g.Reload("reload failed")
-	if !strings.Contains(g.Log(), "users.json:3:28: the statement has no Resource") {
+	if !g.AwaitLog("users.json:3:28: the statement has no Resource") {
 		t.Errorf("the failed reload does not name file, line and problem:\n%s", tail(g.Log(), 2000))
 	}
 	if got := get(t, r, bucket, "k"); string(got) != "v1" {
@@ -68,7 +67,7 @@ func TestUsersReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.Reload("reload failed")
-	if !strings.Contains(g.Log(), "chmod 600") {
+	if !g.AwaitLog("chmod 600") {
 		t.Errorf("a users file readable by others was not refused:\n%s", tail(g.Log(), 2000))
 	}
 	get(t, r, bucket, "k")
