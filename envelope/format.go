@@ -38,7 +38,12 @@ const (
 	headerFixedSize = 6 + 1 + 1 + 4 + saltSize + 1 // through the stanza count
 	tableFixedSize  = 6 + 1 + 1 + 4                // through the entry count
 	tableEntrySize  = 4 + saltSize + 8
-	footerSize      = 4 + 6 + 1 + 1
+	// A version 2 table entry adds the part header's length and SHA-256.
+	tableEntryV2Extra = 4 + 32
+	tableV2           = 2
+	// maxHeaderSize bounds a header: 64 stanzas of at most 4096-byte bodies.
+	maxHeaderSize = headerFixedSize + MaxStanzas*(1+maxTypeLen+keyIDSize+2+MaxStanzaBody) + commitSize + macSize
+	footerSize    = 4 + 6 + 1 + 1
 
 	// ioBatch is the size ciphertext is written and read in: large enough
 	// that syscalls and per-call overheads vanish next to the cipher.
@@ -59,6 +64,14 @@ const (
 
 // tableSize is the encoded size of a table of n entries.
 func tableSize(n int) int { return tableFixedSize + n*tableEntrySize + macSize }
+
+// tableSizeV is the encoded size of a table of version v with n entries.
+func tableSizeV(v, n int) int {
+	if v == tableV2 {
+		return tableSize(n) + n*tableEntryV2Extra
+	}
+	return tableSize(n)
+}
 
 // CiphertextSize is the stored size of a part body of plaintext size n:
 // the part salt, n bytes, and a tag for each segment (at least one: an

@@ -98,6 +98,9 @@ func (h *Header) appendUnsigned(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// CheckSegmentSize reports whether n is a valid segment size.
+func CheckSegmentSize(n int) error { return checkSegmentSize(n) }
+
 func checkSegmentSize(n int) error {
 	if n < MinSegmentSize || n > MaxSegmentSize {
 		return fmt.Errorf("%w: segment size %d outside %d..%d", ErrFormat, n, MinSegmentSize, MaxSegmentSize)
@@ -313,6 +316,7 @@ func (h *Header) Unwrap(identities ...Identity) (*Key, error) {
 			if err := h.verify(k); err != nil {
 				return nil, err
 			}
+			k.identities = identities
 			return k, nil
 		}
 	}

@@ -22,6 +22,9 @@ type Key struct {
 	commitment  [commitSize]byte
 	headerMAC   [keySize]byte
 	tableMAC    [keySize]byte
+	// identities that unwrapped the key: they open the part headers of
+	// an object whose parts have their own data keys (table version 2).
+	identities []Identity
 }
 
 // deriveKey expands a data key into the header-level subkeys of FORMAT.md

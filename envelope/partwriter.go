@@ -12,6 +12,11 @@ type PartInfo struct {
 	Number int      // 1..10000
 	Salt   [16]byte // random per part version: fresh subkey, no nonce reuse
 	Size   int64    // plaintext bytes
+	// A part written by NewSealedPart starts with its own header, which
+	// seals the part's own data key: its length and SHA-256 (table
+	// version 2). Zero for parts under the object's data key.
+	HeaderLen  int
+	HeaderHash [32]byte
 }
 
 // PartWriter encrypts one part as a stream: a salt prefix, then segments.
@@ -34,6 +39,7 @@ type PartWriter struct {
 	nonce   [nonceSize]byte
 	closed  bool
 	err     error
+	ownKey  *Key // a sealed part's own data key, wiped on Close
 }
 
 // NewPartWriter starts part number (1-based) of the envelope, writing
@@ -166,6 +172,10 @@ func (pw *PartWriter) Close() error {
 }
 
 func (pw *PartWriter) release() {
+	if pw.ownKey != nil {
+		pw.ownKey.wipe()
+		pw.ownKey = nil
+	}
 	if pw.bufp != nil {
 		clear(pw.buf)
 		putBuf(pw.bufp)

@@ -13,7 +13,8 @@ import (
 type partLoc struct {
 	PartInfo
 	plainOff int64
-	bodyOff  int64
+	hdrOff   int64 // where the part's own header starts (table version 2)
+	bodyOff  int64 // where the part salt starts
 	segs     int64
 }
 
@@ -21,9 +22,9 @@ func locate(t *Table, seg int) []partLoc {
 	locs := make([]partLoc, len(t.Parts))
 	var po, bo int64
 	for i, p := range t.Parts {
-		locs[i] = partLoc{PartInfo: p, plainOff: po, bodyOff: bo, segs: segmentCount(p.Size, seg)}
+		locs[i] = partLoc{PartInfo: p, plainOff: po, hdrOff: bo, bodyOff: bo + int64(p.HeaderLen), segs: segmentCount(p.Size, seg)}
 		po += p.Size
-		bo += CiphertextSize(p.Size, seg)
+		bo += p.StoredSize(seg)
 	}
 	return locs
 }
@@ -53,6 +54,9 @@ type rangeReader struct {
 	aead  cipher.AEAD
 	nonce [nonceSize]byte
 	err   error
+
+	pk      *Key // the current part's own key (table version 2)
+	pkIndex int  // its part number
 
 	loaded bool       // the first batch was read
 	next   int64      // plaintext offset where the second batch starts
@@ -266,7 +270,11 @@ func (r *rangeReader) nextBatch() error {
 	}
 	if b.part != r.cur {
 		p := &r.parts[b.part]
-		a, err := r.k.partAEAD(p.Number, p.Salt)
+		k, err := r.partKey(p)
+		if err != nil {
+			return err
+		}
+		a, err := k.partAEAD(p.Number, p.Salt)
 		if err != nil {
 			return err
 		}
@@ -295,7 +303,11 @@ func (r *rangeReader) checkEmptyParts() error {
 		if [saltSize]byte(b[:saltSize]) != p.Salt {
 			return fmt.Errorf("%w: part %d salt differs from the part table (wrong or spliced part)", ErrAuth, p.Number)
 		}
-		a, err := r.k.partAEAD(p.Number, p.Salt)
+		k, err := r.partKey(p)
+		if err != nil {
+			return err
+		}
+		a, err := k.partAEAD(p.Number, p.Salt)
 		if err != nil {
 			return err
 		}

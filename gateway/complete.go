@@ -60,7 +60,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	if err != nil {
 		return nil, err
 	}
-	key, hb, uattrs, err := s.uploadKey(o, up)
+	uattrs, err := s.uploadAttrs(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +83,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		digests = make([][]byte, 0, len(in.Parts))
 		dflts   []s3api.Checksums // stored part checksums, for the default checksum
 		total   int64
+		segSize int
 	)
 	for i, cp := range in.Parts {
 		bp, ok := byNumber[cp.PartNumber]
@@ -96,11 +97,15 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		if !strings.EqualFold(strings.Trim(cp.ETag, `"`), hex.EncodeToString(pm.md5)) {
 			return nil, s3api.ErrInvalidPart.WithMessage("The ETag given for part %d does not match the uploaded part.", cp.PartNumber)
 		}
-		if want := envelope.CiphertextSize(pm.size, key.SegmentSize()); bp.Size != want {
+		if want := pm.info.StoredSize(pm.segSize); bp.Size != want {
 			return nil, s.fail(o, fmt.Errorf("%w: part %d is %d bytes on the volume, want %d", envelope.ErrFormat, cp.PartNumber, bp.Size, want))
 		}
-		if i < len(in.Parts)-1 && pm.size < s.minPartSize {
-			return nil, s3api.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; every part but the last must be at least 5 MiB.", cp.PartNumber, pm.size)
+		if i > 0 && pm.segSize != segSize {
+			return nil, s.fail(o, fmt.Errorf("%w: part %d has segment size %d, part %d %d", envelope.ErrFormat, cp.PartNumber, pm.segSize, in.Parts[0].PartNumber, segSize))
+		}
+		segSize = pm.segSize
+		if i < len(in.Parts)-1 && pm.info.Size < s.minPartSize {
+			return nil, s3api.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; every part but the last must be at least 5 MiB.", cp.PartNumber, pm.info.Size)
 		}
 		if err := checkPartChecksums(cp, pm.checksums); err != nil {
 			return nil, err
@@ -116,13 +121,19 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 			digests = append(digests, d)
 		}
 		refs[i] = backend.PartRef{Number: cp.PartNumber, ID: bp.ID}
-		table[i] = envelope.PartInfo{Number: cp.PartNumber, Salt: pm.salt, Size: pm.size}
-		rparts[i] = envelope.RecordPart{Size: pm.size, Digest: pm.digest}
-		sizes[i] = pm.size
+		table[i] = pm.info
+		rparts[i] = envelope.RecordPart{Size: pm.info.Size, Digest: pm.digest}
+		sizes[i] = pm.info.Size
 		md5s = append(md5s, pm.md5...)
-		total += pm.size
+		total += pm.info.Size
 	}
 
+	// The object's own header: its data key MACs the table and wraps the
+	// restore copy of the metadata key, and is forgotten after signing.
+	hb, key, err := s.newObjectHeader(in.Bucket, segSize)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
 	sealed, err := key.SealTable(table)
 	if err != nil {
 		return nil, s.fail(o, err)
@@ -189,6 +200,21 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		return nil, s.fail(o, err)
 	}
 	return out, nil
+}
+
+// newObjectHeader draws the data key of a completed multipart object and
+// seals it for bucket's recipients.
+func (s *Service) newObjectHeader(bucket string, segSize int) ([]byte, *envelope.Key, error) {
+	recipients := s.recipientsFor(bucket)
+	if len(recipients) == 0 {
+		return nil, nil, errNoRecipient
+	}
+	h, key, err := envelope.NewHeader(recipients, &envelope.Options{SegmentSize: segSize})
+	if err != nil {
+		return nil, nil, err
+	}
+	hb, err := h.MarshalBinary()
+	return hb, key, err
 }
 
 // completedBefore answers a CompleteMultipartUpload retried after it

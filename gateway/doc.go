@@ -51,21 +51,23 @@
 //
 // # Multipart uploads
 //
-// CreateMultipartUpload makes the envelope header and data key at once and
-// stores both in the backend's upload metadata: the header as is, the data
-// key sealed with AES-256-GCM under Config.StateKey, the upload's
-// attributes sealed under the gateway metadata key. Each part's MD5 and
-// checksums are sealed the same way, bound to the upload and part number;
-// its size, salt and ciphertext SHA-256 are kept in clear for Complete. The sealing binds the
-// ciphertext to the bucket, the key and the header (which carries a fresh
-// random salt, so it names the upload uniquely); the upload ID itself is
-// chosen by the backend after the metadata is written, so it cannot be part
-// of the binding. Any gateway process that shares the volume and the state
-// key can then take parts of the same upload: it unseals the data key,
-// checks it against the header's key commitment, and encrypts the part with
-// a fresh per-part salt, so a re-sent part never reuses a key and nonce.
+// CreateMultipartUpload stores only the upload's attributes, sealed under
+// the gateway metadata key and bound to the bucket, the key and a random
+// upload nonce (the upload ID is chosen by the backend after the metadata
+// is written, so it cannot be part of the binding). An upload has no data
+// key. UploadPart draws a fresh data key for each part, wraps it to the
+// bucket's recipients in a part header written at the start of the part's
+// stored body, encrypts the part under it and forgets it: no key on the
+// ingest host or the volume decrypts a part in progress. Each part's MD5
+// and checksums are sealed under the gateway metadata key, bound to the
+// upload, the part number and the part's clear fields (size, salt, part
+// header length and SHA-256, ciphertext SHA-256), which Complete reads.
+// Any gateway process that shares the volume and the state key can take
+// parts of the same upload; a re-sent part gets a fresh key and salt.
 // CompleteMultipartUpload only reads part metadata: it validates the list,
-// builds and seals the part table in the client's order, computes the ETag
+// builds the part table (version 2: each entry names its part header's
+// length and SHA-256) in the client's order, MACs it under a fresh object
+// header's data key and signs it in the object record, computes the ETag
 // and the multipart checksum from the stored part digests, and asks the
 // backend to make the part files the object's extents atomically.
 //

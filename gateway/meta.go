@@ -324,29 +324,37 @@ func decodeSizes(s string) ([]int64, error) {
 // partMeta is the decoded metadata of one uploaded part.
 type partMeta struct {
 	md5       []byte
-	size      int64
-	salt      [16]byte
-	digest    [32]byte // SHA-256 of the stored ciphertext
+	info      envelope.PartInfo // number, salt, size, part header length and hash
+	segSize   int
+	digest    [32]byte // SHA-256 of the stored part (its header, salt and segments)
 	checksums s3api.Checksums
 }
 
-// encodePart is a part's metadata (format v2): size, salt and ciphertext
-// digest in clear, its MD5 and checksums sealed under the gateway
-// metadata key and bound to the upload and part number.
-func (s *Service) encodePart(uploadID string, number int, md5 []byte, size int64, salt [16]byte, digest [32]byte, cs s3api.Checksums) (backend.Meta, error) {
+// encodePart is a part's metadata: size, salt, part header length and
+// hash and ciphertext digest in clear, its MD5 and checksums sealed under
+// the gateway metadata key and bound to the upload, the part number and
+// every clear field (partAD).
+func (s *Service) encodePart(uploadID string, number int, md5 []byte, info envelope.PartInfo, digest [32]byte, cs s3api.Checksums) (backend.Meta, error) {
+	if info.HeaderLen == 0 {
+		return nil, errors.New("gateway: a part without its own header")
+	}
 	attrs := backend.Meta{mETag: hex.EncodeToString(md5)}
 	putChecksums(attrs, cs)
-	sealed, err := s.sealAttrs(attrs, partAD(uploadID, number))
+	m := backend.Meta{
+		mVersion:    metaV2,
+		mSize:       strconv.FormatInt(info.Size, 10),
+		mSalt:       b64.EncodeToString(info.Salt[:]),
+		mDigest:     b64.EncodeToString(digest[:]),
+		mHeaderLen:  strconv.Itoa(info.HeaderLen),
+		mHeaderHash: b64.EncodeToString(info.HeaderHash[:]),
+		mSegSize:    strconv.Itoa(s.segSize),
+	}
+	sealed, err := s.sealAttrs(attrs, partAD(uploadID, number, m))
 	if err != nil {
 		return nil, err
 	}
-	return backend.Meta{
-		mVersion: metaV2,
-		mSize:    strconv.FormatInt(size, 10),
-		mSalt:    b64.EncodeToString(salt[:]),
-		mDigest:  b64.EncodeToString(digest[:]),
-		mSealed:  sealed,
-	}, nil
+	m[mSealed] = sealed
+	return m, nil
 }
 
 func (s *Service) decodePart(uploadID string, p backend.PartInfo) (*partMeta, error) {
@@ -354,7 +362,7 @@ func (s *Service) decodePart(uploadID string, p backend.PartInfo) (*partMeta, er
 	if v := m[mVersion]; v != metaV2 {
 		return nil, fmt.Errorf("%w (part version %q)", errForeignMeta, v)
 	}
-	attrs, err := s.openAttrsSealed(m, partAD(uploadID, p.Number))
+	attrs, err := s.openAttrsSealed(m, partAD(uploadID, p.Number, m))
 	if err != nil {
 		return nil, err
 	}
@@ -362,23 +370,35 @@ func (s *Service) decodePart(uploadID string, p backend.PartInfo) (*partMeta, er
 	if err != nil || len(md5) != 16 {
 		return nil, fmt.Errorf("%w: part ETag", errForeignMeta)
 	}
-	size, err := getInt(m, mSize)
+	pm := &partMeta{md5: md5, checksums: getChecksums(attrs)}
+	pm.info.Number = p.Number
+	if pm.info.Size, err = getInt(m, mSize); err != nil {
+		return nil, err
+	}
+	hl, err := getInt(m, mHeaderLen)
 	if err != nil {
 		return nil, err
 	}
-	salt, err := getBytes(m, mSalt)
+	sg, err := getInt(m, mSegSize)
 	if err != nil {
 		return nil, err
 	}
-	digest, err := getBytes(m, mDigest)
-	if err != nil {
-		return nil, err
+	if hl <= 0 || hl > 1<<20 || envelope.CheckSegmentSize(int(sg)) != nil {
+		return nil, fmt.Errorf("%w: part header length %d, segment size %d", errForeignMeta, hl, sg)
 	}
-	if len(salt) != 16 || len(digest) != 32 {
-		return nil, fmt.Errorf("%w: part salt or digest of the wrong size", errForeignMeta)
+	pm.info.HeaderLen, pm.segSize = int(hl), int(sg)
+	for _, f := range []struct {
+		name string
+		dst  []byte
+	}{{mSalt, pm.info.Salt[:]}, {mDigest, pm.digest[:]}, {mHeaderHash, pm.info.HeaderHash[:]}} {
+		v, err := getBytes(m, f.name)
+		if err != nil {
+			return nil, err
+		}
+		if len(v) != len(f.dst) {
+			return nil, fmt.Errorf("%w: part %s of %d bytes", errForeignMeta, f.name, len(v))
+		}
+		copy(f.dst, v)
 	}
-	pm := &partMeta{md5: md5, size: size, checksums: getChecksums(attrs)}
-	copy(pm.salt[:], salt)
-	copy(pm.digest[:], digest)
 	return pm, nil
 }

@@ -17,32 +17,24 @@ import (
 	"envelopegw/s3api/checksum"
 )
 
-// CreateMultipartUpload makes the upload's envelope header and data key
-// and stores them, the key sealed under the state key, with the object's
-// attributes in the backend's upload metadata.
+// CreateMultipartUpload stores the upload's attributes, sealed under the
+// gateway metadata key, in the backend's upload metadata. An upload has no
+// data key: every part gets its own when it is written (UploadPart), so
+// nothing an ingest host holds decrypts a part in progress.
 func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMultipartUploadInput) (string, error) {
 	o := op{"CreateMultipartUpload", in.Bucket, in.Key, ctx}
-	recipients := s.recipientsFor(in.Bucket)
-	if len(recipients) == 0 {
+	if len(s.recipientsFor(in.Bucket)) == 0 {
 		return "", errNoRecipient
 	}
-	if s.state == nil {
+	if s.attrSealer == nil {
 		return "", errNoStateKey
+	}
+	if s.signer == nil {
+		return "", errNoSigner
 	}
 	alg, typ, err := uploadChecksum(in.ChecksumAlgorithm, in.ChecksumType)
 	if err != nil {
 		return "", err
-	}
-	hdr, key, err := envelope.NewHeader(recipients, &envelope.Options{SegmentSize: s.segSize})
-	if err != nil {
-		return "", s.fail(o, err)
-	}
-	hb, err := hdr.MarshalBinary()
-	if err != nil {
-		return "", s.fail(o, err)
-	}
-	if s.signer == nil {
-		return "", errNoSigner
 	}
 	attrs := backend.Meta{}
 	if alg != "" {
@@ -55,15 +47,19 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err := putTags(attrs, in.Tags); err != nil {
 		return "", s.fail(o, err)
 	}
-	sealed, err := s.sealAttrs(attrs, uploadAttrAD(in.Bucket, in.Key, hb))
+	nonce, err := envelope.NewWriteID()
+	if err != nil {
+		return "", s.fail(o, err)
+	}
+	sealed, err := s.sealAttrs(attrs, uploadAttrAD(in.Bucket, in.Key, nonce[:]))
 	if err != nil {
 		return "", s.fail(o, err)
 	}
 	meta := backend.Meta{
-		mVersion:   metaV2,
-		mHeader:    b64.EncodeToString(hb),
-		mSealedKey: b64.EncodeToString(s.state.seal(key.Export(), uploadAD(in.Bucket, in.Key, hb))),
-		mSealed:    sealed,
+		mVersion:     metaV2,
+		mPartKeys:    partKeysV1,
+		mUploadNonce: b64.EncodeToString(nonce[:]),
+		mSealed:      sealed,
 	}
 	id, err := s.be.CreateUpload(ctx, in.Bucket, in.Key, meta)
 	if err != nil {
@@ -108,54 +104,25 @@ func uploadChecksum(alg, typ string) (string, string, error) {
 
 // uploadAttrs opens an upload's sealed attributes (checksum algorithm and
 // type, content headers, user metadata).
-func (s *Service) uploadAttrs(o op, up backend.Upload) (backend.Meta, []byte, error) {
-	if s.state == nil {
-		return nil, nil, errNoStateKey
+func (s *Service) uploadAttrs(o op, up backend.Upload) (backend.Meta, error) {
+	if s.attrSealer == nil {
+		return nil, errNoStateKey
 	}
 	if v := up.Meta[mVersion]; v != metaV2 {
-		return nil, nil, s.fail(o, fmt.Errorf("%w (upload version %q)", errForeignMeta, v))
+		return nil, s.fail(o, fmt.Errorf("%w (upload version %q)", errForeignMeta, v))
 	}
-	hb, err := getBytes(up.Meta, mHeader)
-	if err != nil {
-		return nil, nil, s.fail(o, err)
+	if up.Meta[mPartKeys] != partKeysV1 {
+		return nil, errOldUpload
 	}
-	attrs, err := s.openAttrsSealed(up.Meta, uploadAttrAD(up.Bucket, up.Key, hb))
-	if err != nil {
-		return nil, nil, s.fail(o, err)
-	}
-	return attrs, hb, nil
-}
-
-// uploadKey unseals an upload's data key and checks it against the
-// upload's header commitment; it returns the upload's attributes too.
-func (s *Service) uploadKey(o op, up backend.Upload) (*envelope.Key, []byte, backend.Meta, error) {
-	attrs, hb, err := s.uploadAttrs(o, up)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	key, err := s.uploadDataKey(o, up, hb)
-	return key, hb, attrs, err
-}
-
-func (s *Service) uploadDataKey(o op, up backend.Upload, hb []byte) (*envelope.Key, error) {
-	sealed, err := getBytes(up.Meta, mSealedKey)
+	nonce, err := getBytes(up.Meta, mUploadNonce)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	raw, err := s.state.open(sealed, uploadAD(up.Bucket, up.Key, hb))
+	attrs, err := s.openAttrsSealed(up.Meta, uploadAttrAD(up.Bucket, up.Key, nonce))
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	h, err := envelope.ParseHeader(hb)
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	key, err := envelope.ImportKey(h, raw)
-	clear(raw)
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	return key, nil
+	return attrs, nil
 }
 
 func checkPartNumber(n int) error {
@@ -166,9 +133,11 @@ func checkPartNumber(n int) error {
 }
 
 // UploadPart encrypts one part as it streams into a new version of the
-// part file. Any process sharing the volume and state key can take parts
-// of any upload. A re-sent part gets a fresh salt (so a fresh subkey), and
-// the last committed version wins.
+// part file, under a data key of its own that is wrapped to the bucket's
+// recipients at the start of the part (envelope.NewSealedPart) and
+// forgotten when the part is written. Any process sharing the volume and
+// gateway secret can take parts of any upload. A re-sent part gets a
+// fresh key and salt, and the last committed version wins.
 func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s3api.UploadPartOutput, error) {
 	o := op{"UploadPart", in.Bucket, in.Key, ctx}
 	if err := checkPartNumber(in.PartNumber); err != nil {
@@ -181,7 +150,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	key, _, attrs, err := s.uploadKey(o, up)
+	attrs, err := s.uploadAttrs(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +175,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 		body, dflt = withDefaultChecksum(in.Body)
 	}
 	dw := newDigestWriter(w)
-	info, err := s.encryptPart(o, dw, key, in.PartNumber, body, in.Size)
+	info, err := s.encryptSealedPart(o, dw, in.Bucket, in.PartNumber, body, in.Size)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +193,7 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if len(sums.MD5) != 16 {
 		return nil, s.fail(o, errors.New("gateway: request body has no MD5"))
 	}
-	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, info.Size, info.Salt, dw.sum(), partChecksumsToStore(cs, dflt))
+	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, info, dw.sum(), partChecksumsToStore(cs, dflt))
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -271,7 +240,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	attrs, _, err := s.uploadAttrs(o, up)
+	attrs, err := s.uploadAttrs(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +272,7 @@ func (s *Service) ListParts(ctx context.Context, in *s3api.ListPartsInput) (*s3a
 		out.Parts = append(out.Parts, s3api.PartInfo{
 			PartNumber:   p.Number,
 			ETag:         hex.EncodeToString(pm.md5),
-			Size:         pm.size,
+			Size:         pm.info.Size,
 			LastModified: p.ModTime,
 			Checksums:    pm.checksums,
 		})

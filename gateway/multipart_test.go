@@ -337,19 +337,19 @@ func TestSharedUpload(t *testing.T) {
 	wantCode(t, err, "NotImplemented", 501)
 }
 
-// TestSealedKeyBinding moves a sealed data key to another upload: it must
-// not open there.
-func TestSealedKeyBinding(t *testing.T) {
+// TestSealedAttrsBinding moves an upload's sealed attributes to another
+// upload: they must not open there.
+func TestSealedAttrsBinding(t *testing.T) {
 	st, err := newStateSealer(randBytes(StateKeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hdr := []byte("header bytes")
-	sealed := st.seal([]byte("0123456789abcdef0123456789abcdef"), uploadAD("bkt", "k", hdr))
-	if _, err := st.open(sealed, uploadAD("bkt", "k", hdr)); err != nil {
+	nonce := []byte("upload nonce....")
+	sealed := st.seal([]byte("attributes"), uploadAttrAD("bkt", "k", nonce))
+	if _, err := st.open(sealed, uploadAttrAD("bkt", "k", nonce)); err != nil {
 		t.Fatal(err)
 	}
-	for _, ad := range [][]byte{uploadAD("bkt", "k2", hdr), uploadAD("bk", "", hdr), uploadAD("bkt", "k", []byte("other header"))} {
+	for _, ad := range [][]byte{uploadAttrAD("bkt", "k2", nonce), uploadAttrAD("bk", "", nonce), uploadAttrAD("bkt", "k", []byte("other nonce....."))} {
 		if _, err := st.open(sealed, ad); err == nil {
 			t.Errorf("sealed key opened under %q", ad)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"strconv"
 	"time"
 
 	"envelopegw/backend"
@@ -176,7 +175,11 @@ func (s *Service) verifyRecord(bucket, key string, bi backend.ObjectInfo) (*stor
 	if so.hdr, err = envelope.ParseHeader(so.header); err != nil {
 		return nil, err
 	}
-	if want := so.rec.StoredSize(so.hdr.SegmentSize()); bi.Size != want {
+	sizes, err := so.rec.PartStoredSizes(so.table, so.hdr.SegmentSize())
+	if err != nil {
+		return nil, err
+	}
+	if want := sum64(sizes); bi.Size != want {
 		return nil, fmt.Errorf("%w: %d bytes stored, the record implies %d", envelope.ErrAuth, bi.Size, want)
 	}
 	return so, nil
@@ -314,15 +317,4 @@ func (s *Service) openAttrsSealed(m backend.Meta, ad []byte) (backend.Meta, erro
 		return nil, errAttrsOpen
 	}
 	return envelope.DecodeMeta(p)
-}
-
-// partAD binds a part's sealed attributes to its upload and number.
-func partAD(uploadID string, number int) []byte {
-	return append([]byte("envelopegw v2 part "+uploadID+" "), strconv.Itoa(number)...)
-}
-
-// uploadAttrAD binds an upload's sealed attributes to it as uploadAD binds
-// its data key.
-func uploadAttrAD(bucket, key string, header []byte) []byte {
-	return append([]byte("envelopegw v2 upload attributes "), uploadAD(bucket, key, header)...)
 }

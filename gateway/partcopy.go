@@ -13,8 +13,8 @@ import (
 )
 
 // UploadPartCopy fills a part from (a range of) an existing object. Unlike
-// CopyObject it must decrypt: the part is sealed under the upload's own
-// data key, so the gateway needs an identity for the source
+// CopyObject it must decrypt: the part is sealed under a data key of its own
+// (like every part), so the gateway needs an identity for the source
 // (s3api.ErrNoDecryptionKey otherwise). The plaintext is hashed here for
 // the part's ETag and, when the upload asks for one, its checksum.
 func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyInput) (*s3api.UploadPartOutput, error) {
@@ -26,7 +26,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	key, _, attrs, err := s.uploadKey(o, up)
+	attrs, err := s.uploadAttrs(o, up)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	}
 	body.r = io.TeeReader(plain, io.MultiWriter(hashes...))
 	dw := newDigestWriter(w)
-	pi, err := s.encryptPart(o, dw, key, in.PartNumber, body, n)
+	pi, err := s.encryptSealedPart(o, dw, in.Bucket, in.PartNumber, body, n)
 	if err != nil {
 		// A source that fails to read (a segment did not verify) is the
 		// store's fault, not the client's.
@@ -87,7 +87,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 		return nil, err
 	}
 	sums := body.Sums()
-	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, pi.Size, pi.Salt, dw.sum(), partChecksumsToStore(sums.Checksums, dflt))
+	pmeta, err := s.encodePart(in.UploadID, in.PartNumber, sums.MD5, pi, dw.sum(), partChecksumsToStore(sums.Checksums, dflt))
 	if err != nil {
 		return nil, s.fail(o, err)
 	}

@@ -94,6 +94,11 @@ func (s *Service) encryptPart(o op, w io.Writer, key *envelope.Key, number int, 
 	if err != nil {
 		return envelope.PartInfo{}, s.fail(o, err)
 	}
+	return s.encryptWith(o, pw, body, size)
+}
+
+// encryptWith streams body through pw and closes it.
+func (s *Service) encryptWith(o op, pw *envelope.PartWriter, body s3api.Body, size int64) (envelope.PartInfo, error) {
 	n, rerr, werr := copyBody(pw, body, maxPutSize)
 	if rerr == nil && werr == nil {
 		werr = pw.Close()

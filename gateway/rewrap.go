@@ -92,8 +92,15 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
 	}
-	if _, err := k.OpenTable(tb); err != nil {
+	tab, err := k.OpenTable(tb)
+	if err != nil {
 		return res, fmt.Errorf("%s: part table: %w", where, err)
+	}
+	if tab.PerPartKeys() {
+		// Each part's data key is wrapped in the part's own header, inside
+		// the stored ciphertext: a new object header would leave the parts
+		// sealed for the old recipients only.
+		return res, fmt.Errorf("%s: %w", where, errRewrapPerPart)
 	}
 	nh, err := k.Rewrap(h, add, remove)
 	if err != nil {
@@ -160,12 +167,16 @@ func sortedCopy(s []string) []string {
 }
 
 // StaleUploads lists the multipart uploads in progress under bucket/prefix
-// whose header is not sealed to the recipient set Rewrap would make
-// ("key (upload ID)"). Rewrap cannot change them: the object they complete
-// into takes their header. Once they complete (or are aborted), running
-// the rewrap again covers them.
+// ("key (upload ID)") when a rewrap changes recipients (add or remove not
+// empty): their parts are sealed, each in its own part header, to the
+// recipients of the time they were written, and the object they complete
+// into cannot be rewrapped in place (errRewrapPerPart). Complete or abort
+// them, or upload them again after the change.
 func (s *Service) StaleUploads(ctx context.Context, bucket, prefix string, add []envelope.Recipient, remove []string) ([]string, error) {
 	var stale []string
+	if len(add) == 0 && len(remove) == 0 {
+		return nil, nil
+	}
 	opts := backend.UploadListOptions{Prefix: prefix}
 	for {
 		page, err := s.be.ListUploads(ctx, bucket, opts)
@@ -173,18 +184,7 @@ func (s *Service) StaleUploads(ctx context.Context, bucket, prefix string, add [
 			return stale, fmt.Errorf("listing uploads of %s: %w", bucket, err)
 		}
 		for _, u := range page.Uploads {
-			hb, err := getBytes(u.Meta, mHeader)
-			if err != nil {
-				continue
-			}
-			h, err := envelope.ParseHeader(hb)
-			if err != nil {
-				continue
-			}
-			have := headerKeyIDs(h)
-			if !slices.Equal(sortedCopy(have), sortedCopy(wantedKeyIDs(have, add, remove))) {
-				stale = append(stale, u.Key+" ("+u.UploadID+")")
-			}
+			stale = append(stale, u.Key+" ("+u.UploadID+")")
 		}
 		if !page.IsTruncated {
 			return stale, nil

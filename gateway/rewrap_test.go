@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -37,19 +38,32 @@ func TestKeyringChoosesRecipients(t *testing.T) {
 		}
 		o.Close()
 	}
-	// Multipart uploads ask too.
-	id, err := s.CreateMultipartUpload(context.Background(), &s3api.CreateMultipartUploadInput{Bucket: "team", Key: "mp"})
+	// Multipart uploads ask too: every part header and the object header.
+	ctx := context.Background()
+	id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "team", Key: "mp"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := s.be.StatUpload(context.Background(), "team", "mp", id)
+	p1 := uploadPart(t, s, "team", "mp", id, 1, []byte("part data"))
+	if _, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "team", Key: "mp", UploadID: id,
+		Parts: []s3api.CompletedPart{{PartNumber: 1, ETag: p1.ETag}}}); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := s.be.Open(ctx, "team", "mp")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hb, _ := getBytes(up.Meta, mHeader)
+	defer obj.Close()
+	ph, err := envelope.ReadHeader(io.NewSectionReader(obj, 0, obj.Info().Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _ := getBytes(obj.Info().Meta, mHeader)
 	h, _ := envelope.ParseHeader(hb)
-	if got := headerKeyIDs(h); !slices.Equal(got, []string{other.KeyID()}) {
-		t.Errorf("upload sealed to %v", got)
+	for what, h := range map[string]*envelope.Header{"object": h, "part 1": ph} {
+		if got := headerKeyIDs(h); !slices.Equal(got, []string{other.KeyID()}) {
+			t.Errorf("%s header sealed to %v", what, got)
+		}
 	}
 	if _, err := readRange(t, s, "team", "k", 0, 4); !errors.Is(err, s3api.ErrNoDecryptionKey) {
 		t.Errorf("the gateway read an object sealed only to another key: %v", err)

@@ -65,20 +65,32 @@ func (s *Service) ScrubObject(ctx context.Context, bucket, key string) (verdict 
 	if err != nil {
 		return ScrubDamaged, 0, err.Error(), nil
 	}
-	if want := rec.StoredSize(h.SegmentSize()); bi.Size != want {
+	sizes, err := rec.PartStoredSizes(tb, h.SegmentSize())
+	if err != nil {
+		return ScrubDamaged, 0, err.Error(), nil
+	}
+	if want := sum64(sizes); bi.Size != want {
 		return ScrubDamaged, 0, fmt.Sprintf("%d bytes stored, the record implies %d", bi.Size, want), nil
 	}
-	return scrubParts(obj, rec, h.SegmentSize())
+	return scrubParts(obj, rec, sizes)
+}
+
+func sum64(v []int64) int64 {
+	var n int64
+	for _, x := range v {
+		n += x
+	}
+	return n
 }
 
 // scrubParts hashes each part's stored ciphertext and compares it with the
 // signed digest.
-func scrubParts(obj backend.Object, rec *envelope.Record, segSize int) (string, int64, string, error) {
+func scrubParts(obj backend.Object, rec *envelope.Record, sizes []int64) (string, int64, string, error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	var off int64
 	for i, p := range rec.Parts {
-		n := envelope.CiphertextSize(p.Size, segSize)
+		n := sizes[i]
 		h := sha256.New()
 		got, err := io.CopyBuffer(h, io.NewSectionReader(obj, off, n), *bp)
 		off += got

@@ -39,9 +39,10 @@ type Config struct {
 	// Identities decrypt objects. With none the service is ingest-only:
 	// reads answer s3api.ErrNoDecryptionKey.
 	Identities []envelope.Identity
-	// StateKey is 32 bytes that seal multipart data keys between requests.
-	// Every process sharing a volume must use the same key. Nil disables
-	// multipart uploads.
+	// StateKey is the 32-byte gateway secret: it seals object metadata
+	// (ETag, checksums, user metadata) and multipart upload and part
+	// attributes, never a data key. Every process sharing a volume must
+	// use the same key. Nil disables multipart uploads.
 	StateKey []byte
 	// SegmentSize is the envelope's plaintext segment size; 0 is the
 	// envelope default.
@@ -92,7 +93,6 @@ type Service struct {
 	be          backend.Backend
 	keyring     Keyring
 	keys        atomic.Pointer[keySet] // replaced whole by SetKeys
-	state       *stateSealer           // nil: no multipart
 	segSize     int
 	log         *slog.Logger
 	maxAge      time.Duration
@@ -143,11 +143,10 @@ func New(cfg Config) (*Service, error) {
 	s.SetKeys(cfg.Recipients, cfg.Identities)
 
 	if cfg.StateKey != nil {
-		st, err := newStateSealer(cfg.StateKey)
-		if err != nil {
-			return nil, err
+		if len(cfg.StateKey) != StateKeySize {
+			return nil, fmt.Errorf("gateway: state key is %d bytes, want %d", len(cfg.StateKey), StateKeySize)
 		}
-		s.state = st
+		var err error
 		if s.metaKey, err = envelope.GatewayMetaKey(cfg.StateKey); err != nil {
 			return nil, err
 		}

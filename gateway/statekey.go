@@ -4,8 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -13,10 +11,10 @@ import (
 // StateKeySize is the length of Config.StateKey.
 const StateKeySize = 32
 
-// stateSealer keeps a multipart upload's data key sealed in the backend's
-// upload metadata between requests: AES-256-GCM under the state key, a
-// random 96-bit nonce per seal (a handful of seals per upload, far below
-// the random-nonce bound), stored as nonce || ciphertext || tag.
+// stateSealer seals upload and part attributes (never a data key) under
+// the gateway metadata key derived from the state key: AES-256-GCM, a
+// random 96-bit nonce per seal (one per upload and per part, far below the
+// random-nonce bound), stored as nonce || ciphertext || tag.
 type stateSealer struct {
 	aead cipher.AEAD
 }
@@ -36,29 +34,13 @@ func newStateSealer(key []byte) (*stateSealer, error) {
 	return &stateSealer{aead: a}, nil
 }
 
-// uploadAD binds a sealed data key to its bucket, key and envelope header,
-// so that sealed keys cannot be moved between uploads. Fields are length
-// prefixed: keys may contain any byte.
-func uploadAD(bucket, key string, header []byte) []byte {
-	const label = "envelopegw upload data key v1"
-	h := sha256.Sum256(header)
-	ad := make([]byte, 0, len(label)+12+len(bucket)+len(key)+len(h))
-	ad = append(ad, label...)
-	ad = binary.BigEndian.AppendUint32(ad, uint32(len(bucket)))
-	ad = append(ad, bucket...)
-	ad = binary.BigEndian.AppendUint32(ad, uint32(len(key)))
-	ad = append(ad, key...)
-	ad = append(ad, h[:]...)
-	return ad
-}
-
-func (s *stateSealer) seal(dataKey, ad []byte) []byte {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(dataKey)+s.aead.Overhead())
+func (s *stateSealer) seal(value, ad []byte) []byte {
+	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(value)+s.aead.Overhead())
 	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, dataKey, ad)
+	return s.aead.Seal(nonce, nonce, value, ad)
 }
 
-var errStateOpen = errors.New("gateway: the upload's sealed data key does not open under this state key")
+var errStateOpen = errors.New("gateway: sealed upload state does not open under this state key")
 
 func (s *stateSealer) open(sealed, ad []byte) ([]byte, error) {
 	n := s.aead.NonceSize()
