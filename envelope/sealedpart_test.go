@@ -164,3 +164,18 @@ func TestTableV2RoundTrip(t *testing.T) {
 		t.Fatalf("mixed table: %v", err)
 	}
 }
+
+// New RSA identities have at least 3072 bits (NIST's 128-bit level).
+func TestGeneratedRSAIsAtLeast3072Bits(t *testing.T) {
+	id, err := GenerateIdentity(TypeRSAOAEPSHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ri, ok := id.(*rsaIdentity)
+	if !ok {
+		t.Fatalf("identity of type %T", id)
+	}
+	if n := ri.priv.N.BitLen(); n < 3072 {
+		t.Fatalf("new RSA key of %d bits", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"envelopegw/envelope"
 )
@@ -40,6 +41,17 @@ func cmdDecrypt(args []string, s stdio) error {
 	if f != nil {
 		defer f.Close()
 	}
+	if size < 0 && len(trusted) > 0 {
+		// A signed envelope's record comes after its data, and no
+		// plaintext may leave before the record verifies: a pipe is
+		// spooled (ciphertext only) to an unlinked temporary file first.
+		sf, n, err := spoolCiphertext(in)
+		if err != nil {
+			return err
+		}
+		defer sf.Close()
+		f, size = sf, n
+	}
 	// A regular file is read through io.ReaderAt: header and part table
 	// are authenticated before the first segment, and envelopes of any
 	// number of parts work. Pipes are decrypted as they stream.
@@ -60,9 +72,6 @@ func cmdDecrypt(args []string, s stdio) error {
 		defer rc.Close()
 		src, total = rc, t.Size()
 	} else {
-		if len(trusted) > 0 {
-			return errors.New("--signer: a signature is checked before the first byte only when the envelope is a file; give IN as a file, not a pipe")
-		}
 		if src, err = envelope.Decrypt(in, ids...); err != nil {
 			return err
 		}
@@ -103,4 +112,21 @@ func checkFileSigner(l *envelope.FileLayout, trusted envelope.Signers, skip bool
 		return errors.New("the envelope is signed: give the signer's public key with --signer FILE, or --insecure-skip-signer")
 	}
 	return nil
+}
+
+// spoolCiphertext copies a piped envelope to a temporary file that is
+// unlinked at once (mode 0600, in $TMPDIR): only ciphertext touches the
+// disk, and nothing is left behind however the process ends.
+func spoolCiphertext(in io.Reader) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "envelopegw-decrypt-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spooling the envelope from standard input: %w", err)
+	}
+	os.Remove(f.Name())
+	n, err := io.Copy(f, in)
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("spooling the envelope from standard input: %w", err)
+	}
+	return f, n, nil
 }

@@ -315,9 +315,10 @@ func (s *server) logStartup(endpoint string) {
 	if s.devIdentity != "" {
 		s.log.Warn("development identity in use: its private key is stored on the data volume", "path", s.devIdentity)
 	} else if s.cfg.stateKey == "" {
-		// The state key seals the data keys of uploads in progress; beside
-		// them on the volume it protects nothing from whoever copies it.
-		s.log.Warn("the multipart state key is on the data volume: a copy of the volume taken while an upload is in progress can decrypt that upload; give every gateway the same key from elsewhere with --state-key",
+		// The state key seals object metadata (ETags, checksums, user
+		// metadata), never a data key; beside that metadata on the volume
+		// it hides nothing from whoever copies it.
+		s.log.Warn("the multipart state key is on the data volume: a copy of the volume reveals the sealed metadata (ETags, checksums, user metadata), though no object or upload data; give every gateway the same key from elsewhere with --state-key",
 			"path", defaultStateKeyPath(s.cfg.data))
 	}
 }
