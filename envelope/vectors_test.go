@@ -143,7 +143,11 @@ func TestWriteVectors(t *testing.T) {
 }
 
 // readFormatVectors parses the vector block of FORMAT.md.
-func readFormatVectors(t *testing.T) map[string][]byte {
+func readFormatVectors(t *testing.T) map[string][]byte { return readFormatBlock(t, "vectors") }
+
+// readFormatBlock parses the FORMAT.md block between <!-- block:begin -->
+// and <!-- block:end -->.
+func readFormatBlock(t *testing.T, block string) map[string][]byte {
 	f, err := os.Open("FORMAT.md")
 	if err != nil {
 		t.Fatal(err)
@@ -169,9 +173,9 @@ func readFormatVectors(t *testing.T) map[string][]byte {
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case line == "<!-- vectors:begin -->":
+		case line == "<!-- "+block+":begin -->":
 			in = true
-		case line == "<!-- vectors:end -->":
+		case line == "<!-- "+block+":end -->":
 			flush()
 			in = false
 		case !in || strings.HasPrefix(line, "```") || strings.TrimSpace(line) == "":
