@@ -107,7 +107,7 @@ type ObjectInfo struct {
 //
 //	w, _ := b.NewObject(ctx, bucket, key, backend.Cond{IfAbsent: true})
 //	... write ...
-//	err := w.Commit(meta) // ErrPrecondition if any object exists by now
+//	info, err := w.Commit(meta) // ErrPrecondition if any object exists by now
 //
 // Compare-and-swap (S3's If-Match: ETag): Stat the object, check what
 // the caller cares about (its ETag in Meta), then pass the Version that
@@ -210,9 +210,14 @@ type PartRef struct {
 // Commit; Abort (or Commit failing) discards everything written. Exactly one
 // of Commit or Abort must be called; Abort after Commit is a no-op, so
 // `defer w.Abort()` is the expected pattern.
+//
+// Commit returns what it committed, exactly as a Stat right after it
+// would (Key, Size, ModTime, Meta, Version), so a caller never needs a
+// second round trip that could already see a later change. For a part
+// (NewPart), Version is the part's ID (PartInfo.ID).
 type Writer interface {
 	io.Writer
-	Commit(meta Meta) error
+	Commit(meta Meta) (ObjectInfo, error)
 	Abort() error
 }
 

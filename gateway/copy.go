@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"io"
-	"time"
 
 	"envelopegw/backend"
 	"envelopegw/s3api"
@@ -99,17 +98,14 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if err := w.Commit(meta); err != nil {
+	ci, err := w.Commit(meta)
+	if err != nil {
 		if isCondFailure(err) {
 			return nil, s.condFailed(ctx, o, in.Cond)
 		}
 		return nil, s.fail(o, err)
 	}
-	mod := time.Now().UTC()
-	if st, err := s.be.Stat(ctx, in.DstBucket, in.DstKey); err == nil {
-		mod = st.ModTime
-	}
-	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: mod, Checksums: sums, ChecksumType: typ}, nil
+	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: ci.ModTime, Checksums: sums, ChecksumType: typ}, nil
 }
 
 // resign signs a new record for bucket/key over so's stored envelope

@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"time"
 
 	"envelopegw/backend"
 	"envelopegw/envelope"
@@ -197,13 +196,14 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if err := w.Commit(pmeta); err != nil {
+	pi, err := w.Commit(pmeta)
+	if err != nil {
 		return nil, s.fail(o, err)
 	}
 	if len(cs) == 0 {
 		cs = nil
 	}
-	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: time.Now().UTC(), Checksums: cs}, nil
+	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: pi.ModTime.UTC(), Checksums: cs}, nil
 }
 
 // teeBody reads through a tee but reports the original body's sums.

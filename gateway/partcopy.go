@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
-	"time"
 
 	"envelopegw/s3api"
 	"envelopegw/s3api/checksum"
@@ -91,10 +90,11 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if err := w.Commit(pmeta); err != nil {
+	ci, err := w.Commit(pmeta)
+	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: time.Now().UTC(), Checksums: sums.Checksums}, nil
+	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: ci.ModTime.UTC(), Checksums: sums.Checksums}, nil
 }
 
 // hashingBody presents decrypted source bytes as an s3api.Body.

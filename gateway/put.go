@@ -77,7 +77,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if err := w.Commit(meta); err != nil {
+	if _, err := w.Commit(meta); err != nil {
 		if isCondFailure(err) {
 			return nil, s.condFailed(ctx, o, in.Cond)
 		}

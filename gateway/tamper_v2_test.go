@@ -73,7 +73,7 @@ func rawCopy(t *testing.T, be backend.Backend, bucket, key, dstBucket, dst strin
 	if meta == nil {
 		meta = src.Info().Meta
 	}
-	if err := w.Commit(meta); err != nil {
+	if _, err := w.Commit(meta); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -211,7 +211,7 @@ func TestPlantedObjectRefused(t *testing.T) {
 	pw.Close()
 	tb, _ := key.SealTable([]envelope.PartInfo{pw.Info()})
 	sum := sha256.Sum256(evil)
-	if err := w.Commit(backend.Meta{mVersion: metaVersion, mHeader: b64.EncodeToString(hb), mTable: b64.EncodeToString(tb),
+	if _, err := w.Commit(backend.Meta{mVersion: metaVersion, mHeader: b64.EncodeToString(hb), mTable: b64.EncodeToString(tb),
 		mSize: strconv.Itoa(len(evil)), mETag: md5hex(evil), "c.SHA256": b64.EncodeToString(sum[:])}); err != nil {
 		t.Fatal(err)
 	}

@@ -200,20 +200,20 @@ func (w *timedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (w *timedWriter) Commit(meta backend.Meta) error {
+func (w *timedWriter) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	start := time.Now()
-	err := w.w.Commit(meta)
+	info, err := w.w.Commit(meta)
 	w.m.commitDuration.WithLabelValues(w.kind).Observe(time.Since(start).Seconds())
 	if err != nil {
 		if !expected(err) {
 			w.m.backendErrors.WithLabelValues("Commit").Inc()
 		}
-		return err
+		return info, err
 	}
 	if w.bucket != "" {
 		w.m.newest.saw(w.bucket, time.Now())
 	}
-	return nil
+	return info, nil
 }
 
 func (w *timedWriter) Abort() error { return w.w.Abort() }

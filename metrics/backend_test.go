@@ -45,7 +45,7 @@ func TestBackendCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write(bytes.Repeat([]byte("x"), 1000))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Fatal(err)
 	}
 	o, err := be.Open(ctx, "b", "k")

@@ -151,7 +151,7 @@ func plantV1(t *testing.T, g *Gateway, be backend.Backend, bucket, key string, d
 	defer w.Abort()
 	w.Write(file[l.BodyOffset : l.BodyOffset+l.BodySize])
 	enc := base64.StdEncoding.EncodeToString
-	if err := w.Commit(backend.Meta{"egw": "1", "h": enc(hb), "t": enc(l.Table), "s": itoa(int64(len(data))), "e": md5hex(data)}); err != nil {
+	if _, err := w.Commit(backend.Meta{"egw": "1", "h": enc(hb), "t": enc(l.Table), "s": itoa(int64(len(data))), "e": md5hex(data)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -175,7 +175,7 @@ func rawCopyTo(t *testing.T, be backend.Backend, bucket, src, dst string, meta b
 	if meta == nil {
 		meta = o.Info().Meta
 	}
-	if err := w.Commit(meta); err != nil {
+	if _, err := w.Commit(meta); err != nil {
 		t.Fatal(err)
 	}
 }

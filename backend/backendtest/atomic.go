@@ -48,7 +48,7 @@ func testAtomicReplace(t *testing.T, b backend.Backend) {
 			if _, err := w.Write(parts[0]); err != nil {
 				return err
 			}
-			return w.Commit(meta)
+			return commitErr(w, meta)
 		}
 		id, err := b.CreateUpload(ctx, "bkt", "k", nil)
 		if err != nil {
@@ -61,7 +61,7 @@ func testAtomicReplace(t *testing.T, b backend.Backend) {
 				return err
 			}
 			w.Write(p)
-			if err := w.Commit(nil); err != nil {
+			if _, err := w.Commit(nil); err != nil {
 				return err
 			}
 		}

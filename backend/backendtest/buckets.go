@@ -93,7 +93,7 @@ func testDeleteBucket(t *testing.T, b backend.Backend) {
 	if w, err := b.NewObject(ctx, "full", "k"); err == nil {
 		_, err = w.Write([]byte("x"))
 		if err == nil {
-			err = w.Commit(nil)
+			_, err = w.Commit(nil)
 		}
 		wantErr(t, "writing into a deleted bucket", err, backend.ErrNoSuchBucket)
 	} else {
@@ -181,7 +181,7 @@ func testDeleteBucketRace(t *testing.T, b backend.Backend) {
 				w, err := b.NewPart(ctx, "bkt", "mp", id, n)
 				if err == nil {
 					w.Write(pattern(byte(n), 100))
-					err = w.Commit(nil)
+					_, err = w.Commit(nil)
 				}
 				if err == nil && complete && n == 3 {
 					var parts []backend.PartInfo

@@ -21,7 +21,7 @@ func putCond(t *testing.T, b backend.Backend, bucket, key string, data []byte, m
 	if _, err := w.Write(data); err != nil {
 		t.Fatalf("Write %q: %v", key, err)
 	}
-	return w.Commit(meta)
+	return commitErr(w, meta)
 }
 
 func stat(t *testing.T, b backend.Backend, bucket, key string) backend.ObjectInfo {
@@ -149,7 +149,7 @@ func testCondRace(t *testing.T, b backend.Backend) {
 					errs[i] = err
 					return
 				}
-				errs[i] = w.Commit(backend.Meta{"writer": fmt.Sprint(i)})
+				errs[i] = commitErr(w, backend.Meta{"writer": fmt.Sprint(i)})
 			}()
 		}
 		close(start)

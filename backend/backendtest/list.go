@@ -104,7 +104,7 @@ func putKeys(t *testing.T, b backend.Backend, bucket string, keys []string) {
 				if err == nil {
 					_, err = w.Write([]byte(k))
 					if err == nil {
-						err = w.Commit(nil)
+						_, err = w.Commit(nil)
 					}
 					w.Abort()
 				}

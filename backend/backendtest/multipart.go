@@ -23,13 +23,17 @@ func putPart(t *testing.T, b backend.Backend, bucket, key, id string, n int, dat
 	if _, err := w.Write(data); err != nil {
 		t.Fatalf("part %d: Write: %v", n, err)
 	}
-	if err := w.Commit(meta); err != nil {
+	ci, err := w.Commit(meta)
+	if err != nil {
 		t.Fatalf("part %d: Commit: %v", n, err)
 	}
 	parts, err := b.ListParts(ctx, bucket, key, id)
 	noErr(t, "ListParts", err)
 	for _, p := range parts {
 		if p.Number == n {
+			// A part's Commit names the version it made by its ID.
+			sameInfo(t, fmt.Sprintf("part %d Commit", n), ci,
+				backend.ObjectInfo{Key: key, Size: p.Size, ModTime: p.ModTime, Meta: p.Meta, Version: p.ID})
 			return p.ID
 		}
 	}
@@ -177,7 +181,7 @@ func testMultipartConcurrent(t *testing.T, b backend.Backend) {
 						return
 					}
 				}
-				errs <- w.Commit(nil)
+				errs <- commitErr(w, nil)
 			}()
 		}
 	}
@@ -266,7 +270,7 @@ func testMultipartAbort(t *testing.T, b backend.Backend) {
 		t.Fatalf("ListParts = %+v, want only part 1", parts)
 	}
 	noErr(t, "AbortUpload", b.AbortUpload(ctx, "bkt", "k", id))
-	wantErr(t, "late part Commit", late.Commit(nil), backend.ErrNoSuchUpload)
+	wantErr(t, "late part Commit", commitErr(late, nil), backend.ErrNoSuchUpload)
 	_, err = b.StatUpload(ctx, "bkt", "k", id)
 	wantErr(t, "StatUpload after Abort", err, backend.ErrNoSuchUpload)
 	_, err = b.ListParts(ctx, "bkt", "k", id)
@@ -291,7 +295,7 @@ func testMultipartErrors(t *testing.T, b backend.Backend) {
 	for _, n := range []int{0, -1, 10001} {
 		if w, err := b.NewPart(ctx, "bkt", "k", id, n); err == nil {
 			w.Write([]byte("x"))
-			if w.Commit(nil) == nil {
+			if commitErr(w, nil) == nil {
 				t.Fatalf("part number %d accepted", n)
 			}
 		}

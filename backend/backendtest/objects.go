@@ -28,7 +28,8 @@ func testObjectRoundTrip(t *testing.T, b backend.Backend) {
 			}
 			rest = rest[n:]
 		}
-		noErr(t, "Commit", w.Commit(backend.Meta{"size": "x"}))
+		ci, err := w.Commit(backend.Meta{"size": "x"})
+		noErr(t, "Commit", err)
 		info := mustGet(t, b, "bkt", key, data)
 		if info.Key != key || info.ModTime.Before(before) || info.ModTime.After(time.Now().Add(time.Second)) || info.Meta["size"] != "x" {
 			t.Fatalf("Info() = %+v", info)
@@ -38,6 +39,7 @@ func testObjectRoundTrip(t *testing.T, b backend.Backend) {
 		if st.Key != key || st.Size != int64(size) || !st.ModTime.Equal(info.ModTime) || !metaEqual(st.Meta, info.Meta) {
 			t.Fatalf("Stat = %+v, Open.Info = %+v", st, info)
 		}
+		sameInfo(t, "Commit", ci, st)
 	}
 	noErr(t, "Delete", b.Delete(ctx, "bkt", "obj/"))
 	_, err := b.Stat(ctx, "bkt", "obj/")
@@ -128,7 +130,7 @@ func testMissingObjects(t *testing.T, b backend.Backend) {
 	wantErr(t, "CreateUpload in a missing bucket", err, backend.ErrNoSuchBucket)
 	if w, err := b.NewObject(ctx, "nobucket", "k"); err == nil {
 		w.Write([]byte("x"))
-		wantErr(t, "Commit in a missing bucket", w.Commit(nil), backend.ErrNoSuchBucket)
+		wantErr(t, "Commit in a missing bucket", commitErr(w, nil), backend.ErrNoSuchBucket)
 	} else {
 		wantErr(t, "NewObject in a missing bucket", err, backend.ErrNoSuchBucket)
 	}
@@ -241,7 +243,7 @@ func testMetaLimit(t *testing.T, b backend.Backend) {
 	w, err := b.NewObject(ctx, "bkt", "over")
 	noErr(t, "NewObject", err)
 	w.Write([]byte("d"))
-	wantErr(t, "Commit with too much metadata", w.Commit(over), backend.ErrMetadataTooLarge)
+	wantErr(t, "Commit with too much metadata", commitErr(w, over), backend.ErrMetadataTooLarge)
 	w.Abort()
 	_, err = b.Stat(ctx, "bkt", "over")
 	wantErr(t, "Stat after a rejected Commit", err, backend.ErrNoSuchKey)
@@ -254,12 +256,12 @@ func testMetaLimit(t *testing.T, b backend.Backend) {
 	pw, err := b.NewPart(ctx, "bkt", "mp", id, 1)
 	noErr(t, "NewPart", err)
 	pw.Write([]byte("p"))
-	wantErr(t, "part Commit with too much metadata", pw.Commit(over), backend.ErrMetadataTooLarge)
+	wantErr(t, "part Commit with too much metadata", commitErr(pw, over), backend.ErrMetadataTooLarge)
 	pw.Abort()
 	pw, err = b.NewPart(ctx, "bkt", "mp", id, 1)
 	noErr(t, "NewPart", err)
 	pw.Write([]byte("p"))
-	noErr(t, "part Commit", pw.Commit(nil))
+	noErr(t, "part Commit", commitErr(pw, nil))
 	parts, err := b.ListParts(ctx, "bkt", "mp", id)
 	noErr(t, "ListParts", err)
 	refs := []backend.PartRef{{Number: 1, ID: parts[0].ID}}
@@ -354,12 +356,12 @@ func testWriterLifecycle(t *testing.T, b backend.Backend) {
 	w, err := b.NewObject(ctx, "bkt", "k")
 	noErr(t, "NewObject", err)
 	w.Write([]byte("one"))
-	noErr(t, "Commit", w.Commit(nil))
+	noErr(t, "Commit", commitErr(w, nil))
 	noErr(t, "Abort after Commit", w.Abort())
 	if _, err := w.Write([]byte("more")); err == nil {
 		t.Fatal("Write after Commit succeeded")
 	}
-	if err := w.Commit(nil); err == nil {
+	if _, err := w.Commit(nil); err == nil {
 		t.Fatal("second Commit succeeded")
 	}
 	mustGet(t, b, "bkt", "k", []byte("one"))
@@ -369,7 +371,7 @@ func testWriterLifecycle(t *testing.T, b backend.Backend) {
 	w.Write([]byte("two"))
 	noErr(t, "Abort", w.Abort())
 	noErr(t, "second Abort", w.Abort())
-	if err := w.Commit(nil); err == nil {
+	if _, err := w.Commit(nil); err == nil {
 		t.Fatal("Commit after Abort succeeded")
 	}
 	mustGet(t, b, "bkt", "k", []byte("one"))

@@ -82,8 +82,29 @@ func put(t *testing.T, b backend.Backend, bucket, key string, data []byte, meta 
 	if _, err := w.Write(data); err != nil {
 		t.Fatalf("Write %q: %v", key, err)
 	}
-	if err := w.Commit(meta); err != nil {
+	ci, err := w.Commit(meta)
+	if err != nil {
 		t.Fatalf("Commit %q: %v", key, err)
+	}
+	st, err := b.Stat(ctx, bucket, key)
+	if err != nil {
+		t.Fatalf("Stat %q after Commit: %v", key, err)
+	}
+	sameInfo(t, "Commit", ci, st)
+}
+
+// commitErr commits w and returns only the error.
+func commitErr(w backend.Writer, meta backend.Meta) error {
+	_, err := w.Commit(meta)
+	return err
+}
+
+// sameInfo fails the test unless what a change returned (got) is the
+// object that a Stat right after it found (st).
+func sameInfo(t *testing.T, what string, got, st backend.ObjectInfo) {
+	t.Helper()
+	if got.Key != st.Key || got.Version != st.Version || got.Size != st.Size || !got.ModTime.Equal(st.ModTime) || !metaEqual(got.Meta, st.Meta) {
+		t.Fatalf("%s returned %+v; a Stat right after it found %+v", what, got, st)
 	}
 }
 

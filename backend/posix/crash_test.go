@@ -65,12 +65,12 @@ func runChild(role string, args []string) error {
 			return err
 		}
 		w.Write(make([]byte, 1000))
-		w.(*writer).commitFn = func(extent, backend.Meta) error {
+		w.(*writer).commitFn = func(extent, backend.Meta) (backend.ObjectInfo, error) {
 			fmt.Println("ready")
 			time.Sleep(time.Minute)
-			return errors.New("not killed")
+			return backend.ObjectInfo{}, errors.New("not killed")
 		}
-		return w.Commit(nil)
+		return commitErr(w, nil)
 	case "parts":
 		// Upload parts from..to of an upload another process created.
 		id := args[3]
@@ -82,7 +82,7 @@ func runChild(role string, args []string) error {
 				return err
 			}
 			w.Write(partData(n))
-			if err := w.Commit(nil); err != nil {
+			if _, err := w.Commit(nil); err != nil {
 				return err
 			}
 		}
@@ -162,7 +162,7 @@ func TestKilledWriter(t *testing.T) {
 	if left := tmpFiles(t, b, "bkt"); len(left) != 2 {
 		t.Fatalf("tmp holds %q, want the live writer's and the legacy file", left)
 	}
-	if err := lw.Commit(nil); err != nil {
+	if _, err := lw.Commit(nil); err != nil {
 		t.Fatalf("the live writer's commit after the sweep: %v", err)
 	}
 	if got := mustRead(t, b, "bkt", "inflight"); string(got) != "in flight" {
@@ -192,9 +192,9 @@ func TestCrashAfterDataPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.(*writer).commitFn = func(extent, backend.Meta) error { return nil } // "crash"
+	w.(*writer).commitFn = func(extent, backend.Meta) (backend.ObjectInfo, error) { return backend.ObjectInfo{}, nil } // "crash"
 	w.Write([]byte("orphan"))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.Stat(ctx, "bkt", "crashed"); !errors.Is(err, backend.ErrNoSuchKey) {
@@ -349,12 +349,12 @@ func TestKilledAfterDataPublish(t *testing.T) {
 	}
 	w.Write([]byte("other"))
 	release := make(chan struct{})
-	w.(*writer).commitFn = func(e extent, meta backend.Meta) error {
+	w.(*writer).commitFn = func(e extent, meta backend.Meta) (backend.ObjectInfo, error) {
 		<-release
-		return nil
+		return backend.ObjectInfo{}, nil
 	}
 	done := make(chan error)
-	go func() { done <- w.Commit(nil) }()
+	go func() { done <- commitErr(w, nil) }()
 	for dataFiles(t, b, "bkt") != 3 {
 		time.Sleep(time.Millisecond)
 	}

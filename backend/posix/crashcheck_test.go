@@ -69,7 +69,7 @@ func putBytes(b *Backend, bucket, key string, data []byte) error {
 	if _, err := w.Write(data); err != nil {
 		return err
 	}
-	return w.Commit(backend.Meta{"len": fmt.Sprint(len(data))})
+	return commitErr(w, backend.Meta{"len": fmt.Sprint(len(data))})
 }
 
 func putPart(b *Backend, bucket, key, id string, n int, data []byte) error {
@@ -79,7 +79,7 @@ func putPart(b *Backend, bucket, key, id string, n int, data []byte) error {
 	}
 	defer w.Abort()
 	w.Write(data)
-	return w.Commit(nil)
+	return commitErr(w, nil)
 }
 
 func content(tag string, n int) []byte {

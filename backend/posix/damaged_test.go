@@ -199,7 +199,7 @@ func TestDamagedWarningsCarryRequestID(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("new a"))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"REQ-LIST", "REQ-PUT"} {

@@ -29,7 +29,7 @@ func TestCommitAfterBucketReplaced(t *testing.T) {
 	}
 	w.Write([]byte("old bucket's data"))
 	done := make(chan error, 1)
-	go func() { done <- w.Commit(nil) }()
+	go func() { done <- commitErr(w, nil) }()
 	// Wait until the commit has published its data file and is waiting
 	// for the lock.
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {

@@ -118,7 +118,7 @@ func TestDeleteBucketRace(t *testing.T) {
 		w.Write([]byte("x"))
 		done := make(chan error)
 		go func() { done <- b.DeleteBucket(ctx, "bkt") }()
-		cerr := w.Commit(nil)
+		cerr := commitErr(w, nil)
 		derr := <-done
 		switch {
 		case cerr == nil && derr == nil:

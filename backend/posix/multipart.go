@@ -137,12 +137,15 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, uploadID string, num
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		return nil, err
 	}
-	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
-		published, err := b.commitPart(bucket, key, uploadID, number, e, meta, where)
+	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) (backend.ObjectInfo, error) {
+		r, published, err := b.commitPart(bucket, key, uploadID, number, e, meta, where)
 		if err != nil && !published {
 			b.removeData(bucket, []extent{e}, nil)
 		}
-		return err
+		if !published {
+			return backend.ObjectInfo{}, err
+		}
+		return backend.ObjectInfo{Key: key, Size: e.Size, ModTime: r.Time, Meta: r.Meta, Version: e.ID}, err
 	})
 }
 
@@ -151,26 +154,26 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, uploadID string, num
 // record was renamed into place: from then on the data file may belong to
 // a completed object (a concurrent CompleteUpload takes the record as it
 // finds it), so the caller must never remove it, whatever the error.
-func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent, meta backend.Meta, where string) (published bool, err error) {
-	r := &record{Kind: kindPart, Key: key, Time: time.Now(), Extents: []extent{e}, Meta: meta}
+func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent, meta backend.Meta, where string) (r *record, published bool, err error) {
+	r = &record{Kind: kindPart, Key: key, Time: time.Now(), Extents: []extent{e}, Meta: meta}
 	tmp := b.tmpPath(bucket, "part")
 	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
-		return false, b.notFound(bucket, err, nil, "%s: write part record", where)
+		return nil, false, b.notFound(bucket, err, nil, "%s: write part record", where)
 	}
 	defer b.fs.Remove(tmp) // a no-op once renamed
 	release, err := b.lockKey(bucket, key)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		release()
-		return false, err
+		return nil, false, err
 	}
 	dst := filepath.Join(b.uploadDir(bucket, uploadID), partName(number))
 	old, err := readRecord(dst, kindPart)
 	if err != nil && !notExist(err) {
 		release()
-		return false, fmt.Errorf("%s: %w", where, err)
+		return nil, false, fmt.Errorf("%s: %w", where, err)
 	}
 	var keep map[string]bool
 	if old != nil {
@@ -179,7 +182,7 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	err = b.fs.Rename(tmp, dst)
 	release()
 	if err != nil {
-		return false, fmt.Errorf("%s: publish part record: %w", where, err)
+		return nil, false, fmt.Errorf("%s: publish part record: %w", where, err)
 	}
 	hook("part-published")
 	// A concurrent CompleteUpload or AbortUpload may have retired the
@@ -187,12 +190,12 @@ func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent,
 	// record and its data file, and syncDirUp does not fail.
 	if err := b.syncDirUp(b.uploadsDir(bucket), filepath.Dir(dst)); err != nil {
 		// The whole bucket went (DeleteBucket takes uploads with it).
-		return true, b.notFound(bucket, err, nil, "%s: fsync", where)
+		return r, true, b.notFound(bucket, err, nil, "%s: fsync", where)
 	}
 	if old != nil {
 		b.removeData(bucket, old.Extents, keep)
 	}
-	return true, nil
+	return r, true, nil
 }
 
 // headExtents returns the data ids of bucket/key's current head. Upload

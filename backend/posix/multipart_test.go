@@ -98,7 +98,7 @@ func TestTwoInstances(t *testing.T) {
 					return
 				}
 				w.Write(partData(n))
-				if err := w.Commit(nil); err != nil {
+				if _, err := w.Commit(nil); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -147,7 +147,7 @@ func TestNoLeakUnderContention(t *testing.T) {
 					var w backend.Writer
 					if w, err = be.NewObject(ctx, "bkt", "k"); err == nil {
 						w.Write([]byte(fmt.Sprint(g, i)))
-						err = w.Commit(backend.Meta{"g": fmt.Sprint(g)})
+						_, err = w.Commit(backend.Meta{"g": fmt.Sprint(g)})
 					}
 				case 2:
 					var id string
@@ -157,7 +157,7 @@ func TestNoLeakUnderContention(t *testing.T) {
 							var w backend.Writer
 							if w, err = be.NewPart(ctx, "bkt", "k", id, n); err == nil {
 								w.Write(partData(n))
-								err = w.Commit(nil)
+								_, err = w.Commit(nil)
 							}
 						}
 						if err == nil {

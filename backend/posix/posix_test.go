@@ -42,7 +42,7 @@ func mustPut(t testing.TB, b *Backend, bucket, key string, data []byte, meta bac
 	if _, err := w.Write(data); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Commit(meta); err != nil {
+	if _, err := w.Commit(meta); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -69,7 +69,7 @@ func mustPart(t testing.TB, b *Backend, bucket, key, id string, n int, data []by
 	}
 	defer w.Abort()
 	w.Write(data)
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Fatal(err)
 	}
 	parts, err := b.ListParts(ctx, bucket, key, id)

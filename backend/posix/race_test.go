@@ -60,7 +60,7 @@ func TestResentPartRacesComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("ONE"))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Errorf("re-sent part racing Complete: Commit = %v", err)
 	}
 	if cerr != nil {
@@ -94,7 +94,7 @@ func TestResentPartRacesAbort(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("ONE"))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Errorf("re-sent part racing Abort: Commit = %v", err)
 	}
 	if aerr != nil {
@@ -143,7 +143,7 @@ func TestPutRacesDeleteOfItself(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write([]byte("data"))
-	if err := w.Commit(nil); err != nil {
+	if _, err := w.Commit(nil); err != nil {
 		t.Errorf("PUT whose head a Delete removed at once: Commit = %v", err)
 	}
 	if derr != nil {
@@ -215,7 +215,7 @@ func TestResendWhileCompletingStress(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := w.Commit(nil); err != nil && !errors.Is(err, backend.ErrNoSuchUpload) {
+			if _, err := w.Commit(nil); err != nil && !errors.Is(err, backend.ErrNoSuchUpload) {
 				cerr = err
 			}
 		}()

@@ -36,10 +36,10 @@ type writer struct {
 	// emptyNoData: an empty write needs no data file (objects; a part
 	// keeps one, so that every part version has an ID).
 	emptyNoData bool
-	commitFn    func(e extent, meta backend.Meta) error
+	commitFn    func(e extent, meta backend.Meta) (backend.ObjectInfo, error)
 }
 
-func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) error) (*writer, error) {
+func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) (backend.ObjectInfo, error)) (*writer, error) {
 	id := newID()
 	tmp := filepath.Join(b.tmpDir(bucket), "data-"+b.writer+"-"+id)
 	f, err := b.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -94,33 +94,33 @@ func (w *writer) Abort() error {
 	return nil
 }
 
-func (w *writer) Commit(meta backend.Meta) error {
+func (w *writer) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	if w.done {
-		return fmt.Errorf("%s: Commit after Commit or Abort", w.where)
+		return backend.ObjectInfo{}, fmt.Errorf("%s: Commit after Commit or Abort", w.where)
 	}
 	if err := checkMeta(meta, w.where); err != nil {
 		w.Abort()
-		return err
+		return backend.ObjectInfo{}, err
 	}
 	if w.err != nil {
 		w.Abort()
-		return w.err
+		return backend.ObjectInfo{}, w.err
 	}
 	if err := w.ctx.Err(); err != nil {
 		w.Abort()
-		return fmt.Errorf("%s: %w", w.where, err)
+		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
 	if err := w.bw.Flush(); err != nil {
 		w.Abort()
-		return fmt.Errorf("%s: %w", w.where, err)
+		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
 	if err := w.b.syncFile(w.f); err != nil {
 		w.Abort()
-		return fmt.Errorf("%s: fsync: %w", w.where, err)
+		return backend.ObjectInfo{}, fmt.Errorf("%s: fsync: %w", w.where, err)
 	}
 	if err := w.release(); err != nil {
 		w.Abort()
-		return fmt.Errorf("%s: %w", w.where, err)
+		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
 	w.done = true
 	if w.n == 0 && w.emptyNoData {
@@ -136,21 +136,21 @@ func (w *writer) Commit(meta backend.Meta) error {
 	touched, err := w.b.placeInto(w.b.dataDir(w.bucket), w.tmp, data, w.b.fs.Link)
 	if err != nil {
 		w.b.fs.Remove(w.tmp)
-		return w.b.notFound(w.bucket, err, nil, "%s: publish data file", w.where)
+		return backend.ObjectInfo{}, w.b.notFound(w.bucket, err, nil, "%s: publish data file", w.where)
 	}
 	for _, d := range append(touched, filepath.Dir(data)) {
 		if err := w.b.syncDir(d); err != nil {
 			w.b.fs.Remove(data)
 			w.b.fs.Remove(w.tmp)
 			// A DeleteBucket in between removed the directory: NoSuchBucket.
-			return w.b.notFound(w.bucket, err, nil, "%s: fsync %s", w.where, d)
+			return backend.ObjectInfo{}, w.b.notFound(w.bucket, err, nil, "%s: fsync %s", w.where, d)
 		}
 	}
 	// commitFn owns the data file from here: it removes it unless a record
 	// that references it was published.
-	err = w.commitFn(e, meta.Clone())
+	info, err := w.commitFn(e, meta.Clone())
 	w.b.fs.Remove(w.tmp)
-	return err
+	return info, err
 }
 
 // NewObject starts writing bucket/key. The data goes to a temp file;
@@ -167,12 +167,12 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 		return nil, err
 	}
 	where := bucket + "/" + key
-	w, err := b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) error {
+	w, err := b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) (backend.ObjectInfo, error) {
 		var exts []extent
 		if e.Size > 0 {
 			exts = []extent{e}
 		}
-		_, published, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
+		r, published, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
 			if err := checkHead(cond, where, old); err != nil {
 				return nil, err
 			}
@@ -181,7 +181,10 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 		if err != nil && !published {
 			b.removeData(bucket, exts, nil)
 		}
-		return err
+		if r == nil {
+			return backend.ObjectInfo{}, err
+		}
+		return infoOf(r), err
 	})
 	if err != nil {
 		return nil, err

@@ -136,9 +136,9 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number in
 	}
 	pid := randHex(16)
 	w := b.newStream(ctx, b.partDataPrefix(bucket, gen, id)+pid)
-	w.commit = func(meta backend.Meta, ex []extent) error {
+	w.commit = func(meta backend.Meta, ex []extent) (backend.ObjectInfo, error) {
 		if err := checkMeta(meta, bucket+"/"+key); err != nil {
-			return err
+			return backend.ObjectInfo{}, err
 		}
 		rec := partRecord{Number: number, ID: pid, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone())}
 		if len(ex) == 1 {
@@ -146,15 +146,18 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number in
 		}
 		name := b.partName(bucket, gen, id, number)
 		if _, err := b.putJSON(ctx, name, rec, ""); err != nil {
-			return err
+			return backend.ObjectInfo{}, err
 		}
 		// The upload (or its bucket) may have gone while the part
 		// streamed; then the part goes too.
 		if _, _, _, err := b.readUpload(ctx, bucket, key, id); err != nil {
 			b.remove(ctx, name)
-			return err
+			return backend.ObjectInfo{}, err
 		}
-		return b.confirm(ctx, bucket, gen)
+		if err := b.confirm(ctx, bucket, gen); err != nil {
+			return backend.ObjectInfo{}, err
+		}
+		return backend.ObjectInfo{Key: key, Size: rec.Size, ModTime: rec.ModTime, Meta: backend.Meta(rec.Meta).Clone(), Version: pid}, nil
 	}
 	return w, nil
 }

@@ -149,13 +149,12 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 	}
 	name := "d/" + bucket + "/" + gen + "/" + randHex(16)
 	w := b.newStream(ctx, name)
-	w.commit = func(meta backend.Meta, ex []extent) error {
+	w.commit = func(meta backend.Meta, ex []extent) (backend.ObjectInfo, error) {
 		if err := checkMeta(meta, bucket+"/"+key); err != nil {
-			return err
+			return backend.ObjectInfo{}, err
 		}
 		h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Extents: ex, Nonce: randHex(16)}
-		_, err := b.publish(ctx, bucket, gen, h, cond)
-		return err
+		return b.publish(ctx, bucket, gen, h, cond)
 	}
 	return w, nil
 }

@@ -27,7 +27,7 @@ type stream struct {
 	pw     *io.PipeWriter
 	done   chan error
 	size   int64
-	commit func(meta backend.Meta, ex []extent) error
+	commit func(meta backend.Meta, ex []extent) (backend.ObjectInfo, error)
 
 	mu     sync.Mutex
 	closed bool
@@ -75,26 +75,27 @@ func (s *stream) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *stream) Commit(meta backend.Meta) error {
+func (s *stream) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errClosed
+		return backend.ObjectInfo{}, errClosed
 	}
 	s.closed = true
 	var ex []extent
 	if s.wrote {
 		s.pw.Close()
 		if err := <-s.done; err != nil {
-			return err
+			return backend.ObjectInfo{}, err
 		}
 		ex = []extent{{Name: s.name, Size: s.size}}
 	}
-	if err := s.commit(meta, ex); err != nil {
+	info, err := s.commit(meta, ex)
+	if err != nil {
 		s.b.removeExtents(s.ctx, ex)
-		return err
+		return backend.ObjectInfo{}, err
 	}
-	return nil
+	return info, nil
 }
 
 // Abort fails the pipe, which makes minio-go abort its upstream

@@ -30,7 +30,7 @@ func TestFsck(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.Write([]byte(k))
-		if err := w.Commit(nil); err != nil {
+		if _, err := w.Commit(nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -87,7 +87,9 @@ func TestScrub(t *testing.T) {
 	putObj(evil, "planted", []byte("attacker data"))
 	w, _ := be.NewObject(ctx, "bkt", "v1")
 	w.Write([]byte("x"))
-	w.Commit(backend.Meta{"egw": "1"})
+	if _, err := w.Commit(backend.Meta{"egw": "1"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "abandoned"}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func copyRaw(t *testing.T, be backend.Backend, src, dst string) {
 	defer o.Close()
 	w, _ := be.NewObject(ctx, "bkt", dst)
 	io.Copy(w, io.NewSectionReader(o, 0, o.Info().Size))
-	if err := w.Commit(o.Info().Meta); err != nil {
+	if _, err := w.Commit(o.Info().Meta); err != nil {
 		t.Fatal(err)
 	}
 }
