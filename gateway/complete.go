@@ -185,6 +185,11 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	// base64-encoded beside the attributes.
 	fixed := (len(hb) + len(sealed) + 40*len(rparts) + envelope.SignatureSize + 1024) * 4 / 3
 	addOptionalPartLists(attrs, fixed, md5s, alg, digests)
+	vw, err := s.prepareWrite(ctx, in.Bucket, in.Key)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	vw.stamp(attrs)
 	meta, err := s.signObject(objectWrite{
 		bucket: in.Bucket, key: in.Key, header: hb, table: sealed,
 		parts: rparts, attrs: attrs, dataKey: key,
@@ -192,13 +197,10 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-
-	if _, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta, cond); err != nil {
-		if isCondFailure(err) {
-			return nil, s.condFailed(ctx, o, in.Cond)
-		}
-		return nil, s.fail(o, err)
+	if err := s.commitUpload(ctx, o, in, refs, meta, cond, &vw); err != nil {
+		return nil, err
 	}
+	out.VersionID = vw.versionID()
 	return out, nil
 }
 
@@ -215,6 +217,33 @@ func (s *Service) newObjectHeader(bucket string, segSize int) ([]byte, *envelope
 	}
 	hb, err := h.MarshalBinary()
 	return hb, key, err
+}
+
+// commitUpload has the backend make the upload the object. In a versioned
+// bucket, a commit that lost a race with another writer of the key keeps
+// the new current version and tries again: nothing was streamed, so no
+// client retry is needed.
+func (s *Service) commitUpload(ctx context.Context, o op, in *s3api.CompleteMultipartUploadInput, refs []backend.PartRef, meta backend.Meta, cond backend.Cond, vw *versionedWrite) error {
+	for attempt := 0; ; attempt++ {
+		_, err := s.be.CompleteUpload(ctx, in.Bucket, in.Key, in.UploadID, refs, meta, vw.conds(cond)...)
+		switch {
+		case err == nil:
+			s.finishWrite(ctx, in.Bucket, in.Key, vw)
+			return nil
+		case isCondFailure(err) && in.Cond.Set():
+			return s.condFailed(ctx, o, in.Cond)
+		case vw.raced(err) && attempt < maxVersionRetries:
+			again, err := s.prepareWrite(ctx, in.Bucket, in.Key)
+			if err != nil {
+				return s.fail(o, err)
+			}
+			vw.cond, vw.dropNull = again.cond, again.dropNull
+		case vw.raced(err):
+			return errWriteRace
+		default:
+			return s.fail(o, err)
+		}
+	}
 }
 
 // completedBefore answers a CompleteMultipartUpload retried after it
@@ -243,7 +272,7 @@ func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipa
 	if so.info.ETag != etag {
 		return nil
 	}
-	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: so.info.Checksums, ChecksumType: so.info.ChecksumType}
+	return &s3api.CompleteMultipartUploadOutput{ETag: etag, Checksums: so.info.Checksums, ChecksumType: so.info.ChecksumType, VersionID: so.info.VersionID}
 }
 
 // checkPartChecksums holds a part's checksums in the Complete body to the

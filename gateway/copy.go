@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"io"
 
@@ -22,16 +23,12 @@ import (
 // If-Match on the destination hold as for PutObject.
 func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s3api.CopyObjectOutput, error) {
 	o := op{"CopyObject", in.DstBucket, in.DstKey, ctx}
-	src, err := s.be.Open(ctx, in.SrcBucket, in.SrcKey)
+	src, so, err := s.openSource(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID)
 	if err != nil {
 		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey, ctx}, err)
 	}
 	defer src.Close()
 	bi := src.Info()
-	so, err := s.decodeObject(in.SrcBucket, in.SrcKey, bi)
-	if err != nil {
-		return nil, s.fail(op{"CopyObject", in.SrcBucket, in.SrcKey, ctx}, err)
-	}
 	if in.SourceCheck != nil {
 		if err := in.SourceCheck(&so.info); err != nil {
 			return nil, err
@@ -54,13 +51,21 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		return nil, err
 	}
 
-	self := in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey
+	self := in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == ""
 	if self && !in.ReplaceMeta {
 		return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
 	}
 	if !self {
 		delete(meta, mUploadID) // the copy was not made by that upload
 	}
+	vw, err := s.prepareCopy(ctx, in, self)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	if vw.status != "" {
+		self = false // S3 makes a copy onto itself a new version
+	}
+	vw.stamp(meta)
 	if so.rec != nil {
 		if meta, err = s.resign(in.DstBucket, in.DstKey, so, meta); err != nil {
 			return nil, s.fail(o, err)
@@ -87,7 +92,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey, cond)
+	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey, vw.conds(cond)...)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -100,12 +105,17 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 	ci, err := w.Commit(meta)
 	if err != nil {
-		if isCondFailure(err) {
+		if isCondFailure(err) && in.Cond.Set() {
 			return nil, s.condFailed(ctx, o, in.Cond)
+		}
+		if vw.raced(err) {
+			return nil, errWriteRace
 		}
 		return nil, s.fail(o, err)
 	}
-	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: ci.ModTime, Checksums: sums, ChecksumType: typ}, nil
+	s.finishWrite(ctx, in.DstBucket, in.DstKey, &vw)
+	return &s3api.CopyObjectOutput{ETag: so.info.ETag, LastModified: ci.ModTime, Checksums: sums, ChecksumType: typ,
+		VersionID: vw.versionID(), SrcVersionID: cmp.Or(in.SrcVersionID, so.info.VersionID)}, nil
 }
 
 // resign signs a new record for bucket/key over so's stored envelope

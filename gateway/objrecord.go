@@ -102,6 +102,8 @@ func (s *Service) signObject(w objectWrite) (backend.Meta, error) {
 // metadata key opens the attributes; otherwise an identity must.
 func (s *Service) decodeObject(bucket, key string, bi backend.ObjectInfo) (*storedObject, error) {
 	switch bi.Meta[mVersion] {
+	case metaMarker:
+		return nil, markerError(bi)
 	case metaVersion:
 		if !s.skipSigner {
 			return nil, errUnsigned
@@ -125,6 +127,7 @@ func (s *Service) decodeObject(bucket, key string, bi backend.ObjectInfo) (*stor
 		LastModified: lastModifiedOf(so.attrs, bi.ModTime),
 		Checksums:    getChecksums(so.attrs),
 		ChecksumType: so.attrs[mChecksumType],
+		VersionID:    so.attrs[mVersionID],
 	}
 	if so.info.Meta, err = getObjectMeta(so.attrs); err != nil {
 		return nil, err
@@ -256,6 +259,7 @@ func (s *Service) listInfo(bucket string, bi backend.ObjectInfo) s3api.ObjectInf
 		return info
 	}
 	info.ETag = attrs[mETag]
+	info.VersionID = attrs[mVersionID]
 	info.LastModified = lastModifiedOf(attrs, bi.ModTime)
 	info.Checksums = getChecksums(attrs)
 	info.ChecksumType = attrs[mChecksumType]

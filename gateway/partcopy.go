@@ -29,7 +29,12 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, err
 	}
-	src, err := s.GetObject(ctx, in.SrcBucket, in.SrcKey)
+	var src s3api.ObjectReader
+	if in.SrcVersionID != "" {
+		src, err = s.GetObjectVersion(ctx, in.SrcBucket, in.SrcKey, in.SrcVersionID)
+	} else {
+		src, err = s.GetObject(ctx, in.SrcBucket, in.SrcKey)
+	}
 	if err != nil {
 		return nil, err
 	}

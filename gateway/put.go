@@ -39,7 +39,11 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.be.NewObject(ctx, in.Bucket, in.Key, cond)
+	vw, err := s.prepareWrite(ctx, in.Bucket, in.Key)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	w, err := s.be.NewObject(ctx, in.Bucket, in.Key, vw.conds(cond)...)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -68,6 +72,7 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err := putTags(attrs, in.Tags); err != nil {
 		return nil, s.fail(o, err)
 	}
+	vw.stamp(attrs)
 	meta, err := s.signObject(objectWrite{
 		bucket: in.Bucket, key: in.Key, header: hb, table: table,
 		parts:   []envelope.RecordPart{{Size: info.Size, Digest: dw.sum()}},
@@ -78,12 +83,16 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, s.fail(o, err)
 	}
 	if _, err := w.Commit(meta); err != nil {
-		if isCondFailure(err) {
+		if isCondFailure(err) && in.Cond.Set() {
 			return nil, s.condFailed(ctx, o, in.Cond)
+		}
+		if vw.raced(err) {
+			return nil, errWriteRace
 		}
 		return nil, s.fail(o, err)
 	}
-	return &s3api.PutObjectOutput{ETag: etag, Checksums: cs}, nil
+	s.finishWrite(ctx, in.Bucket, in.Key, &vw)
+	return &s3api.PutObjectOutput{ETag: etag, Checksums: cs, VersionID: vw.versionID()}, nil
 }
 
 // encryptPart streams body through an envelope part writer into w and

@@ -57,11 +57,17 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 		return res, fmt.Errorf("%s: %w", where, err)
 	}
 	m := bi.Meta
+	// A noncurrent version's record names its user key; delete markers
+	// and the bucket's configuration hold no data key.
+	rk, _, ok := UserKey(key)
+	if !ok || IsDeleteMarker(m) {
+		return res, nil
+	}
 	var so *storedObject // format v2: the verified record, re-signed below
 	if m[mVersion] == metaV2 {
 		// Verified now; its attributes are opened below with the data key
 		// (an object already rewrapped may no longer open with ours).
-		if so, err = s.verifyRecord(bucket, key, bi); err != nil {
+		if so, err = s.verifyRecord(bucket, rk, bi); err != nil {
 			return res, fmt.Errorf("%s: %w", where, err)
 		}
 	} else if err := checkVersion(m); err != nil {

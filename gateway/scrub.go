@@ -32,6 +32,11 @@ func (s *Service) ScrubObject(ctx context.Context, bucket, key string) (verdict 
 	}
 	defer obj.Close()
 	bi := obj.Info()
+	// A noncurrent version is verified under the key its record names.
+	rk, _, ok := UserKey(key)
+	if !ok || IsDeleteMarker(bi.Meta) {
+		return ScrubOK, 0, "", nil // the bucket's configuration, a delete marker: no data
+	}
 	switch bi.Meta[mVersion] {
 	case metaV2:
 	case metaVersion:
@@ -47,7 +52,7 @@ func (s *Service) ScrubObject(ctx context.Context, bucket, key string) (verdict 
 	if err != nil {
 		return ScrubForged, 0, err.Error(), nil
 	}
-	if rec.Bucket != bucket || rec.Key != key {
+	if rec.Bucket != bucket || rec.Key != rk {
 		return ScrubForged, 0, fmt.Sprintf("the record was signed for %s/%s", rec.Bucket, rec.Key), nil
 	}
 	hb, err := getBytes(bi.Meta, mHeader)
@@ -58,7 +63,7 @@ func (s *Service) ScrubObject(ctx context.Context, bucket, key string) (verdict 
 	if err != nil {
 		return ScrubDamaged, 0, err.Error(), nil
 	}
-	if err := rec.Check(bucket, key, hb, tb); err != nil {
+	if err := rec.Check(bucket, rk, hb, tb); err != nil {
 		return ScrubDamaged, 0, err.Error(), nil
 	}
 	h, err := envelope.ParseHeader(hb)

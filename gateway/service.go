@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -70,6 +71,9 @@ type Config struct {
 	// objects, which nothing signs. Anyone with write access to the volume
 	// can then plant objects: for recovery only.
 	InsecureSkipSigner bool
+	// Now is the clock for version IDs and Object Lock retention; nil is
+	// time.Now. Tests inject a fake one.
+	Now func() time.Time
 }
 
 // CryptoObserver counts the service's encryption and decryption. Encrypted
@@ -105,6 +109,7 @@ type Service struct {
 	skipSigner bool
 	metaKey    []byte       // gateway metadata key, from the state key; nil without one
 	attrSealer *stateSealer // seals upload and part attributes under metaKey
+	clock      func() time.Time
 }
 
 var _ s3api.Service = (*Service)(nil)
@@ -126,6 +131,10 @@ func New(cfg Config) (*Service, error) {
 		janitorDone: cfg.JanitorDone,
 		crypto:      cfg.Crypto,
 		minPartSize: minPartSize,
+		clock:       cfg.Now,
+	}
+	if s.clock == nil {
+		s.clock = time.Now
 	}
 	if s.segSize == 0 {
 		s.segSize = envelope.DefaultSegmentSize
@@ -222,7 +231,11 @@ func (s *Service) HeadBucket(ctx context.Context, bucket string) error {
 
 // DeleteBucket removes an empty bucket.
 func (s *Service) DeleteBucket(ctx context.Context, bucket string) error {
-	return s.fail(op{"DeleteBucket", bucket, "", ctx}, s.be.DeleteBucket(ctx, bucket))
+	err := s.be.DeleteBucket(ctx, bucket)
+	if errors.Is(err, backend.ErrBucketNotEmpty) {
+		err = s.deleteConfiguredBucket(ctx, bucket)
+	}
+	return s.fail(op{"DeleteBucket", bucket, "", ctx}, err)
 }
 
 // DeleteObject removes bucket/key. As in S3, deleting a key that does not
@@ -242,25 +255,48 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string, cond ...
 	return s.fail(o, err)
 }
 
-// ListObjects lists one page of bucket from metadata only.
+// ListObjects lists one page of bucket from metadata only. The gateway's
+// reserved keys (noncurrent versions, configuration) sort before every
+// user key and are skipped; current delete markers are not listed.
 func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (*s3api.ListObjectsOutput, error) {
-	page, err := s.be.List(ctx, in.Bucket, backend.ListOptions{
-		Prefix:    in.Prefix,
-		Delimiter: in.Delimiter,
-		After:     in.After,
-		MaxKeys:   in.MaxKeys,
-	})
-	if err != nil {
-		return nil, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
+	out := &s3api.ListObjectsOutput{}
+	if strings.HasPrefix(in.Prefix, reservedPrefix) {
+		_, err := s.be.HeadBucket(ctx, in.Bucket)
+		return out, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
 	}
-	out := &s3api.ListObjectsOutput{
-		Objects:        make([]s3api.ObjectInfo, len(page.Objects)),
-		CommonPrefixes: page.CommonPrefixes,
-		IsTruncated:    page.IsTruncated,
-		NextAfter:      page.NextAfter,
+	opts := backend.ListOptions{Prefix: in.Prefix, Delimiter: in.Delimiter, After: max(in.After, afterReserved), MaxKeys: in.MaxKeys}
+	if opts.MaxKeys <= 0 {
+		opts.MaxKeys = 1000
 	}
-	for i, o := range page.Objects {
-		out.Objects[i] = s.listInfo(in.Bucket, o)
+	for {
+		page, err := s.be.List(ctx, in.Bucket, opts)
+		if err != nil {
+			return nil, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
+		}
+		// Markers are skipped, so a page may come back short: list on
+		// until it is full or the bucket ends.
+		pi, po := 0, 0
+		for pi < len(page.CommonPrefixes) || po < len(page.Objects) {
+			if po < len(page.Objects) && (pi == len(page.CommonPrefixes) || page.Objects[po].Key < page.CommonPrefixes[pi]) {
+				bo := page.Objects[po]
+				po++
+				out.NextAfter = bo.Key
+				if !IsDeleteMarker(bo.Meta) {
+					out.Objects = append(out.Objects, s.listInfo(in.Bucket, bo))
+				}
+			} else {
+				out.NextAfter = page.CommonPrefixes[pi]
+				out.CommonPrefixes = append(out.CommonPrefixes, page.CommonPrefixes[pi])
+				pi++
+			}
+			if len(out.Objects)+len(out.CommonPrefixes) == opts.MaxKeys {
+				out.IsTruncated = page.IsTruncated || pi < len(page.CommonPrefixes) || po < len(page.Objects)
+				return out, nil
+			}
+		}
+		if !page.IsTruncated {
+			return out, nil
+		}
+		opts.After = page.NextAfter
 	}
-	return out, nil
 }

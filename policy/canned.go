@@ -18,7 +18,8 @@ var CannedNames = []string{"ingest", "restore", "readwrite", "admin"}
 //     condition s3:if-none-match = "*", and so does s3:PutObjectTagging
 //     (tags with an upload, never on a stored object). No GET or HEAD of objects, no
 //     delete, no copy out (a copy needs s3:GetObject on its source).
-//   - restore: list and read (GET and HEAD); nothing that writes.
+//   - restore: list and read (GET and HEAD, also of older versions);
+//     nothing that writes.
 //   - readwrite: every S3 action on the buckets and their objects.
 //   - admin: everything, on every bucket, including gateway-specific
 //     actions (envelopegw:GetObjectKeyIds, the key IDs on HEAD).
@@ -65,7 +66,7 @@ func Canned(name string, buckets []string) (*Policy, []byte, error) {
 			allow("ListAll", []string{"*"}, "s3:ListAllMyBuckets"),
 			allow("Buckets", b, "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation",
 				"s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketTagging"),
-			allow("Objects", o, "s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectTagging"),
+			allow("Objects", o, "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectTagging"),
 		}
 	case "readwrite":
 		st = []stmt{

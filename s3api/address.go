@@ -108,5 +108,11 @@ func checkKey(key string) error {
 	if !utf8.ValidString(key) {
 		return ErrInvalidArgument.WithMessage("Object keys must be valid UTF-8.")
 	}
+	// No S3 XML document can carry NUL, and the object service keeps its
+	// own entries (versions, bucket configuration) under keys that start
+	// with it.
+	if strings.IndexByte(key, 0) >= 0 {
+		return ErrInvalidArgument.WithMessage("Object keys must not contain the NUL character.")
+	}
 	return nil
 }

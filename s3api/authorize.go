@@ -85,7 +85,7 @@ func (rq *request) authorize() error {
 			cond["s3:if-match"] = im[0]
 		}
 	}
-	if rq.check(rq.op.Action(), rq.bucket, rq.key, cond) {
+	if rq.check(rq.action(), rq.bucket, rq.key, cond) {
 		return nil
 	}
 	// A write that may only create: ask again as if the client had sent
@@ -99,6 +99,21 @@ func (rq *request) authorize() error {
 		}
 	}
 	return ErrAccessDenied
+}
+
+// action is the IAM action of the request: the operation's, except that
+// naming a version is s3:GetObjectVersion / s3:DeleteObjectVersion, as
+// in AWS, so that a role may read or delete current objects only.
+func (rq *request) action() string {
+	if rq.q.Has("versionId") {
+		switch rq.op {
+		case OpGetObject, OpHeadObject:
+			return "s3:GetObjectVersion"
+		case OpDeleteObject:
+			return "s3:DeleteObjectVersion"
+		}
+	}
+	return rq.op.Action()
 }
 
 // check asks about one action and audits a denial.

@@ -122,13 +122,21 @@ func (rq *request) getBucketLocation() error {
 	return nil
 }
 
-// getBucketVersioning answers GET ?versioning: buckets are never
-// versioned, which S3 shows as an empty configuration.
+// getBucketVersioning answers GET ?versioning. A bucket never versioned
+// shows an empty configuration, as in S3.
 func (rq *request) getBucketVersioning() error {
 	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
-	rq.writeXML(http.StatusOK, &versioningConfiguration{Xmlns: s3Namespace})
+	cfg := versioningConfiguration{Xmlns: s3Namespace}
+	if v := rq.versioning(); v != nil {
+		st, err := v.GetBucketVersioning(rq.r.Context(), rq.bucket)
+		if err != nil {
+			return err
+		}
+		cfg.Status = st
+	}
+	rq.writeXML(http.StatusOK, &cfg)
 	return nil
 }
 

@@ -129,19 +129,20 @@ func FuzzParseCopySource(f *testing.F) {
 
 func TestParseCopySource(t *testing.T) {
 	for in, want := range map[string]copySource{
-		"/bkt/key":              {"bkt", "key"},
-		"bkt/dir/a%20b":         {"bkt", "dir/a b"},
-		"/bkt/k?versionId=null": {"bkt", "k"},
-		"/bkt/k%3Fq":            {"bkt", "k?q"},
-		"/bkt/a+b":              {"bkt", "a+b"},
-		"/bkt/%E2%82%AC/x//y/":  {"bkt", "€/x//y/"},
+		"/bkt/key":              {"bkt", "key", ""},
+		"bkt/dir/a%20b":         {"bkt", "dir/a b", ""},
+		"/bkt/k?versionId=null": {"bkt", "k", "null"},
+		"/bkt/k?versionId=0a1B": {"bkt", "k", "0a1B"},
+		"/bkt/k%3Fq":            {"bkt", "k?q", ""},
+		"/bkt/a+b":              {"bkt", "a+b", ""},
+		"/bkt/%E2%82%AC/x//y/":  {"bkt", "€/x//y/", ""},
 	} {
 		got, err := parseCopySource(in)
 		if err != nil || got != want {
 			t.Errorf("%q: %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"bkt", "/bkt/", "", "%zz/k", "/bkt/k?versionId=abc", "/bkt/k?other=1", "/b!d/k"} {
+	for _, in := range []string{"bkt", "/bkt/", "", "%zz/k", "/bkt/k?versionId=a-c", "/bkt/k?other=1", "/b!d/k"} {
 		if _, err := parseCopySource(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}

@@ -254,6 +254,14 @@ func (rq *request) listObjectVersions() error {
 	if vidMarker != "" && keyMarker == "" {
 		return ErrInvalidArgument.WithMessage("A version-id marker cannot be specified without a key marker.")
 	}
+	if vidMarker != "" {
+		if err := checkVersionSyntax(vidMarker); err != nil {
+			return err
+		}
+	}
+	if v := rq.versioning(); v != nil {
+		return rq.listVersions(v, p, keyMarker, vidMarker)
+	}
 	out, err := rq.list(p, keyMarker)
 	if err != nil {
 		return err
@@ -269,7 +277,7 @@ func (rq *request) listObjectVersions() error {
 		Delimiter:       p.encode(p.delimiter),
 		IsTruncated:     out.IsTruncated,
 		EncodingType:    p.encodingType,
-		Versions:        make([]versionXML, 0, len(out.Objects)),
+		Versions:        make([]any, 0, len(out.Objects)),
 		Prefixes:        prefixEntries(out.CommonPrefixes, p.encode),
 	}
 	for i := range out.Objects {

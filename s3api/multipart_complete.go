@@ -63,6 +63,7 @@ func (rq *request) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	rq.setVersionHeader(out.VersionID)
 	setChecksumHeaders(rq.w.Header(), out.Checksums)
 	if out.ChecksumType != "" {
 		rq.w.Header().Set("x-amz-checksum-type", out.ChecksumType)

@@ -91,14 +91,15 @@ func (rq *request) uploadPartCopy() error {
 		return nil
 	}
 	out, err := rq.h.svc.UploadPartCopy(rq.r.Context(), &UploadPartCopyInput{
-		Bucket:      rq.bucket,
-		Key:         rq.key,
-		UploadID:    id,
-		PartNumber:  pn,
-		SrcBucket:   src.bucket,
-		SrcKey:      src.key,
-		Range:       rng,
-		SourceCheck: check,
+		Bucket:       rq.bucket,
+		Key:          rq.key,
+		UploadID:     id,
+		PartNumber:   pn,
+		SrcBucket:    src.bucket,
+		SrcKey:       src.key,
+		SrcVersionID: src.versionID,
+		Range:        rng,
+		SourceCheck:  check,
 	})
 	if err != nil {
 		return err

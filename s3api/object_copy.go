@@ -10,7 +10,7 @@ import (
 )
 
 // copySource is a parsed x-amz-copy-source.
-type copySource struct{ bucket, key string }
+type copySource struct{ bucket, key, versionID string }
 
 // parseCopySource parses x-amz-copy-source: "[/]bucket/key[?versionId=v]",
 // URL-encoded. The query is split off before decoding, so an encoded "?"
@@ -20,6 +20,7 @@ func parseCopySource(s string) (copySource, error) {
 		return ErrInvalidArgument.WithMessage("Invalid copy source %q: %s. Use sourcebucket/sourcekey, URL-encoded.", truncate(s, 200), why)
 	}
 	raw, query, hasQuery := strings.Cut(s, "?")
+	vid := ""
 	if hasQuery {
 		q, err := url.ParseQuery(query)
 		if err != nil {
@@ -30,8 +31,9 @@ func parseCopySource(s string) (copySource, error) {
 				return copySource{}, bad("unknown parameter " + k)
 			}
 		}
-		if v := q.Get("versionId"); v != "null" {
-			return copySource{}, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source: buckets on this gateway are not versioned, the only version is \"null\".")
+		vid = q.Get("versionId")
+		if err := checkVersionSyntax(vid); err != nil {
+			return copySource{}, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source.")
 		}
 	}
 	path, err := url.PathUnescape(raw)
@@ -48,7 +50,7 @@ func parseCopySource(s string) (copySource, error) {
 	if err := checkKey(key); err != nil {
 		return copySource{}, err
 	}
-	return copySource{bucket, key}, nil
+	return copySource{bucket, key, vid}, nil
 }
 
 // copySource parses x-amz-copy-source and checks that the user may read
@@ -59,7 +61,15 @@ func (rq *request) copySource() (copySource, error) {
 	if err != nil {
 		return src, err
 	}
-	if !rq.allowedExtra("s3:GetObject", src.bucket, src.key) {
+	if rq.versioning() == nil && src.versionID != "" && src.versionID != "null" {
+		return src, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source: this gateway keeps no versions, the only version is \"null\".")
+	}
+	// Reading a named version is s3:GetObjectVersion in AWS.
+	action := "s3:GetObject"
+	if src.versionID != "" {
+		action = "s3:GetObjectVersion"
+	}
+	if !rq.allowedExtra(action, src.bucket, src.key) {
 		return src, ErrAccessDenied
 	}
 	return src, nil
@@ -125,16 +135,17 @@ func (rq *request) copyObject() error {
 		}
 	}
 	out, err := rq.h.svc.CopyObject(rq.r.Context(), &CopyObjectInput{
-		SrcBucket:   src.bucket,
-		SrcKey:      src.key,
-		DstBucket:   rq.bucket,
-		DstKey:      rq.key,
-		ReplaceMeta: replace,
-		Meta:        meta,
-		ReplaceTags: replaceTags,
-		Tags:        tags,
-		Cond:        cond,
-		Checksum:    alg,
+		SrcBucket:    src.bucket,
+		SrcKey:       src.key,
+		SrcVersionID: src.versionID,
+		DstBucket:    rq.bucket,
+		DstKey:       rq.key,
+		ReplaceMeta:  replace,
+		Meta:         meta,
+		ReplaceTags:  replaceTags,
+		Tags:         tags,
+		Cond:         cond,
+		Checksum:     alg,
 		SourceCheck: func(info *ObjectInfo) error {
 			if err := copyConditions(rq.r.Header, info); err != nil {
 				return err
@@ -147,6 +158,10 @@ func (rq *request) copyObject() error {
 	})
 	if err != nil {
 		return err
+	}
+	rq.setVersionHeader(out.VersionID)
+	if out.SrcVersionID != "" {
+		rq.w.Header().Set("x-amz-copy-source-version-id", out.SrcVersionID)
 	}
 	rq.writeXML(http.StatusOK, &copyObjectResult{
 		Xmlns:          s3Namespace,

@@ -15,11 +15,14 @@ import (
 // existed, as S3 does, except for a conditional delete with If-Match of a
 // missing key (404); a condition that fails is 412.
 func (rq *request) deleteObject() error {
-	if err := checkVersionID(rq.q); err != nil {
-		return err
-	}
 	cond, err := parseDeleteConditions(rq.r.Header)
 	if err != nil {
+		return err
+	}
+	if v := rq.versioning(); v != nil {
+		return rq.deleteVersioned(v, cond)
+	}
+	if err := checkVersionID(rq.q); err != nil {
 		return err
 	}
 	err = rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, rq.key, cond)
@@ -60,10 +63,12 @@ func (rq *request) deleteObjects() error {
 	}
 
 	results := make([]error, len(req.Objects))
+	outs := make([]DeleteOutput, len(req.Objects))
+	v := rq.versioning()
 	sem := make(chan struct{}, deleteParallelism)
 	var wg sync.WaitGroup
 	for i, o := range req.Objects {
-		if o.VersionID != "" && o.VersionID != "null" {
+		if o.VersionID != "" && (v == nil && o.VersionID != "null" || checkVersionSyntax(o.VersionID) != nil) {
 			results[i] = ErrInvalidArgument.WithMessage("Invalid version id specified.")
 			continue
 		}
@@ -71,7 +76,11 @@ func (rq *request) deleteObjects() error {
 			results[i] = err
 			continue
 		}
-		if !rq.allowedExtra("s3:DeleteObject", rq.bucket, o.Key) {
+		action := "s3:DeleteObject"
+		if o.VersionID != "" {
+			action = "s3:DeleteObjectVersion"
+		}
+		if !rq.allowedExtra(action, rq.bucket, o.Key) {
 			results[i] = ErrAccessDenied
 			continue
 		}
@@ -84,8 +93,13 @@ func (rq *request) deleteObjects() error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, o.Key, cond)
-			if err != nil && (!errors.Is(err, ErrNoSuchKey) || cond.Answers404()) {
+			var err error
+			if v != nil {
+				outs[i], err = v.DeleteObjectVersion(rq.r.Context(), rq.bucket, o.Key, o.VersionID, cond)
+			} else {
+				err = rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, o.Key, cond)
+			}
+			if err != nil && (!isNoSuch(err) || cond.Answers404()) {
 				results[i] = err
 			}
 			rq.auditDeleteKey(o.Key, results[i])
@@ -102,7 +116,12 @@ func (rq *request) deleteObjects() error {
 			}
 			res.Errors = append(res.Errors, deleteErrorXML{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 		} else if !req.Quiet {
-			res.Deleted = append(res.Deleted, deletedXML{Key: o.Key, VersionID: o.VersionID})
+			d := deletedXML{Key: o.Key, VersionID: o.VersionID}
+			if outs[i].DeleteMarker {
+				d.DeleteMarker = true
+				d.DeleteMarkerVersionID = outs[i].VersionID
+			}
+			res.Deleted = append(res.Deleted, d)
 		}
 	}
 	rq.writeXML(http.StatusOK, &res)

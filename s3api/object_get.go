@@ -19,9 +19,6 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize);
 // getObject answers GET and HEAD /bucket/key: conditions, then either a
 // part (?partNumber=), a Range, or the whole object.
 func (rq *request) getObject() error {
-	if err := checkVersionID(rq.q); err != nil {
-		return err
-	}
 	head := rq.r.Method == http.MethodHead
 	partNumber := 0
 	if rq.q.Has("partNumber") {
@@ -35,13 +32,14 @@ func (rq *request) getObject() error {
 		}
 	}
 
-	obj, err := rq.h.svc.GetObject(rq.r.Context(), rq.bucket, rq.key)
+	obj, err := rq.openObject()
 	if err != nil {
 		return err
 	}
 	defer obj.Close()
 	info := obj.Info()
 	h := rq.w.Header()
+	rq.setVersionHeader(info.VersionID)
 	rq.setKeyIDs(obj)
 
 	if err := checkConditions(rq.r.Header, "", info); err != nil {

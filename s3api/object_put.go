@@ -51,6 +51,7 @@ func (rq *request) putObject() error {
 	}
 	h := rq.w.Header()
 	h.Set("ETag", quoteETag(out.ETag))
+	rq.setVersionHeader(out.VersionID)
 	setChecksumHeaders(h, out.Checksums)
 	if len(out.Checksums) > 0 {
 		h.Set("x-amz-checksum-type", ChecksumTypeFullObject) // always, for a single PUT

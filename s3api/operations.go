@@ -23,6 +23,7 @@ const (
 	OpHeadBucket
 	OpGetBucketLocation
 	OpGetBucketVersioning
+	OpPutBucketVersioning
 	OpGetBucketAcl
 	OpPutBucketAcl
 	OpGetBucketTagging
@@ -95,6 +96,7 @@ var operations = [numOperations]opInfo{
 	OpHeadBucket:          {"HeadBucket", "s3:ListBucket", ResourceBucket},
 	OpGetBucketLocation:   {"GetBucketLocation", "s3:GetBucketLocation", ResourceBucket},
 	OpGetBucketVersioning: {"GetBucketVersioning", "s3:GetBucketVersioning", ResourceBucket},
+	OpPutBucketVersioning: {"PutBucketVersioning", "s3:PutBucketVersioning", ResourceBucket},
 	OpGetBucketAcl:        {"GetBucketAcl", "s3:GetBucketAcl", ResourceBucket},
 	OpPutBucketAcl:        {"PutBucketAcl", "s3:PutBucketAcl", ResourceBucket},
 	OpGetBucketTagging:    {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
@@ -156,7 +158,8 @@ func (o Operation) Writes() bool {
 		OpUploadPartCopy, OpCompleteMultipartUpload, OpAbortMultipartUpload,
 		OpPutObjectTagging, OpDeleteObjectTagging, OpPutObjectAcl,
 		OpPutBucketAcl, OpPutBucketTagging, OpDeleteBucketTagging,
-		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls:
+		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls,
+		OpPutBucketVersioning:
 		return true
 	}
 	return false

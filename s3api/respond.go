@@ -65,7 +65,7 @@ func (rq *request) fail(err error) {
 	// response must not describe the object (Content-Range stays: a 416
 	// carries "bytes */size").
 	h := rq.w.Header()
-	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires", "Content-Length"} {
+	for _, k := range []string{"ETag", "Last-Modified", "Accept-Ranges", "Content-Encoding", "Content-Disposition", "Content-Language", "Cache-Control", "Expires", "Content-Length", "x-amz-version-id"} {
 		h.Del(k)
 	}
 	for k := range h {
@@ -73,6 +73,7 @@ func (rq *request) fail(err error) {
 			delete(h, k)
 		}
 	}
+	setDeleteMarkerHeaders(h, err)
 	if rq.r.Method == http.MethodHead {
 		rq.w.WriteHeader(e.Status)
 		return

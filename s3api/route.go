@@ -187,6 +187,8 @@ func (rq *request) route() func() error {
 				return set(OpPutBucketTagging, rq.putBucketTagging)
 			case rq.q.Has("ownershipControls"):
 				return set(OpPutBucketOwnershipControls, rq.putOwnershipControls)
+			case rq.q.Has("versioning"):
+				return set(OpPutBucketVersioning, rq.putBucketVersioning)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on a bucket")
 			}

@@ -98,6 +98,7 @@ type ObjectInfo struct {
 	ChecksumType string // "" for single-part objects, else ChecksumType*
 	PartsCount   int    // 0 for objects not created by multipart upload
 	Tags         []Tag  // in the order they were given; not set by listings
+	VersionID    string // the version's ID; "" when the Service names none (never versioned)
 }
 
 // ObjectReader is an opened object. ReadRange returns the plaintext bytes
@@ -148,6 +149,7 @@ type PutObjectInput struct {
 type PutObjectOutput struct {
 	ETag      string
 	Checksums Checksums
+	VersionID string // the new version's ID ("" when the Service names none)
 }
 
 // CopyObjectInput is a CopyObject request. When ReplaceMeta is false the
@@ -157,6 +159,7 @@ type PutObjectOutput struct {
 // x-amz-copy-source-if-* conditions); its error is returned as is.
 type CopyObjectInput struct {
 	SrcBucket, SrcKey string
+	SrcVersionID      string // the source version; "" for the current one
 	DstBucket, DstKey string
 	ReplaceMeta       bool
 	Meta              ObjectMeta
@@ -173,6 +176,8 @@ type CopyObjectInput struct {
 
 // CopyObjectOutput answers CopyObject.
 type CopyObjectOutput struct {
+	VersionID    string // the new version's ID
+	SrcVersionID string // the version copied
 	ETag         string
 	LastModified time.Time
 	Checksums    Checksums
@@ -229,6 +234,7 @@ type UploadPartCopyInput struct {
 	Bucket, Key, UploadID string
 	PartNumber            int
 	SrcBucket, SrcKey     string
+	SrcVersionID          string // "" for the current version
 	Range                 *ByteRange
 	SourceCheck           func(*ObjectInfo) error
 }
@@ -262,6 +268,7 @@ type CompleteMultipartUploadInput struct {
 
 // CompleteMultipartUploadOutput answers CompleteMultipartUpload.
 type CompleteMultipartUploadOutput struct {
+	VersionID    string // the new version's ID
 	ETag         string // "<hex md5 of part md5s>-N", without quotes
 	Checksums    Checksums
 	ChecksumType string

@@ -105,6 +105,7 @@ type locationConstraint struct {
 type versioningConfiguration struct {
 	XMLName xml.Name `xml:"VersioningConfiguration"`
 	Xmlns   string   `xml:"xmlns,attr"`
+	Status  string   `xml:",omitempty"`
 }
 
 type accessControlPolicy struct {
@@ -176,6 +177,7 @@ type listBucketResultV2 struct {
 }
 
 type versionXML struct {
+	XMLName      xml.Name `xml:"Version"`
 	Key          string
 	VersionID    string `xml:"VersionId"`
 	IsLatest     bool
@@ -201,9 +203,20 @@ type listVersionsResult struct {
 	MaxKeys             int
 	Delimiter           string `xml:",omitempty"`
 	IsTruncated         bool
-	EncodingType        string         `xml:",omitempty"`
-	Versions            []versionXML   `xml:"Version"`
-	Prefixes            []commonPrefix `xml:"CommonPrefixes"`
+	EncodingType        string `xml:",omitempty"`
+	// Versions holds versionXML and deleteMarkerXML entries in listing
+	// order, as S3 interleaves them.
+	Versions []any
+	Prefixes []commonPrefix `xml:"CommonPrefixes"`
+}
+
+type deleteMarkerXML struct {
+	XMLName      xml.Name `xml:"DeleteMarker"`
+	Key          string
+	VersionID    string `xml:"VersionId"`
+	IsLatest     bool
+	LastModified string
+	Owner        owner
 }
 
 type deleteRequest struct {
@@ -228,8 +241,10 @@ type deleteResult struct {
 }
 
 type deletedXML struct {
-	Key       string
-	VersionID string `xml:"VersionId,omitempty"`
+	Key                   string
+	VersionID             string `xml:"VersionId,omitempty"`
+	DeleteMarker          bool   `xml:",omitempty"`
+	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
 type deleteErrorXML struct {

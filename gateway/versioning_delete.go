@@ -1,0 +1,163 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"envelopegw/backend"
+	"envelopegw/s3api"
+)
+
+// DeleteObjectVersion implements s3api.Versioning. Without a version ID
+// it deletes as the bucket's state says: in a bucket never versioned the
+// object goes; otherwise the current version is kept as noncurrent and a
+// delete marker becomes current ("null" when suspended). With a version
+// ID it removes that version for good, promoting the newest noncurrent
+// version when it was the current one.
+func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid string, cond ...s3api.DeleteConditions) (s3api.DeleteOutput, error) {
+	o := op{"DeleteObject", bucket, key, ctx}
+	if vid != "" {
+		return s.deleteVersion(ctx, o, vid)
+	}
+	cfg, _, err := s.readConfig(ctx, bucket)
+	if err != nil {
+		return s3api.DeleteOutput{}, s.fail(o, err)
+	}
+	if cfg.Versioning == "" {
+		return s3api.DeleteOutput{}, s.DeleteObject(ctx, bucket, key, cond...)
+	}
+	for _, c := range cond {
+		if c.Set() {
+			return s3api.DeleteOutput{}, s3api.ErrNotImplemented.WithMessage("Conditional deletes are not supported in versioned buckets by this gateway.")
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := s.putMarker(ctx, bucket, key, cfg.Versioning)
+		if isCondFailure(err) && attempt < maxVersionRetries {
+			continue
+		}
+		if isCondFailure(err) {
+			return out, errWriteRace
+		}
+		return out, s.fail(o, err)
+	}
+}
+
+// putMarker makes a delete marker the current version of bucket/key,
+// keeping what was current as noncurrent.
+func (s *Service) putMarker(ctx context.Context, bucket, key, status string) (s3api.DeleteOutput, error) {
+	now := s.now()
+	vid := nullVersion
+	if status == s3api.VersioningEnabled {
+		var err error
+		if vid, err = newVersionID(now); err != nil {
+			return s3api.DeleteOutput{}, err
+		}
+	}
+	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	cur, exists, err := s.statCurrent(ctx, bucket, key)
+	if err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	c := backend.Cond{IfAbsent: true}
+	dropNull := vid == nullVersion
+	if exists {
+		c = backend.Cond{IfVersion: cur.bi.Version}
+		if cur.vid == nullVersion && vid == nullVersion {
+			dropNull = false
+		} else if err := s.archive(ctx, bucket, key, cur); err != nil {
+			return s3api.DeleteOutput{}, err
+		}
+	}
+	w, err := s.be.NewObject(ctx, bucket, key, c)
+	if err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	defer w.Abort()
+	_, err = w.Commit(backend.Meta{mVersion: metaMarker, mMarker: vid, mMarkerTime: now.UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	vw := versionedWrite{dropNull: dropNull}
+	s.finishWrite(ctx, bucket, key, &vw)
+	return s3api.DeleteOutput{VersionID: vid, DeleteMarker: true}, nil
+}
+
+// deleteVersion removes version vid of o's key for good.
+func (s *Service) deleteVersion(ctx context.Context, o op, vid string) (s3api.DeleteOutput, error) {
+	if !validVersionID(vid) {
+		return s3api.DeleteOutput{}, s3api.ErrInvalidArgument.WithMessage("Invalid version id specified.")
+	}
+	for attempt := 0; ; attempt++ {
+		out, err := s.deleteVersionOnce(ctx, o, vid)
+		if isCondFailure(err) && attempt < maxVersionRetries {
+			continue
+		}
+		if isCondFailure(err) {
+			return out, errWriteRace
+		}
+		if errors.Is(err, backend.ErrNoSuchKey) {
+			// Gone meanwhile: S3 deletes are idempotent.
+			return s3api.DeleteOutput{VersionID: vid}, nil
+		}
+		return out, s.fail(o, err)
+	}
+}
+
+func (s *Service) deleteVersionOnce(ctx context.Context, o op, vid string) (s3api.DeleteOutput, error) {
+	bk, err := s.locateVersion(ctx, o.bucket, o.key, vid)
+	if errors.Is(err, s3api.ErrNoSuchVersion) {
+		return s3api.DeleteOutput{VersionID: vid}, nil
+	}
+	if err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	bi, err := s.be.Stat(ctx, o.bucket, bk)
+	if err != nil {
+		return s3api.DeleteOutput{}, err
+	}
+	out := s3api.DeleteOutput{VersionID: vid, DeleteMarker: IsDeleteMarker(bi.Meta)}
+	if !out.DeleteMarker {
+		if err := s.checkDeletable(ctx, o.bucket, o.key, bi, false); err != nil {
+			return out, err
+		}
+	}
+	if err := s.be.Delete(ctx, o.bucket, bk, backend.Cond{IfVersion: bi.Version}); err != nil {
+		return out, err
+	}
+	if bk == o.key {
+		s.promote(ctx, o.bucket, o.key)
+	}
+	return out, nil
+}
+
+// promote makes the newest noncurrent version of bucket/key current after
+// the current one was deleted. A write that lands first wins (the copy is
+// create-only) and the version stays noncurrent, which is then right.
+func (s *Service) promote(ctx context.Context, bucket, key string) {
+	prefix := archivePrefix + key + "\x00"
+	page, err := s.be.List(ctx, bucket, backend.ListOptions{Prefix: prefix, MaxKeys: 1})
+	if err != nil || len(page.Objects) == 0 {
+		if err != nil {
+			s.log.Warn("versioning: listing noncurrent versions to promote", "bucket", bucket, "key", key, "err", err)
+		}
+		return
+	}
+	newest := page.Objects[0]
+	if err := s.copyEntry(ctx, bucket, newest.Key, key, newest.Version); err != nil {
+		s.log.Warn("versioning: promoting the newest noncurrent version", "bucket", bucket, "key", key, "err", err)
+		return
+	}
+	// Only when the promoted copy is what is current (not a concurrent
+	// write) does the noncurrent name go.
+	st, err := s.be.Stat(ctx, bucket, key)
+	if err != nil || st.Meta[mRecord] != newest.Meta[mRecord] || st.Meta[mMarker] != newest.Meta[mMarker] {
+		return
+	}
+	if err := s.be.Delete(ctx, bucket, newest.Key, backend.Cond{IfVersion: newest.Version}); err != nil && !errors.Is(err, backend.ErrNoSuchKey) {
+		s.log.Warn("versioning: removing a promoted version's noncurrent name", "bucket", bucket, "key", key, "err", err)
+	}
+}

@@ -1,0 +1,224 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"envelopegw/backend"
+	"envelopegw/s3api"
+)
+
+// versionedWrite is what a write into a bucket must do for versioning:
+// nothing (the zero value) in a bucket never versioned.
+type versionedWrite struct {
+	status   string       // the bucket's versioning state
+	vid      string       // the new version's ID; "" for the null version
+	cond     backend.Cond // the current object the commit must replace
+	dropNull bool         // after the commit: remove a noncurrent null version
+	cfg      bucketConfig
+}
+
+// conds adds the versioning condition to c.
+func (vw *versionedWrite) conds(c backend.Cond) []backend.Cond {
+	if vw.status == "" {
+		return []backend.Cond{c}
+	}
+	return []backend.Cond{c, vw.cond}
+}
+
+// stamp records the new version's ID in the attributes to be signed.
+func (vw *versionedWrite) stamp(attrs backend.Meta) {
+	delete(attrs, mVersionID)
+	if vw.vid != "" {
+		attrs[mVersionID] = vw.vid
+	}
+}
+
+// versionID is the ID S3 reports for the written version.
+func (vw *versionedWrite) versionID() string {
+	switch {
+	case vw.vid != "":
+		return vw.vid
+	case vw.status != "":
+		return nullVersion
+	}
+	return ""
+}
+
+// prepareWrite readies a write of bucket/key: in a versioned bucket it
+// keeps the current version as a noncurrent one before anything is
+// replaced.
+func (s *Service) prepareWrite(ctx context.Context, bucket, key string) (versionedWrite, error) {
+	cfg, _, err := s.readConfig(ctx, bucket)
+	if err != nil || cfg.Versioning == "" {
+		return versionedWrite{cfg: cfg}, err
+	}
+	vw := versionedWrite{status: cfg.Versioning, cfg: cfg}
+	if cfg.Versioning == s3api.VersioningEnabled {
+		if vw.vid, err = newVersionID(s.now()); err != nil {
+			return vw, err
+		}
+	}
+	cur, exists, err := s.statCurrent(ctx, bucket, key)
+	if err != nil {
+		return vw, err
+	}
+	vw.dropNull = vw.vid == ""
+	if !exists {
+		vw.cond = backend.Cond{IfAbsent: true}
+		return vw, nil
+	}
+	vw.cond = backend.Cond{IfVersion: cur.bi.Version}
+	if cur.vid == nullVersion && vw.vid == "" {
+		// A null write replaces the null version in place.
+		vw.dropNull = false
+		return vw, nil
+	}
+	return vw, s.archive(ctx, bucket, key, cur)
+}
+
+// finishWrite does what is left after a committed null write: the null
+// version it replaced may have been noncurrent.
+func (s *Service) finishWrite(ctx context.Context, bucket, key string, vw *versionedWrite) {
+	if !vw.dropNull {
+		return
+	}
+	if sfx, ok, err := s.findNoncurrent(ctx, bucket, key, nullVersion); err == nil && ok {
+		if err := s.be.Delete(ctx, bucket, archiveKey(key, sfx)); err != nil && !errors.Is(err, backend.ErrNoSuchKey) {
+			s.log.Warn("versioning: removing the replaced null version", "bucket", bucket, "key", key, "err", err)
+		}
+	}
+}
+
+// current is the current entry at a user key.
+type current struct {
+	bi     backend.ObjectInfo
+	vid    string // "null" for the null version
+	marker bool
+	suffix string // its noncurrent name's suffix
+}
+
+// describeEntry reads the version ID and suffix of a stored version of
+// bucket/key (object or marker) from its metadata. An object's version
+// ID comes from its verified record.
+func (s *Service) describeEntry(bucket, key string, bi backend.ObjectInfo) (current, error) {
+	c := current{bi: bi}
+	if IsDeleteMarker(bi.Meta) {
+		c.marker = true
+		c.vid = bi.Meta[mMarker]
+		if c.vid == nullVersion {
+			c.suffix = timePrefix(markerTime(bi)) + nullVersion
+		} else {
+			c.suffix = c.vid
+		}
+		return c, nil
+	}
+	so, err := s.decodeObject(bucket, key, bi)
+	if err != nil {
+		return c, err
+	}
+	if v := so.attrs[mVersionID]; v != "" {
+		c.vid, c.suffix = v, v
+	} else {
+		c.vid = nullVersion
+		c.suffix = timePrefix(so.info.LastModified) + nullVersion
+	}
+	return c, nil
+}
+
+// statCurrent describes the current entry of bucket/key.
+func (s *Service) statCurrent(ctx context.Context, bucket, key string) (current, bool, error) {
+	bi, err := s.be.Stat(ctx, bucket, key)
+	if errors.Is(err, backend.ErrNoSuchKey) {
+		return current{}, false, nil
+	}
+	if err != nil {
+		return current{}, false, err
+	}
+	c, err := s.describeEntry(bucket, key, bi)
+	return c, err == nil, err
+}
+
+// archive copies the current entry of bucket/key to its noncurrent name,
+// bytes and metadata verbatim (the signed record stays valid: it names
+// the user key). A copy that exists already is the same version.
+func (s *Service) archive(ctx context.Context, bucket, key string, cur current) error {
+	return s.copyEntry(ctx, bucket, key, archiveKey(key, cur.suffix), cur.bi.Version)
+}
+
+// copyEntry copies backend object bucket/from, which must still be at
+// version ver, to bucket/to, create-only.
+func (s *Service) copyEntry(ctx context.Context, bucket, from, to, ver string) error {
+	src, err := s.be.Open(ctx, bucket, from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	bi := src.Info()
+	if ver != "" && bi.Version != ver {
+		return errVersionMoved
+	}
+	w, err := s.be.NewObject(ctx, bucket, to, backend.Cond{IfAbsent: true})
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	bp := bufPool.Get().(*[]byte)
+	_, err = io.CopyBuffer(w, io.NewSectionReader(src, 0, bi.Size), *bp)
+	bufPool.Put(bp)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Commit(bi.Meta.Clone()); err != nil && !isCondFailure(err) {
+		return err
+	}
+	return nil
+}
+
+// errVersionMoved: the current version changed while it was being kept;
+// the write is refused like a lost race.
+var errVersionMoved = errWriteRace
+
+// writeFailed maps a failed versioned commit: a lost race is errWriteRace.
+func (vw *versionedWrite) raced(err error) bool {
+	return vw.status != "" && isCondFailure(err)
+}
+
+// openSource opens the source of a copy: its current version, or the one
+// vid names (a delete marker cannot be copied: InvalidRequest, as S3).
+func (s *Service) openSource(ctx context.Context, bucket, key, vid string) (backend.Object, *storedObject, error) {
+	bk := key
+	if vid != "" {
+		var err error
+		if bk, err = s.locateVersion(ctx, bucket, key, vid); err != nil {
+			return nil, nil, err
+		}
+	}
+	src, err := s.be.Open(ctx, bucket, bk)
+	if err != nil {
+		if vid != "" && errors.Is(err, backend.ErrNoSuchKey) {
+			return nil, nil, s3api.ErrNoSuchVersion
+		}
+		return nil, nil, err
+	}
+	bi := src.Info()
+	if vid != "" && IsDeleteMarker(bi.Meta) {
+		src.Close()
+		return nil, nil, s3api.ErrInvalidRequest.WithMessage("The source of a copy request may not specifically refer to a delete marker by version id.")
+	}
+	so, err := s.decodeObject(bucket, key, bi)
+	if err == nil && vid != "" {
+		err = checkVersionBinding(so, vid)
+	}
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	return src, so, nil
+}
+
+// prepareCopy is prepareWrite for CopyObject's destination.
+func (s *Service) prepareCopy(ctx context.Context, in *s3api.CopyObjectInput, self bool) (versionedWrite, error) {
+	return s.prepareWrite(ctx, in.DstBucket, in.DstKey)
+}
