@@ -51,6 +51,11 @@ type cachedDir struct {
 	stamp dirStamp
 	ents  []dirEnt
 	used  uint64
+	// heads holds the head records of ents read since the directory was
+	// cached, by index in ents (headcache.go); nil until the first.
+	heads     []*record
+	headBytes int
+	gone      bool // evicted or replaced: store no more heads here
 }
 
 type dirCache struct {
@@ -59,13 +64,15 @@ type dirCache struct {
 	total int
 	max   int
 	tick  uint64
+
+	headBytes, maxHeadBytes int // head records held, and their bound
 }
 
-func newDirCache(max int) *dirCache {
-	return &dirCache{m: make(map[string]*cachedDir), max: max}
+func newDirCache(max, maxHeadBytes int) *dirCache {
+	return &dirCache{m: make(map[string]*cachedDir), max: max, maxHeadBytes: maxHeadBytes}
 }
 
-func (c *dirCache) get(path string, s dirStamp) []dirEnt {
+func (c *dirCache) get(path string, s dirStamp) *cachedDir {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	d := c.m[path]
@@ -73,26 +80,34 @@ func (c *dirCache) get(path string, s dirStamp) []dirEnt {
 		return nil
 	}
 	if d.stamp != s {
-		delete(c.m, path)
-		c.total -= len(d.ents)
+		c.drop(path, d)
 		return nil
 	}
 	c.tick++
 	d.used = c.tick
-	return d.ents
+	return d
 }
 
-func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) {
+// drop removes d, cached for path; c.mu is held.
+func (c *dirCache) drop(path string, d *cachedDir) {
+	delete(c.m, path)
+	c.total -= len(d.ents)
+	c.headBytes -= d.headBytes
+	d.gone, d.heads, d.headBytes = true, nil, 0
+}
+
+func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) *cachedDir {
 	if len(ents) > c.max/2 {
-		return
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old := c.m[path]; old != nil {
-		c.total -= len(old.ents)
+		c.drop(path, old)
 	}
 	c.tick++
-	c.m[path] = &cachedDir{stamp: s, ents: ents, used: c.tick}
+	d := &cachedDir{stamp: s, ents: ents, used: c.tick}
+	c.m[path] = d
 	c.total += len(ents)
 	for c.total > c.max {
 		// Evict the least recently used. The cache holds few, large
@@ -104,38 +119,40 @@ func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) {
 				lru, oldest = p, d.used
 			}
 		}
-		c.total -= len(c.m[lru].ents)
-		delete(c.m, lru)
+		c.drop(lru, c.m[lru])
 	}
+	return d
 }
 
 // readDir returns the sorted entries of a directory of the objects tree,
-// from the cache when the directory has not changed.
-func (b *Backend) readDir(path string) ([]dirEnt, error) {
+// from the cache when the directory has not changed. cd is the cache's
+// record of the directory as of this call's stat, nil when it is not
+// cached; it can hold the entries' head records (headcache.go).
+func (b *Backend) readDir(path string) (ents []dirEnt, cd *cachedDir, err error) {
 	var before os.FileInfo
 	if b.dirs != nil {
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if fi.Size() >= cacheMinSize {
-			if ents := b.dirs.get(path, stampOf(fi)); ents != nil {
-				return ents, nil
+			if d := b.dirs.get(path, stampOf(fi)); d != nil {
+				return d.ents, d, nil
 			}
 			before = fi
 		}
 	}
 	names, err := readNames(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ents := parseEnts(names)
+	ents = parseEnts(names)
 	// ctime, not mtime: utimes(2) can set mtime to anything, while ctime
 	// always moves to the current time.
 	if before != nil && time.Since(time.Unix(0, stampOf(before).ctime)) > racyWindow {
 		if after, err := os.Stat(path); err == nil && stampOf(after) == stampOf(before) {
-			b.dirs.put(path, stampOf(before), ents)
+			cd = b.dirs.put(path, stampOf(before), ents)
 		}
 	}
-	return ents, nil
+	return ents, cd, nil
 }

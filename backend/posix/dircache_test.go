@@ -90,7 +90,7 @@ func stampOfPath(t *testing.T, p string) dirStamp {
 }
 
 func TestDirCacheBound(t *testing.T) {
-	c := newDirCache(100)
+	c := newDirCache(100, defaultHeadCacheBytes)
 	ents := make([]dirEnt, 40)
 	for i := 0; i < 5; i++ {
 		c.put(fmt.Sprint(i), dirStamp{ino: int64(i)}, ents)

@@ -61,6 +61,10 @@
 // cannot hide; see dircache.go). With the cache, the cost of a page is one
 // stat per directory on its path plus one head read per key returned,
 // whatever the size of the bucket. Options.ListCacheEntries bounds it.
+// The heads read from a cached directory are kept with it, since a head
+// changes only by a rename or unlink that also changes its directory's
+// stamp: a page listed again costs the stats alone (headcache.go;
+// Options.ListCacheBytes bounds them).
 //
 // # Commit protocol
 //

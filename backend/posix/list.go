@@ -106,6 +106,7 @@ type cursor struct {
 	path  string
 	bound string
 	ents  []dirEnt
+	dir   *cachedDir // the cache's record of this directory, or nil
 	i     int
 	stop  string // relative prefix: the walk ends past the entries starting with it
 	limit bool   // stop applies
@@ -205,12 +206,14 @@ type lister struct {
 	skip string // the last common prefix returned: everything below it is done
 }
 
-// listed is one result of the walk: a key with its head path, or a common
-// prefix.
+// listed is one result of the walk: a key with its head path (entry idx
+// of dir when its directory is cached), or a common prefix.
 type listed struct {
 	key  string
 	path string
 	cp   bool
+	dir  *cachedDir
+	idx  int
 }
 
 // rollup returns the common prefix that s rolls up to, or "" if none is
@@ -266,14 +269,14 @@ func relTo(bound, s string) (rel string, inside bool) {
 // push adds a cursor over directory path, whose keys start with bound,
 // positioned at the first entry that can matter.
 func (l *lister) push(path, bound string) error {
-	ents, err := l.b.readDir(path)
+	ents, dir, err := l.b.readDir(path)
 	if notExist(err) {
 		return nil // pruned since its parent was read
 	}
 	if err != nil {
 		return err
 	}
-	c := &cursor{path: path, bound: bound, ents: ents}
+	c := &cursor{path: path, bound: bound, ents: ents, dir: dir}
 	if rel, ok := relTo(bound, l.opts.After); ok {
 		c.seek(rel)
 	}
@@ -302,6 +305,7 @@ func (l *lister) next() (r listed, ok bool, err error) {
 			l.fix(c)
 			continue
 		}
+		idx := c.i
 		c.i++
 		l.fix(c)
 		path := c.path + "/" + e.name()
@@ -324,7 +328,7 @@ func (l *lister) next() (r listed, ok bool, err error) {
 			}
 			continue
 		}
-		return listed{key: bound, path: path}, true, nil
+		return listed{key: bound, path: path, dir: c.dir, idx: idx}, true, nil
 	}
 	return listed{}, false, nil
 }
@@ -383,7 +387,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			}
 			batch = append(batch, r)
 		}
-		if err := b.addToPage(ctx, bucket, &page, opts.MaxKeys, batch, readHeads(batch)); err != nil {
+		if err := b.addToPage(ctx, bucket, &page, opts.MaxKeys, batch, b.readHeads(batch)); err != nil {
 			return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 		}
 	}
@@ -414,7 +418,7 @@ func (b *Backend) addToPage(ctx context.Context, bucket string, page *backend.Li
 				page.IsTruncated = true
 				return nil
 			}
-			page.Objects = append(page.Objects, infoOf(h))
+			page.Objects = append(page.Objects, infoOfShared(h, heads[i].shared))
 		} else {
 			if len(page.Objects)+len(page.CommonPrefixes) == maxKeys {
 				page.IsTruncated = true

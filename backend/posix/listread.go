@@ -34,12 +34,12 @@ const listParallelMin = 16
 var headBufs = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
 
 // readHead is readRecord(path, kindHead) for listings, with a pooled
-// buffer and raw syscalls. The record decoder copies what it keeps, so the
-// buffer goes back to the pool.
-func readHead(path string) (*record, error) {
+// buffer and raw syscalls; n is the record's size. The record decoder
+// copies what it keeps, so the buffer goes back to the pool.
+func readHead(path string) (r *record, n int, err error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, 0, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	defer unix.Close(fd)
 	bp := headBufs.Get().(*[]byte)
@@ -54,42 +54,56 @@ func readHead(path string) (*record, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, 0, &os.PathError{Op: "read", Path: path, Err: err}
 		}
 		if n == 0 {
 			break
 		}
 		b = b[:len(b)+n]
 		if len(b) > maxRecord {
-			return nil, fmt.Errorf("%s: record larger than %d bytes: %w", path, maxRecord, errCorrupt)
+			return nil, 0, fmt.Errorf("%s: record larger than %d bytes: %w", path, maxRecord, errCorrupt)
 		}
 	}
 	if cap(b) <= 64<<10 {
 		*bp = b[:0] // keep a grown buffer, unless it is unusually large
 	}
-	r, err := unmarshalRecord(b)
+	r, err = unmarshalRecord(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if r.Kind != kindHead {
-		return nil, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kindHead, errCorrupt)
+		return nil, 0, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kindHead, errCorrupt)
 	}
-	return r, nil
+	return r, len(b), nil
 }
 
-// headResult is one head read of a batch.
+// headResult is one head read of a batch. A shared record is also held
+// by the directory cache.
 type headResult struct {
-	rec *record
-	err error
+	rec    *record
+	shared bool
+	err    error
 }
 
 // readHeads reads the head records of the keys in batch (common prefixes
-// have none), listWorkers at a time for a long batch.
-func readHeads(batch []listed) []headResult {
+// have none), listWorkers at a time for a long batch, taking and keeping
+// them in the directory cache where their directory is cached
+// (headcache.go).
+func (b *Backend) readHeads(batch []listed) []headResult {
 	res := make([]headResult, len(batch))
 	read := func(i int) {
-		if !batch[i].cp {
-			res[i].rec, res[i].err = readHead(batch[i].path)
+		e := &batch[i]
+		if e.cp {
+			return
+		}
+		if r := b.dirs.cachedHead(e.dir, e.idx); r != nil {
+			res[i] = headResult{rec: r, shared: true}
+			return
+		}
+		r, n, err := readHead(e.path)
+		res[i] = headResult{rec: r, err: err}
+		if err == nil {
+			res[i].shared = b.dirs.keepHead(e.dir, e.idx, r, n)
 		}
 	}
 	if len(batch) < listParallelMin {

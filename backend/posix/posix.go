@@ -27,6 +27,10 @@ type Options struct {
 	// means about two million entries (some 100 MB at most), a negative
 	// value disables the cache.
 	ListCacheEntries int
+	// ListCacheBytes bounds the head records the directory cache keeps
+	// for the listing (see headcache.go): 0 means 64 MiB, a negative value
+	// keeps none.
+	ListCacheBytes int
 	// Logger receives warnings about damaged records that listings and
 	// Sweep skip; nil means slog.Default().
 	Logger *slog.Logger
@@ -65,11 +69,15 @@ func New(root string, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
 	b := &Backend{root: abs, opts: opts, fs: osFS{}}
+	hb := opts.ListCacheBytes
+	if hb == 0 {
+		hb = defaultHeadCacheBytes
+	}
 	switch n := opts.ListCacheEntries; {
 	case n == 0:
-		b.dirs = newDirCache(defaultCacheEntries)
+		b.dirs = newDirCache(defaultCacheEntries, hb)
 	case n > 0:
-		b.dirs = newDirCache(n)
+		b.dirs = newDirCache(n, hb)
 	}
 	if opts.ReadOnly {
 		if _, err := os.Stat(b.bucketsDir()); err != nil {
