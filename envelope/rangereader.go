@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"time"
 )
 
 // partLoc places one table entry in the object's plaintext and in the
@@ -35,7 +36,7 @@ func locate(t *Table, seg int) []partLoc {
 // just before it is handed out, so the batch is the whole working set and
 // a segment is hot in cache when it is used. A range longer than one
 // batch reads ahead (readahead.go): the next batch is read while this one
-// is verified.
+// is verified, once a read shows that the body is slow (readahead.go).
 type rangeReader struct {
 	k     *Key
 	body  io.ReaderAt
@@ -58,9 +59,10 @@ type rangeReader struct {
 	pk      *Key // the current part's own key (table version 2)
 	pkIndex int  // its part number
 
-	loaded bool       // the first batch was read
-	next   int64      // plaintext offset where the second batch starts
-	ahead  *readAhead // nil until a second batch is needed
+	loaded bool       // a batch was read
+	slow   bool       // the last batch read here took longer than slowRead
+	next   int64      // plaintext offset where the next batch starts
+	ahead  *readAhead // nil until a batch is needed after a slow read
 }
 
 // NewRangeReader returns plaintext [off, off+n) of an object whose part
@@ -247,17 +249,19 @@ func (r *rangeReader) load(buf []byte, b batchPlan) ([]byte, error) {
 	return ct, nil
 }
 
-// nextBatch makes the next batch current: read here for the first one,
-// from the read-ahead afterwards, so a range of one batch starts no
-// goroutine.
+// nextBatch makes the next batch current: read here while reads are
+// fast, from the read-ahead once one was slow, so a range of one batch,
+// or a range in the page cache, starts no goroutine.
 func (r *rangeReader) nextBatch() error {
 	var b batchPlan
 	var ct []byte
 	var err error
-	if !r.loaded {
+	if r.ahead == nil && (!r.loaded || !r.slow) {
 		b = r.plan(r.pos)
 		r.used = max(r.used, b.ctLen)
+		t0 := time.Now()
 		ct, err = r.load(*r.ctp, b)
+		r.slow = time.Since(t0) > slowRead
 		r.loaded, r.next = true, b.end
 	} else {
 		if r.ahead == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,21 +41,36 @@ func bigObject(t *testing.T, n int) (*Key, *Table, []byte, []byte) {
 	return k, tab, body.Bytes(), plain
 }
 
+// slowBody is a body whose every read waits as if for a disk, so that a
+// range reader reads ahead.
+type slowBody struct{ r *bytes.Reader }
+
+func (s slowBody) ReadAt(p []byte, off int64) (int, error) {
+	time.Sleep(2 * slowRead)
+	return s.r.ReadAt(p, off)
+}
+
+func (s slowBody) Size() int64 { return s.r.Size() }
+
 // A segment tampered several batches in, beyond what the read-ahead has
 // fetched when reading starts, still fails: the reader releases exactly
-// the plaintext before it, then ErrAuth.
+// the plaintext before it, then ErrAuth. So it does without read-ahead.
 func TestReadAheadTamperLater(t *testing.T) {
 	seg := DefaultSegmentSize
 	k, tab, body, plain := bigObject(t, 40*seg)
 	bad := 13 // a segment in the fourth batch
 	body[saltSize+bad*(seg+tagSize)+100] ^= 1
-	for _, how := range []string{"Read", "WriteTo"} {
-		r, err := k.NewRangeReader(bytes.NewReader(body), tab, 0, tab.Size())
+	for _, how := range []string{"Read", "WriteTo", "Read fast", "WriteTo fast"} {
+		var src io.ReaderAt = slowBody{bytes.NewReader(body)}
+		if strings.HasSuffix(how, " fast") {
+			src = bytes.NewReader(body)
+		}
+		r, err := k.NewRangeReader(src, tab, 0, tab.Size())
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		if how == "Read" {
+		if strings.HasPrefix(how, "Read") {
 			_, err = io.CopyBuffer(&got, struct{ io.Reader }{r}, make([]byte, 1000))
 		} else {
 			_, err = r.(io.WriterTo).WriteTo(&got)
@@ -77,7 +93,7 @@ func TestReadAheadCloseStops(t *testing.T) {
 	before := runtime.NumGoroutine()
 	var rs []io.ReadCloser
 	for range 20 {
-		r, err := k.NewRangeReader(bytes.NewReader(body), tab, 3, tab.Size()-3)
+		r, err := k.NewRangeReader(slowBody{bytes.NewReader(body)}, tab, 3, tab.Size()-3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,4 +131,36 @@ func TestReadAheadCloseStops(t *testing.T) {
 		t.Errorf("a one-batch range started a goroutine (%d, %d before)", n, before)
 	}
 	r.Close()
+}
+
+// A long range over a fast body (memory, the page cache) is read in the
+// reader's goroutine: the read-ahead would only add hand-offs.
+func TestReadAheadNotForFastBody(t *testing.T) {
+	seg := DefaultSegmentSize
+	k, tab, body, plain := bigObject(t, 64*seg)
+	before := runtime.NumGoroutine()
+	var rs []io.ReadCloser
+	for range 20 {
+		r, err := k.NewRangeReader(bytes.NewReader(body), tab, 3, tab.Size()-3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]byte, 10*seg)
+		if _, err := io.ReadFull(r, p); err != nil || !bytes.Equal(p, plain[3:3+len(p)]) {
+			t.Fatalf("read: %v", err)
+		}
+		rs = append(rs, r)
+	}
+	// Some reads may be slow on a loaded machine and start a read-ahead;
+	// most must not.
+	if n := runtime.NumGoroutine(); n >= before+10 {
+		t.Errorf("%d goroutines while 20 long reads of memory are open, %d before", n, before)
+	}
+	for _, r := range rs {
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, plain[3+10*seg:]) {
+			t.Fatalf("rest of the range: %d bytes, %v", len(got), err)
+		}
+		r.Close()
+	}
 }
