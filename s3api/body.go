@@ -55,6 +55,7 @@ type bodyChecksum struct {
 	h       hash.Hash
 	want    string // from the header; "" when it comes in the trailer or not at all
 	trailer bool   // the value arrives in the aws-chunked trailer
+	shared  bool   // h is the payload's SHA-256 hash, fed by it
 }
 
 // bodyOptions say what kind of body the operation accepts.
@@ -152,6 +153,11 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 	ck, err := declaredChecksum(r.Header, trailerMode, !o.objectChecksums)
 	if err != nil {
 		return nil, err
+	}
+	if ck != nil && b.sha != nil && ck.alg == checksum.SHA256 {
+		// The signed payload hash and the checksum are the same SHA-256
+		// of the same bytes: compute it once.
+		ck.h, ck.shared = b.sha, true
 	}
 	b.ck = ck
 
@@ -284,7 +290,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 		if b.sha != nil {
 			b.sha.Write(p[:n])
 		}
-		if b.ck != nil {
+		if b.ck != nil && !b.ck.shared {
 			b.ck.h.Write(p[:n])
 		}
 	}
