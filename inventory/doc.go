@@ -1,0 +1,80 @@
+// Package inventory keeps envelopegw's tamper-evident inventory: an
+// append-only log of every committed object change on a volume, made
+// tamper-evident with a Merkle tree and signed checkpoints, as a
+// transparency log is.
+//
+// # Entries
+//
+// An Entry names one change: its kind (put, complete, setmeta, delete),
+// bucket, key, S3 version ID ("" until a bucket is versioned), the write
+// ID and the SHA-256 of the signed object record the change stored, the
+// plaintext and stored sizes, and the time. Its encoding is one line of
+// JSON (keys may hold any character; JSON escapes them), and the line is
+// the record the tree hashes.
+//
+// A change is logged twice. Before the backend commit, a pending entry
+// (an intent, Pending set) is appended and made durable; after the commit
+// and before the client is answered, the entry itself. A crash between
+// the two leaves an intent without its entry, so Verify can tell an
+// object committed by the gateway but never logged (the crash window)
+// from one added behind the gateway's back, which has no intent. An
+// intent whose commit failed (a lost precondition, a full disk) is
+// harmless: it only ever explains an object that exists.
+//
+// # The tree
+//
+// The entries are the leaves of the Merkle tree of
+// golang.org/x/mod/sumdb/tlog (RFC 6962 hashing). Its stored hashes, a
+// little under two per entry, are kept in a file beside the entries, so an
+// append reads O(log n) hashes and writes O(1) amortized, whatever the
+// size of the log. A checkpoint is the tree size and root hash in the
+// signed-note text form of golang.org/x/mod/sumdb/note:
+//
+//	envelopegw inventory
+//	<tree size>
+//	<root hash, base64>
+//
+//	— envelopegw-<signer key ID> <base64 of key hash || hybrid signature>
+//
+// signed by the gateway's signing key (Ed25519 and ML-DSA-65, both must
+// verify; see envelope.SigningKey). Pending entries are not signed on
+// their own: the next entry's checkpoint covers them, so a write costs
+// one signature.
+//
+// # One log per volume
+//
+// The log lives under the volume's reserved directory
+// (.envelopegw/inventory/), one per volume rather than per bucket: a
+// single checkpoint then covers every bucket, including buckets created
+// and removed in between, and it is the one thing an operator exports and
+// keeps off the host. The price is that every append on the volume takes
+// one lock; group commit (below) keeps that cheap.
+//
+// # Files and concurrency
+//
+//	lock      flock(2): exclusive for appends, shared for readers
+//	entries   the entries, one line each
+//	hashes    the tree's stored hashes, 32 bytes each, in tlog order
+//	head      JSON: entry count, entries length, latest signed checkpoint
+//
+// An append takes the lock, truncates entries and hashes to what head
+// names (a crashed appender may have left a torn tail), appends the
+// batch, fsyncs both files, then replaces head (write, fsync, rename,
+// fsync of the directory). head is the commit point. Several gateway
+// processes on one volume therefore append safely, one batch at a time.
+// Inside a process, Append is group-committed: callers that arrive while
+// a batch is being written form the next batch and share its lock, its
+// fsyncs and its signature; every caller returns only after its entry is
+// durable.
+//
+// # Verification
+//
+// Replay reads the whole log, recomputes every tree hash from the entries
+// (it trusts neither the hashes file nor head), checks the latest
+// checkpoint's signature and root, and, given an older checkpoint kept
+// elsewhere, proves with a tlog consistency proof that the log extends
+// it: a log truncated or rewritten behind the gateway fails there. Diff
+// then holds the volume to the log's latest state per object and names
+// every object deleted, rolled back to an older record, replaced, or
+// added outside the gateway.
+package inventory

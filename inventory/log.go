@@ -1,0 +1,317 @@
+package inventory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/mod/sumdb/tlog"
+	"golang.org/x/sys/unix"
+
+	"envelopegw/envelope"
+)
+
+// Dir is where a volume keeps its log, relative to the volume root.
+const Dir = ".envelopegw/inventory"
+
+const (
+	lockName    = "lock"
+	entriesName = "entries"
+	hashesName  = "hashes"
+	headName    = "head"
+)
+
+// head is the commit point of the log: what of entries and hashes counts.
+type head struct {
+	N          int64  `json:"n"`     // entries
+	Bytes      int64  `json:"bytes"` // length of the entries file they occupy
+	Checkpoint string `json:"checkpoint,omitempty"`
+}
+
+// Log appends to one volume's log. It is safe for concurrent use, and
+// several processes may each hold a Log on the same directory.
+type Log struct {
+	dir  string
+	key  *envelope.SigningKey
+	sync bool
+
+	mu      sync.Mutex
+	queue   []*waiter // the next batch
+	writing bool      // a batch is being written
+}
+
+type waiter struct {
+	e    Entry
+	done chan error
+}
+
+// Options tunes a Log.
+type Options struct {
+	NoFsync bool // for tests and benchmarks on throwaway volumes
+}
+
+// Open opens (creating it if need be) the log in dir; key signs its
+// checkpoints.
+func Open(dir string, key *envelope.SigningKey, opt Options) (*Log, error) {
+	if key == nil {
+		return nil, errors.New("inventory: a signing key is needed to keep the log")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return &Log{dir: dir, key: key, sync: !opt.NoFsync}, nil
+}
+
+// Append appends e and returns once it is durable. Concurrent calls are
+// committed together.
+func (l *Log) Append(ctx context.Context, e Entry) error {
+	if _, err := e.marshal(); err != nil {
+		return err
+	}
+	w := &waiter{e: e, done: make(chan error, 1)}
+	l.mu.Lock()
+	l.queue = append(l.queue, w)
+	if l.writing {
+		l.mu.Unlock()
+		return <-w.done // the writer in progress takes this batch next
+	}
+	l.writing = true
+	for len(l.queue) > 0 {
+		batch := l.queue
+		l.queue = nil
+		l.mu.Unlock()
+		err := l.commit(batch)
+		for _, b := range batch {
+			b.done <- err
+		}
+		l.mu.Lock()
+	}
+	l.writing = false
+	l.mu.Unlock()
+	return <-w.done
+}
+
+// commit appends one batch under the volume's lock.
+func (l *Log) commit(batch []*waiter) error {
+	unlock, err := lockFile(filepath.Join(l.dir, lockName), unix.LOCK_EX)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	h, err := readHead(l.dir)
+	if err != nil {
+		return err
+	}
+	ef, err := openTruncated(filepath.Join(l.dir, entriesName), h.Bytes)
+	if err != nil {
+		return err
+	}
+	defer ef.Close()
+	hf, err := openTruncated(filepath.Join(l.dir, hashesName), tlog.StoredHashCount(h.N)*tlog.HashSize)
+	if err != nil {
+		return err
+	}
+	defer hf.Close()
+	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(h.N)}
+	var buf []byte
+	sign := false
+	for _, w := range batch {
+		line, err := w.e.marshal()
+		if err != nil {
+			return err
+		}
+		hs, err := tlog.StoredHashes(h.N, line, hr)
+		if err != nil {
+			return fmt.Errorf("inventory: hashing entry %d: %w", h.N, err)
+		}
+		hr.pending = append(hr.pending, hs...)
+		buf = append(append(buf, line...), '\n')
+		h.N++
+		sign = sign || !w.e.Pending
+	}
+	if sign || h.Checkpoint == "" {
+		root, err := tlog.TreeHash(h.N, hr)
+		if err != nil {
+			return fmt.Errorf("inventory: tree hash: %w", err)
+		}
+		cp, err := signCheckpoint(tlog.Tree{N: h.N, Hash: root}, l.key)
+		if err != nil {
+			return fmt.Errorf("inventory: signing the checkpoint: %w", err)
+		}
+		h.Checkpoint = string(cp)
+	}
+	if err := appendSync(ef, h.Bytes, buf, l.sync); err != nil {
+		return err
+	}
+	if err := appendSync(hf, hr.base*tlog.HashSize, hashBytes(hr.pending), l.sync); err != nil {
+		return err
+	}
+	h.Bytes += int64(len(buf))
+	return writeHead(l.dir, h, l.sync)
+}
+
+// Checkpoint returns the latest signed checkpoint.
+func (l *Log) Checkpoint() ([]byte, error) { return ReadCheckpoint(l.dir) }
+
+// ReadCheckpoint returns the latest signed checkpoint of the log in dir.
+func ReadCheckpoint(dir string) ([]byte, error) {
+	unlock, err := lockFile(filepath.Join(dir, lockName), unix.LOCK_SH)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	h, err := readHead(dir)
+	if err != nil {
+		return nil, err
+	}
+	if h.Checkpoint == "" {
+		return nil, fmt.Errorf("inventory: the log in %s is empty", dir)
+	}
+	return []byte(h.Checkpoint), nil
+}
+
+func readHead(dir string) (head, error) {
+	var h head
+	b, err := os.ReadFile(filepath.Join(dir, headName))
+	if errors.Is(err, os.ErrNotExist) {
+		return h, nil
+	}
+	if err != nil {
+		return h, fmt.Errorf("inventory: %w", err)
+	}
+	if err := json.Unmarshal(b, &h); err != nil || h.N < 0 || h.Bytes < 0 {
+		return h, fmt.Errorf("inventory: %s: damaged head", filepath.Join(dir, headName))
+	}
+	return h, nil
+}
+
+func writeHead(dir string, h head, doSync bool) error {
+	b, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, headName+".tmp")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("inventory: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil && doSync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, headName))
+	}
+	if err == nil && doSync {
+		err = syncDir(dir)
+	}
+	if err != nil {
+		return fmt.Errorf("inventory: writing head: %w", err)
+	}
+	return nil
+}
+
+// openTruncated opens name for writing and cuts anything past size: the
+// torn tail of an appender that died before its head was written.
+func openTruncated(name string, size int64) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	st, err := f.Stat()
+	if err == nil && st.Size() < size {
+		err = fmt.Errorf("%s is %d bytes, its head names %d: the log was truncated", name, st.Size(), size)
+	}
+	if err == nil && st.Size() > size {
+		err = f.Truncate(size)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return f, nil
+}
+
+func appendSync(f *os.File, off int64, b []byte, doSync bool) error {
+	_, err := f.WriteAt(b, off)
+	if err == nil && doSync {
+		err = f.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("inventory: appending to %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// lockFile takes flock(2) how on name, creating it.
+func lockFile(name string, how int) (func(), error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		if how == unix.LOCK_SH && errors.Is(err, os.ErrPermission) {
+			f, err = os.Open(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inventory: %w", err)
+		}
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("inventory: locking %s: %w", name, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// fileHashes reads stored hashes from the hashes file, and from the
+// batch being appended past its end.
+type fileHashes struct {
+	f       *os.File
+	base    int64 // hashes in the file
+	pending []tlog.Hash
+}
+
+func (r *fileHashes) ReadHashes(idx []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(idx))
+	for i, x := range idx {
+		if x >= r.base {
+			if x-r.base >= int64(len(r.pending)) {
+				return nil, fmt.Errorf("inventory: stored hash %d past the end", x)
+			}
+			out[i] = r.pending[x-r.base]
+			continue
+		}
+		if _, err := r.f.ReadAt(out[i][:], x*tlog.HashSize); err != nil {
+			return nil, fmt.Errorf("inventory: reading stored hash %d: %w", x, err)
+		}
+	}
+	return out, nil
+}
+
+func hashBytes(hs []tlog.Hash) []byte {
+	b := make([]byte, 0, len(hs)*tlog.HashSize)
+	for _, h := range hs {
+		b = append(b, h[:]...)
+	}
+	return b
+}
