@@ -74,6 +74,9 @@ type Config struct {
 	// Now is the clock for version IDs and Object Lock retention; nil is
 	// time.Now. Tests inject a fake one.
 	Now func() time.Time
+	// Inventory, when set, logs every committed object change
+	// (inventory.go): a write is answered only once its entry is durable.
+	Inventory InventoryLog
 }
 
 // CryptoObserver counts the service's encryption and decryption. Encrypted
@@ -138,6 +141,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.segSize == 0 {
 		s.segSize = envelope.DefaultSegmentSize
+	}
+	if cfg.Inventory != nil {
+		s.be = &loggedBackend{Backend: s.be, log: cfg.Inventory}
 	}
 	if s.log == nil {
 		s.log = discardLogger()

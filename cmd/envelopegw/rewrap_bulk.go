@@ -76,6 +76,12 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	if cfg.Signers, err = loadSigners(b.signers); err != nil {
 		return err
 	}
+	if !b.dryRun {
+		// A rewrap rewrites records: the volume's inventory logs them.
+		if cfg.Inventory, err = openInventory(b.data, cfg.SigningKey, false); err != nil {
+			return err
+		}
+	}
 	svc, err := gateway.New(cfg)
 	if err != nil {
 		return err

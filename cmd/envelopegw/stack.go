@@ -46,6 +46,7 @@ func (s *server) build() (*stack, error) {
 	cfg := s.cfg
 	rt := &stack{metrics: metrics.New(buildInfo()), cert: &liveCert{}}
 	var err error
+	var inv gateway.InventoryLog
 	if cfg.upstream.url != "" {
 		up, err := cfg.upstream.dial(context.Background())
 		if err != nil {
@@ -57,6 +58,9 @@ func (s *server) build() (*stack, error) {
 			return nil, err
 		}
 		rt.backend = rt.posix
+		if inv, err = openInventory(cfg.data, s.signing.key, cfg.noFsync); err != nil {
+			return nil, err
+		}
 	}
 	maxAge := cfg.uploadMaxAge
 	if maxAge == 0 {
@@ -76,6 +80,7 @@ func (s *server) build() (*stack, error) {
 		SigningKey:         s.signing.key,
 		Signers:            s.signing.trusted,
 		InsecureSkipSigner: cfg.skipSigner,
+		Inventory:          inv,
 	})
 	if err != nil {
 		return nil, err
