@@ -1,0 +1,43 @@
+package gateway
+
+import (
+	"encoding/hex"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// Backup is one object as `envelopegw inventory` lists it: what its
+// signed record and header say, verified against the trusted signers.
+type Backup struct {
+	Key       string
+	Version   string // S3 version ID, "" unversioned
+	Size      int64  // plaintext
+	Stored    int64  // ciphertext on the volume
+	Created   time.Time
+	Retention string // "" when the record carries none
+	Signer    string
+	KeyIDs    []string // recipients that can open it
+	WriteID   string
+	Err       error // the record does not verify (nothing else is set but Key and Stored)
+}
+
+// DescribeBackup verifies the record of a listed object (signature by a
+// trusted signer, name, header and table hashes, stored size) and
+// describes it. It needs no private key.
+func (s *Service) DescribeBackup(bucket string, bi backend.ObjectInfo) Backup {
+	b := Backup{Key: bi.Key, Stored: bi.Size}
+	if bi.Meta[mVersion] != metaV2 {
+		b.Err = errUnsigned
+		return b
+	}
+	so, err := s.verifyRecord(bucket, bi.Key, bi)
+	if err != nil {
+		b.Err = err
+		return b
+	}
+	b.Size, b.Created, b.Signer = so.rec.Size, so.rec.Created, so.rec.Signer
+	b.WriteID = hex.EncodeToString(so.rec.WriteID[:])
+	b.KeyIDs = headerKeyIDs(so.hdr)
+	return b
+}
