@@ -20,7 +20,7 @@ func fill(tb testing.TB, l *Log, from, n int) {
 			j := from + done + i
 			batch[i] = &waiter{e: benchEntry(j)}
 		}
-		if err := l.commit(batch); err != nil {
+		if err := l.commit(batch, true); err != nil {
 			tb.Fatal(err)
 		}
 		done += k

@@ -103,3 +103,13 @@ func parseTree(text string) (tlog.Tree, error) {
 	copy(t.Hash[:], h)
 	return t, nil
 }
+
+// parseNoteTree reads the tree of a checkpoint without checking its
+// signature (the appender's own head).
+func parseNoteTree(msg string) (tlog.Tree, error) {
+	i := strings.LastIndex(msg, "\n\n")
+	if i < 0 {
+		return tlog.Tree{}, fmt.Errorf("%w: malformed", ErrCheckpoint)
+	}
+	return parseTree(msg[:i+1])
+}

@@ -17,8 +17,9 @@ const (
 	// the backend commit and the log. It is reported, since only the
 	// operator can tell it from a replayed intent.
 	FoundUnlogged = "unlogged"
-	// FoundUnsigned is a committed entry no checkpoint covers yet.
-	FoundUnsigned = "unsigned"
+	// FoundRelogged is an entry that logs a record the object had
+	// before: appended by someone else to excuse a rollback.
+	FoundRelogged = "relogged"
 )
 
 // Object is one object as the volume shows it.
@@ -40,8 +41,8 @@ type Finding struct {
 // buckets.
 func (st *State) Diff(each func(yield func(Object) error) error, buckets []string) ([]Finding, error) {
 	var out []Finding
-	for _, e := range st.Unsigned {
-		out = append(out, Finding{FoundUnsigned, e.Bucket, e.Key, e.Version, "a committed entry past the signed checkpoint"})
+	for _, e := range st.relogged {
+		out = append(out, Finding{FoundRelogged, e.Bucket, e.Key, e.Version, "the log names record " + e.RecordHash[:min(16, len(e.RecordHash))] + " a second time, which the gateway never does"})
 	}
 	seen := make(map[string]bool, len(st.objects))
 	err := each(func(ob Object) error {

@@ -37,9 +37,17 @@
 //	— envelopegw-<signer key ID> <base64 of key hash || hybrid signature>
 //
 // signed by the gateway's signing key (Ed25519 and ML-DSA-65, both must
-// verify; see envelope.SigningKey). Pending entries are not signed on
-// their own: the next entry's checkpoint covers them, so a write costs
-// one signature.
+// verify; see envelope.SigningKey). A signature costs about as much as
+// the record signature of the write itself, so checkpoints are signed
+// lazily: an entry is durable before its write is answered, and a
+// checkpoint covering it is signed within Options.SignDelay (a second),
+// once for all the entries of that second, and when the Log is closed.
+// Replay treats the unsigned tail as part of the log and counts it. The
+// tail is no weaker than a signed one: the signer signs whatever its files
+// hold, so what protects history is a checkpoint exported off the host;
+// and an entry appended by someone else to log an old record again (to
+// excuse a rollback) is reported, since the gateway never logs one record
+// twice.
 //
 // # One log per volume
 //

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 	"golang.org/x/sys/unix"
@@ -35,13 +36,16 @@ type head struct {
 // Log appends to one volume's log. It is safe for concurrent use, and
 // several processes may each hold a Log on the same directory.
 type Log struct {
-	dir  string
-	key  *envelope.SigningKey
-	sync bool
+	dir       string
+	key       *envelope.SigningKey
+	sync      bool
+	signDelay time.Duration
 
 	mu      sync.Mutex
-	queue   []*waiter // the next batch
-	writing bool      // a batch is being written
+	queue   []*waiter   // the next batch
+	writing bool        // a batch is being written
+	timer   *time.Timer // signs the tail; nil when none is due
+	signErr error       // the last failure to sign, until a signature succeeds
 }
 
 type waiter struct {
@@ -52,7 +56,17 @@ type waiter struct {
 // Options tunes a Log.
 type Options struct {
 	NoFsync bool // for tests and benchmarks on throwaway volumes
+	// SignDelay is how long after an entry its checkpoint is signed; the
+	// entries of that time share one signature. 0 means DefaultSignDelay;
+	// negative signs every batch before Append returns.
+	SignDelay time.Duration
 }
+
+// DefaultSignDelay bounds how long a committed entry stays past the
+// latest signed checkpoint. A signature (Ed25519 and ML-DSA-65) costs
+// about as much as the record signature of the write itself; signing at
+// most once per delay keeps the log's cost to fsyncs.
+const DefaultSignDelay = time.Second
 
 // Open opens (creating it if need be) the log in dir; key signs its
 // checkpoints.
@@ -63,8 +77,44 @@ func Open(dir string, key *envelope.SigningKey, opt Options) (*Log, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
 	}
-	return &Log{dir: dir, key: key, sync: !opt.NoFsync}, nil
+	l := &Log{dir: dir, key: key, sync: !opt.NoFsync, signDelay: opt.SignDelay}
+	if l.signDelay == 0 {
+		l.signDelay = DefaultSignDelay
+	}
+	l.scheduleSign() // a tail a stopped process left unsigned
+	return l, nil
 }
+
+// scheduleSign arranges for the tail to be signed within signDelay.
+func (l *Log) scheduleSign() {
+	if l.signDelay < 0 {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.timer == nil {
+		l.timer = time.AfterFunc(l.signDelay, func() { l.Sign() })
+	}
+}
+
+// Sign signs a checkpoint of the whole log now, unless the latest already
+// covers it. Close calls it; so does a timer after every entry.
+func (l *Log) Sign() error {
+	l.mu.Lock()
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.mu.Unlock()
+	err := l.commit(nil, true)
+	l.mu.Lock()
+	l.signErr = err
+	l.mu.Unlock()
+	return err
+}
+
+// Close signs what is left unsigned.
+func (l *Log) Close() error { return l.Sign() }
 
 // Append appends e and returns once it is durable. Concurrent calls are
 // committed together.
@@ -84,7 +134,7 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 		batch := l.queue
 		l.queue = nil
 		l.mu.Unlock()
-		err := l.commit(batch)
+		err := l.commit(batch, l.signDelay < 0)
 		for _, b := range batch {
 			b.done <- err
 		}
@@ -92,11 +142,16 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 	}
 	l.writing = false
 	l.mu.Unlock()
-	return <-w.done
+	err := <-w.done
+	if err == nil && !e.Pending {
+		l.scheduleSign()
+	}
+	return err
 }
 
-// commit appends one batch under the volume's lock.
-func (l *Log) commit(batch []*waiter) error {
+// commit appends one batch under the volume's lock, and signs a
+// checkpoint of the result when sign is set (or the log had none).
+func (l *Log) commit(batch []*waiter, sign bool) error {
 	unlock, err := lockFile(filepath.Join(l.dir, lockName), unix.LOCK_EX)
 	if err != nil {
 		return err
@@ -118,7 +173,6 @@ func (l *Log) commit(batch []*waiter) error {
 	defer hf.Close()
 	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(h.N)}
 	var buf []byte
-	sign := false
 	for _, w := range batch {
 		line, err := w.e.marshal()
 		if err != nil {
@@ -131,7 +185,11 @@ func (l *Log) commit(batch []*waiter) error {
 		hr.pending = append(hr.pending, hs...)
 		buf = append(append(buf, line...), '\n')
 		h.N++
-		sign = sign || !w.e.Pending
+	}
+	if sign && h.Checkpoint != "" && len(batch) == 0 {
+		if cp, err := parseNoteTree(h.Checkpoint); err == nil && cp.N == h.N {
+			return nil // already signed
+		}
 	}
 	if sign || h.Checkpoint == "" {
 		root, err := tlog.TreeHash(h.N, hr)

@@ -48,7 +48,7 @@ func volume(obs ...Object) func(func(Object) error) error {
 func TestDiffNamesEveryChange(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t)
-	l, err := Open(dir, k, Options{NoFsync: true})
+	l, err := Open(dir, k, Options{NoFsync: true, SignDelay: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestReplayDetectsTruncationRewriteAndForgery(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t)
 	trusted := envelope.Signers{k.Public()}
-	l, _ := Open(dir, k, Options{NoFsync: true})
+	l, _ := Open(dir, k, Options{NoFsync: true, SignDelay: -1})
 	for i := range 20 {
 		mustAppend(t, l, put("b", fmt.Sprint("k", i), fmt.Sprint("r", i)))
 	}
@@ -117,7 +117,7 @@ func TestReplayDetectsTruncationRewriteAndForgery(t *testing.T) {
 
 	// Rewritten: a fresh log with other history, signed by the right key.
 	rewritten := t.TempDir()
-	l2, _ := Open(rewritten, k, Options{NoFsync: true})
+	l2, _ := Open(rewritten, k, Options{NoFsync: true, SignDelay: -1})
 	for i := range 25 {
 		mustAppend(t, l2, put("b", fmt.Sprint("k", i), fmt.Sprint("other", i)))
 	}
@@ -126,7 +126,7 @@ func TestReplayDetectsTruncationRewriteAndForgery(t *testing.T) {
 	}
 	// Truncated: a log of 10 entries, re-signed.
 	short := t.TempDir()
-	l3, _ := Open(short, k, Options{NoFsync: true})
+	l3, _ := Open(short, k, Options{NoFsync: true, SignDelay: -1})
 	for i := range 10 {
 		mustAppend(t, l3, put("b", fmt.Sprint("k", i), fmt.Sprint("r", i)))
 	}
@@ -155,8 +155,10 @@ func TestConcurrentAppenders(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t)
 	var wg sync.WaitGroup
+	var logs []*Log
 	for p := range 2 {
 		l, _ := Open(dir, k, Options{})
+		logs = append(logs, l)
 		for g := range 4 {
 			wg.Add(1)
 			go func() {
@@ -170,6 +172,9 @@ func TestConcurrentAppenders(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	if err := logs[1].Close(); err != nil { // signs what the other appended too
+		t.Fatal(err)
+	}
 	st, err := Replay(dir, envelope.Signers{k.Public()}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +188,7 @@ func TestConcurrentAppenders(t *testing.T) {
 func TestTornTailIsCut(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t)
-	l, _ := Open(dir, k, Options{NoFsync: true})
+	l, _ := Open(dir, k, Options{NoFsync: true, SignDelay: -1})
 	mustAppend(t, l, put("b", "a", "1"))
 	f, _ := os.OpenFile(filepath.Join(dir, entriesName), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString(`{"kind":"put","bu`)
@@ -192,5 +197,45 @@ func TestTornTailIsCut(t *testing.T) {
 	st, err := Replay(dir, envelope.Signers{k.Public()}, nil)
 	if err != nil || st.Entries != 2 {
 		t.Fatalf("%v entries, %v", st, err)
+	}
+}
+
+// Entries are durable at once and signed later: Replay sees the tail,
+// and Sign covers it.
+func TestLazySigning(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t)
+	l, _ := Open(dir, k, Options{NoFsync: true, SignDelay: time.Hour})
+	mustAppend(t, l, put("b", "a", "1"))
+	if err := l.Sign(); err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, l, put("b", "b", "2"), put("b", "c", "3"))
+	st, err := Replay(dir, envelope.Signers{k.Public()}, nil)
+	if err != nil || st.Checkpoint.N != 1 || st.Entries != 3 || st.Unsigned != 2 {
+		t.Fatalf("before signing: %+v, %v", st, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = Replay(dir, envelope.Signers{k.Public()}, nil)
+	if err != nil || st.Checkpoint.N != 3 || st.Unsigned != 0 {
+		t.Fatalf("after Close: %+v, %v", st, err)
+	}
+}
+
+// An entry appended to log an old record again is reported.
+func TestReloggedRecord(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(t)
+	l, _ := Open(dir, k, Options{NoFsync: true, SignDelay: -1})
+	mustAppend(t, l, put("b", "k", "1"), put("b", "k", "2"), put("b", "k", "1"))
+	st, err := Replay(dir, envelope.Signers{k.Public()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := st.Diff(volume(Object{Bucket: "b", Key: "k", RecordHash: "1"}), nil)
+	if err != nil || len(f) != 1 || f[0].What != FoundRelogged {
+		t.Fatalf("findings %+v, %v", f, err)
 	}
 }

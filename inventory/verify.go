@@ -20,7 +20,13 @@ import (
 type State struct {
 	Checkpoint *Checkpoint // the latest, verified
 	Entries    int64       // entries in the log, pending ones included
-	Unsigned   []Entry     // committed entries past the checkpoint (should be none)
+	// Unsigned counts the committed entries past the checkpoint: a live
+	// gateway signs them within Options.SignDelay.
+	Unsigned int64
+	// relogged are committed entries that log a record the object already
+	// had: the gateway never does (every record has a fresh write ID), so
+	// someone appended them to excuse a rollback.
+	relogged []Entry
 
 	objects map[string]*objectState
 }
@@ -154,7 +160,7 @@ func (st *State) read(name string, size int64) ([]tlog.Hash, error) {
 
 func (st *State) apply(e Entry, unsigned bool) {
 	if unsigned && !e.Pending {
-		st.Unsigned = append(st.Unsigned, e)
+		st.Unsigned++
 	}
 	id := e.objectID()
 	o := st.objects[id]
@@ -173,7 +179,9 @@ func (st *State) apply(e Entry, unsigned bool) {
 	default:
 		o.last = &e
 		o.pending = slices.DeleteFunc(o.pending, func(h string) bool { return h == e.RecordHash })
-		if !slices.Contains(o.history, e.RecordHash) {
+		if slices.Contains(o.history, e.RecordHash) {
+			st.relogged = append(st.relogged, e)
+		} else {
 			o.history = append(o.history, e.RecordHash)
 		}
 	}

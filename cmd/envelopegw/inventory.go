@@ -156,6 +156,9 @@ func verifyInventory(ctx context.Context, f inventoryFlags, trusted envelope.Sig
 		fmt.Fprintf(stdout, "%-11s %s: %s\n", x.What, name, x.Detail)
 	}
 	fmt.Fprintf(stderr, "inventory: log of %d entries, checkpoint %d signed by %s", st.Entries, st.Checkpoint.N, st.Checkpoint.Signer)
+	if st.Unsigned > 0 {
+		fmt.Fprintf(stderr, " (%d entries past it, which a running gateway signs within %s)", st.Unsigned, inventory.DefaultSignDelay)
+	}
 	if older != nil {
 		fmt.Fprintf(stderr, ", extends the given checkpoint (%d)", older.N)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime"
@@ -78,9 +79,12 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	}
 	if !b.dryRun {
 		// A rewrap rewrites records: the volume's inventory logs them.
-		if cfg.Inventory, err = openInventory(b.data, cfg.SigningKey, false); err != nil {
+		inv, err := openInventory(b.data, cfg.SigningKey, false)
+		if err != nil {
 			return err
 		}
+		defer closeInventory(inv, slog.Default())
+		cfg.Inventory = asInventory(inv)
 	}
 	svc, err := gateway.New(cfg)
 	if err != nil {

@@ -158,6 +158,7 @@ func (rt *stack) drain(hs, admin *http.Server, timeout time.Duration, logger *sl
 	if admin != nil {
 		admin.Close()
 	}
+	closeInventory(rt.inventory, logger)
 	if err != nil {
 		hs.Close()
 		return fmt.Errorf("shutdown: requests still running after %s: %w", timeout, err)

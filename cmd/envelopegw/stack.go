@@ -19,6 +19,7 @@ import (
 	"envelopegw/backend"
 	"envelopegw/backend/posix"
 	"envelopegw/gateway"
+	"envelopegw/inventory"
 	"envelopegw/metrics"
 	"envelopegw/s3api"
 )
@@ -30,14 +31,16 @@ const uploadCountEvery = time.Minute
 // stack is what serve runs once keys and credentials are loaded.
 type stack struct {
 	metrics *metrics.Metrics
-	posix   *posix.Backend  // nil on an upstream
-	backend backend.Backend // posix, or the upstream-S3 backend
-	svc     *gateway.Service
-	health  *health
-	reload  *reloader
-	cert    *liveCert
-	handler http.Handler // the S3 port
-	ops     http.Handler // /metrics and /health/* for the admin port
+	posix   *posix.Backend // nil on an upstream
+	// inventory logs every object change; nil on an upstream
+	inventory *inventory.Log
+	backend   backend.Backend // posix, or the upstream-S3 backend
+	svc       *gateway.Service
+	health    *health
+	reload    *reloader
+	cert      *liveCert
+	handler   http.Handler // the S3 port
+	ops       http.Handler // /metrics and /health/* for the admin port
 }
 
 // build wires backend, metrics, gateway, the S3 handler, health and
@@ -46,7 +49,6 @@ func (s *server) build() (*stack, error) {
 	cfg := s.cfg
 	rt := &stack{metrics: metrics.New(buildInfo()), cert: &liveCert{}}
 	var err error
-	var inv gateway.InventoryLog
 	if cfg.upstream.url != "" {
 		up, err := cfg.upstream.dial(context.Background())
 		if err != nil {
@@ -58,7 +60,7 @@ func (s *server) build() (*stack, error) {
 			return nil, err
 		}
 		rt.backend = rt.posix
-		if inv, err = openInventory(cfg.data, s.signing.key, cfg.noFsync); err != nil {
+		if rt.inventory, err = openInventory(cfg.data, s.signing.key, cfg.noFsync); err != nil {
 			return nil, err
 		}
 	}
@@ -80,7 +82,7 @@ func (s *server) build() (*stack, error) {
 		SigningKey:         s.signing.key,
 		Signers:            s.signing.trusted,
 		InsecureSkipSigner: cfg.skipSigner,
-		Inventory:          inv,
+		Inventory:          asInventory(rt.inventory),
 	})
 	if err != nil {
 		return nil, err
