@@ -1,12 +1,14 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -159,18 +161,21 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 	defer unlock()
 	h, err := readHead(l.dir)
 	if err != nil {
-		return err
+		h = head{} // a head lost in a crash: find the end from the start
 	}
-	ef, err := openTruncated(filepath.Join(l.dir, entriesName), h.Bytes)
+	ef, err := openFile(filepath.Join(l.dir, entriesName))
 	if err != nil {
 		return err
 	}
 	defer ef.Close()
-	hf, err := openTruncated(filepath.Join(l.dir, hashesName), tlog.StoredHashCount(h.N)*tlog.HashSize)
+	hf, err := openFile(filepath.Join(l.dir, hashesName))
 	if err != nil {
 		return err
 	}
 	defer hf.Close()
+	if h, err = rollForward(ef, hf, h); err != nil {
+		return err
+	}
 	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(h.N)}
 	var buf []byte
 	for _, w := range batch {
@@ -209,7 +214,72 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 		return err
 	}
 	h.Bytes += int64(len(buf))
-	return writeHead(l.dir, h, l.sync)
+	// The entries are durable; the head is a hint (see rollForward), so
+	// it is written without fsync unless it carries a new checkpoint.
+	return writeHead(l.dir, h, l.sync && (sign || len(batch) == 0))
+}
+
+func openFile(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return f, nil
+}
+
+// rollForward finds the durable end of the log from the head's hint. An
+// append fsyncs its entries, then its stored hashes, then writes the head
+// without fsync: so an entry counts once its line and all its stored
+// hashes are in the files and the hashes are those of the line. What
+// follows (a torn batch of an appender that died) is cut. Files shorter
+// than the head says were truncated by someone: an error.
+func rollForward(ef, hf *os.File, h head) (head, error) {
+	est, err := ef.Stat()
+	if err != nil {
+		return h, fmt.Errorf("inventory: %w", err)
+	}
+	hst, err := hf.Stat()
+	if err != nil {
+		return h, fmt.Errorf("inventory: %w", err)
+	}
+	stored := hst.Size() / tlog.HashSize
+	if est.Size() < h.Bytes || stored < tlog.StoredHashCount(h.N) {
+		return h, fmt.Errorf("inventory: the log is shorter than its head (%d entries, %d bytes): it was truncated", h.N, h.Bytes)
+	}
+	tail := make([]byte, est.Size()-h.Bytes)
+	if _, err := ef.ReadAt(tail, h.Bytes); err != nil {
+		return h, fmt.Errorf("inventory: reading the log's tail: %w", err)
+	}
+	hr := &fileHashes{f: hf, base: stored}
+	for {
+		i := bytes.IndexByte(tail, '\n')
+		if i < 0 || tlog.StoredHashCount(h.N+1) > stored {
+			break
+		}
+		want, err := tlog.StoredHashes(h.N, tail[:i], hr)
+		if err != nil {
+			return h, err
+		}
+		lo := tlog.StoredHashCount(h.N)
+		idx := make([]int64, len(want))
+		for j := range idx {
+			idx[j] = lo + int64(j)
+		}
+		got, err := hr.ReadHashes(idx)
+		if err != nil || !slices.Equal(got, want) {
+			break
+		}
+		h.N++
+		h.Bytes += int64(i + 1)
+		tail = tail[i+1:]
+	}
+	if err := ef.Truncate(h.Bytes); err != nil {
+		return h, fmt.Errorf("inventory: %w", err)
+	}
+	if err := hf.Truncate(tlog.StoredHashCount(h.N) * tlog.HashSize); err != nil {
+		return h, fmt.Errorf("inventory: %w", err)
+	}
+	return h, nil
 }
 
 // Checkpoint returns the latest signed checkpoint.
@@ -274,27 +344,6 @@ func writeHead(dir string, h head, doSync bool) error {
 		return fmt.Errorf("inventory: writing head: %w", err)
 	}
 	return nil
-}
-
-// openTruncated opens name for writing and cuts anything past size: the
-// torn tail of an appender that died before its head was written.
-func openTruncated(name string, size int64) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("inventory: %w", err)
-	}
-	st, err := f.Stat()
-	if err == nil && st.Size() < size {
-		err = fmt.Errorf("%s is %d bytes, its head names %d: the log was truncated", name, st.Size(), size)
-	}
-	if err == nil && st.Size() > size {
-		err = f.Truncate(size)
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("inventory: %w", err)
-	}
-	return f, nil
 }
 
 func appendSync(f *os.File, off int64, b []byte, doSync bool) error {

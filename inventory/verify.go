@@ -68,12 +68,16 @@ func Replay(dir string, trusted envelope.Signers, older *Checkpoint) (*State, er
 		return nil, fmt.Errorf("the log's latest checkpoint: %w", err)
 	}
 	st := &State{Checkpoint: cp, objects: map[string]*objectState{}}
-	hashes, err := st.read(filepath.Join(dir, entriesName), h.Bytes)
+	durable, err := durableEntries(filepath.Join(dir, hashesName))
 	if err != nil {
 		return nil, err
 	}
-	if st.Entries != h.N {
-		return nil, fmt.Errorf("%w: the log holds %d entries, its head names %d", ErrCheckpoint, st.Entries, h.N)
+	hashes, err := st.read(filepath.Join(dir, entriesName), durable)
+	if err != nil {
+		return nil, err
+	}
+	if st.Entries < h.N {
+		return nil, fmt.Errorf("%w: the log holds %d entries, its head names %d: the log was truncated", ErrCheckpoint, st.Entries, h.N)
 	}
 	if cp.N > st.Entries {
 		return nil, fmt.Errorf("%w: the checkpoint covers %d entries, the log holds %d: the log was truncated", ErrCheckpoint, cp.N, st.Entries)
@@ -116,14 +120,36 @@ func checkExtends(cp, older *Checkpoint, hr tlog.HashReader) error {
 	return nil
 }
 
-// read replays the entries file, returning every stored hash of the tree.
-func (st *State) read(name string, size int64) ([]tlog.Hash, error) {
+// durableEntries is how many entries the hashes file has every stored
+// hash of: the entries an appender finished (see rollForward; the head is
+// only a hint).
+func durableEntries(name string) (int64, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return 0, fmt.Errorf("inventory: %w", err)
+	}
+	stored := fi.Size() / tlog.HashSize
+	lo, hi := int64(0), stored // StoredHashCount(n) >= n
+	for lo < hi {
+		mid := hi - (hi-lo)/2
+		if tlog.StoredHashCount(mid) <= stored {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo, nil
+}
+
+// read replays the first max entries of the entries file (fewer if it
+// ends sooner), returning every stored hash of their tree.
+func (st *State) read(name string, max int64) ([]tlog.Hash, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(io.LimitReader(f, size), 1<<20)
+	br := bufio.NewReaderSize(f, 1<<20)
 	var hashes []tlog.Hash
 	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
@@ -133,6 +159,9 @@ func (st *State) read(name string, size int64) ([]tlog.Hash, error) {
 		return out, nil
 	})
 	for n := int64(0); ; n++ {
+		if n == max {
+			return hashes, nil
+		}
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			return nil, fmt.Errorf("%w: entry %d is longer than 1 MiB", ErrCheckpoint, n)
@@ -140,8 +169,11 @@ func (st *State) read(name string, size int64) ([]tlog.Hash, error) {
 		if err == io.EOF && len(line) == 0 {
 			return hashes, nil
 		}
+		if err == io.EOF {
+			return hashes, nil // a torn line an appender left: not durable
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: entry %d: torn (%v)", ErrCheckpoint, n, err)
+			return nil, fmt.Errorf("inventory: reading entry %d: %w", n, err)
 		}
 		line = bytes.TrimSuffix(line, []byte("\n"))
 		hs, err := tlog.StoredHashes(n, line, hr)
