@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"envelopegw/backend"
@@ -44,8 +45,22 @@ func RecordHash(m backend.Meta) string {
 	return hex.EncodeToString(h[:])
 }
 
-func entryFor(kind, bucket, key string, m backend.Meta) inventory.Entry {
-	e := inventory.Entry{Kind: kind, Bucket: bucket, Key: key, Time: time.Now().UTC()}
+// InventoryName is how the inventory names a backend key: a noncurrent
+// version's reserved name becomes its user key and version suffix; every
+// other backend key (the current version, the bucket configuration) is
+// itself with no version.
+func InventoryName(backendKey string) (key, version string) {
+	if rest, ok := strings.CutPrefix(backendKey, archivePrefix); ok {
+		if i := strings.LastIndexByte(rest, 0); i >= 0 {
+			return rest[:i], rest[i+1:]
+		}
+	}
+	return backendKey, ""
+}
+
+func entryFor(kind, bucket, backendKey string, m backend.Meta) inventory.Entry {
+	key, version := InventoryName(backendKey)
+	e := inventory.Entry{Kind: kind, Bucket: bucket, Key: key, Version: version, Time: time.Now().UTC()}
 	if kind == inventory.KindDelete {
 		return e
 	}
@@ -100,15 +115,16 @@ func (w *loggedWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (w *loggedWriter) Commit(meta backend.Meta) error {
+func (w *loggedWriter) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	e := entryFor(inventory.KindPut, w.bucket, w.key, meta)
 	if err := w.b.intent(w.ctx, e); err != nil {
-		return err
+		return backend.ObjectInfo{}, err
 	}
-	if err := w.Writer.Commit(meta); err != nil {
-		return err
+	info, err := w.Writer.Commit(meta)
+	if err != nil {
+		return info, err
 	}
-	return w.b.done(w.ctx, e, w.n)
+	return info, w.b.done(w.ctx, e, w.n)
 }
 
 func (b *loggedBackend) CompleteUpload(ctx context.Context, bucket, key, uploadID string, parts []backend.PartRef, meta backend.Meta, cond ...backend.Cond) (backend.ObjectInfo, error) {

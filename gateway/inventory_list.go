@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"envelopegw/backend"
@@ -24,20 +25,25 @@ type Backup struct {
 
 // DescribeBackup verifies the record of a listed object (signature by a
 // trusted signer, name, header and table hashes, stored size) and
-// describes it. It needs no private key.
-func (s *Service) DescribeBackup(bucket string, bi backend.ObjectInfo) Backup {
-	b := Backup{Key: bi.Key, Stored: bi.Size}
+// describes it. It needs no private key. ok is false for what is no
+// backup: the gateway's reserved keys (noncurrent versions, bucket
+// configuration) and delete markers.
+func (s *Service) DescribeBackup(bucket string, bi backend.ObjectInfo) (b Backup, ok bool) {
+	if strings.HasPrefix(bi.Key, reservedPrefix) || bi.Meta[mVersion] == metaMarker {
+		return b, false
+	}
+	b = Backup{Key: bi.Key, Stored: bi.Size}
 	if bi.Meta[mVersion] != metaV2 {
 		b.Err = errUnsigned
-		return b
+		return b, true
 	}
 	so, err := s.verifyRecord(bucket, bi.Key, bi)
 	if err != nil {
 		b.Err = err
-		return b
+		return b, true
 	}
 	b.Size, b.Created, b.Signer = so.rec.Size, so.rec.Created, so.rec.Signer
 	b.WriteID = hex.EncodeToString(so.rec.WriteID[:])
 	b.KeyIDs = headerKeyIDs(so.hdr)
-	return b
+	return b, true
 }

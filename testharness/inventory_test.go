@@ -65,7 +65,7 @@ func rawWrite(t *testing.T, be backend.Backend, bucket, key string, r rawObject)
 	if _, err := w.Write(r.data); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Commit(r.meta); err != nil {
+	if _, err := w.Commit(r.meta); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -142,7 +142,8 @@ func verifyInventory(ctx context.Context, f inventoryFlags, trusted envelope.Sig
 	findings, err := st.Diff(func(yield func(inventory.Object) error) error {
 		return eachStoredObject(ctx, be, func(bucket string, o backend.ObjectInfo) error {
 			objects++
-			return yield(inventory.Object{Bucket: bucket, Key: o.Key, RecordHash: gateway.RecordHash(o.Meta)})
+			key, version := gateway.InventoryName(o.Key)
+			return yield(inventory.Object{Bucket: bucket, Key: key, Version: version, RecordHash: gateway.RecordHash(o.Meta)})
 		})
 	}, nil)
 	if err != nil {

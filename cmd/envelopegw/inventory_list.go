@@ -64,7 +64,10 @@ func listInventory(ctx context.Context, f inventoryFlags, trusted envelope.Signe
 	var order []string
 	bad := 0
 	err = eachObject(ctx, be, bucket, prefix, func(o backend.ObjectInfo) error {
-		b := svc.DescribeBackup(bucket, o)
+		b, ok := svc.DescribeBackup(bucket, o)
+		if !ok {
+			return nil
+		}
 		row := backupRow{Key: b.Key, Version: b.Version, Size: b.Size, Stored: b.Stored, Created: b.Created,
 			Retention: b.Retention, Signer: b.Signer, Recipients: b.KeyIDs}
 		if b.Err != nil {
