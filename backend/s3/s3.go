@@ -77,7 +77,11 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("s3 backend: upstream bucket %q does not exist at %s (create it first)", b.bucket, b.c.EndpointURL())
 	}
 	// A listing proves that the credentials may read, not only reach.
-	for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: b.base + "b/", MaxKeys: 1}) {
+	// Leaving the loop early must cancel the listing, or minio-go's
+	// producer goroutine blocks on its channel for ever.
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range b.c.ListObjects(lctx, b.bucket, minio.ListObjectsOptions{Prefix: b.base + "b/", MaxKeys: 1}) {
 		if o.Err != nil {
 			return nil, fmt.Errorf("s3 backend: listing upstream bucket %q at %s: %w", b.bucket, b.c.EndpointURL(), o.Err)
 		}
@@ -199,6 +203,8 @@ func (b *Backend) remove(ctx context.Context, name string) error {
 // removePrefix removes every upstream object under p, best effort but
 // reporting the first failure.
 func (b *Backend) removePrefix(ctx context.Context, p string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing (and the feeder) if RemoveObjects ends early
 	objs := make(chan minio.ObjectInfo)
 	go func() {
 		defer close(objs)
@@ -206,7 +212,11 @@ func (b *Backend) removePrefix(ctx context.Context, p string) error {
 			if o.Err != nil {
 				return
 			}
-			objs <- o
+			select {
+			case objs <- o:
+			case <-ctx.Done():
+				return
+			}
 		}
 	}()
 	var first error
