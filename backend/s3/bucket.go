@@ -20,8 +20,8 @@ type bucketRecord struct {
 
 func (b *Backend) bucketName(bucket string) string { return b.base + "b/" + bucket }
 
-// space is the prefix of one kind of name ("k" heads, "d" data, "u"
-// uploads, "p" parts) of one bucket generation.
+// space is the prefix of one kind of name ("i" index, "k" heads, "d"
+// data, "u" uploads, "p" parts) of one bucket generation.
 func (b *Backend) space(kind, bucket, gen string) string {
 	return b.base + kind + "/" + bucket + "/" + gen + "/"
 }
@@ -131,11 +131,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		}
 		return err
 	}
-	empty := true
-	err = b.names(ctx, b.space("k", bucket, r.Gen), "", func(_ string, size int64) bool {
-		empty = size == 0 // tombstones are empty heads
-		return empty
-	})
+	empty, err := b.noLiveKey(ctx, bucket, r.Gen)
 	if err != nil || !empty {
 		r.Deleting = time.Time{}
 		if _, rerr := b.putJSON(ctx, b.bucketName(bucket), r, putCond(metag)); rerr != nil && err == nil {
@@ -150,10 +146,33 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		return err
 	}
 	// The bucket is gone; its generation's leftovers are garbage.
-	for _, kind := range []string{"k", "u", "p", "d"} {
+	for _, kind := range []string{"i", "k", "u", "p", "d"} {
 		if err := b.removePrefix(ctx, b.space(kind, bucket, r.Gen)); err != nil {
 			return nil // garbage, not state: the bucket is deleted
 		}
 	}
 	return nil
+}
+
+// noLiveKey reports whether no index entry of a bucket generation has a
+// live head. It walks the index, which replaces never rewrite, so a key
+// being replaced cannot slip through (see index.go).
+func (b *Backend) noLiveKey(ctx context.Context, bucket, gen string) (bool, error) {
+	idx, heads := b.space("i", bucket, gen), b.space("k", bucket, gen)
+	empty := true
+	var ierr error
+	err := b.names(ctx, idx, "", func(n string, _ int64) bool {
+		var h head
+		_, size, found, err := b.getJSON(ctx, heads+n, &h)
+		if err != nil {
+			ierr = err
+			return false
+		}
+		empty = !found || size == 0 // no head yet, or a tombstone
+		return empty
+	})
+	if err == nil {
+		err = ierr
+	}
+	return empty, err
 }

@@ -9,6 +9,7 @@
 // prefix P (at most 100 bytes). Gateway buckets become prefixes:
 //
 //	P/b/<bucket>                              bucket record: creation time, generation
+//	P/i/<bucket>/<gen>/<key name>             index entry (empty): what listings walk
 //	P/k/<bucket>/<gen>/<key name>             object head (JSON): key, time, metadata, extents
 //	P/d/<bucket>/<gen>/<id>                   object data, one upstream object per extent
 //	P/u/<bucket>/<gen>/<key name>!<upload>    multipart upload record
@@ -32,6 +33,10 @@
 // data is written first, under a name no one reads; the head PUT is the
 // commit point; the replaced object's data is removed after. A reader that
 // opened the old head can then fail (ErrNoSuchKey), never mix versions.
+//
+// Listings walk the index entries, never the heads: an upstream listing
+// may leave out an object while it is being overwritten, and a replace
+// rewrites the head but not the entry (index.go).
 //
 // # Streams
 //

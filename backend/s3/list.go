@@ -141,13 +141,14 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 	heads := map[string]head{}
 	versions := map[string]string{}
 	np, _ := prefixName(opts.Prefix)
-	space := b.space("k", bucket, gen)
+	// Walk the index (index.go), not the heads, which a replace rewrites.
+	space, heads0 := b.space("i", bucket, gen), b.space("k", bucket, gen)
 	readHead := func(name string) (head, bool, error) {
 		if h, ok := heads[name]; ok {
 			return h, true, nil
 		}
 		var h head
-		etag, size, found, err := b.getJSON(ctx, space+np+name, &h)
+		etag, size, found, err := b.getJSON(ctx, heads0+np+name, &h)
 		if err != nil || !found || size == 0 {
 			return h, false, err
 		}
@@ -158,9 +159,6 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 	w := &walker{b: b, space: space + np,
 		split: func(n string) (string, string, bool) { return np + n, "", true },
 		resolve: func(e *entry) (bool, error) {
-			if e.size == 0 {
-				return false, nil
-			}
 			h, ok, err := readHead(e.name)
 			e.key = h.Key
 			return ok, err
@@ -168,7 +166,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 	}
 	var ferr error
 	w.fn = func(e entry) (string, bool) {
-		if e.size == 0 || !strings.HasPrefix(e.key, opts.Prefix) || e.key <= opts.After {
+		if !strings.HasPrefix(e.key, opts.Prefix) || e.key <= opts.After {
 			return "", false
 		}
 		if opts.Delimiter != "" {

@@ -93,6 +93,11 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		var rec any
 		if n := next(&cur); n != nil {
 			rec = n
+			if !live { // the key becomes live: index it first
+				if err := b.ensureIndex(ctx, bucket, gen, key); err != nil {
+					return nil, "", err
+				}
+			}
 		}
 		version, err = b.putJSON(ctx, name, rec, pc)
 		if errors.Is(err, backend.ErrPrecondition) {
@@ -240,6 +245,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 		if err != nil {
 			return err
 		}
+		b.dropIndex(ctx, bucket, gen, key)
 		b.removeExtents(ctx, old.Extents)
 		return nil
 	}
@@ -253,6 +259,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 	if err := b.remove(ctx, b.headName(bucket, gen, key)); err != nil {
 		return err
 	}
+	b.dropIndex(ctx, bucket, gen, key)
 	b.removeExtents(ctx, h.Extents)
 	return nil
 }
