@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -47,9 +48,10 @@ func Dial(ctx context.Context, up Upstream) (*Backend, error) {
 		return nil, errors.New("upstream: an access key and a secret key are required")
 	}
 	opts := &minio.Options{
-		Creds:  credentials.NewStaticV4(up.AccessKey, up.SecretKey, ""),
-		Secure: u.Scheme == "https",
-		Region: up.Region,
+		Creds:      credentials.NewStaticV4(up.AccessKey, up.SecretKey, ""),
+		Secure:     u.Scheme == "https",
+		Region:     up.Region,
+		MaxRetries: upstreamRetries,
 	}
 	switch up.Style {
 	case "", "auto":
@@ -82,12 +84,27 @@ func Dial(ctx context.Context, up Upstream) (*Backend, error) {
 	return b, nil
 }
 
-// transport is minio-go's default transport, trusting caFile too.
+// Faults. minio-go retries what may pass (network errors, 5xx, SlowDown)
+// with jittered exponential backoff (200 ms doubling, at most 1 s apart);
+// these bound how long one upstream request may take in all before the
+// gateway gives its client a 503 to retry: a dead upstream (refused
+// connections) fails in seconds, a hung one in at most
+// upstreamRetries × (upstreamDialTimeout or upstreamHeaderTimeout).
+const (
+	upstreamRetries       = 5
+	upstreamDialTimeout   = 10 * time.Second
+	upstreamHeaderTimeout = 20 * time.Second // from the end of the request body to the answer's headers
+)
+
+// transport is minio-go's default transport with the fault bounds above,
+// trusting caFile too.
 func transport(caFile string) (http.RoundTripper, error) {
 	tr, err := minio.DefaultTransport(true)
 	if err != nil {
 		return nil, err
 	}
+	tr.DialContext = (&net.Dialer{Timeout: upstreamDialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.ResponseHeaderTimeout = upstreamHeaderTimeout
 	if caFile == "" {
 		return tr, nil
 	}

@@ -80,8 +80,9 @@
 // # Garbage
 //
 // A crash (or a failing upstream) between writing data and publishing its
-// record leaves an unreferenced data object, never a visible change. Such
-// leftovers, and the data of objects replaced in a race, are garbage the
-// upstream's lifecycle rules or a later sweep can remove; they are not
-// swept by this package yet.
+// record leaves an unreferenced data object, never a visible change; a
+// crashed stream leaves an incomplete upstream multipart upload. Sweep
+// (sweep.go) removes both once they are older than a cutoff, and every
+// data object of a bucket generation that is no longer live; serve runs
+// it hourly with a cutoff of a day.
 package s3

@@ -117,7 +117,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
-	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume takes writes")
+	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume (or, with --upstream, the upstream bucket) takes writes")
 	fs.StringVar(&c.metricsToken, "metrics-token", "", "`file` holding a bearer token (mode 0600): serves /metrics on the S3 port to requests that present it")
 	fs.StringVar(&c.signingKey, "signing-key", "", "signing key `file` that signs every object (default <data>/.envelopegw/signing.key, created on first use)")
 	fs.Var((*listFlag)(&c.signers), "signer", "trusted signer key `file` (FILE.pub of another gateway's signing key); repeatable; the gateway always trusts its own")

@@ -19,17 +19,19 @@ import (
 // /health/ready itself costs nothing however often it is polled.
 //
 // Live means the process answers HTTP. Ready means it can take a backup
-// now: the last volume probe succeeded, recipients are loaded (objects can
-// be sealed), and the gateway is not draining for shutdown.
+// now: the last probe of the store succeeded (the data volume, or with
+// --upstream the upstream bucket), recipients are loaded (objects can be
+// sealed), and the gateway is not draining for shutdown.
 type health struct {
 	draining   atomic.Bool
+	store      string                // what is probed: "data volume" or "upstream"
 	volumeErr  atomic.Pointer[error] // nil: the last probe succeeded
 	recipients func() int
 }
 
-func newHealth(recipients func() int) *health {
-	h := &health{recipients: recipients}
-	pending := errors.New("volume not probed yet")
+func newHealth(recipients func() int, store string) *health {
+	h := &health{recipients: recipients, store: store}
+	pending := errors.New("not probed yet")
 	h.volumeErr.Store(&pending)
 	return h
 }
@@ -55,7 +57,7 @@ func (h *health) notReady() string {
 		return "no recipients loaded"
 	}
 	if p := h.volumeErr.Load(); p != nil {
-		return "data volume: " + (*p).Error()
+		return h.store + ": " + (*p).Error()
 	}
 	return ""
 }
@@ -69,14 +71,14 @@ func healthAnswer(w http.ResponseWriter, r *http.Request, status int, msg string
 	}
 }
 
-// runVolumeProbe probes dir at once and then every interval until ctx is
+// runProbe probes the store at once and then every interval until ctx is
 // done, logging changes of state.
-func (h *health) runVolumeProbe(ctx context.Context, dir string, every time.Duration, logf func(ok bool, err error)) {
+func (h *health) runProbe(ctx context.Context, probe func(context.Context) error, every time.Duration, logf func(ok bool, err error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	wasOK := true
 	for {
-		err := probeWritable(dir)
+		err := probe(ctx)
 		if err != nil {
 			h.volumeErr.Store(&err)
 		} else {

@@ -18,6 +18,7 @@ import (
 
 	"envelopegw/backend"
 	"envelopegw/backend/posix"
+	"envelopegw/backend/s3"
 	"envelopegw/gateway"
 	"envelopegw/inventory"
 	"envelopegw/metrics"
@@ -100,7 +101,11 @@ func (s *server) build() (*stack, error) {
 			return nil, err
 		}
 	}
-	rt.health = newHealth(rt.svc.Recipients)
+	store := "data volume"
+	if rt.posix == nil {
+		store = "upstream"
+	}
+	rt.health = newHealth(rt.svc.Recipients, store)
 	rt.ops = opsHandler(rt.health, rt.metrics.Handler())
 	s3h := s3api.NewHandler(s3api.Config{
 		Service:      rt.svc,
@@ -211,23 +216,27 @@ func (rt *stack) startBackground(ctx context.Context, s *server) (wait func()) {
 		maxAge = -1
 	}
 	wg.Go(func() { rt.svc.RunJanitor(ctx, janitorInterval(maxAge)) })
-	if rt.posix != nil { // an upstream keeps no temp files to sweep
+	if rt.posix != nil {
 		wg.Go(func() {
 			runSweeper(ctx, rt.posix, log, func(st posix.SweepStats, err error) {
 				rt.metrics.SweepDone(st.Temp, st.Orphan, st.Bytes, err)
 			})
 		})
 	}
-	probeDir := filepath.Join(s.cfg.data, ".envelopegw")
-	if err := os.MkdirAll(probeDir, 0o700); err != nil {
-		log.Error("data volume: cannot create the probe directory", "err", err)
+	if up, ok := rt.backend.(*s3.Backend); ok {
+		wg.Go(func() {
+			runUpstreamSweeper(ctx, up, log, func(st s3.SweepStats, err error) {
+				rt.metrics.SweepDone(st.Uploads, st.Orphans, st.Bytes, err)
+			})
+		})
 	}
+	probe := rt.storeProbe(s)
 	wg.Go(func() {
-		rt.health.runVolumeProbe(ctx, probeDir, s.cfg.probeEvery, func(ok bool, err error) {
+		rt.health.runProbe(ctx, probe, s.cfg.probeEvery, func(ok bool, err error) {
 			if ok {
-				log.Info("data volume writable again: ready")
+				log.Info(rt.health.store+" writable again: ready", "store", rt.health.store)
 			} else {
-				log.Error("data volume not writable: not ready", "err", err)
+				log.Error(rt.health.store+" not writable: not ready", "store", rt.health.store, "err", err)
 			}
 		})
 	})
@@ -278,4 +287,22 @@ func readToken(path string) ([]byte, error) {
 		return nil, fmt.Errorf("--metrics-token: %s must hold one token of at least 16 characters without spaces", path)
 	}
 	return b, nil
+}
+
+// storeProbe is what readiness checks: with --upstream a small write to
+// the upstream bucket (reachable, credentials accepted, writable), else a
+// file written and synced on the data volume.
+func (rt *stack) storeProbe(s *server) func(context.Context) error {
+	if up, ok := rt.backend.(*s3.Backend); ok {
+		return func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			return up.Probe(ctx)
+		}
+	}
+	probeDir := filepath.Join(s.cfg.data, ".envelopegw")
+	if err := os.MkdirAll(probeDir, 0o700); err != nil {
+		s.log.Error("data volume: cannot create the probe directory", "err", err)
+	}
+	return func(context.Context) error { return probeWritable(probeDir) }
 }

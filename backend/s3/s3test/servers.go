@@ -75,9 +75,12 @@ func freePort(t testing.TB) string {
 // port and creates bucket "upstream".
 func StartMinIO(t testing.TB) *Server {
 	t.Helper()
-	bin := Tool(t, "minio")
-	dir := t.TempDir()
-	addr, console := freePort(t), freePort(t)
+	s := newMinIO(Tool(t, "minio"), t.TempDir(), freePort(t), freePort(t))
+	s.launch(t)
+	return s
+}
+
+func newMinIO(bin, dir, addr, console string) *Server {
 	// This MinIO build keeps its default root credentials whatever
 	// MINIO_ROOT_USER says; the server listens on 127.0.0.1 only.
 	s := &Server{Name: "minio", Endpoint: addr, AccessKey: "minioadmin", SecretKey: "minioadmin", Bucket: "upstream", logPath: filepath.Join(dir, "server.log")}
@@ -87,7 +90,6 @@ func StartMinIO(t testing.TB) *Server {
 			"MINIO_CI_CD=1", "MINIO_BROWSER=off", "MINIO_UPDATE=off", "HOME="+dir)
 		return cmd
 	}
-	s.launch(t)
 	return s
 }
 
@@ -127,13 +129,20 @@ func cleanEnv() []string {
 
 func (s *Server) launch(t testing.TB) {
 	t.Helper()
-	if err := s.Start(); err != nil {
+	t.Cleanup(func() { s.Stop() })
+	if err := s.up(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Stop() })
+}
+
+// up starts the server and waits until it has created its bucket.
+func (s *Server) up() error {
+	if err := s.Start(); err != nil {
+		return err
+	}
 	c, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: "us-east-1"})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	s.Client = c
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -141,11 +150,11 @@ func (s *Server) launch(t testing.TB) {
 	for {
 		err = c.MakeBucket(ctx, s.Bucket, minio.MakeBucketOptions{Region: "us-east-1"})
 		if err == nil {
-			return
+			return nil
 		}
 		if ctx.Err() != nil {
 			log, _ := os.ReadFile(s.logPath)
-			t.Fatalf("%s did not come up on %s: %v\n%s", s.Name, s.Endpoint, err, log)
+			return fmt.Errorf("%s did not come up on %s: %v\n%s", s.Name, s.Endpoint, err, log)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -1,0 +1,151 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"envelopegw/backend"
+)
+
+// SweepStats counts what one Sweep removed.
+type SweepStats struct {
+	Uploads int   // stale upstream multipart uploads aborted
+	Orphans int   // data objects no record names
+	Bytes   int64 // their size
+}
+
+// Sweep removes the upstream leftovers of crashed or failed writers that
+// are older than cutoff:
+//
+//   - incomplete upstream multipart uploads of data objects (a stream
+//     whose gateway died before completing or aborting it);
+//   - data objects that no head and no part record names (a crash between
+//     the data and its record, a replaced object whose removal failed),
+//     and every data object of a bucket generation that is no longer live.
+//
+// The candidates are listed first and the references after, so a record
+// published meanwhile is seen: a data object is only removed if it was
+// already complete before the listing of records began and no record
+// named it then. Index entries are never rewritten, so the walk of the
+// live keys misses none (index.go). Several gateways may sweep at once:
+// removing what another sweep removed is not an error. The cutoff must
+// leave a writer in flight more time than any stream takes (a day).
+func (b *Backend) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, error) {
+	var st SweepStats
+	if err := b.sweepUploads(ctx, cutoff, &st); err != nil {
+		return st, err
+	}
+	cands := map[string]int64{} // data objects older than cutoff -> size
+	dp := b.base + "d/"
+	for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: dp, Recursive: true}) {
+		if o.Err != nil {
+			return st, upstreamErr("listing", dp, o.Err)
+		}
+		if o.LastModified.Before(cutoff) {
+			cands[strings.TrimPrefix(o.Key, dp)] = o.Size
+		}
+	}
+	if len(cands) == 0 {
+		return st, nil
+	}
+	live, err := b.referenced(ctx)
+	if err != nil {
+		return st, err
+	}
+	for n, size := range cands {
+		if live[n] {
+			continue
+		}
+		if err := b.remove(ctx, dp+n); err != nil {
+			return st, err
+		}
+		st.Orphans++
+		st.Bytes += size
+	}
+	return st, nil
+}
+
+// sweepUploads aborts the upstream multipart uploads of data objects
+// initiated before cutoff.
+func (b *Backend) sweepUploads(ctx context.Context, cutoff time.Time, st *SweepStats) error {
+	dp := b.base + "d/"
+	for u := range b.c.ListIncompleteUploads(ctx, b.bucket, dp, true) {
+		if u.Err != nil {
+			return upstreamErr("listing the multipart uploads under", dp, u.Err)
+		}
+		if !u.Initiated.Before(cutoff) {
+			continue
+		}
+		err := b.core.AbortMultipartUpload(ctx, b.bucket, u.Key, u.UploadID)
+		if err != nil && errCode(err) != "NoSuchUpload" {
+			return upstreamErr("aborting the multipart upload of", u.Key, err)
+		}
+		if err == nil {
+			st.Uploads++
+		}
+	}
+	return nil
+}
+
+// referenced returns the data objects (relative to d/) that records of
+// live bucket generations name: the extents of every live key's head and
+// the data of every part record.
+func (b *Backend) referenced(ctx context.Context) (map[string]bool, error) {
+	var buckets []string
+	if err := b.names(ctx, b.base+"b/", "", func(n string, _ int64) bool { buckets = append(buckets, n); return true }); err != nil {
+		return nil, err
+	}
+	live := map[string]bool{}
+	name := func(n string) { live[strings.TrimPrefix(n, "d/")] = true }
+	for _, bucket := range buckets {
+		r, _, err := b.readBucket(ctx, bucket)
+		if errors.Is(err, backend.ErrNoSuchBucket) || errors.Is(err, backend.ErrInvalidBucket) {
+			continue // deleted meanwhile, or a foreign name: its data is garbage
+		}
+		if err != nil {
+			return nil, err // never guess that a bucket is gone
+		}
+		// Parts first: a Complete publishes its head before it removes
+		// the part records, so one of the two walks sees its data.
+		parts := b.space("p", bucket, r.Gen)
+		var ierr error
+		err = b.names(ctx, parts, "", func(n string, _ int64) bool {
+			var pr partRecord
+			if _, _, _, ierr = b.getJSON(ctx, parts+n, &pr); ierr != nil {
+				return false
+			}
+			if pr.Data != "" {
+				name(pr.Data)
+			}
+			return true
+		})
+		if err == nil {
+			err = ierr
+		}
+		if err != nil {
+			return nil, err
+		}
+		idx, heads := b.space("i", bucket, r.Gen), b.space("k", bucket, r.Gen)
+		err = b.names(ctx, idx, "", func(n string, _ int64) bool {
+			var h head
+			if _, _, _, ierr = b.getJSON(ctx, heads+n, &h); ierr != nil {
+				return false
+			}
+			for _, e := range h.Extents {
+				name(e.Name)
+			}
+			return true
+		})
+		if err == nil {
+			err = ierr
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return live, nil
+}
