@@ -38,12 +38,13 @@ func writeMarkedFile(t *testing.T, path string, seed uint64, n int64, marker []b
 func TestAWSCLIAcceptance(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []struct {
-		name string
-		tls  bool
-	}{{"http", false}, {"https", true}} {
+		name     string
+		tls      bool
+		upstream bool // a gateway on the shared MinIO
+	}{{"http", false, false}, {"https", true, false}, {"upstream", true, true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			g := Start(t, Options{TLS: mode.tls})
+			g := Start(t, Options{TLS: mode.tls, Upstream: upstreamIf(t, mode.upstream)})
 			aws := AWSCLI(t, g)
 			run := func(args ...string) string {
 				t.Helper()
@@ -95,7 +96,11 @@ func TestAWSCLIAcceptance(t *testing.T) {
 				t.Errorf("head-object: %+v", head)
 			}
 
-			assertNoMarker(t, g.DataDir, marker)
+			if mode.upstream {
+				assertNoMarkerUpstream(t, g, marker)
+			} else {
+				assertNoMarker(t, g.DataDir, marker)
+			}
 
 			run("s3", "rm", "s3://backups/nightly/db backup.xb")
 			if out := run("s3", "ls", "--recursive", "s3://backups/"); strings.TrimSpace(out) != "" {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"envelopegw/backend/s3/s3test"
 )
 
 // Options configures a gateway started by Start. The zero value is a
@@ -41,6 +43,10 @@ type Options struct {
 	// instead of a fresh one under the test's temporary directory: a
 	// small file system, say.
 	DataDir string
+	// Upstream runs the gateway with --upstream on this S3 server (the
+	// shared one from s3test.SharedMinIO, say), under a prefix of its
+	// own in the server's bucket, or under Share's prefix with Share.
+	Upstream *s3test.Server
 }
 
 // Gateway is a running `envelopegw serve` process.
@@ -56,6 +62,9 @@ type Gateway struct {
 	CAFile        string // PEM certificate to trust when TLS is on, else ""
 	SigningKey    string // the signing key file given to serve with --signing-key
 	SignerFile    string // its public half, for cat and scrub --signer
+	// UpstreamPrefix is the gateway's prefix in the upstream bucket when
+	// Options.Upstream is set.
+	UpstreamPrefix string
 
 	t       testing.TB
 	opts    Options
@@ -103,6 +112,7 @@ func Binary(t testing.TB) string {
 // it from TestMain: func TestMain(m *testing.M) { testharness.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	s3test.StopShared()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
@@ -164,6 +174,12 @@ func Start(t testing.TB, opts Options) *Gateway {
 	}
 	if opts.TLS {
 		g.CAFile = writeSelfSignedCert(t, work)
+	}
+	if opts.Upstream != nil {
+		g.UpstreamPrefix = "gw-" + randHex(6)
+		if opts.Share != nil && opts.Share.UpstreamPrefix != "" {
+			g.UpstreamPrefix = opts.Share.UpstreamPrefix
+		}
 	}
 	var lastErr error
 	for range 3 { // a free port can be taken between probe and bind
@@ -232,6 +248,7 @@ func (g *Gateway) args() []string {
 	if g.opts.TLS {
 		a = append(a, "--tls-cert", g.CAFile, "--tls-key", strings.TrimSuffix(g.CAFile, "cert.pem")+"key.pem")
 	}
+	a = append(a, g.upstreamArgs()...)
 	return append(a, g.opts.Args...)
 }
 
@@ -247,6 +264,7 @@ func (g *Gateway) start() error {
 	cmd := exec.Command(Binary(g.t), g.args()...)
 	cmd.Env = append(baseEnv(filepath.Dir(g.logPath)),
 		"ENVELOPEGW_ACCESS_KEY="+g.AccessKey, "ENVELOPEGW_SECRET_KEY="+g.SecretKey)
+	cmd.Env = append(cmd.Env, g.UpstreamEnv()...)
 	cmd.Env = append(cmd.Env, g.opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -19,12 +19,13 @@ import (
 func TestMinio(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []struct {
-		name string
-		tls  bool
-	}{{"http", false}, {"https", true}} {
+		name     string
+		tls      bool
+		upstream bool // a gateway on the shared MinIO
+	}{{"http", false, false}, {"https", true, false}, {"upstream", true, true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			g := Start(t, Options{TLS: mode.tls, NoFsync: true})
+			g := Start(t, Options{TLS: mode.tls, NoFsync: true, Upstream: upstreamIf(t, mode.upstream)})
 			mc := MinioClient(t, g)
 			cx := context.Background()
 			b := "minio-bucket"

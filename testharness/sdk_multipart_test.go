@@ -67,7 +67,7 @@ func splitParts(b []byte, n int) [][]byte {
 // reads back whole, by part and by ranges across part boundaries.
 func TestSDKUploadManager(t *testing.T) {
 	t.Parallel()
-	forEachSDKMode(t, func(t *testing.T, e *sdkEnv) {
+	forEachSDKModeAndUpstream(t, func(t *testing.T, e *sdkEnv) {
 		c := e.c
 		b := newBucket(t, c)
 		const size = 4*5*mib + 777
@@ -181,7 +181,7 @@ func uploadPart(t *testing.T, c *s3.Client, bucket, key, id string, n int32, bod
 // part, Abort.
 func TestSDKMultipartLifecycle(t *testing.T) {
 	t.Parallel()
-	forEachSDKMode(t, func(t *testing.T, e *sdkEnv) {
+	forEachSDKModeAndUpstream(t, func(t *testing.T, e *sdkEnv) {
 		c := e.c
 		b := newBucket(t, c)
 		key := "backups/full ü.xb"

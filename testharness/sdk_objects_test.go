@@ -27,7 +27,7 @@ func md5b64(b []byte) string { s := md5.Sum(b); return base64.StdEncoding.Encode
 // plaintext, sizes, empty objects, overwrite and delete semantics.
 func TestSDKPutGetHeadDelete(t *testing.T) {
 	t.Parallel()
-	forEachSDKMode(t, func(t *testing.T, e *sdkEnv) {
+	forEachSDKModeAndUpstream(t, func(t *testing.T, e *sdkEnv) {
 		c := e.c
 		b := newBucket(t, c)
 		for _, n := range []int{0, 1, 100, 64<<10 - 1, 64 << 10, 64<<10 + 1, 3<<20 + 17} {
@@ -403,7 +403,7 @@ var escapeProbe = strings.Repeat("../", 20) + "tmp/envelopegw-escape-probe-" + r
 // bucket, and the 1024-byte limit holds.
 func TestSDKKeyNames(t *testing.T) {
 	t.Parallel()
-	forEachSDKMode(t, func(t *testing.T, e *sdkEnv) {
+	forEachSDKModeAndUpstream(t, func(t *testing.T, e *sdkEnv) {
 		c := e.c
 		b := newBucket(t, c)
 		keys := []string{

@@ -16,20 +16,12 @@ import (
 	"envelopegw/backend/s3/s3test"
 )
 
-// upstreamGateway starts a gateway on the MinIO server srv, under prefix
-// p of its bucket; share, when set, is a gateway whose keys it uses.
-func upstreamGateway(t *testing.T, srv *s3test.Server, p string, share *Gateway) *Gateway {
-	return Start(t, Options{Share: share,
-		Args: []string{"--upstream", srv.URL() + "/" + srv.Bucket + "/" + p, "--upstream-style", "path"},
-		Env:  []string{"ENVELOPEGW_UPSTREAM_ACCESS_KEY=" + srv.AccessKey, "ENVELOPEGW_UPSTREAM_SECRET_KEY=" + srv.SecretKey}})
-}
-
 // TestUpstreamMinIO: through a gateway on a MinIO cluster (erasure-coded,
 // four drives) with the aws-sdk-go-v2: PUT, multipart, ranged GET, list
 // and delete; the upstream holds only ciphertext.
 func TestUpstreamMinIO(t *testing.T) {
 	t.Parallel()
-	upstreamRoundTrip(t, s3test.StartMinIO(t))
+	upstreamRoundTrip(t, s3test.SharedMinIO(t))
 }
 
 // TestUpstreamVersity: the same through a gateway on versitygw, a second,
@@ -40,7 +32,7 @@ func TestUpstreamVersity(t *testing.T) {
 }
 
 func upstreamRoundTrip(t *testing.T, srv *s3test.Server) {
-	g := upstreamGateway(t, srv, "gw", nil)
+	g := Start(t, Options{Upstream: srv})
 	c := S3Client(t, g, S3Options{})
 	b := newBucket(t, c)
 
@@ -74,11 +66,11 @@ func upstreamRoundTrip(t *testing.T, srv *s3test.Server) {
 	if err != nil || len(lo.Contents) != 2 || aws.ToString(lo.Contents[0].Key) != "dir/big" || aws.ToString(lo.Contents[1].Key) != "dir/small" {
 		t.Fatalf("ListObjectsV2: %v %+v", err, lo)
 	}
-	noPlaintextUpstream(t, srv, "gw/", small, whole[:4096])
+	noPlaintextUpstream(t, srv, g.UpstreamPrefix+"/", small, whole[:4096])
 
 	// The offline reader decrypts straight from the upstream.
-	cat := Command(t, "cat", "--upstream", srv.URL()+"/"+srv.Bucket+"/gw", "--upstream-style", "path", "-i", g.IdentityFile, "--insecure-skip-signer", b+"/"+key)
-	cat.Env = append(cat.Env, "ENVELOPEGW_UPSTREAM_ACCESS_KEY="+srv.AccessKey, "ENVELOPEGW_UPSTREAM_SECRET_KEY="+srv.SecretKey)
+	cat := Command(t, "cat", "--upstream", g.UpstreamURL(), "--upstream-style", "path", "-i", g.IdentityFile, "--insecure-skip-signer", b+"/"+key)
+	cat.Env = append(cat.Env, g.UpstreamEnv()...)
 	var stderr bytes.Buffer
 	cat.Stderr = &stderr
 	if out, err := cat.Output(); err != nil || !bytes.Equal(out, whole) {
@@ -125,9 +117,9 @@ func noPlaintextUpstream(t *testing.T, srv *s3test.Server, p string, plains ...[
 // its other parts and completed through the other, and both read it.
 func TestUpstreamTwoGateways(t *testing.T) {
 	t.Parallel()
-	srv := s3test.StartMinIO(t)
-	g1 := upstreamGateway(t, srv, "shared", nil)
-	g2 := upstreamGateway(t, srv, "shared", g1)
+	srv := s3test.SharedMinIO(t)
+	g1 := Start(t, Options{Upstream: srv})
+	g2 := Start(t, Options{Upstream: srv, Share: g1})
 	c1, c2 := S3Client(t, g1, S3Options{}), S3Client(t, g2, S3Options{})
 	b := newBucket(t, c1)
 	key := "split/upload"
@@ -161,7 +153,7 @@ func TestUpstreamTwoGateways(t *testing.T) {
 // TestUpstreamWrongCredentials: serve refuses to start, and says why.
 func TestUpstreamWrongCredentials(t *testing.T) {
 	t.Parallel()
-	srv := s3test.StartMinIO(t)
+	srv := s3test.SharedMinIO(t)
 	cmd := Command(t, "serve", "--listen", "127.0.0.1:0", "--data", t.TempDir(),
 		"--upstream", srv.URL()+"/"+srv.Bucket, "--upstream-style", "path")
 	cmd.Env = append(cmd.Env, "ENVELOPEGW_UPSTREAM_ACCESS_KEY="+srv.AccessKey, "ENVELOPEGW_UPSTREAM_SECRET_KEY=wrong-secret-key")

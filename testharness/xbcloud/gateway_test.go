@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"envelopegw/backend/s3/s3test"
 	"envelopegw/testharness"
 	"envelopegw/testharness/xbcloud"
 	"envelopegw/testharness/xbstream"
@@ -77,14 +78,27 @@ func extractManifest(t *testing.T, stream []byte) xbstream.Manifest {
 // eight requests in flight.
 func TestGatewayRoundTrip(t *testing.T) {
 	g := testharness.Start(t, testharness.Options{NoFsync: true, Args: []string{"--domain", "s3.test"}})
-	ctx := context.Background()
-	for _, tc := range []struct {
-		api, lookup string
-		parallel    int
-	}{
+	gatewayRoundTrip(t, g, []roundTripCase{
 		{"4", "path", 1}, {"4", "path", 8}, {"2", "path", 1}, {"2", "path", 8},
 		{"4", "dns", 1}, {"4", "dns", 8}, {"2", "dns", 8}, {"auto", "auto", 8},
-	} {
+	})
+}
+
+// TestGatewayRoundTripUpstream: the same on a gateway with --upstream on
+// a MinIO cluster, for a serial and a parallel put in both styles.
+func TestGatewayRoundTripUpstream(t *testing.T) {
+	g := testharness.Start(t, testharness.Options{NoFsync: true, Upstream: s3test.SharedMinIO(t), Args: []string{"--domain", "s3.test"}})
+	gatewayRoundTrip(t, g, []roundTripCase{{"4", "path", 1}, {"auto", "auto", 8}})
+}
+
+type roundTripCase struct {
+	api, lookup string
+	parallel    int
+}
+
+func gatewayRoundTrip(t *testing.T, g *testharness.Gateway, cases []roundTripCase) {
+	ctx := context.Background()
+	for _, tc := range cases {
 		name := fmt.Sprintf("v%s-%s-p%d", tc.api, tc.lookup, tc.parallel)
 		t.Run(name, func(t *testing.T) {
 			// Sorted, non-interleaved files come back byte-identical from a
