@@ -35,6 +35,9 @@ type SweepStats struct {
 // removing what another sweep removed is not an error. The cutoff must
 // leave a writer in flight more time than any stream takes (a day).
 func (b *Backend) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, error) {
+	// An early return must stop minio-go's listing goroutines.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var st SweepStats
 	if err := b.sweepUploads(ctx, cutoff, &st); err != nil {
 		return st, err
