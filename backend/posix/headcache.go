@@ -30,8 +30,9 @@ import (
 // directories, and when there are none it keeps no more; a negative bound
 // keeps none.
 
-// defaultHeadCacheBytes bounds the cached head records: about 60,000
-// heads of a gateway object (a signed record of some 1 KiB each).
+// defaultHeadCacheBytes bounds the cached head records: some 11,000
+// heads of gateway objects (a signed record makes a head about 5.4 KiB
+// with one recipient), or the pages a client lists again and again.
 const defaultHeadCacheBytes = 64 << 20
 
 // headOverhead is what a cached head costs besides its encoded bytes (the

@@ -16,11 +16,13 @@
 //   - small1k, small16k, small64k: 1, 16 and 64 KiB PUTs at 16 clients,
 //     reported in objects/s and server CPU-seconds per 1,000 objects;
 //   - get64: 64 MiB GETs at 8 clients (objects uploaded before the run);
-//   - scale1, scale4, scale16, scale64: put10 at 1, 4, 16 and 64 clients.
+//   - scale1, scale4, scale16, scale64: put10 at 1, 4, 16 and 64 clients;
+//   - list100k, list1m: listing 100,000 and 1,000,000 keys under date
+//     prefixes through an SDK client, against a walk that reads every
+//     head file, and scrubbing them (gateway only, after the others; the
+//     keys are made in this process, see listing.go).
 //
-// -workload NAME[,NAME...] runs only those. Listing at scale is measured
-// in backend/posix (BenchmarkListDates), where a million keys can be made
-// in minutes without going through HTTP.
+// -workload NAME[,NAME...] runs only those.
 //
 // For every run it prints throughput, the server's CPU-seconds per GiB
 // (utime+stime from /proc/PID/stat), its peak RSS during the run (VmHWM
@@ -47,6 +49,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -83,6 +86,7 @@ func main() {
 		keep      = flag.Bool("keep", false, "keep the work directory (logs)")
 		only      = flag.String("workload", "", "run only these workloads (comma-separated names; default all)")
 		small     = flag.Int("small-objects", 2000, "objects per run of each small-object workload")
+		listScale = flag.Float64("list-scale", 1, "scale the listing workloads' key counts (0.01: a quick check)")
 	)
 	flag.Parse()
 	if *sinkMode {
@@ -93,7 +97,7 @@ func main() {
 		return
 	}
 	if err := bench(benchConfig{*clients, *rounds, *mpObjects, *mpSize << 20, *partSize << 20, *putCount, *putSize << 20,
-		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep, *only, *small}); err != nil {
+		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep, *only, *small, *listScale}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -114,6 +118,7 @@ type benchConfig struct {
 	keep                       bool
 	only                       string
 	smallCount                 int
+	listScale                  float64
 }
 
 func bench(cfg benchConfig) error {
@@ -176,6 +181,13 @@ func bench(cfg benchConfig) error {
 	fmt.Printf("%-5s %-8s %-9s %7s %6s %7s %9s %8s %8s %11s %10s %9s %8s %9s\n",
 		"round", "server", "workload", "MiB", "s", "MiB/s", "CPU s/GiB", "peakRSS", "write/in", "read_bytes", "file reads", "client s/GiB", "obj/s", "CPU s/1k")
 	all := map[string][]result{}
+	var lists []workload
+	wls = slices.DeleteFunc(wls, func(w workload) bool {
+		if w.list > 0 {
+			lists = append(lists, w)
+		}
+		return w.list > 0
+	})
 	for r := 1; r <= cfg.rounds; r++ {
 		for _, w := range wls {
 			order := []*server{sk, gw}
@@ -192,6 +204,14 @@ func bench(cfg benchConfig) error {
 			}
 		}
 	}
+	listed := map[string]listResult{}
+	for _, w := range lists {
+		lr, err := runList(ctx, bin, gw, w)
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, logTail(gw.log))
+		}
+		listed[w.name] = lr
+	}
 	fmt.Println("totals over all rounds:")
 	mp := false
 	for _, w := range wls {
@@ -205,6 +225,9 @@ func bench(cfg benchConfig) error {
 			fmt.Printf("  %-9s %-8s %8.1f MiB/s %6.2f CPU s/GiB  peak RSS %s\n", w.name, s,
 				mibps(rs), cpuPerGiB(rs), peak(rs))
 		}
+	}
+	for _, w := range lists {
+		fmt.Printf("ratio gateway/baseline (%s) = %.2f\n", w.name, listed[w.name].walkKps/listed[w.name].rawKps)
 	}
 	for _, w := range wls {
 		if w.name == "multipart" {

@@ -20,6 +20,8 @@ type server struct {
 	cmd      *exec.Cmd
 	log      string
 	ak, sk   string
+
+	data, recipient string // the gateway's data directory and recipient file
 }
 
 func freeAddr() (string, error) {
@@ -152,6 +154,7 @@ func startGateway(bin, work string, fsync, readable bool, extra []string) (*serv
 		return nil, err
 	}
 	s.ak, s.sk = ak, sk
+	s.data, s.recipient = data, recipient
 	return s, nil
 }
 

@@ -21,9 +21,13 @@ type workload struct {
 	partSize int64 // 0: single PUT
 	get      bool  // GETs of objects uploaded before the run (untimed)
 	unsigned bool  // single PUTs with UNSIGNED-PAYLOAD and no Content-MD5
+	list     int   // a listing workload over this many keys (listing.go)
 }
 
 func (w workload) String() string {
+	if w.list > 0 {
+		return fmt.Sprintf("%s: listing %d keys under date prefixes (first page cold, two SDK walks, a middle page; scrub), gateway only", w.name, w.list)
+	}
 	if w.get {
 		return fmt.Sprintf("%s: %d clients, %d GETs of %s (uploaded before the run)", w.name, w.clients, w.objects, size(w.objSize))
 	}

@@ -14,7 +14,8 @@ import (
 // 16 clients with a payload SHA-256 (and once unsigned, to price the
 // hash), 64 MiB PUTs, small objects (per-object cost, reported in
 // objects/s and CPU-s per 1,000 objects), 64 MiB GETs, and the 10 MiB
-// PUTs again at 1, 4, 16 and 64 clients to show how both servers scale.
+// PUTs again at 1, 4, 16 and 64 clients to show how both servers scale,
+// and listings of 100,000 and 1,000,000 keys (gateway only; listing.go).
 // -workload picks some by name.
 func workloads(cfg benchConfig) []workload {
 	put := func(name string, clients, objects int, sz int64) workload {
@@ -34,6 +35,8 @@ func workloads(cfg benchConfig) []workload {
 	for _, n := range []int{1, 4, 16, 64} {
 		ws = append(ws, put(fmt.Sprintf("scale%d", n), n, max(cfg.putCount/4, 2*n), cfg.putSize))
 	}
+	lk := func(n int) int { return max(listDays, int(float64(n)*cfg.listScale)) }
+	ws = append(ws, workload{name: "list100k", list: lk(100_000)}, workload{name: "list1m", list: lk(1_000_000)})
 	return ws
 }
 
