@@ -55,7 +55,12 @@ func (b *Backend) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, erro
 	if len(cands) == 0 {
 		return st, nil
 	}
-	live, err := b.referenced(ctx)
+	buckets := map[string]bool{}
+	for n := range cands {
+		bucket, _, _ := strings.Cut(n, "/")
+		buckets[bucket] = true
+	}
+	live, err := b.referenced(ctx, buckets)
 	if err != nil {
 		return st, err
 	}
@@ -95,19 +100,18 @@ func (b *Backend) sweepUploads(ctx context.Context, cutoff time.Time, st *SweepS
 }
 
 // referenced returns the data objects (relative to d/) that records of
-// live bucket generations name: the extents of every live key's head and
-// the data of every part record.
-func (b *Backend) referenced(ctx context.Context) (map[string]bool, error) {
-	var buckets []string
-	if err := b.names(ctx, b.base+"b/", "", func(n string, _ int64) bool { buckets = append(buckets, n); return true }); err != nil {
-		return nil, err
-	}
+// the live generations of buckets name: the extents of every live key's
+// head and the data of every part record. Each bucket record is read by
+// GET, never found by a listing: a listing may leave out a record that
+// is being rewritten (a DeleteBucket's mark), and a bucket missed here
+// would lose its data.
+func (b *Backend) referenced(ctx context.Context, buckets map[string]bool) (map[string]bool, error) {
 	live := map[string]bool{}
 	name := func(n string) { live[strings.TrimPrefix(n, "d/")] = true }
-	for _, bucket := range buckets {
+	for bucket := range buckets {
 		r, _, err := b.readBucket(ctx, bucket)
 		if errors.Is(err, backend.ErrNoSuchBucket) || errors.Is(err, backend.ErrInvalidBucket) {
-			continue // deleted meanwhile, or a foreign name: its data is garbage
+			continue // deleted, or a foreign name: its data is garbage
 		}
 		if err != nil {
 			return nil, err // never guess that a bucket is gone
