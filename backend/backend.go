@@ -54,6 +54,12 @@ var (
 	ErrInvalidPart      = errors.New("backend: invalid part")
 	ErrPrecondition     = errors.New("backend: precondition failed") // a Cond or SetMeta's ifModTime did not hold
 	ErrMetadataTooLarge = errors.New("backend: metadata too large")
+	// ErrSourceChanged: the source of a Copy is no longer the version
+	// named (replaced or deleted meanwhile); nothing was changed.
+	ErrSourceChanged = errors.New("backend: copy source changed")
+	// ErrCopyUnsupported: this store cannot share these bytes (Copy
+	// between filesystems); copy them through a Writer instead.
+	ErrCopyUnsupported = errors.New("backend: copy not supported here")
 )
 
 // Meta is the small set of string attributes stored with an object, a part
@@ -141,6 +147,12 @@ func CheckConds(conds []Cond, where string, exists bool, version string) error {
 		}
 	}
 	return nil
+}
+
+// CopySource names one version of an object for Backend.Copy.
+type CopySource struct {
+	Bucket, Key string
+	Version     string // ObjectInfo.Version of the object the caller read
 }
 
 // ListOptions selects a page of keys.
@@ -255,6 +267,16 @@ type Backend interface {
 	// missing key returns ErrNoSuchKey (also with IfVersion set).
 	Delete(ctx context.Context, bucket, key string, cond ...Cond) error
 	List(ctx context.Context, bucket string, opts ListOptions) (ListPage, error)
+	// Copy makes dstBucket/dstKey an object with the stored bytes of
+	// src (exactly version src.Version) and meta, atomically, if every
+	// cond holds, as NewObject's Commit would, without the caller reading
+	// or writing those bytes: the store shares or copies them itself (hard
+	// links, an upstream server-side copy). The two objects are then
+	// independent: deleting or replacing either leaves the other intact.
+	// ErrNoSuchKey if src is missing; ErrSourceChanged if it is not at
+	// src.Version; ErrCopyUnsupported if the store cannot share the bytes
+	// of these two places. Nothing is changed when it fails.
+	Copy(ctx context.Context, src CopySource, dstBucket, dstKey string, meta Meta, cond ...Cond) (ObjectInfo, error)
 
 	CreateUpload(ctx context.Context, bucket, key string, meta Meta) (uploadID string, err error)
 	StatUpload(ctx context.Context, bucket, key, uploadID string) (Upload, error) // ErrNoSuchUpload

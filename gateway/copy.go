@@ -3,7 +3,6 @@ package gateway
 import (
 	"cmp"
 	"context"
-	"io"
 
 	"envelopegw/backend"
 	"envelopegw/s3api"
@@ -92,18 +91,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.be.NewObject(ctx, in.DstBucket, in.DstKey, vw.conds(cond)...)
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	defer w.Abort()
-	bp := bufPool.Get().(*[]byte)
-	_, err = io.CopyBuffer(w, io.NewSectionReader(src, 0, bi.Size), *bp)
-	bufPool.Put(bp)
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	ci, err := w.Commit(meta)
+	ci, err := s.commitCopy(ctx, in, src, bi, meta, vw.conds(cond))
 	if err != nil {
 		if isCondFailure(err) && in.Cond.Set() {
 			return nil, s.condFailed(ctx, o, in.Cond)

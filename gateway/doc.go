@@ -82,11 +82,14 @@
 //
 // # Copies
 //
-// CopyObject streams the stored ciphertext to the new key unchanged, with
-// the same header and data key, and signs a new record for the new name
-// (same part digests, attributes sealed anew under the same metadata key),
-// so it needs no private key and re-hashes nothing; ETag and checksums
-// carry over. A copy onto itself with replaced metadata rewrites only the
+// CopyObject keeps the stored ciphertext unchanged, with the same header
+// and data key, and signs a new record for the new name (same part
+// digests, attributes sealed anew under the same metadata key), so it
+// needs no private key and re-hashes nothing; ETag and checksums carry
+// over. The ciphertext is not even read: Backend.Copy shares it (hard
+// links, an upstream server-side copy), pinned to the version verified;
+// only a store that cannot, or a source replaced meanwhile, gets the
+// opened version streamed through a writer (copy_linked.go). A copy onto itself with replaced metadata rewrites only the
 // record. UploadPartCopy must decrypt the
 // source and re-encrypt it under the upload's key, so it needs an identity.
 //

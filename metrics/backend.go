@@ -39,7 +39,7 @@ func (t *timedBackend) done(op string, start time.Time, err error) {
 func expected(err error) bool {
 	for _, e := range []error{backend.ErrNoSuchBucket, backend.ErrNoSuchKey, backend.ErrNoSuchUpload,
 		backend.ErrBucketExists, backend.ErrBucketNotEmpty, backend.ErrInvalidBucket, backend.ErrInvalidKey,
-		backend.ErrInvalidPart, backend.ErrPrecondition, backend.ErrMetadataTooLarge,
+		backend.ErrInvalidPart, backend.ErrPrecondition, backend.ErrMetadataTooLarge, backend.ErrSourceChanged,
 		context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, e) {
 			return true
@@ -121,6 +121,16 @@ func (t *timedBackend) Delete(ctx context.Context, bucket, key string, cond ...b
 	err := t.be.Delete(ctx, bucket, key, cond...)
 	t.done("Delete", start, err)
 	return err
+}
+
+func (t *timedBackend) Copy(ctx context.Context, src backend.CopySource, bucket, key string, meta backend.Meta, cond ...backend.Cond) (backend.ObjectInfo, error) {
+	start := time.Now()
+	oi, err := t.be.Copy(ctx, src, bucket, key, meta, cond...)
+	t.done("Copy", start, err)
+	if err == nil {
+		t.m.newest.saw(bucket, time.Now())
+	}
+	return oi, err
 }
 
 func (t *timedBackend) List(ctx context.Context, bucket string, opts backend.ListOptions) (backend.ListPage, error) {

@@ -52,6 +52,8 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"CondRace", testCondRace},
 		{"DeleteBucketWithUploads", testDeleteBucketUploads},
 		{"DeleteBucketRacesParts", testDeleteBucketRace},
+		{"Copy", testCopy},
+		{"CopyMultipart", testCopyMultipart},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -124,8 +124,15 @@ func recordWorkload(t *testing.T, dir string, mutate func(*recorder)) *crashRun 
 	del("dir/a")                                                // DeleteObjects: a folder's keys,
 	del("dir/b")                                                //
 	del("x/y/z")                                                // and one that prunes directories
-	copied := append([]byte{}, mustRead(t, b, "bkt", "old")...) // CopyObject: read, write anew
-	c.do(t, wop{name: "COPY old copy", key: "copy", value: copied}, func() error { return putBytes(b, "bkt", "copy", copied) })
+	copied := append([]byte{}, mustRead(t, b, "bkt", "old")...) // CopyObject: hard links (copy.go)
+	c.do(t, wop{name: "COPY old copy", key: "copy", value: copied}, func() error {
+		st, err := b.Stat(ctx, "bkt", "old")
+		if err != nil {
+			return err
+		}
+		_, err = b.Copy(ctx, backend.CopySource{Bucket: "bkt", Key: "old", Version: st.Version}, "bkt", "copy", backend.Meta{"len": fmt.Sprint(len(copied))})
+		return err
+	})
 	c.do(t, wop{name: "SETMETA copy", key: "copy", value: copied}, func() error {
 		_, err := b.SetMeta(ctx, "bkt", "copy", backend.Meta{"x": "y"}, time.Time{})
 		return err

@@ -22,7 +22,12 @@
 // holds the key, the modification time, the metadata and the list of
 // extents (id and size). A PUT produces one extent; CompleteUpload produces
 // a head whose extents are the parts' data files, as they are, so no part
-// byte is read, copied or moved; SetMeta rewrites the head only.
+// byte is read, copied or moved; SetMeta rewrites the head only. Copy
+// hard-links the source's data files under new ids (through a temp name,
+// as a writer's data file) and publishes a head naming them: no byte is
+// read or written, and since data files never change and each object
+// removes only its own names, neither object can harm the other
+// (copy.go). Such a shared file has several links while both live.
 //
 // # Keys
 //
@@ -160,7 +165,10 @@
 //     files of older versions that renamed data into place, during a
 //     rolling upgrade.
 //
-// Entries without a writer ID (left by older versions) still go by age. A
+// Entries without a writer ID (left by older versions) still go by age,
+// and so does an unreferenced data file that shares its inode with a copy
+// (several links), by the later of its mtime and ctime: a copy links old
+// bytes, and only the ctime tells how recent the link is. A
 // bucket with damaged records keeps all its data files (a damaged record
 // may name any of them) until `envelopegw fsck --remove-damaged` removes
 // the records.

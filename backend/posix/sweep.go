@@ -165,7 +165,9 @@ var inFlightGrace = time.Minute
 
 // orphanCandidates returns the data files of bucket, with their sizes,
 // that are no longer in flight: one link for longer than inFlightGrace,
-// written by a writer that died (deadData), or older than cutoff.
+// written by a writer that died (deadData), or older than cutoff. A file
+// shared by a copy and its source has several links while both live;
+// unreferenced, it goes by age.
 func (b *Backend) orphanCandidates(bucket string, cutoff time.Time, deadData map[string]bool) (map[string]int64, error) {
 	settled := time.Now().Add(-inFlightGrace)
 	fans, err := readNames(b.dataDir(bucket))
@@ -187,8 +189,15 @@ func (b *Backend) orphanCandidates(bucket string, cutoff time.Time, deadData map
 				continue
 			}
 			st, ok := fi.Sys().(*syscall.Stat_t)
-			oneLink := ok && st.Nlink == 1 && time.Unix(st.Ctim.Sec, st.Ctim.Nsec).Before(settled)
-			if oneLink || deadData[id] || fi.ModTime().Before(cutoff) {
+			if !ok {
+				continue
+			}
+			ctime := time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+			oneLink := st.Nlink == 1 && ctime.Before(settled)
+			// By age, the later of mtime and ctime: a copy (copy.go)
+			// links old bytes, whose mtime is old, into a new name, and
+			// the link renews only the ctime.
+			if oneLink || deadData[id] || fi.ModTime().Before(cutoff) && ctime.Before(cutoff) {
 				cands[id] = fi.Size()
 			}
 		}

@@ -47,7 +47,9 @@
 // local disk. A gateway multipart part is one such upstream object, and
 // CompleteUpload writes a head whose extents are the parts' objects, as
 // they are: no byte is copied or read. Open reads the head; ReadAt issues
-// ranged GETs for exactly the extents and ranges asked for.
+// ranged GETs for exactly the extents and ranges asked for. Copy has the
+// upstream copy each data object server-side (ComposeObject) and writes a
+// new head: no data byte passes through the gateway (copy.go).
 //
 // # Conditions and versions
 //
