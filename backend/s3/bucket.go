@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,6 +81,9 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
 		return err
 	}
 	r := bucketRecord{Created: time.Now().UTC(), Gen: randHex(8)}
+	if err := b.ensureBucketIndex(ctx, bucket); err != nil { // first: see bucketindex.go
+		return err
+	}
 	if _, err := b.putJSON(ctx, b.bucketName(bucket), r, "*"); err != nil {
 		if errorsIsPrecondition(err) {
 			return fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrBucketExists)
@@ -99,15 +103,18 @@ func (b *Backend) HeadBucket(ctx context.Context, bucket string) (backend.Bucket
 
 func (b *Backend) ListBuckets(ctx context.Context) ([]backend.BucketInfo, error) {
 	var names []string
-	p := b.base + "b/"
+	p := b.base + "l/" // the index, not the records: see bucketindex.go
 	if err := b.names(ctx, p, "", func(n string, _ int64) bool { names = append(names, n); return true }); err != nil {
 		return nil, err
 	}
 	var out []backend.BucketInfo
 	for _, n := range names {
 		info, err := b.HeadBucket(ctx, n)
-		if err != nil {
+		if errors.Is(err, backend.ErrNoSuchBucket) || errors.Is(err, backend.ErrInvalidBucket) {
 			continue // deleted meanwhile, or a foreign name
+		}
+		if err != nil {
+			return nil, err // an upstream fault must not drop a bucket from the list
 		}
 		out = append(out, info)
 	}
@@ -145,6 +152,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	if err := b.remove(ctx, b.bucketName(bucket)); err != nil {
 		return err
 	}
+	b.dropBucketIndex(ctx, bucket)
 	// The bucket is gone; its generation's leftovers are garbage.
 	for _, kind := range []string{"i", "k", "u", "p", "d"} {
 		if err := b.removePrefix(ctx, b.space(kind, bucket, r.Gen)); err != nil {

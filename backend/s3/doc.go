@@ -9,6 +9,7 @@
 // prefix P (at most 100 bytes). Gateway buckets become prefixes:
 //
 //	P/b/<bucket>                              bucket record: creation time, generation
+//	P/l/<bucket>                              bucket index entry (empty): what ListBuckets walks
 //	P/i/<bucket>/<gen>/<key name>             index entry (empty): what listings walk
 //	P/k/<bucket>/<gen>/<key name>             object head (JSON): key, time, metadata, extents
 //	P/d/<bucket>/<gen>/<id>                   object data, one upstream object per extent
