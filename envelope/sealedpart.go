@@ -109,3 +109,30 @@ func (r *Record) PartStoredSizes(table []byte, segmentSize int) ([]int64, error)
 	}
 	return out, nil
 }
+
+// RewrapPartHeader reads the part header of table entry p at off in
+// stored, holds it to the entry (length, SHA-256, segment size), opens the
+// part's data key with identities and returns a new part header for the
+// same key: stanzas whose key ID is in remove dropped, add sealed anew
+// (Key.Rewrap). The part's salt and segments stay valid as they are.
+func RewrapPartHeader(stored io.ReaderAt, off int64, p PartInfo, segmentSize int, identities []Identity, add []Recipient, remove []string) ([]byte, error) {
+	r := &rangeReader{k: &Key{identities: identities}, body: stored, seg: segmentSize}
+	pk, err := r.partKey(&partLoc{PartInfo: p, hdrOff: off})
+	if err != nil {
+		return nil, err
+	}
+	defer pk.wipe()
+	hb := make([]byte, p.HeaderLen)
+	if _, err := stored.ReadAt(hb, off); err != nil {
+		return nil, fmt.Errorf("envelope: reading the header of part %d: %w", p.Number, err)
+	}
+	h, err := ParseHeader(hb)
+	if err != nil {
+		return nil, err
+	}
+	nh, err := pk.Rewrap(h, add, remove)
+	if err != nil {
+		return nil, fmt.Errorf("part %d: %w", p.Number, err)
+	}
+	return nh.MarshalBinary()
+}

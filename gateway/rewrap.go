@@ -26,7 +26,9 @@ const maxRewrapRetries = 5
 // current recipients without those whose key IDs are in remove, plus add.
 // Only the envelope header in the object's metadata changes; the data
 // segments and the sealed part table are not touched (the data key stays
-// the same). It needs one of the Service's identities to open the data
+// the same). A multipart object whose parts have their own keys (part
+// headers in the stored data) is written anew instead: part headers
+// rewrapped, segments copied unchanged (rewrapParts). It needs one of the Service's identities to open the data
 // key, and checks the part table before anything changes.
 //
 // It is idempotent: an object already sealed to exactly the wanted set is
@@ -102,12 +104,7 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	if err != nil {
 		return res, fmt.Errorf("%s: part table: %w", where, err)
 	}
-	if tab.PerPartKeys() {
-		// Each part's data key is wrapped in the part's own header, inside
-		// the stored ciphertext: a new object header would leave the parts
-		// sealed for the old recipients only.
-		return res, fmt.Errorf("%s: %w", where, errRewrapPerPart)
-	}
+
 	nh, err := k.Rewrap(h, add, remove)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
@@ -118,6 +115,21 @@ func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []enve
 	nb, err := nh.MarshalBinary()
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)
+	}
+	if tab.PerPartKeys() {
+		// Each part's data key is wrapped in the part's own header, inside
+		// the stored ciphertext: the part headers are rewrapped too.
+		if so == nil {
+			return res, fmt.Errorf("%s: %w: a part table of version 2 without a signed record", where, envelope.ErrFormat)
+		}
+		so.key = k
+		if err := s.openAttrs(so); err != nil {
+			return res, fmt.Errorf("%s: %w", where, err)
+		}
+		if err := s.rewrapParts(ctx, bucket, key, bi, so, k, tab, nb, add, remove); err != nil {
+			return res, fmt.Errorf("%s: %w", where, err)
+		}
+		return res, nil
 	}
 	var meta backend.Meta
 	if so != nil {
@@ -175,9 +187,8 @@ func sortedCopy(s []string) []string {
 // StaleUploads lists the multipart uploads in progress under bucket/prefix
 // ("key (upload ID)") when a rewrap changes recipients (add or remove not
 // empty): their parts are sealed, each in its own part header, to the
-// recipients of the time they were written, and the object they complete
-// into cannot be rewrapped in place (errRewrapPerPart). Complete or abort
-// them, or upload them again after the change.
+// recipients of the time they were written. Once they complete (or are
+// aborted), running the rewrap again covers them.
 func (s *Service) StaleUploads(ctx context.Context, bucket, prefix string, add []envelope.Recipient, remove []string) ([]string, error) {
 	var stale []string
 	if len(add) == 0 && len(remove) == 0 {

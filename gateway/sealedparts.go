@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"io"
 	"sort"
 	"strconv"
@@ -35,13 +34,6 @@ const (
 // the upload's data key sealed under the state key: it can still be
 // aborted (or left to the janitor), not continued.
 var errOldUpload = s3api.ErrInvalidRequest.WithMessage("This multipart upload was started by an earlier gateway version that kept its data key under the state key; abort it and upload again.")
-
-// errRewrapPerPart refuses an in-place rewrap of a multipart object whose
-// parts carry their own wrapped keys: changing its recipients means
-// rewriting every part header inside the stored data, which rewrap (a
-// metadata-only operation) does not do. Copy the object through a gateway
-// holding the new recipients instead.
-var errRewrapPerPart = errors.New("a multipart object whose parts have their own keys cannot be rewrapped in place; copy it through a gateway with the new recipients (GET and PUT, or UploadPartCopy)")
 
 // encryptSealedPart streams body into w as a part with its own data key,
 // wrapped to bucket's recipients.
