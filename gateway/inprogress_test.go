@@ -22,7 +22,7 @@ import (
 //     attribute opened with the gateway's own keys, and the ingest host's
 //     secrets, is tried as the data key of every part header (ImportKey
 //     checks it against the header's key commitment) and as an AES-256-GCM
-//     key on the part's first segment;
+//     key on the small part's only segment;
 //   - an ingest-only gateway on a copy of the volume completes the upload
 //     and reads it: refused, no identity.
 //
@@ -38,7 +38,7 @@ func TestInProgressUploadUnreadableFromVolumeAndIngestHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := [][]byte{randBytes(150 << 10), randBytes(1000)}
+	plain := [][]byte{randBytes(20 << 10), randBytes(1000)}
 	var parts []s3api.CompletedPart
 	for i, p := range plain {
 		out := uploadPart(t, ingest, "bkt", "db.xbstream", id, i+1, p)
@@ -102,18 +102,16 @@ func TestInProgressUploadUnreadableFromVolumeAndIngestHost(t *testing.T) {
 		first []byte // salt and first segment
 	}
 	var sps []sealedPart
-	for f, b := range files {
+	for _, b := range files {
 		h, err := envelope.ReadHeader(bytes.NewReader(b))
 		if err != nil {
 			continue
 		}
 		body := b[h.Size():]
 		sps = append(sps, sealedPart{h, body[:min(len(body), 16+envelope.DefaultSegmentSize+16)]})
-		candidates = appendWindows(candidates, b[:h.Size()+16])
-		delete(files, f)
 	}
-	// Every other file (heads, upload and part metadata, bucket state) is
-	// small: every window of it.
+	// Every window of every file: heads, upload and part metadata, bucket
+	// state, and the stored parts themselves.
 	for _, b := range files {
 		candidates = appendWindows(candidates, b)
 	}
@@ -126,6 +124,9 @@ func TestInProgressUploadUnreadableFromVolumeAndIngestHost(t *testing.T) {
 		for _, c := range candidates {
 			if _, err := envelope.ImportKey(sp.h, c); err == nil {
 				t.Fatalf("a 32-byte value held by the volume or the ingest host opens a part's data key")
+			}
+			if len(sp.first) > 4096 {
+				continue // the small part's segment carries this attempt
 			}
 			blk, _ := aes.NewCipher(c)
 			g, _ := cipher.NewGCM(blk)
@@ -151,7 +152,7 @@ func TestInProgressUploadUnreadableFromVolumeAndIngestHost(t *testing.T) {
 	if got := readAll(t, restore, "bkt", "db.xbstream"); !bytes.Equal(got, want) {
 		t.Fatalf("restore read %d bytes, want %d", len(got), len(want))
 	}
-	if got, err := readRange(t, restore, "bkt", "db.xbstream", 150<<10-5, 10); err != nil || !bytes.Equal(got, want[150<<10-5:150<<10+5]) {
+	if got, err := readRange(t, restore, "bkt", "db.xbstream", 20<<10-5, 10); err != nil || !bytes.Equal(got, want[20<<10-5:20<<10+5]) {
 		t.Fatalf("range across the part boundary: %v", err)
 	}
 }
