@@ -75,5 +75,6 @@ func (s *Service) rewrapParts(ctx context.Context, bucket, key string, bi backen
 	if err != nil {
 		return err
 	}
-	return w.Commit(meta)
+	_, err = w.Commit(meta)
+	return err
 }
