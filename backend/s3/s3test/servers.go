@@ -37,6 +37,20 @@ type Server struct {
 // Tool finds a server binary, or skips (fails under CI=true).
 func Tool(t testing.TB, name string) string {
 	t.Helper()
+	p, err := Find(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal(err)
+	}
+	t.Skip(err)
+	return ""
+}
+
+// Find looks for a server binary in $ENVELOPEGW_TOOLS, the tools cache and
+// PATH (for programs, such as the benchmark, that are not tests).
+func Find(name string) (string, error) {
 	var dirs []string
 	if d := os.Getenv("ENVELOPEGW_TOOLS"); d != "" {
 		dirs = append(dirs, d)
@@ -47,18 +61,22 @@ func Tool(t testing.TB, name string) string {
 	for _, d := range dirs {
 		p := filepath.Join(d, name)
 		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p
+			return p, nil
 		}
 	}
 	if p, err := exec.LookPath(name); err == nil {
-		return p
+		return p, nil
 	}
-	msg := fmt.Sprintf("%s not found in $ENVELOPEGW_TOOLS, ~/.cache/envelopegw-tools or PATH (bash .ci/run builds it)", name)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
+	return "", fmt.Errorf("%s not found in $ENVELOPEGW_TOOLS, ~/.cache/envelopegw-tools or PATH (bash .ci/run builds it)", name)
+}
+
+// MinIOCommand is the command line and environment (beyond a clean one)
+// that run MinIO erasure-coded on four drives under dir, with its default
+// root credentials (this build keeps minioadmin whatever MINIO_ROOT_USER
+// says), listening on addr and console (both on 127.0.0.1).
+func MinIOCommand(bin, addr, console, dir string) (args, env []string) {
+	return []string{bin, "server", "--quiet", "--address", addr, "--console-address", console, filepath.Join(dir, "drive{1...4}")},
+		[]string{"MINIO_ROOT_USER=minioadmin", "MINIO_ROOT_PASSWORD=minioadmin", "MINIO_CI_CD=1", "MINIO_BROWSER=off", "MINIO_UPDATE=off", "HOME=" + dir}
 }
 
 func freePort(t testing.TB) string {
@@ -85,9 +103,9 @@ func newMinIO(bin, dir, addr, console string) *Server {
 	// MINIO_ROOT_USER says; the server listens on 127.0.0.1 only.
 	s := &Server{Name: "minio", Endpoint: addr, AccessKey: "minioadmin", SecretKey: "minioadmin", Bucket: "upstream", logPath: filepath.Join(dir, "server.log")}
 	s.start = func() *exec.Cmd {
-		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", console, filepath.Join(dir, "drive{1...4}"))
-		cmd.Env = append(cleanEnv(), "MINIO_ROOT_USER="+s.AccessKey, "MINIO_ROOT_PASSWORD="+s.SecretKey,
-			"MINIO_CI_CD=1", "MINIO_BROWSER=off", "MINIO_UPDATE=off", "HOME="+dir)
+		args, env := MinIOCommand(bin, addr, console, dir)
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = append(cleanEnv(), env...)
 		return cmd
 	}
 	return s

@@ -34,6 +34,13 @@
 // files). The last line is `ratio gateway/baseline = X.XX`, the multipart
 // throughput of the gateway over the sink's.
 //
+// -upstream measures the upstream-S3 backend instead (upstream.go): a
+// MinIO server (erasure-coded, four drives under the work directory) is
+// the baseline, driven directly with the same clients, and the gateway
+// runs with --upstream on a bucket of that MinIO; it adds the bytes the
+// gateway wrote to its sockets and the bytes MinIO stores, both per
+// plaintext byte.
+//
 // -rss runs the memory test instead: 16 concurrent 1 GiB multipart
 // uploads against the gateway, reporting its peak RSS (target ≤ 256 MiB).
 //
@@ -87,6 +94,7 @@ func main() {
 		only      = flag.String("workload", "", "run only these workloads (comma-separated names; default all)")
 		small     = flag.Int("small-objects", 2000, "objects per run of each small-object workload")
 		listScale = flag.Float64("list-scale", 1, "scale the listing workloads' key counts (0.01: a quick check)")
+		upstream  = flag.Bool("upstream", false, "measure the upstream-S3 backend: clients → MinIO against clients → envelopegw → MinIO (default workloads multipart,put10)")
 	)
 	flag.Parse()
 	if *sinkMode {
@@ -97,7 +105,7 @@ func main() {
 		return
 	}
 	if err := bench(benchConfig{*clients, *rounds, *mpObjects, *mpSize << 20, *partSize << 20, *putCount, *putSize << 20,
-		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep, *only, *small, *listScale}); err != nil {
+		*dir, *fsync, *gwBin, strings.Fields(*gwArgs), *rss, *rssUp, *rssSize << 20, *rssPart << 20, *keep, *only, *small, *listScale, *upstream}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -119,6 +127,7 @@ type benchConfig struct {
 	only                       string
 	smallCount                 int
 	listScale                  float64
+	upstream                   bool
 }
 
 func bench(cfg benchConfig) error {
@@ -144,7 +153,11 @@ func bench(cfg benchConfig) error {
 			return err
 		}
 	}
-	wls, err := pick(workloads(cfg), cfg.only)
+	only := cfg.only
+	if cfg.upstream && only == "" {
+		only = "multipart,put10"
+	}
+	wls, err := pick(workloads(cfg), only)
 	if err != nil {
 		return err
 	}
@@ -152,7 +165,10 @@ func bench(cfg benchConfig) error {
 	for _, w := range wls {
 		readable = readable || w.get
 	}
-	gw, err := startGateway(bin, work, cfg.fsync, readable, cfg.gwArgs)
+	if cfg.upstream {
+		return benchUpstream(work, bin, wls, cfg)
+	}
+	gw, err := startGateway(bin, work, nil, cfg.fsync, readable, cfg.gwArgs)
 	if err != nil {
 		return err
 	}

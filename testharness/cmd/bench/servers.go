@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -22,6 +23,9 @@ type server struct {
 	ak, sk   string
 
 	data, recipient string // the gateway's data directory and recipient file
+	// stored, when set, sums the sizes of what the server's store holds
+	// for it (an upstream bucket), to price the stored overhead.
+	stored func(context.Context) (int64, error)
 }
 
 func freeAddr() (string, error) {
@@ -118,8 +122,9 @@ func buildGateway(work string) (string, error) {
 
 // startGateway generates a key pair and runs `envelopegw serve` with the
 // recipient only (an ingest host), fsync as asked, and fresh credentials;
-// readable adds the identity, for GET workloads.
-func startGateway(bin, work string, fsync, readable bool, extra []string) (*server, error) {
+// readable adds the identity, for GET workloads. The store is a data
+// directory under work, or up, an upstream S3 bucket.
+func startGateway(bin, work string, up *upstream, fsync, readable bool, extra []string) (*server, error) {
 	id := filepath.Join(work, "identity.txt")
 	kg := exec.Command(bin, "keygen", "-o", id)
 	kg.Env = cleanEnv()
@@ -135,12 +140,20 @@ func startGateway(bin, work string, fsync, readable bool, extra []string) (*serv
 	if err != nil {
 		return nil, err
 	}
-	data := filepath.Join(work, "gateway-data")
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, err
-	}
 	ak, sk := "BENCH"+randHex(6), randHex(20)
-	args := []string{bin, "serve", "--listen", addr, "--data", data, "--recipient", recipient, "--log-level", "warn"}
+	env := []string{"ENVELOPEGW_ACCESS_KEY=" + ak, "ENVELOPEGW_SECRET_KEY=" + sk}
+	args := []string{bin, "serve", "--listen", addr, "--recipient", recipient, "--log-level", "warn"}
+	data := "" // no data directory on an upstream
+	if up != nil {
+		args = append(args, "--upstream", up.url)
+		env = append(env, "ENVELOPEGW_UPSTREAM_ACCESS_KEY="+up.ak, "ENVELOPEGW_UPSTREAM_SECRET_KEY="+up.sk)
+	} else {
+		data = filepath.Join(work, "gateway-data")
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			return nil, err
+		}
+		args = append(args, "--data", data)
+	}
 	if !fsync {
 		args = append(args, "--no-fsync")
 	}
@@ -148,8 +161,7 @@ func startGateway(bin, work string, fsync, readable bool, extra []string) (*serv
 		args = append(args, "--identity", id)
 	}
 	args = append(args, extra...)
-	s, err := start("gateway", addr, filepath.Join(work, "gateway.log"), args,
-		cleanEnv("ENVELOPEGW_ACCESS_KEY="+ak, "ENVELOPEGW_SECRET_KEY="+sk))
+	s, err := start("gateway", addr, filepath.Join(work, "gateway.log"), args, cleanEnv(env...))
 	if err != nil {
 		return nil, err
 	}

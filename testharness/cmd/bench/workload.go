@@ -102,6 +102,7 @@ type result struct {
 	seconds          float64
 	before, after    procSample
 	clientCPU        float64 // CPU-seconds of this process (the clients) during the run
+	stored           int64   // growth of the server's stored bytes (servers with stored only)
 }
 
 func (r result) mibps() float64 { return float64(r.bytes) / (1 << 20) / r.seconds }
@@ -134,6 +135,10 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 		return res, err
 	}
 	self0, err := sampleProc(os.Getpid())
+	if err != nil {
+		return res, err
+	}
+	stored0, err := storedBytes(ctx, srv)
 	if err != nil {
 		return res, err
 	}
@@ -185,10 +190,27 @@ func run(ctx context.Context, srv *server, w workload, d *data, round int) (resu
 		return res, err
 	}
 	res.clientCPU = self1.cpuSeconds - self0.cpuSeconds
+	stored1, err := storedBytes(ctx, srv)
+	if err != nil {
+		return res, err
+	}
+	res.stored = stored1 - stored0
 	for _, k := range keys {
 		if err := c.del(context.Background(), bucket, k); err != nil {
 			return res, fmt.Errorf("cleanup: %w", err)
 		}
 	}
 	return res, nil
+}
+
+// storedBytes is what srv's store holds, or 0 where it cannot tell.
+func storedBytes(ctx context.Context, srv *server) (int64, error) {
+	if srv.stored == nil {
+		return 0, nil
+	}
+	n, err := srv.stored(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stored size of %s: %w", srv.name, err)
+	}
+	return n, nil
 }
