@@ -11,8 +11,6 @@ import (
 	"os"
 	"strings"
 
-	"envelopegw/backend"
-	"envelopegw/backend/posix"
 	"envelopegw/gateway"
 	"envelopegw/s3api"
 )
@@ -35,9 +33,8 @@ func init() {
 func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("cat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", "./data", "data `directory` of the gateway")
-	var up upstreamConfig
-	addUpstreamFlags(fs, &up)
+	var store storeFlags
+	addStoreFlags(fs, &store, true)
 	var ids listFlag
 	fs.Var(&ids, "i", "identity `file`; repeatable")
 	fs.Var(&ids, "identity", "identity `file`; repeatable (same as -i)")
@@ -73,16 +70,8 @@ func catMain(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(trusted) == 0 && !*skip {
 		return errNoSigner
 	}
-	var be backend.Backend
-	if up.url != "" {
-		up.fromEnv(os.Getenv)
-		if err := up.check(); err != nil {
-			return err
-		}
-		if be, err = up.dial(ctx); err != nil {
-			return err
-		}
-	} else if be, err = posix.New(*data, posix.Options{ReadOnly: true}); err != nil {
+	be, err := store.open(ctx, true)
+	if err != nil {
 		return err
 	}
 	cause := &lastCause{}

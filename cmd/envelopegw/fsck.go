@@ -29,7 +29,8 @@ func init() {
 func fsckMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fsck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", "./data", "data `directory` of the gateway")
+	var store storeFlags
+	addStoreFlags(fs, &store, false) // the record check is the POSIX layout's
 	remove := fs.Bool("remove-damaged", false, "remove the damaged records (their keys become absent)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: envelopegw fsck --data DIR [--remove-damaged]\n\nReads every object head, upload and part record and lists the damaged\nones (truncated, zero-length, failing their checksum). Exits 1 if any\nremain.\n\n")
@@ -42,11 +43,15 @@ func fsckMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errors.New("fsck takes no arguments")
 	}
-	be, err := posix.New(*data, posix.Options{ReadOnly: !*remove})
+	be, err := store.open(ctx, !*remove)
 	if err != nil {
 		return err
 	}
-	rep, err := be.Check(ctx, *remove)
+	pb, ok := be.(*posix.Backend)
+	if !ok {
+		return fmt.Errorf("fsck checks a POSIX data directory's records, not a %T", be)
+	}
+	rep, err := pb.Check(ctx, *remove)
 	left := 0
 	for _, d := range rep.Damaged {
 		what := d.Bucket

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"envelopegw/backend"
-	"envelopegw/backend/posix"
 	"envelopegw/gateway"
 )
 
@@ -32,7 +31,7 @@ type scrubCounts struct {
 	damaged, forged, orphan int
 }
 
-// scrubMain checks a data directory read-only: every object's record
+// scrubMain checks a data directory (or an upstream bucket) read-only: every object's record
 // against the trusted signers and every stored ciphertext byte against the
 // signed digests, and lists uploads abandoned longer than --upload-max-age.
 // Each problem is one line on stdout; the exit status is non-zero when any
@@ -40,13 +39,14 @@ type scrubCounts struct {
 func scrubMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scrub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	data := fs.String("data", "./data", "data `directory` of the gateway")
+	var store storeFlags
+	addStoreFlags(fs, &store, true)
 	var signers listFlag
 	fs.Var(&signers, "signer", "trusted signer key `file` (a gateway's signing key FILE.pub); repeatable")
 	maxAge := 7 * 24 * time.Hour
 	fs.Var((*ageFlag)(&maxAge), "upload-max-age", "report multipart uploads older than this `age` as orphaned")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: envelopegw scrub --data DIR --signer FILE [--signer ...] [BUCKET ...]\n\nChecks every object (of the named buckets, or all) without any private key:\nsignature, name, and every stored byte against the signed digests. Lists\ndamaged, forged and orphaned objects; exits 1 when any is found.\n\n")
+		fmt.Fprintf(stderr, "usage: envelopegw scrub (--data DIR | --upstream URL) --signer FILE [--signer ...] [BUCKET ...]\n\nChecks every object (of the named buckets, or all) without any private key:\nsignature, name, and every stored byte against the signed digests. Lists\ndamaged, forged and orphaned objects; exits 1 when any is found.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +59,7 @@ func scrubMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(trusted) == 0 {
 		return errors.New("no trusted signer: give the gateways' public signing keys with --signer FILE")
 	}
-	be, err := posix.New(*data, posix.Options{ReadOnly: true})
+	be, err := store.open(ctx, true)
 	if err != nil {
 		return err
 	}

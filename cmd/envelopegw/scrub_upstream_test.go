@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+
+	"envelopegw/backend/s3"
+	"envelopegw/backend/s3/s3test"
+	"envelopegw/envelope"
+	"envelopegw/gateway"
+	"envelopegw/s3api"
+)
+
+// TestScrubUpstream scrubs gateway objects on a real MinIO after editing
+// the upstream objects behind the gateway's back with minio-go: one byte
+// of an object's data, and one object's head replaced by another's.
+func TestScrubUpstream(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.StartMinIO(t)
+	url := srv.URL() + "/" + srv.Bucket + "/gw"
+	t.Setenv("ENVELOPEGW_UPSTREAM_ACCESS_KEY", srv.AccessKey)
+	t.Setenv("ENVELOPEGW_UPSTREAM_SECRET_KEY", srv.SecretKey)
+	be, err := s3.Dial(ctx, s3.Upstream{URL: url, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Style: "path"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := envelope.GenerateIdentity("")
+	sk, _ := envelope.GenerateSigningKey()
+	signer := filepath.Join(t.TempDir(), "signer.pub")
+	os.WriteFile(signer, []byte(sk.Public().String()+"\n"), 0o644)
+	svc, err := gateway.New(gateway.Config{Backend: be, Recipients: []envelope.Recipient{id.Recipient()}, SigningKey: sk, StateKey: make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "victim"} {
+		v := bytes.Repeat([]byte(k), 300000)
+		sum := md5.Sum(v)
+		if _, err := svc.PutObject(ctx, &s3api.PutObjectInput{Bucket: "bkt", Key: k, Body: &md5Body{bytes.NewReader(v), sum[:]}, Size: int64(len(v))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--upstream", url, "--upstream-style", "path", "--signer", signer}
+	out, summary, err := scrubRun(t, args...)
+	if err != nil || out != "" || !strings.Contains(summary, "scrubbed 3 objects") {
+		t.Fatalf("clean upstream: %v\n%s%s", err, out, summary)
+	}
+
+	heads := upstreamHeads(t, srv, "gw/k/bkt/")
+	// One flipped bit in the middle of victim's first data object.
+	var h struct{ Extents []struct{ Name string } }
+	if err := json.Unmarshal(getUpstream(t, srv, heads["victim"]), &h); err != nil || len(h.Extents) == 0 {
+		t.Fatalf("victim's head: %v %+v", err, h)
+	}
+	data := getUpstream(t, srv, "gw/"+h.Extents[0].Name)
+	data[len(data)/2] ^= 0x01
+	putUpstream(t, srv, "gw/"+h.Extents[0].Name, data)
+	// b's head edited to name a's data objects: b's signed record, a's
+	// sound ciphertext.
+	var ha, hb map[string]json.RawMessage
+	if json.Unmarshal(getUpstream(t, srv, heads["a"]), &ha) != nil || json.Unmarshal(getUpstream(t, srv, heads["b"]), &hb) != nil {
+		t.Fatal("heads of a and b are not JSON objects")
+	}
+	hb["extents"] = ha["extents"]
+	edited, _ := json.Marshal(hb)
+	putUpstream(t, srv, heads["b"], edited)
+
+	out, summary, err = scrubRun(t, args...)
+	if err == nil {
+		t.Fatalf("tampering not reported by the exit status\n%s%s", out, summary)
+	}
+	if !strings.Contains(out, "damaged  bkt/victim: ") {
+		t.Errorf("the flipped bit in victim's data is not reported:\n%s", out)
+	}
+	if !strings.Contains(out, "damaged  bkt/b: ") {
+		t.Errorf("b's edited head is not reported:\n%s", out)
+	}
+	if strings.Contains(out, "bkt/a:") {
+		t.Errorf("sound object reported:\n%s", out)
+	}
+	if !strings.Contains(summary, "scrubbed 3 objects") {
+		t.Errorf("summary: %s", summary)
+	}
+
+	t.Setenv("ENVELOPEGW_UPSTREAM_SECRET_KEY", "")
+	if _, _, err := scrubRun(t, args...); err == nil || !strings.Contains(err.Error(), "UPSTREAM_SECRET_KEY") {
+		t.Errorf("no upstream secret: %v", err)
+	}
+}
+
+// upstreamHeads maps gateway keys to the names of their head objects
+// under prefix (a head's name ends in the key in hex).
+func upstreamHeads(t *testing.T, srv *s3test.Server, prefix string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	for o := range srv.Client.ListObjects(context.Background(), srv.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+		last := o.Key[strings.LastIndexByte(o.Key, '/')+1:]
+		if k, err := hex.DecodeString(last); err == nil {
+			m[string(k)] = o.Key
+		}
+	}
+	return m
+}
+
+func getUpstream(t *testing.T, srv *s3test.Server, name string) []byte {
+	t.Helper()
+	o, err := srv.Client.GetObject(context.Background(), srv.Bucket, name, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	b, err := io.ReadAll(o)
+	if err != nil {
+		t.Fatalf("GET upstream %s: %v", name, err)
+	}
+	return b
+}
+
+func putUpstream(t *testing.T, srv *s3test.Server, name string, b []byte) {
+	t.Helper()
+	if _, err := srv.Client.PutObject(context.Background(), srv.Bucket, name, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{}); err != nil {
+		t.Fatalf("PUT upstream %s: %v", name, err)
+	}
+}
