@@ -32,6 +32,9 @@ const (
 	OpGetBucketOwnershipControls
 	OpPutBucketOwnershipControls
 	OpDeleteBucketOwnershipControls
+	OpGetBucketLifecycleConfiguration
+	OpPutBucketLifecycleConfiguration
+	OpDeleteBucketLifecycle
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -102,15 +105,18 @@ var operations = [numOperations]opInfo{
 	OpGetBucketTagging:    {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
 	OpPutBucketTagging:    {"PutBucketTagging", "s3:PutBucketTagging", ResourceBucket},
 	// AWS authorizes these deletions with the Put actions.
-	OpDeleteBucketTagging:           {"DeleteBucketTagging", "s3:PutBucketTagging", ResourceBucket},
-	OpGetBucketOwnershipControls:    {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", ResourceBucket},
-	OpPutBucketOwnershipControls:    {"PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
-	OpDeleteBucketOwnershipControls: {"DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
-	OpListObjects:                   {"ListObjects", "s3:ListBucket", ResourceBucket},
-	OpListObjectsV2:                 {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
-	OpListObjectVersions:            {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
-	OpListMultipartUploads:          {"ListMultipartUploads", "s3:ListBucketMultipartUploads", ResourceBucket},
-	OpDeleteObjects:                 {"DeleteObjects", "s3:DeleteObject", ResourceBucket},
+	OpDeleteBucketTagging:             {"DeleteBucketTagging", "s3:PutBucketTagging", ResourceBucket},
+	OpGetBucketOwnershipControls:      {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", ResourceBucket},
+	OpPutBucketOwnershipControls:      {"PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
+	OpDeleteBucketOwnershipControls:   {"DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", ResourceBucket},
+	OpGetBucketLifecycleConfiguration: {"GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", ResourceBucket},
+	OpPutBucketLifecycleConfiguration: {"PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", ResourceBucket},
+	OpDeleteBucketLifecycle:           {"DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", ResourceBucket},
+	OpListObjects:                     {"ListObjects", "s3:ListBucket", ResourceBucket},
+	OpListObjectsV2:                   {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
+	OpListObjectVersions:              {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
+	OpListMultipartUploads:            {"ListMultipartUploads", "s3:ListBucketMultipartUploads", ResourceBucket},
+	OpDeleteObjects:                   {"DeleteObjects", "s3:DeleteObject", ResourceBucket},
 
 	OpGetObject:               {"GetObject", "s3:GetObject", ResourceObject},
 	OpHeadObject:              {"HeadObject", "s3:GetObject", ResourceObject},
@@ -159,7 +165,8 @@ func (o Operation) Writes() bool {
 		OpPutObjectTagging, OpDeleteObjectTagging, OpPutObjectAcl,
 		OpPutBucketAcl, OpPutBucketTagging, OpDeleteBucketTagging,
 		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls,
-		OpPutBucketVersioning:
+		OpPutBucketVersioning,
+		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle:
 		return true
 	}
 	return false

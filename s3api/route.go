@@ -171,6 +171,8 @@ func (rq *request) route() func() error {
 				return set(OpGetBucketTagging, rq.getBucketTagging)
 			case rq.q.Has("ownershipControls"):
 				return set(OpGetBucketOwnershipControls, rq.getOwnershipControls)
+			case rq.q.Has("lifecycle"):
+				return set(OpGetBucketLifecycleConfiguration, rq.getBucketLifecycle)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on a bucket")
 			case rq.q.Get("list-type") == "2":
@@ -189,6 +191,8 @@ func (rq *request) route() func() error {
 				return set(OpPutBucketOwnershipControls, rq.putOwnershipControls)
 			case rq.q.Has("versioning"):
 				return set(OpPutBucketVersioning, rq.putBucketVersioning)
+			case rq.q.Has("lifecycle"):
+				return set(OpPutBucketLifecycleConfiguration, rq.putBucketLifecycle)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on a bucket")
 			}
@@ -199,6 +203,8 @@ func (rq *request) route() func() error {
 				return set(OpDeleteBucketTagging, rq.deleteBucketTagging)
 			case rq.q.Has("ownershipControls"):
 				return set(OpDeleteBucketOwnershipControls, rq.deleteOwnershipControls)
+			case rq.q.Has("lifecycle"):
+				return set(OpDeleteBucketLifecycle, rq.deleteBucketLifecycle)
 			}
 			if s := rq.subresource(); s != "" {
 				return notImpl("DELETE ?" + s + " on a bucket")
