@@ -8,20 +8,29 @@ import (
 	"envelopegw/backend"
 )
 
-// RunJanitor aborts multipart uploads older than Config.UploadMaxAge, once
-// at start and then every interval, until ctx is done. Several processes
-// sharing a volume may each run one: aborting an upload another janitor
-// already removed is not an error.
+// RunJanitor aborts multipart uploads older than Config.UploadMaxAge and
+// applies the buckets' lifecycle rules (lifecycle_janitor.go), once at
+// start and then every interval, until ctx is done. Several processes
+// sharing a volume may each run one: aborting an upload or deleting an
+// object another janitor already removed is not an error.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
-	if s.maxAge < 0 {
-		return
-	}
 	if every <= 0 {
 		every = time.Hour
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if _, err := s.ApplyLifecycle(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("janitor: applying lifecycle rules", "err", err)
+		}
+		if s.maxAge < 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				continue
+			}
+		}
 		n, err := s.SweepUploads(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("janitor: sweeping old uploads", "err", err)

@@ -106,6 +106,9 @@ type Service struct {
 	janitorDone func(aborted int, err error)
 	crypto      CryptoObserver
 	minPartSize int64 // tests lower it
+	// lifecycleExamined, set by tests, runs between the janitor's listing
+	// of a due object and its conditional delete.
+	lifecycleExamined func(bucket, key string)
 
 	signer     *envelope.SigningKey // nil: nothing can be stored
 	trusted    envelope.Signers

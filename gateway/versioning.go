@@ -150,8 +150,9 @@ func validVersionID(v string) bool {
 // bucketConfig is what the gateway keeps about a bucket, in the metadata
 // of its configuration object.
 type bucketConfig struct {
-	Versioning string      `json:"v,omitempty"` // "", Enabled, Suspended
-	Lock       *lockConfig `json:"l,omitempty"` // Object Lock, when enabled
+	Versioning string      `json:"v,omitempty"`  // "", Enabled, Suspended
+	Lock       *lockConfig `json:"l,omitempty"`  // Object Lock, when enabled
+	Lifecycle  string      `json:"lc,omitempty"` // lifecycle configuration, canonical XML (lifecycle.go)
 }
 
 const mConfig = "cfg"
