@@ -56,6 +56,9 @@ func (s *Service) ApplyLifecycle(ctx context.Context, now time.Time) (LifecycleC
 		if c != (LifecycleCounts{}) {
 			s.log.Info("lifecycle: applied", "bucket", b.Name, "expired", c.Expired, "aborted_uploads", c.Aborted, "raced", c.Raced)
 		}
+		if s.lcDone != nil {
+			s.lcDone(c.Expired, c.Aborted, c.Raced)
+		}
 		if err != nil && !errors.Is(err, backend.ErrNoSuchBucket) && first == nil {
 			first = err
 		}

@@ -101,6 +101,8 @@ func TestLifecycleRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var told LifecycleCounts // what the metrics hook heard
+	s.lcDone = func(e, a, r int) { told.Expired += e; told.Aborted += a; told.Raced += r }
 	start := time.Now().UTC()
 	day := 24 * time.Hour
 
@@ -133,6 +135,9 @@ func TestLifecycleRun(t *testing.T) {
 	}
 	if c, err := s.ApplyLifecycle(ctx, start.Add(33*day)); err != nil || c != (LifecycleCounts{}) {
 		t.Errorf("second pass: %+v, %v", c, err)
+	}
+	if told != (LifecycleCounts{Expired: 2, Aborted: 1}) {
+		t.Errorf("LifecycleDone heard %+v", told)
 	}
 }
 

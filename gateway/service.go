@@ -58,6 +58,9 @@ type Config struct {
 	// JanitorDone, when set, is told after every RunJanitor pass how many
 	// uploads it aborted and the pass's error (metrics).
 	JanitorDone func(aborted int, err error)
+	// LifecycleDone, when set, is told after every lifecycle pass what it
+	// did (metrics).
+	LifecycleDone func(expired, aborted, raced int)
 	// Crypto, when set, is told how many plaintext bytes the service
 	// encrypted and decrypted and which of those failed (metrics).
 	Crypto CryptoObserver
@@ -104,6 +107,7 @@ type Service struct {
 	log         *slog.Logger
 	maxAge      time.Duration
 	janitorDone func(aborted int, err error)
+	lcDone      func(expired, aborted, raced int)
 	crypto      CryptoObserver
 	minPartSize int64 // tests lower it
 	// lifecycleExamined, set by tests, runs between the janitor's listing
@@ -135,6 +139,7 @@ func New(cfg Config) (*Service, error) {
 		log:         cfg.Logger,
 		maxAge:      cfg.UploadMaxAge,
 		janitorDone: cfg.JanitorDone,
+		lcDone:      cfg.LifecycleDone,
 		crypto:      cfg.Crypto,
 		minPartSize: minPartSize,
 		clock:       cfg.Now,

@@ -48,6 +48,7 @@ type Metrics struct {
 
 	janitorRuns    *prometheus.CounterVec
 	janitorAborted prometheus.Counter
+	lifecycle      *prometheus.CounterVec
 	sweepRuns      *prometheus.CounterVec
 	sweepRemoved   *prometheus.CounterVec
 	sweepBytes     prometheus.Counter
@@ -81,6 +82,7 @@ func New(b Build) *Metrics {
 
 	m.janitorRuns = f.counterVec("janitor_runs_total", "Passes of the janitor that aborts stale multipart uploads, by result.", "result")
 	m.janitorAborted = f.counter("janitor_aborted_uploads_total", "Stale multipart uploads the janitor aborted.")
+	m.lifecycle = f.counterVec("lifecycle_actions_total", "What the janitor did by buckets' lifecycle rules: objects expired, uploads aborted, due objects left because another process changed them first.", "action")
 	m.sweepRuns = f.counterVec("sweep_runs_total", "Passes of the sweep of crash leftovers, by result.", "result")
 	m.sweepRemoved = f.counterVec("sweep_removed_total", "Crash leftovers removed, by kind (temp, orphan).", "kind")
 	m.sweepBytes = f.counter("sweep_removed_bytes_total", "Bytes freed by the sweep of crash leftovers.")
@@ -106,6 +108,9 @@ func (m *Metrics) zero() {
 		m.janitorRuns.WithLabelValues(r)
 		m.sweepRuns.WithLabelValues(r)
 		m.reloads.WithLabelValues(r)
+	}
+	for _, a := range []string{"expired", "aborted", "raced"} {
+		m.lifecycle.WithLabelValues(a)
 	}
 	for _, d := range []string{"encrypt", "decrypt"} {
 		m.cryptoBytes.WithLabelValues(d)
@@ -184,6 +189,14 @@ func (m *Metrics) crypto(dir string, n int64, err error) {
 func (m *Metrics) JanitorDone(aborted int, err error) {
 	m.janitorRuns.WithLabelValues(result(err)).Inc()
 	m.janitorAborted.Add(float64(aborted))
+}
+
+// LifecycleDone records one lifecycle pass of the janitor
+// (gateway.Config.LifecycleDone).
+func (m *Metrics) LifecycleDone(expired, aborted, raced int) {
+	m.lifecycle.WithLabelValues("expired").Add(float64(expired))
+	m.lifecycle.WithLabelValues("aborted").Add(float64(aborted))
+	m.lifecycle.WithLabelValues("raced").Add(float64(raced))
 }
 
 // SweepDone records one pass of the crash-leftover sweep.

@@ -70,15 +70,16 @@ func (s *server) build() (*stack, error) {
 		maxAge = -1 // 0 on the command line means never
 	}
 	rt.svc, err = gateway.New(gateway.Config{
-		Backend:      rt.metrics.Backend(rt.backend),
-		Recipients:   s.recipients,
-		Identities:   s.identities,
-		Keyring:      s.gatewayKeyring(),
-		StateKey:     s.stateKey,
-		Logger:       s.log,
-		UploadMaxAge: maxAge,
-		JanitorDone:  rt.metrics.JanitorDone,
-		Crypto:       rt.metrics,
+		Backend:       rt.metrics.Backend(rt.backend),
+		Recipients:    s.recipients,
+		Identities:    s.identities,
+		Keyring:       s.gatewayKeyring(),
+		StateKey:      s.stateKey,
+		Logger:        s.log,
+		UploadMaxAge:  maxAge,
+		JanitorDone:   rt.metrics.JanitorDone,
+		LifecycleDone: rt.metrics.LifecycleDone,
+		Crypto:        rt.metrics,
 
 		SigningKey:         s.signing.key,
 		Signers:            s.signing.trusted,
