@@ -27,7 +27,8 @@ func init() {
 }
 
 type inventoryFlags struct {
-	data       string
+	data       string // = store.data, for the log's modes (a data directory only)
+	store      storeFlags
 	signers    listFlag
 	asJSON     bool
 	asCSV      bool
@@ -45,7 +46,7 @@ func inventoryMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var f inventoryFlags
 	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&f.data, "data", "./data", "data `directory` of the gateway")
+	addStoreFlags(fs, &f.store, true) // --upstream lists only: the log lives on a volume
 	fs.Var(&f.signers, "signer", "trusted signer key `file` (a gateway's signing key FILE.pub); repeatable")
 	fs.BoolVar(&f.asJSON, "json", false, "list as JSON")
 	fs.BoolVar(&f.asCSV, "csv", false, "list as CSV")
@@ -54,7 +55,7 @@ func inventoryMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.BoolVar(&f.verify, "verify", false, "verify the log and compare the volume with it")
 	fs.StringVar(&f.checkpoint, "checkpoint", "", "with --verify: an older exported checkpoint `FILE` the log must extend")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `usage: envelopegw inventory --data DIR --signer FILE [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
+		fmt.Fprintf(stderr, `usage: envelopegw inventory (--data DIR | --upstream URL) --signer FILE [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
        envelopegw inventory --data DIR --signer FILE --export-checkpoint FILE
        envelopegw inventory --data DIR --signer FILE --verify [--checkpoint FILE]
 
@@ -70,6 +71,10 @@ exiting 1 when any is found. No private key is needed.
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	f.data = f.store.data
+	if f.store.upstream() && fs.NArg() == 0 {
+		return fmt.Errorf("%w: on an upstream, inventory lists BUCKET[/PREFIX] only (the inventory log lives on a data directory)", errUsage)
 	}
 	trusted, err := loadSigners(f.signers)
 	if err != nil {

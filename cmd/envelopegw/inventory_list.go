@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"envelopegw/backend"
-	"envelopegw/backend/posix"
 	"envelopegw/envelope"
 	"envelopegw/gateway"
 )
@@ -51,7 +50,7 @@ func listInventory(ctx context.Context, f inventoryFlags, trusted envelope.Signe
 	if f.depth < 0 {
 		return fmt.Errorf("%w: --group-depth must not be negative", errUsage)
 	}
-	be, err := posix.New(f.data, posix.Options{ReadOnly: true})
+	be, err := f.store.open(ctx, true)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,8 @@ import (
 	"envelopegw/s3api"
 )
 
-// TestScrubUpstream scrubs gateway objects on a real MinIO after editing
+// TestScrubUpstream lists gateway objects on a real MinIO with inventory
+// and scrubs them after editing
 // the upstream objects behind the gateway's back with minio-go: one byte
 // of an object's data, and one object's head replaced by another's.
 func TestScrubUpstream(t *testing.T) {
@@ -56,6 +57,20 @@ func TestScrubUpstream(t *testing.T) {
 	out, summary, err := scrubRun(t, args...)
 	if err != nil || out != "" || !strings.Contains(summary, "scrubbed 3 objects") {
 		t.Fatalf("clean upstream: %v\n%s%s", err, out, summary)
+	}
+
+	// inventory lists the same objects from the upstream.
+	var inv, invErr bytes.Buffer
+	if err := inventoryMain(ctx, append(args[:len(args):len(args)], "--csv", "bkt"), &inv, &invErr); err != nil {
+		t.Fatalf("inventory --upstream: %v\n%s%s", err, inv.String(), invErr.String())
+	}
+	for _, k := range []string{"a", "b", "victim"} {
+		if !strings.Contains(inv.String(), "\n"+k+",") {
+			t.Errorf("inventory --upstream does not list %s:\n%s", k, inv.String())
+		}
+	}
+	if err := inventoryMain(ctx, append(args[:len(args):len(args)], "--verify"), &inv, &invErr); err == nil || !strings.Contains(err.Error(), "lists BUCKET") {
+		t.Errorf("inventory --upstream --verify: %v", err)
 	}
 
 	heads := upstreamHeads(t, srv, "gw/k/bkt/")
