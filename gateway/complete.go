@@ -190,6 +190,9 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		return nil, s.fail(o, err)
 	}
 	vw.stamp(attrs)
+	if err := s.applyLock(attrs, &vw, nil); err != nil {
+		return nil, err
+	}
 	meta, err := s.signObject(objectWrite{
 		bucket: in.Bucket, key: in.Key, header: hb, table: sealed,
 		parts: rparts, attrs: attrs, dataKey: key,

@@ -112,7 +112,7 @@ var objectMetaKeys = []string{mContentType, mContentEncoding, mContentDisp, mCon
 
 // uploadObjectKeys are the names CompleteMultipartUpload carries from the
 // upload to the object.
-var uploadObjectKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mTags}
+var uploadObjectKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mTags, mLockMode, mLockUntil, mLegalHold}
 
 func checkVersion(m backend.Meta) error {
 	if v := m[mVersion]; v != metaVersion {

@@ -43,6 +43,9 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 	if err := putObjectMeta(attrs, in.Meta); err != nil {
 		return "", s.fail(o, err)
 	}
+	if err := s.lockForUpload(ctx, in.Bucket, attrs, in.Lock); err != nil {
+		return "", err
+	}
 	if err := putTags(attrs, in.Tags); err != nil {
 		return "", s.fail(o, err)
 	}

@@ -128,6 +128,8 @@ func (s *Service) decodeObject(bucket, key string, bi backend.ObjectInfo) (*stor
 		Checksums:    getChecksums(so.attrs),
 		ChecksumType: so.attrs[mChecksumType],
 		VersionID:    so.attrs[mVersionID],
+		Retention:    retentionOf(so.attrs),
+		LegalHold:    so.attrs[mLegalHold],
 	}
 	if so.info.Meta, err = getObjectMeta(so.attrs); err != nil {
 		return nil, err

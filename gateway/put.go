@@ -73,6 +73,9 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 		return nil, s.fail(o, err)
 	}
 	vw.stamp(attrs)
+	if err := s.applyLock(attrs, &vw, in.Lock); err != nil {
+		return nil, err
+	}
 	meta, err := s.signObject(objectWrite{
 		bucket: in.Bucket, key: in.Key, header: hb, table: table,
 		parts:   []envelope.RecordPart{{Size: info.Size, Digest: dw.sum()}},

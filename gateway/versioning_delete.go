@@ -15,10 +15,10 @@ import (
 // delete marker becomes current ("null" when suspended). With a version
 // ID it removes that version for good, promoting the newest noncurrent
 // version when it was the current one.
-func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid string, cond ...s3api.DeleteConditions) (s3api.DeleteOutput, error) {
+func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid string, bypass bool, cond ...s3api.DeleteConditions) (s3api.DeleteOutput, error) {
 	o := op{"DeleteObject", bucket, key, ctx}
 	if vid != "" {
-		return s.deleteVersion(ctx, o, vid)
+		return s.deleteVersion(ctx, o, vid, bypass)
 	}
 	cfg, _, err := s.readConfig(ctx, bucket)
 	if err != nil {
@@ -87,12 +87,12 @@ func (s *Service) putMarker(ctx context.Context, bucket, key, status string) (s3
 }
 
 // deleteVersion removes version vid of o's key for good.
-func (s *Service) deleteVersion(ctx context.Context, o op, vid string) (s3api.DeleteOutput, error) {
+func (s *Service) deleteVersion(ctx context.Context, o op, vid string, bypass bool) (s3api.DeleteOutput, error) {
 	if !validVersionID(vid) {
 		return s3api.DeleteOutput{}, s3api.ErrInvalidArgument.WithMessage("Invalid version id specified.")
 	}
 	for attempt := 0; ; attempt++ {
-		out, err := s.deleteVersionOnce(ctx, o, vid)
+		out, err := s.deleteVersionOnce(ctx, o, vid, bypass)
 		if isCondFailure(err) && attempt < maxVersionRetries {
 			continue
 		}
@@ -107,7 +107,7 @@ func (s *Service) deleteVersion(ctx context.Context, o op, vid string) (s3api.De
 	}
 }
 
-func (s *Service) deleteVersionOnce(ctx context.Context, o op, vid string) (s3api.DeleteOutput, error) {
+func (s *Service) deleteVersionOnce(ctx context.Context, o op, vid string, bypass bool) (s3api.DeleteOutput, error) {
 	bk, err := s.locateVersion(ctx, o.bucket, o.key, vid)
 	if errors.Is(err, s3api.ErrNoSuchVersion) {
 		return s3api.DeleteOutput{VersionID: vid}, nil
@@ -121,7 +121,7 @@ func (s *Service) deleteVersionOnce(ctx context.Context, o op, vid string) (s3ap
 	}
 	out := s3api.DeleteOutput{VersionID: vid, DeleteMarker: IsDeleteMarker(bi.Meta)}
 	if !out.DeleteMarker {
-		if err := s.checkDeletable(ctx, o.bucket, o.key, bi, false); err != nil {
+		if err := s.checkDeletable(o.bucket, o.key, bi, bypass); err != nil {
 			return out, err
 		}
 	}

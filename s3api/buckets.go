@@ -54,8 +54,9 @@ func (rq *request) createBucket() error {
 	if !validBucketName(rq.bucket) {
 		return ErrInvalidBucketName.WithMessage("The specified bucket is not valid: %q. Bucket names are 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit.", truncate(rq.bucket, 100))
 	}
-	if strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
-		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway.")
+	lock := strings.EqualFold(rq.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true")
+	if lock && rq.objectLock() == nil {
+		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway's object service.")
 	}
 	if err := rq.checkCreateBucketOwnership(); err != nil {
 		return err
@@ -83,6 +84,11 @@ func (rq *request) createBucket() error {
 	}
 	if err := rq.h.svc.CreateBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
+	}
+	if lock {
+		if err := rq.objectLock().EnableObjectLock(rq.r.Context(), rq.bucket); err != nil {
+			return err
+		}
 	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)
 	rq.noContent(http.StatusOK)

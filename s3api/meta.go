@@ -64,6 +64,13 @@ func setObjectHeaders(h http.Header, info *ObjectInfo) {
 		h.Set("Last-Modified", info.LastModified.UTC().Format(http.TimeFormat))
 	}
 	h.Set("Accept-Ranges", "bytes")
+	if r := info.Retention; r != nil {
+		h.Set("x-amz-object-lock-mode", r.Mode)
+		h.Set("x-amz-object-lock-retain-until-date", r.Until.UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
+	if info.LegalHold != "" {
+		h.Set("x-amz-object-lock-legal-hold", info.LegalHold)
+	}
 	for name, v := range map[string]string{
 		"Content-Disposition": info.Meta.ContentDisposition,
 		"Content-Language":    info.Meta.ContentLanguage,

@@ -24,6 +24,10 @@ func (rq *request) createMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	lock, err := rq.lockWrite()
+	if err != nil {
+		return err
+	}
 	id, err := rq.h.svc.CreateMultipartUpload(rq.r.Context(), &CreateMultipartUploadInput{
 		Bucket:            rq.bucket,
 		Key:               rq.key,
@@ -31,6 +35,7 @@ func (rq *request) createMultipartUpload() error {
 		Tags:              tags,
 		ChecksumAlgorithm: alg,
 		ChecksumType:      typ,
+		Lock:              lock,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	"envelopegw/s3api/checksum"
@@ -65,6 +66,8 @@ func (rq *request) deleteObjects() error {
 	results := make([]error, len(req.Objects))
 	outs := make([]DeleteOutput, len(req.Objects))
 	v := rq.versioning()
+	bypass := strings.EqualFold(rq.r.Header.Get("x-amz-bypass-governance-retention"), "true") &&
+		rq.allowedExtra("s3:BypassGovernanceRetention", rq.bucket, "")
 	sem := make(chan struct{}, deleteParallelism)
 	var wg sync.WaitGroup
 	for i, o := range req.Objects {
@@ -95,7 +98,7 @@ func (rq *request) deleteObjects() error {
 			defer func() { <-sem; wg.Done() }()
 			var err error
 			if v != nil {
-				outs[i], err = v.DeleteObjectVersion(rq.r.Context(), rq.bucket, o.Key, o.VersionID, cond)
+				outs[i], err = v.DeleteObjectVersion(rq.r.Context(), rq.bucket, o.Key, o.VersionID, bypass, cond)
 			} else {
 				err = rq.h.svc.DeleteObject(rq.r.Context(), rq.bucket, o.Key, cond)
 			}

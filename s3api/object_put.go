@@ -19,6 +19,10 @@ func (rq *request) putObject() error {
 	if err != nil {
 		return err
 	}
+	lock, err := rq.lockWrite()
+	if err != nil {
+		return err
+	}
 	b, err := rq.openBody(bodyOptions{
 		requireLength: true,
 		maxSize:       rq.h.maxObject,
@@ -36,6 +40,7 @@ func (rq *request) putObject() error {
 		Meta:   meta,
 		Cond:   cond,
 		Tags:   tags,
+		Lock:   lock,
 	})
 	if err != nil {
 		if rq.createOnly && refusedCondition(err) {

@@ -24,6 +24,8 @@ const (
 	OpGetBucketLocation
 	OpGetBucketVersioning
 	OpPutBucketVersioning
+	OpGetObjectLockConfiguration
+	OpPutObjectLockConfiguration
 	OpGetBucketAcl
 	OpPutBucketAcl
 	OpGetBucketTagging
@@ -57,6 +59,10 @@ const (
 	OpCompleteMultipartUpload
 	OpAbortMultipartUpload
 	OpListParts
+	OpGetObjectRetention
+	OpPutObjectRetention
+	OpGetObjectLegalHold
+	OpPutObjectLegalHold
 
 	numOperations
 )
@@ -94,16 +100,18 @@ var operations = [numOperations]opInfo{
 
 	OpListBuckets: {"ListBuckets", "s3:ListAllMyBuckets", ResourceService},
 
-	OpCreateBucket:        {"CreateBucket", "s3:CreateBucket", ResourceBucket},
-	OpDeleteBucket:        {"DeleteBucket", "s3:DeleteBucket", ResourceBucket},
-	OpHeadBucket:          {"HeadBucket", "s3:ListBucket", ResourceBucket},
-	OpGetBucketLocation:   {"GetBucketLocation", "s3:GetBucketLocation", ResourceBucket},
-	OpGetBucketVersioning: {"GetBucketVersioning", "s3:GetBucketVersioning", ResourceBucket},
-	OpPutBucketVersioning: {"PutBucketVersioning", "s3:PutBucketVersioning", ResourceBucket},
-	OpGetBucketAcl:        {"GetBucketAcl", "s3:GetBucketAcl", ResourceBucket},
-	OpPutBucketAcl:        {"PutBucketAcl", "s3:PutBucketAcl", ResourceBucket},
-	OpGetBucketTagging:    {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
-	OpPutBucketTagging:    {"PutBucketTagging", "s3:PutBucketTagging", ResourceBucket},
+	OpCreateBucket:               {"CreateBucket", "s3:CreateBucket", ResourceBucket},
+	OpDeleteBucket:               {"DeleteBucket", "s3:DeleteBucket", ResourceBucket},
+	OpHeadBucket:                 {"HeadBucket", "s3:ListBucket", ResourceBucket},
+	OpGetBucketLocation:          {"GetBucketLocation", "s3:GetBucketLocation", ResourceBucket},
+	OpGetBucketVersioning:        {"GetBucketVersioning", "s3:GetBucketVersioning", ResourceBucket},
+	OpPutBucketVersioning:        {"PutBucketVersioning", "s3:PutBucketVersioning", ResourceBucket},
+	OpGetObjectLockConfiguration: {"GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration", ResourceBucket},
+	OpPutObjectLockConfiguration: {"PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration", ResourceBucket},
+	OpGetBucketAcl:               {"GetBucketAcl", "s3:GetBucketAcl", ResourceBucket},
+	OpPutBucketAcl:               {"PutBucketAcl", "s3:PutBucketAcl", ResourceBucket},
+	OpGetBucketTagging:           {"GetBucketTagging", "s3:GetBucketTagging", ResourceBucket},
+	OpPutBucketTagging:           {"PutBucketTagging", "s3:PutBucketTagging", ResourceBucket},
 	// AWS authorizes these deletions with the Put actions.
 	OpDeleteBucketTagging:             {"DeleteBucketTagging", "s3:PutBucketTagging", ResourceBucket},
 	OpGetBucketOwnershipControls:      {"GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", ResourceBucket},
@@ -134,6 +142,10 @@ var operations = [numOperations]opInfo{
 	OpCompleteMultipartUpload: {"CompleteMultipartUpload", "s3:PutObject", ResourceObject},
 	OpAbortMultipartUpload:    {"AbortMultipartUpload", "s3:AbortMultipartUpload", ResourceObject},
 	OpListParts:               {"ListParts", "s3:ListMultipartUploadParts", ResourceObject},
+	OpGetObjectRetention:      {"GetObjectRetention", "s3:GetObjectRetention", ResourceObject},
+	OpPutObjectRetention:      {"PutObjectRetention", "s3:PutObjectRetention", ResourceObject},
+	OpGetObjectLegalHold:      {"GetObjectLegalHold", "s3:GetObjectLegalHold", ResourceObject},
+	OpPutObjectLegalHold:      {"PutObjectLegalHold", "s3:PutObjectLegalHold", ResourceObject},
 }
 
 func (o Operation) info() opInfo {
@@ -165,7 +177,8 @@ func (o Operation) Writes() bool {
 		OpPutObjectTagging, OpDeleteObjectTagging, OpPutObjectAcl,
 		OpPutBucketAcl, OpPutBucketTagging, OpDeleteBucketTagging,
 		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls,
-		OpPutBucketVersioning,
+		OpPutBucketVersioning, OpPutObjectLockConfiguration, OpPutObjectRetention,
+		OpPutObjectLegalHold,
 		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle:
 		return true
 	}

@@ -111,7 +111,7 @@ func (rq *request) serve() {
 		}
 	}
 	if r.Method != http.MethodDelete {
-		if err := rejectUnsupportedHeaders(r.Header); err != nil {
+		if err := rejectUnsupportedHeaders(r.Header, rq.lockHeadersAllowed()); err != nil {
 			rq.fail(err)
 			return
 		}
@@ -161,6 +161,8 @@ func (rq *request) route() func() error {
 				return set(OpGetBucketLocation, rq.getBucketLocation)
 			case rq.q.Has("versioning"):
 				return set(OpGetBucketVersioning, rq.getBucketVersioning)
+			case rq.q.Has("object-lock"):
+				return set(OpGetObjectLockConfiguration, rq.getObjectLockConfiguration)
 			case rq.q.Has("versions"):
 				return set(OpListObjectVersions, rq.listObjectVersions)
 			case rq.q.Has("uploads"):
@@ -193,6 +195,8 @@ func (rq *request) route() func() error {
 				return set(OpPutBucketVersioning, rq.putBucketVersioning)
 			case rq.q.Has("lifecycle"):
 				return set(OpPutBucketLifecycleConfiguration, rq.putBucketLifecycle)
+			case rq.q.Has("object-lock"):
+				return set(OpPutObjectLockConfiguration, rq.putObjectLockConfiguration)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on a bucket")
 			}
@@ -227,6 +231,10 @@ func (rq *request) route() func() error {
 				return set(OpGetObjectAcl, rq.getACL)
 			case rq.q.Has("tagging"):
 				return set(OpGetObjectTagging, rq.getObjectTagging)
+			case rq.q.Has("retention"):
+				return set(OpGetObjectRetention, rq.getObjectRetention)
+			case rq.q.Has("legal-hold"):
+				return set(OpGetObjectLegalHold, rq.getObjectLegalHold)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on an object")
 			}
@@ -245,6 +253,10 @@ func (rq *request) route() func() error {
 				return set(OpPutObjectAcl, rq.putACL)
 			case rq.q.Has("tagging"):
 				return set(OpPutObjectTagging, rq.putObjectTagging)
+			case rq.q.Has("retention"):
+				return set(OpPutObjectRetention, rq.putObjectRetention)
+			case rq.q.Has("legal-hold"):
+				return set(OpPutObjectLegalHold, rq.putObjectLegalHold)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on an object")
 			case copySrc:

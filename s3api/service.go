@@ -95,10 +95,12 @@ type ObjectInfo struct {
 	LastModified time.Time
 	Meta         ObjectMeta
 	Checksums    Checksums
-	ChecksumType string // "" for single-part objects, else ChecksumType*
-	PartsCount   int    // 0 for objects not created by multipart upload
-	Tags         []Tag  // in the order they were given; not set by listings
-	VersionID    string // the version's ID; "" when the Service names none (never versioned)
+	ChecksumType string     // "" for single-part objects, else ChecksumType*
+	PartsCount   int        // 0 for objects not created by multipart upload
+	Tags         []Tag      // in the order they were given; not set by listings
+	VersionID    string     // the version's ID; "" when the Service names none (never versioned)
+	Retention    *Retention // Object Lock retention, nil for none
+	LegalHold    string     // "", ON or OFF
 }
 
 // ObjectReader is an opened object. ReadRange returns the plaintext bytes
@@ -143,6 +145,7 @@ type PutObjectInput struct {
 	Meta        ObjectMeta
 	Cond        WriteConditions // If-None-Match / If-Match, held atomically with the commit
 	Tags        []Tag
+	Lock        *ObjectLockWrite // x-amz-object-lock-* headers; nil when none
 }
 
 // PutObjectOutput answers PutObject. ETag is without quotes.
@@ -211,6 +214,7 @@ type CreateMultipartUploadInput struct {
 	Tags              []Tag
 	ChecksumAlgorithm string
 	ChecksumType      string
+	Lock              *ObjectLockWrite // x-amz-object-lock-* headers; nil when none
 }
 
 // UploadPartInput is an UploadPart request; Size is the decoded length or -1.

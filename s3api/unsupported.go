@@ -12,7 +12,7 @@ import (
 //
 // Plain SSE-S3 (x-amz-server-side-encryption: AES256) is accepted: every
 // object is encrypted at rest anyway, under envelope keys.
-func rejectUnsupportedHeaders(h http.Header) error {
+func rejectUnsupportedHeaders(h http.Header, lockHeaders bool) error {
 	if h.Get("x-amz-server-side-encryption-customer-algorithm") != "" ||
 		h.Get("x-amz-copy-source-server-side-encryption-customer-algorithm") != "" {
 		return ErrNotImplemented.WithMessage("Server-side encryption with customer-provided keys (SSE-C) is not implemented by this gateway; objects are envelope-encrypted to the gateway's recipients.")
@@ -23,7 +23,7 @@ func rejectUnsupportedHeaders(h http.Header) error {
 		return ErrNotImplemented.WithMessage("Server-side encryption %q is not implemented by this gateway; objects are envelope-encrypted to the gateway's recipients.", truncate(v, 32))
 	}
 	for _, k := range []string{"x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date", "x-amz-object-lock-legal-hold"} {
-		if h.Get(k) != "" {
+		if h.Get(k) != "" && !lockHeaders {
 			return ErrNotImplemented.WithMessage("Object Lock (%s) is not implemented by this gateway.", k)
 		}
 	}

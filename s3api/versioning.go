@@ -23,7 +23,8 @@ type Versioning interface {
 	// DeleteObjectVersion deletes version versionID of bucket/key, or,
 	// with versionID "", does what DELETE without a version does in the
 	// bucket's state (a delete marker when versioning is on).
-	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string, cond ...DeleteConditions) (DeleteOutput, error)
+	// bypass is an authorized x-amz-bypass-governance-retention.
+	DeleteObjectVersion(ctx context.Context, bucket, key, versionID string, bypass bool, cond ...DeleteConditions) (DeleteOutput, error)
 	ListObjectVersions(ctx context.Context, in *ListVersionsInput) (*ListVersionsOutput, error)
 }
 

@@ -94,7 +94,7 @@ func (rq *request) deleteVersioned(v Versioning, cond DeleteConditions) error {
 			return err
 		}
 	}
-	out, err := v.DeleteObjectVersion(rq.r.Context(), rq.bucket, rq.key, vid, cond)
+	out, err := v.DeleteObjectVersion(rq.r.Context(), rq.bucket, rq.key, vid, vid != "" && rq.bypassGovernance(), cond)
 	if err != nil && (!isNoSuch(err) || cond.Answers404()) {
 		return err
 	}
