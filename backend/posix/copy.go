@@ -38,14 +38,21 @@ func (b *Backend) Copy(ctx context.Context, src backend.CopySource, bucket, key 
 	if err := checkMeta(meta, where); err != nil {
 		return backend.ObjectInfo{}, err
 	}
-	old, err := b.readHead(src.Bucket, src.Key)
+	old, fi, err := b.readHeadFile(src.Bucket, src.Key)
 	if err != nil {
 		return backend.ObjectInfo{}, err
 	}
 	if old.Version != src.Version {
 		return backend.ObjectInfo{}, fmt.Errorf("%s: version %s is current, not %s: %w", where, old.Version, src.Version, backend.ErrSourceChanged)
 	}
-	exts, tmps, err := b.linkExtents(src.Bucket, bucket, old.Extents, where)
+	var exts []extent
+	var tmps []string
+	if old.inline {
+		// A single PUT's data is its head file (inline.go).
+		exts, tmps, err = b.linkInline(src.Bucket, src.Key, bucket, old, fi, where)
+	} else {
+		exts, tmps, err = b.linkExtents(src.Bucket, bucket, old.Extents, where)
+	}
 	hook("copy-linked")
 	defer func() {
 		for _, t := range tmps {

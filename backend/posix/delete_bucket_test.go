@@ -13,8 +13,7 @@ import (
 
 // TestCommitAfterBucketReplaced: a commit that waited for the bucket lock
 // while DeleteBucket removed the bucket and a new bucket took its name
-// must fail, not publish a head in the new bucket that names a data file
-// of the old one.
+// must fail, not publish in the new bucket a head written for the old one.
 func TestCommitAfterBucketReplaced(t *testing.T) {
 	b := newTestBackend(t, Options{NoFsync: true})
 	mustCreateBucket(t, b, "bkt")
@@ -30,14 +29,15 @@ func TestCommitAfterBucketReplaced(t *testing.T) {
 	w.Write([]byte("old bucket's data"))
 	done := make(chan error, 1)
 	go func() { done <- commitErr(w, nil) }()
-	// Wait until the commit has published its data file and is waiting
-	// for the lock.
+	// Wait until the commit has sealed its file (the header is written
+	// last) and is waiting for the lock.
+	tmp := w.(*writer).tmp
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		if names, _ := readNames(filepath.Join(b.dataDir("bkt"))); len(names) > 0 {
+		if isInlineFile(tmp) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the commit never published its data file")
+			t.Fatal("the commit never sealed its file")
 		}
 	}
 	time.Sleep(20 * time.Millisecond)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"envelopegw/backend"
 )
@@ -51,19 +52,22 @@ func TestFsyncOrder(t *testing.T) {
 	if len(got) != 3 || !strings.HasSuffix(got[0], "/bucket") || got[2] != ".." {
 		t.Errorf("CreateBucket fsynced %q, want the record, the new directory, buckets/", got)
 	}
-	var xx string
 	got = recordSyncs(t, b, func() { mustPut(t, b, "bkt", "dir/k", []byte("data"), nil) })
-	if len(got) > 2 {
-		xx = got[2] // data/<xx> of the new data file
-	}
-	wantSyncs(t, "first PUT", got,
-		"tmp/data", "data", xx, // data file, data/ (new fan directory), data/<xx>
-		"tmp/head", "objects", "objects/ddir") // head, objects/ (new directory), its directory
-	if !strings.HasPrefix(xx, "data/") {
-		t.Errorf("third fsync %q is not the data file's directory", xx)
-	}
+	// One file (data and head, inline.go), objects/ (new directory), its directory.
+	wantSyncs(t, "first PUT", got, "tmp/obj", "objects", "objects/ddir")
 	got = recordSyncs(t, b, func() { mustPut(t, b, "bkt", "dir/k", nil, nil) })
-	wantSyncs(t, "empty replacing PUT", got, "tmp/data", "tmp/head", "objects/ddir")
+	wantSyncs(t, "empty replacing PUT", got, "tmp/obj", "objects/ddir")
+	mustPut(t, b, "bkt", "dir/inl", []byte("inline data"), nil)
+	got = recordSyncs(t, b, func() {
+		if _, err := b.SetMeta(ctx, "bkt", "dir/inl", backend.Meta{"a": "b"}, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// The inline data becomes a data file: its directories (data/, when
+	// the fan directory is new, and data/<xx>) before the head.
+	if n := len(got); n < 3 || !strings.HasPrefix(got[n-3], "data/") || got[n-2] != "tmp/head" || got[n-1] != "objects/ddir" {
+		t.Errorf("SetMeta of an inline object fsynced %q", got)
+	}
 
 	var id string
 	got = recordSyncs(t, b, func() {

@@ -47,7 +47,8 @@ func (b *Backend) syncFile(f *os.File) error {
 	return b.fs.Sync(f)
 }
 
-// syncDir makes the entries of dir (creations, renames, removals) durable.
+// syncDir makes the entries of dir (creations, renames, removals) durable,
+// sharing the fsync with concurrent callers (groupcommit.go).
 func (b *Backend) syncDir(dir string) error {
 	if b.opts.NoFsync {
 		return nil
@@ -57,7 +58,7 @@ func (b *Backend) syncDir(dir string) error {
 			syncHook(dir)
 		}
 	}
-	return b.fs.SyncDir(dir)
+	return b.dsync.do(dir, func() error { return b.fs.SyncDir(dir) })
 }
 
 // syncDirUp is syncDir for a directory that a concurrent operation may

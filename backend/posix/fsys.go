@@ -1,6 +1,10 @@
 package posix
 
-import "os"
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
 
 // fileSystem is the seam through which the backend changes the volume:
 // every creation, rename, link, removal and fsync of the store's files
@@ -17,7 +21,8 @@ type fileSystem interface {
 	Link(from, to string) error
 	Remove(name string) error
 	RemoveAll(name string) error
-	// Sync fsyncs an open file; SyncDir opens a directory and fsyncs it.
+	// Sync makes an open file's content and size durable (fdatasync);
+	// SyncDir opens a directory and fsyncs it.
 	Sync(f *os.File) error
 	SyncDir(name string) error
 }
@@ -32,7 +37,32 @@ func (osFS) Rename(from, to string) error              { return os.Rename(from, 
 func (osFS) Link(from, to string) error                { return os.Link(from, to) }
 func (osFS) Remove(name string) error                  { return os.Remove(name) }
 func (osFS) RemoveAll(name string) error               { return os.RemoveAll(name) }
-func (osFS) Sync(f *os.File) error                     { return f.Sync() }
+
+// Sync is fdatasync(2): the store needs a file's content and size durable,
+// never its timestamps or mode, so it spares the inode flush that fsync(2)
+// adds. A write that extends the file changes its size, which fdatasync
+// does flush.
+func (osFS) Sync(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	cerr := rc.Control(func(fd uintptr) {
+		for {
+			err = unix.Fdatasync(int(fd))
+			if err != unix.EINTR {
+				return
+			}
+		}
+	})
+	if cerr != nil {
+		return cerr
+	}
+	if err != nil {
+		return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+	}
+	return nil
+}
 
 func (osFS) SyncDir(name string) error {
 	f, err := os.Open(name)

@@ -60,6 +60,9 @@ func readHead(path string) (r *record, n int, err error) {
 			break
 		}
 		b = b[:len(b)+n]
+		if len(b) >= inlineHeaderSize && string(b[:len(inlineMagic)]) == inlineMagic {
+			return readInlineHeadFD(fd, b[:inlineHeaderSize], path)
+		}
 		if len(b) > maxRecord {
 			return nil, 0, fmt.Errorf("%s: record larger than %d bytes: %w", path, maxRecord, errCorrupt)
 		}

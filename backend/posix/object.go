@@ -48,7 +48,7 @@ func (b *Backend) Stat(ctx context.Context, bucket, key string) (backend.ObjectI
 }
 
 // SetMeta rewrites the head with new metadata; the data files stay as they
-// are.
+// are, and inline data becomes a data file by a hard link (inline.go).
 func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.Meta, ifModTime time.Time) (backend.ObjectInfo, error) {
 	if err := checkBucketKey(bucket, key); err != nil {
 		return backend.ObjectInfo{}, err
@@ -60,7 +60,8 @@ func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.
 	if err := checkMeta(meta, where); err != nil {
 		return backend.ObjectInfo{}, err
 	}
-	r, _, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
+	var done func(published bool) // set when an inline head became a data file
+	r, published, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
 		if old == nil {
 			return nil, b.notFound(bucket, fs.ErrNotExist, backend.ErrNoSuchKey, "%s", where)
 		}
@@ -68,8 +69,16 @@ func (b *Backend) SetMeta(ctx context.Context, bucket, key string, meta backend.
 			return nil, fmt.Errorf("%s: modified at %s, not %s: %w", where,
 				old.Time.Format(time.RFC3339Nano), ifModTime.Format(time.RFC3339Nano), backend.ErrPrecondition)
 		}
-		return &record{Extents: old.Extents, Meta: meta.Clone()}, nil
+		exts, d, err := b.extentsOf(bucket, key, old)
+		if err != nil {
+			return nil, err
+		}
+		done = d
+		return &record{Extents: exts, Meta: meta.Clone()}, nil
 	}, nil)
+	if done != nil {
+		done(published)
+	}
 	if err != nil {
 		return backend.ObjectInfo{}, err
 	}
@@ -133,17 +142,32 @@ func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object,
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
-		r, err := b.readHead(bucket, key)
+		head := b.headPath(bucket, key)
+		hf, err := os.Open(head)
 		if err != nil {
-			return nil, err
+			return nil, b.notFound(bucket, err, backend.ErrNoSuchKey, "%s/%s", bucket, key)
 		}
-		o := &object{b: b, bucket: bucket, r: r, ends: make([]int64, len(r.Extents))}
+		r, err := readRecordFile(hf, head, kindHead)
+		if err != nil || !r.inline {
+			hf.Close()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", bucket, key, err)
+		}
+		o := &object{b: b, bucket: bucket, r: r, exts: r.Extents}
+		if r.inline {
+			// The head file holds the data: reading it needs no other
+			// file, and a replace cannot pull it away.
+			o.exts = []extent{{Size: r.Inline, Off: inlineHeaderSize}}
+			o.open = []openExtent{{i: 0, f: hf}}
+		}
+		o.ends = make([]int64, len(o.exts))
 		var end int64
-		for i, e := range r.Extents {
+		for i, e := range o.exts {
 			end += e.Size
 			o.ends[i] = end
 		}
-		if len(r.Extents) == 0 {
+		if len(o.exts) == 0 || r.inline {
 			return o, nil
 		}
 		if openHook != nil {
@@ -181,7 +205,8 @@ type object struct {
 	b      *Backend
 	bucket string
 	r      *record
-	ends   []int64 // ends[i] is the offset just past extent i
+	exts   []extent // r.Extents, or the inline data as one extent of the head file
+	ends   []int64  // ends[i] is the offset just past extent i
 
 	mu     sync.Mutex
 	open   []openExtent // most recently used last
@@ -261,7 +286,7 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	i := sort.Search(len(o.ends), func(i int) bool { return o.ends[i] > off })
 	for n < len(p) && i < len(o.ends) {
-		start := o.ends[i] - o.r.Extents[i].Size
+		start := o.ends[i] - o.exts[i].Size
 		want := p[n:]
 		if rest := o.ends[i] - off; int64(len(want)) > rest {
 			want = want[:rest]
@@ -270,14 +295,14 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		m, err := f.ReadAt(want, off-start)
+		m, err := f.ReadAt(want, off-start+o.exts[i].Off)
 		o.release(f)
 		n += m
 		off += int64(m)
 		if m < len(want) {
 			if err == nil || err == io.EOF {
 				err = fmt.Errorf("%s/%s: data file %s is shorter than its head says: %w",
-					o.bucket, o.r.Key, o.r.Extents[i].ID, io.ErrUnexpectedEOF)
+					o.bucket, o.r.Key, o.exts[i].ID, io.ErrUnexpectedEOF)
 			}
 			return n, err
 		}

@@ -50,6 +50,7 @@ type Backend struct {
 	// "" for a read-only backend.
 	writer string
 	lease  *os.File
+	dsync  *dirSyncer // group commit of directory fsyncs (groupcommit.go)
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -68,7 +69,7 @@ func New(root string, opts Options) (*Backend, error) {
 	if len(abs) > maxRoot {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
-	b := &Backend{root: abs, opts: opts, fs: osFS{}}
+	b := &Backend{root: abs, opts: opts, fs: osFS{}, dsync: &dirSyncer{}}
 	hb := opts.ListCacheBytes
 	if hb == 0 {
 		hb = defaultHeadCacheBytes

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"sort"
 	"time"
@@ -22,7 +21,14 @@ const (
 	kindUpload = 'u'
 )
 
-const recordMagic = "egw1"
+// recordMagic starts a record whose extents are whole data files;
+// recordMagic2 one that may also carry extent offsets and inline data
+// (see inline.go). Records that need neither are still written as egw1,
+// so part and upload records and multipart heads keep their old bytes.
+const (
+	recordMagic  = "egw1"
+	recordMagic2 = "egw2"
+)
 
 // maxMeta is the contract's metadata limit: keys plus values.
 const maxMeta = 1 << 20
@@ -32,10 +38,13 @@ const maxMeta = 1 << 20
 // hostile file from making a reader allocate without bound.
 const maxRecord = maxMeta + 10000*64 + 64<<10
 
-// extent is one data file of an object: its random id and its size.
+// extent is one data file of an object: its random id and its size, and
+// where in the file the object's bytes start (0, except for a file that
+// began as an inline head; see inline.go).
 type extent struct {
 	ID   string
 	Size int64
+	Off  int64
 }
 
 // record is the decoded form of a head, part or upload file.
@@ -46,6 +55,10 @@ type extent struct {
 //	n(extents) { len(id) id size }... n(meta) { len(k) k len(v) v }...
 //	crc32c(4 bytes, big-endian, of everything before it)
 //
+// "egw2" records are the same with { len(id) id size off } extents and,
+// after them, the size of the inline data (the bytes held in the head file
+// itself before the record, see inline.go).
+//
 // The format is binary rather than JSON because metadata values are
 // arbitrary strings, which JSON cannot carry without loss when they are
 // not valid UTF-8. Meta entries are sorted so equal records encode equally.
@@ -54,7 +67,11 @@ type record struct {
 	Key     string
 	Time    time.Time
 	Extents []extent
-	Meta    backend.Meta
+	// Inline is the size of the object's bytes held in the head file
+	// itself (inline.go); 0 for heads with extents and for other records.
+	Inline int64
+	inline bool // read from a head file in the inline layout (not encoded)
+	Meta   backend.Meta
 	// Version is not stored: it is derived from the encoded record (see
 	// versionOf), so a head's version changes with every publish.
 	Version string
@@ -75,7 +92,7 @@ func versionOf(encoded []byte, t time.Time) string {
 }
 
 func (r *record) size() int64 {
-	var n int64
+	n := r.Inline
 	for _, e := range r.Extents {
 		n += e.Size
 	}
@@ -105,8 +122,16 @@ func (r *record) marshal() []byte {
 		n += 20 + len(e.ID)
 	}
 	n += metaSize(r.Meta) + 20*len(r.Meta)
+	v2 := r.Inline != 0
+	for _, e := range r.Extents {
+		v2 = v2 || e.Off != 0
+	}
 	b := make([]byte, 0, n)
-	b = append(b, recordMagic...)
+	if v2 {
+		b = append(b, recordMagic2...)
+	} else {
+		b = append(b, recordMagic...)
+	}
 	b = append(b, r.Kind)
 	b = appendString(b, r.Key)
 	b = binary.BigEndian.AppendUint64(b, uint64(r.Time.UnixNano()))
@@ -114,6 +139,12 @@ func (r *record) marshal() []byte {
 	for _, e := range r.Extents {
 		b = appendString(b, e.ID)
 		b = binary.AppendUvarint(b, uint64(e.Size))
+		if v2 {
+			b = binary.AppendUvarint(b, uint64(e.Off))
+		}
+	}
+	if v2 {
+		b = binary.AppendUvarint(b, uint64(r.Inline))
 	}
 	keys := make([]string, 0, len(r.Meta))
 	for k := range r.Meta {
@@ -141,7 +172,11 @@ var errCorrupt = errors.New("corrupt record")
 func damaged(err error) bool { return errors.Is(err, errCorrupt) }
 
 func unmarshalRecord(b []byte) (*record, error) {
-	if len(b) < len(recordMagic)+1+4 || string(b[:len(recordMagic)]) != recordMagic {
+	if len(b) < len(recordMagic)+1+4 {
+		return nil, errCorrupt
+	}
+	v2 := string(b[:len(recordMagic2)]) == recordMagic2
+	if !v2 && string(b[:len(recordMagic)]) != recordMagic {
 		return nil, errCorrupt
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
@@ -162,10 +197,19 @@ func unmarshalRecord(b []byte) (*record, error) {
 	}
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		e := extent{ID: d.string(), Size: int64(d.uvarint())}
-		if !validID(e.ID) || e.Size < 0 {
+		if v2 {
+			e.Off = int64(d.uvarint())
+		}
+		if !validID(e.ID) || e.Size < 0 || e.Off < 0 {
 			return nil, errCorrupt
 		}
 		r.Extents = append(r.Extents, e)
+	}
+	if v2 {
+		r.Inline = int64(d.uvarint())
+		if r.Inline < 0 {
+			return nil, errCorrupt
+		}
 	}
 	n = d.uvarint()
 	if n > uint64(len(d.b)) {
@@ -231,27 +275,14 @@ func (d *decoder) string() string {
 	return s
 }
 
-// readRecord reads and decodes the record at path. A missing file is
-// reported as an error satisfying errors.Is(err, fs.ErrNotExist).
+// readRecord reads and decodes the record at path, in either head layout
+// (see inline.go). A missing file is reported as an error satisfying
+// errors.Is(err, fs.ErrNotExist).
 func readRecord(path string, kind byte) (*record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxRecord+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxRecord {
-		return nil, fmt.Errorf("%s: record larger than %d bytes: %w", path, maxRecord, errCorrupt)
-	}
-	r, err := unmarshalRecord(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if r.Kind != kind {
-		return nil, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kind, errCorrupt)
-	}
-	return r, nil
+	return readRecordFile(f, path, kind)
 }

@@ -194,10 +194,15 @@ func (b *Backend) orphanCandidates(bucket string, cutoff time.Time, deadData map
 			}
 			ctime := time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
 			oneLink := st.Nlink == 1 && ctime.Before(settled)
+			// A file that began as an inline head and has two links is
+			// SetMeta's conversion cut short by a crash after the temp name
+			// went (inline.go): the other link is the head. In flight it
+			// has three (head, temp name, data).
+			headLink := st.Nlink == 2 && ctime.Before(settled) && isInlineFile(b.dataPath(bucket, id))
 			// By age, the later of mtime and ctime: a copy (copy.go)
 			// links old bytes, whose mtime is old, into a new name, and
 			// the link renews only the ctime.
-			if oneLink || deadData[id] || fi.ModTime().Before(cutoff) && ctime.Before(cutoff) {
+			if oneLink || headLink || deadData[id] || fi.ModTime().Before(cutoff) && ctime.Before(cutoff) {
 				cands[id] = fi.Size()
 			}
 		}

@@ -22,26 +22,32 @@ var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeB
 // fsyncs it, renames it to data/<xx>/<id> and hands it to commitFn, which
 // publishes a record that references it.
 type writer struct {
-	b      *Backend
-	ctx    context.Context
-	bucket string
-	where  string // "bucket/key" or "bucket/key part N of upload U", for errors
-	id     string
-	tmp    string
-	f      *os.File
-	bw     *bufio.Writer
-	n      int64
-	err    error // sticky write error
-	done   bool
-	// emptyNoData: an empty write needs no data file (objects; a part
-	// keeps one, so that every part version has an ID).
-	emptyNoData bool
-	commitFn    func(e extent, meta backend.Meta) (backend.ObjectInfo, error)
+	b        *Backend
+	ctx      context.Context
+	bucket   string
+	where    string // "bucket/key" or "bucket/key part N of upload U", for errors
+	id       string
+	tmp      string
+	f        *os.File
+	bw       *bufio.Writer
+	n        int64
+	err      error // sticky write error
+	done     bool
+	commitFn func(e extent, meta backend.Meta) (backend.ObjectInfo, error)
+	// inline: the file is an inline head (inline.go) for key, published
+	// by commitInline under cond instead of commitFn.
+	inline bool
+	key    string
+	cond   []backend.Cond
 }
 
 func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) (backend.ObjectInfo, error)) (*writer, error) {
+	return b.newFileWriter(ctx, bucket, where, "data-", commitFn)
+}
+
+func (b *Backend) newFileWriter(ctx context.Context, bucket, where, prefix string, commitFn func(extent, backend.Meta) (backend.ObjectInfo, error)) (*writer, error) {
 	id := newID()
-	tmp := filepath.Join(b.tmpDir(bucket), "data-"+b.writer+"-"+id)
+	tmp := filepath.Join(b.tmpDir(bucket), prefix+b.writer+"-"+id)
 	f, err := b.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, b.notFound(bucket, err, nil, "%s: create temp file", where)
@@ -110,6 +116,9 @@ func (w *writer) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 		w.Abort()
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
+	if w.inline {
+		return w.commitInline(meta)
+	}
 	if err := w.bw.Flush(); err != nil {
 		w.Abort()
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
@@ -123,10 +132,6 @@ func (w *writer) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
 	w.done = true
-	if w.n == 0 && w.emptyNoData {
-		w.b.fs.Remove(w.tmp)
-		return w.commitFn(extent{}, meta.Clone())
-	}
 	e := extent{ID: w.id, Size: w.n}
 	data := w.b.dataPath(w.bucket, w.id)
 	// The data file is linked, not renamed, into data/: while the temp
@@ -153,9 +158,10 @@ func (w *writer) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	return info, err
 }
 
-// NewObject starts writing bucket/key. The data goes to a temp file;
-// Commit makes it a data file and publishes a new head that references it,
-// checking cond under the key lock against the head it replaces.
+// NewObject starts writing bucket/key. The data goes to a temp file that
+// becomes the object's head (an inline head, see inline.go); Commit adds
+// the record and renames it into place, checking cond under the key lock
+// against the head it replaces.
 func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...backend.Cond) (backend.Writer, error) {
 	if err := checkBucket(bucket); err != nil {
 		return nil, err
@@ -166,30 +172,13 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 	if err := b.checkWritable(ctx); err != nil {
 		return nil, err
 	}
-	where := bucket + "/" + key
-	w, err := b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) (backend.ObjectInfo, error) {
-		var exts []extent
-		if e.Size > 0 {
-			exts = []extent{e}
-		}
-		r, published, err := b.publishHead(ctx, bucket, key, func(old *record) (*record, error) {
-			if err := checkHead(cond, where, old); err != nil {
-				return nil, err
-			}
-			return &record{Extents: exts, Meta: meta}, nil
-		}, nil)
-		if err != nil && !published {
-			b.removeData(bucket, exts, nil)
-		}
-		if r == nil {
-			return backend.ObjectInfo{}, err
-		}
-		return infoOf(r), err
-	})
+	w, err := b.newFileWriter(ctx, bucket, bucket+"/"+key, "obj-", nil)
 	if err != nil {
 		return nil, err
 	}
-	w.emptyNoData = true
+	w.inline, w.key, w.cond = true, key, cond
+	// The header's place; seal writes it once the length is known.
+	w.bw.Write(make([]byte, inlineHeaderSize))
 	return w, nil
 }
 
