@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"envelopegw/backend/posix"
@@ -214,4 +215,42 @@ func dataFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// storedBody is where the posix backend keeps the bytes of one object or
+// part: a whole data file, or a range of an inline head file.
+type storedBody struct {
+	path      string
+	off, size int64
+}
+
+func storedBodies(t *testing.T, dir string) []storedBody {
+	t.Helper()
+	var out []storedBody
+	for _, f := range dataFiles(t, dir) {
+		if off, n, ok := posix.InlineBody(f); ok {
+			out = append(out, storedBody{f, off, n})
+		} else if st, err := os.Stat(f); err == nil && strings.Contains(f, string(os.PathSeparator)+"data"+string(os.PathSeparator)) {
+			out = append(out, storedBody{f, 0, st.Size()})
+		}
+	}
+	return out
+}
+
+// flipStored flips the bits in mask of the byte at off within body.
+func flipStored(t *testing.T, body storedBody, off int64, mask byte) {
+	t.Helper()
+	f, err := os.OpenFile(body.path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c := []byte{0}
+	if _, err := f.ReadAt(c, body.off+off); err != nil {
+		t.Fatal(err)
+	}
+	c[0] ^= mask
+	if _, err := f.WriteAt(c, body.off+off); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -32,11 +32,12 @@ func twoPartObject(t *testing.T, s *Service, p2 []byte) {
 func corruptEmptyBodies(t *testing.T, dir string) {
 	t.Helper()
 	found := false
-	for _, f := range dataFiles(t, dir) {
-		b, err := os.ReadFile(f)
+	for _, sb := range storedBodies(t, dir) {
+		all, err := os.ReadFile(sb.path)
 		if err != nil {
 			t.Fatal(err)
 		}
+		b := all[sb.off : sb.off+sb.size] // the body: a data file, or a range of an inline head
 		// A multipart part starts with its own header.
 		off := 0
 		if h, err := envelope.ReadHeader(bytes.NewReader(b)); err == nil {
@@ -44,7 +45,7 @@ func corruptEmptyBodies(t *testing.T, dir string) {
 		}
 		if int64(len(b)-off) == envelope.CiphertextSize(0, envelope.DefaultSegmentSize) {
 			clear(b[off:])
-			if err := os.WriteFile(f, b, 0o600); err != nil {
+			if err := os.WriteFile(sb.path, all, 0o600); err != nil {
 				t.Fatal(err)
 			}
 			found = true

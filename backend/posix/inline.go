@@ -134,17 +134,8 @@ func decodeHeadBytes(b []byte, path string, kind byte, inline bool, n int64) (*r
 // header: a data file that began as an inline head (SetMeta's
 // conversion), which Sweep must recognise by its content.
 func isInlineFile(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	hdr := make([]byte, inlineHeaderSize)
-	if _, err := io.ReadFull(f, hdr); err != nil {
-		return false
-	}
-	_, ok, err := parseInlineHeader(hdr)
-	return ok && err == nil
+	_, _, ok := InlineBody(path)
+	return ok
 }
 
 // seal writes r after the data and the header before it, and fdatasyncs
@@ -379,4 +370,25 @@ func (b *Backend) linkInline(srcBucket, srcKey, bucket string, old *record, fi o
 		}
 	}
 	return out, tmps, nil
+}
+
+// InlineBody reports where the object bytes lie in the head file at path:
+// from offset off, n bytes; ok is false for any other file (a head of the
+// old layout, a data file, whose bytes are the whole file). For tools and
+// tests that inspect the stored ciphertext.
+func InlineBody(path string) (off, n int64, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	hdr := make([]byte, inlineHeaderSize)
+	if _, err := io.ReadFull(f, hdr); err != nil {
+		return 0, 0, false
+	}
+	n, ok, err = parseInlineHeader(hdr)
+	if !ok || err != nil {
+		return 0, 0, false
+	}
+	return inlineHeaderSize, n, true
 }
