@@ -176,7 +176,7 @@ func (b *Backend) pruneDirs(base, dir string) {
 // its own file description, so the lock also excludes goroutines of the
 // same process.
 func flock(path string, how int) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600) // lock file: outside the seam
+	f, err := openFile(path, os.O_RDWR|os.O_CREATE, 0o600) // lock file: outside the seam
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object,
 	}
 	for attempt := 0; ; attempt++ {
 		head := b.headPath(bucket, key)
-		hf, err := os.Open(head)
+		hf, err := openFile(head, os.O_RDONLY, 0)
 		if err != nil {
 			return nil, b.notFound(bucket, err, backend.ErrNoSuchKey, "%s/%s", bucket, key)
 		}

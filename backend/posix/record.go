@@ -279,7 +279,7 @@ func (d *decoder) string() string {
 // (see inline.go). A missing file is reported as an error satisfying
 // errors.Is(err, fs.ErrNotExist).
 func readRecord(path string, kind byte) (*record, error) {
-	f, err := os.Open(path)
+	f, err := openFile(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
