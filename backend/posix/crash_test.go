@@ -157,7 +157,7 @@ func TestKilledWriter(t *testing.T) {
 	// The dead writers' files go at once; the young legacy file and the
 	// live writer's file stay.
 	st, err := b.Sweep(ctx, time.Hour)
-	if err != nil || st.Temp != 2 || st.DeadWriters != 2 || st.Bytes != 2<<20+2*inlineHeaderSize || st.Orphan != 0 {
+	if err != nil || st.Temp != 2 || st.DeadWriters != 2 || st.Bytes != 2<<20+2*inlineDataOff || st.Orphan != 0 {
 		t.Fatalf("Sweep(1h) = %+v, %v", st, err)
 	}
 	if left := tmpFiles(t, b, "bkt"); len(left) != 2 {

@@ -27,6 +27,7 @@ import (
 // head record,
 //
 //	"egwi" len(data)(8 bytes, big-endian) crc32c(of the 12 bytes before)
+//	zeros up to offset 4096
 //	data (len(data) bytes)
 //	record (an egw1 or egw2 head record, with its own CRC-32C; its Inline = len(data))
 //
@@ -38,7 +39,7 @@ import (
 //
 // The record goes after the data because the metadata is known only at
 // Commit; the fixed header says where it starts, so a reader needs no
-// fstat: it reads 16 bytes, then the record at 16+len(data). Old heads
+// fstat: it reads 16 bytes, then the record at 4096+len(data). Old heads
 // (a record alone, starting "egw1") stay readable, and multipart heads are
 // still written that way: their parts are data files already, and
 // CompleteUpload must not copy them.
@@ -46,15 +47,21 @@ import (
 // SetMeta rewrites the head only, so it cannot rewrite an inline file
 // without copying the object. It converts the object to extent form
 // instead: it hard-links the inline file into data/ and publishes an
-// egw2 head whose one extent names that file at offset 16. No byte is
+// egw2 head whose one extent names that file at offset 4096. No byte is
 // copied, the data keeps its inode, and readers that have the old head
 // open keep reading it. The new link goes through a temp name first, as
 // a PUT's data file does, so Sweep sees it in flight (see sweep.go for
 // the leftovers of a crash in between).
 
+// The header is 16 bytes; the data starts at the next page boundary.
+// Writes at an offset that is not a multiple of the page size cost the
+// kernel about 70 % more CPU per byte copied into the page cache
+// (measured: 0.42 against 0.72 CPU-s/GiB in 1 MiB writes); the padding
+// costs one block per object.
 const (
 	inlineMagic      = "egwi"
 	inlineHeaderSize = 16
+	inlineDataOff    = 4096
 )
 
 func inlineHeader(n int64) []byte {
@@ -96,7 +103,7 @@ func readRecordFile(f *os.File, path string, kind byte) (*record, error) {
 	}
 	var b []byte
 	if inline {
-		b, err = io.ReadAll(io.NewSectionReader(f, inlineHeaderSize+n, maxRecord+1))
+		b, err = io.ReadAll(io.NewSectionReader(f, inlineDataOff+n, maxRecord+1))
 	} else {
 		b, err = io.ReadAll(io.LimitReader(f, maxRecord+1-int64(m)))
 		b = append(hdr, b...)
@@ -144,7 +151,7 @@ func isInlineFile(path string) bool {
 func (w *writer) seal(r *record, again bool) error {
 	enc := r.marshal()
 	r.Version = versionOf(enc, r.Time)
-	end := inlineHeaderSize + w.n
+	end := inlineDataOff + w.n
 	if again {
 		if err := w.f.Truncate(end); err != nil {
 			return err
@@ -246,7 +253,7 @@ func (b *Backend) oldHead(ctx context.Context, bucket, key, head string) (*recor
 // extentsOf returns the extents a new head keeping old's data names. An
 // inline head is first linked into data/ (through a temp name that marks
 // it in flight; the caller removes that name with done) and becomes one
-// extent at offset inlineHeaderSize. Runs under the key lock.
+// extent at offset inlineDataOff. Runs under the key lock.
 func (b *Backend) extentsOf(bucket, key string, old *record) (exts []extent, done func(published bool), err error) {
 	if !old.inline {
 		return old.Extents, func(bool) {}, nil
@@ -279,7 +286,7 @@ func (b *Backend) extentsOf(bucket, key string, old *record) (exts []extent, don
 		done(false)
 		return nil, nil, b.notFound(bucket, err, nil, "%s: publish inline data as a data file", where)
 	}
-	return []extent{{ID: id, Size: old.Inline, Off: inlineHeaderSize}}, done, nil
+	return []extent{{ID: id, Size: old.Inline, Off: inlineDataOff}}, done, nil
 }
 
 // readInlineHeadFD is readHead (listread.go) for an inline head file whose
@@ -291,7 +298,7 @@ func readInlineHeadFD(fd int, hdr []byte, path string) (*record, int, error) {
 		return nil, 0, fmt.Errorf("%s: inline header: %w", path, err)
 	}
 	b := make([]byte, 0, 512)
-	off := inlineHeaderSize + n
+	off := inlineDataOff + n
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -390,5 +397,5 @@ func InlineBody(path string) (off, n int64, ok bool) {
 	if !ok || err != nil {
 		return 0, 0, false
 	}
-	return inlineHeaderSize, n, true
+	return inlineDataOff, n, true
 }

@@ -90,7 +90,7 @@ func TestInlineAndLegacyHeads(t *testing.T) {
 		t.Fatalf("%d data files after SetMeta, want 2", n)
 	}
 	r, err := readRecord(b.headPath("bkt", "new"), kindHead)
-	if err != nil || r.inline || len(r.Extents) != 1 || r.Extents[0].Off != inlineHeaderSize {
+	if err != nil || r.inline || len(r.Extents) != 1 || r.Extents[0].Off != inlineDataOff {
 		t.Fatalf("head after SetMeta = %+v, %v", r, err)
 	}
 	after, _ := os.Stat(b.dataPath("bkt", r.Extents[0].ID))

@@ -158,7 +158,7 @@ func (b *Backend) Open(ctx context.Context, bucket, key string) (backend.Object,
 		if r.inline {
 			// The head file holds the data: reading it needs no other
 			// file, and a replace cannot pull it away.
-			o.exts = []extent{{Size: r.Inline, Off: inlineHeaderSize}}
+			o.exts = []extent{{Size: r.Inline, Off: inlineDataOff}}
 			o.open = []openExtent{{i: 0, f: hf}}
 		}
 		o.ends = make([]int64, len(o.exts))

@@ -178,7 +178,7 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 	}
 	w.inline, w.key, w.cond = true, key, cond
 	// The header's place; seal writes it once the length is known.
-	w.bw.Write(make([]byte, inlineHeaderSize))
+	w.bw.Write(make([]byte, inlineDataOff))
 	return w, nil
 }
 
