@@ -117,7 +117,7 @@ func (b *Backend) linkExtents(srcBucket, bucket string, exts []extent, where str
 		if err != nil {
 			return out, tmps, b.notFound(bucket, err, nil, "%s: publish data file", where)
 		}
-		out = append(out, extent{ID: ids[i], Size: e.Size})
+		out = append(out, extent{ID: ids[i], Size: e.Size, Off: e.Off})
 		dirs = append(append(dirs, touched...), filepath.Dir(data))
 	}
 	seen := make(map[string]bool, len(dirs))

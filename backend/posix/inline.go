@@ -327,7 +327,7 @@ func readInlineHeadFD(fd int, hdr []byte, path string) (*record, int, error) {
 // same file (a replace reuses the path of an inline head).
 func (b *Backend) readHeadFile(bucket, key string) (*record, os.FileInfo, error) {
 	head := b.headPath(bucket, key)
-	f, err := os.Open(head)
+	f, err := openFile(head, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, nil, b.notFound(bucket, err, backend.ErrNoSuchKey, "%s/%s", bucket, key)
 	}
@@ -370,7 +370,7 @@ func (b *Backend) linkInline(srcBucket, srcKey, bucket string, old *record, fi o
 	if err != nil {
 		return nil, tmps, b.notFound(bucket, err, nil, "%s: publish data file", where)
 	}
-	out = []extent{{ID: id, Size: old.Inline, Off: inlineHeaderSize}}
+	out = []extent{{ID: id, Size: old.Inline, Off: inlineDataOff}}
 	for _, d := range append(touched, filepath.Dir(data)) {
 		if err := b.syncDir(d); err != nil {
 			return out, tmps, b.notFound(bucket, err, nil, "%s: fsync %s", where, d)
