@@ -55,8 +55,9 @@ import (
 // key, across processes, each commit that lost the race is refused with
 // 503 SlowDown, which S3 clients retry: no version is ever lost or
 // overwritten. Deletes and CompleteMultipartUpload retry by themselves.
-// Copying the old current version costs a read and write of its
-// ciphertext; a backend copy/link operation will make it free.
+// Keeping the old current version is a Backend.Copy (posix: hard links;
+// upstream S3: a server-side copy), so no byte passes through the
+// gateway; a store that cannot share bytes falls back to streaming them.
 //
 // Deleting the current version by ID promotes the newest noncurrent one
 // (copied back under the user key, create-only, so a concurrent new write

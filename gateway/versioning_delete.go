@@ -147,7 +147,7 @@ func (s *Service) promote(ctx context.Context, bucket, key string) {
 		return
 	}
 	newest := page.Objects[0]
-	if err := s.copyEntry(ctx, bucket, newest.Key, key, newest.Version); err != nil {
+	if err := s.copyEntry(ctx, bucket, newest, key); err != nil {
 		s.log.Warn("versioning: promoting the newest noncurrent version", "bucket", bucket, "key", key, "err", err)
 		return
 	}

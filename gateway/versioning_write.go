@@ -144,19 +144,38 @@ func (s *Service) statCurrent(ctx context.Context, bucket, key string) (current,
 // bytes and metadata verbatim (the signed record stays valid: it names
 // the user key). A copy that exists already is the same version.
 func (s *Service) archive(ctx context.Context, bucket, key string, cur current) error {
-	return s.copyEntry(ctx, bucket, key, archiveKey(key, cur.suffix), cur.bi.Version)
+	src := cur.bi
+	src.Key = key
+	return s.copyEntry(ctx, bucket, src, archiveKey(key, cur.suffix))
 }
 
-// copyEntry copies backend object bucket/from, which must still be at
-// version ver, to bucket/to, create-only.
-func (s *Service) copyEntry(ctx context.Context, bucket, from, to, ver string) error {
-	src, err := s.be.Open(ctx, bucket, from)
+// copyEntry copies the stored entry src (exactly its version) to
+// bucket/to, create-only, with its metadata: shared by the backend
+// (Backend.Copy: hard links, server-side copy) where it can, else
+// streamed.
+func (s *Service) copyEntry(ctx context.Context, bucket string, src backend.ObjectInfo, to string) error {
+	_, err := s.be.Copy(ctx, backend.CopySource{Bucket: bucket, Key: src.Key, Version: src.Version}, bucket, to, src.Meta.Clone(), backend.Cond{IfAbsent: true})
+	switch {
+	case err == nil, isCondFailure(err):
+		return nil
+	case errors.Is(err, backend.ErrSourceChanged):
+		return errVersionMoved
+	case !errors.Is(err, backend.ErrCopyUnsupported):
+		return err
+	}
+	return s.streamEntry(ctx, bucket, src.Key, to, src.Version)
+}
+
+// streamEntry copies backend object bucket/from, which must still be at
+// version ver, to bucket/to, create-only, through the gateway.
+func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string) error {
+	obj, err := s.be.Open(ctx, bucket, from)
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	bi := src.Info()
-	if ver != "" && bi.Version != ver {
+	defer obj.Close()
+	bi := obj.Info()
+	if bi.Version != ver {
 		return errVersionMoved
 	}
 	w, err := s.be.NewObject(ctx, bucket, to, backend.Cond{IfAbsent: true})
@@ -165,7 +184,7 @@ func (s *Service) copyEntry(ctx context.Context, bucket, from, to, ver string) e
 	}
 	defer w.Abort()
 	bp := bufPool.Get().(*[]byte)
-	_, err = io.CopyBuffer(w, io.NewSectionReader(src, 0, bi.Size), *bp)
+	_, err = io.CopyBuffer(w, io.NewSectionReader(obj, 0, bi.Size), *bp)
 	bufPool.Put(bp)
 	if err != nil {
 		return err
