@@ -16,6 +16,7 @@ import (
 	"envelopegw/backend/posix"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sys/unix"
 )
 
 // rewrapContent is the deterministic body of object i (version v).
@@ -27,8 +28,8 @@ func rewrapKey(i int) string { return fmt.Sprintf("db/%02d/chunk-%05d", i%50, i)
 
 // hashDataFiles maps every file that holds object bytes in bucket (a data
 // file, or a head holding its data inline) to the SHA-256 of those bytes,
-// by inode: a metadata change may link the same bytes under a new name,
-// a rewrite makes a new file.
+// by file (inode and birth time): a metadata change may link the same
+// bytes under a new name, a rewrite makes a new file.
 func hashDataFiles(t *testing.T, dataDir, bucket string) map[string][32]byte {
 	t.Helper()
 	out := map[string][32]byte{}
@@ -48,11 +49,13 @@ func hashDataFiles(t *testing.T, dataDir, bucket string) map[string][32]byte {
 		if inline {
 			b = b[off : off+n]
 		}
-		fi, err := os.Stat(p)
-		if err != nil {
+		// Inode and birth time: a freed inode number (an overwritten
+		// object's file) is soon reused by a new file.
+		var st unix.Statx_t
+		if err := unix.Statx(unix.AT_FDCWD, p, 0, unix.STATX_INO|unix.STATX_BTIME, &st); err != nil {
 			return err
 		}
-		out[fmt.Sprint(fi.Sys().(*syscall.Stat_t).Ino)] = sha256.Sum256(b)
+		out[fmt.Sprint(st.Ino, "@", st.Btime.Sec, ".", st.Btime.Nsec)] = sha256.Sum256(b)
 		return nil
 	})
 	if err != nil {
@@ -158,7 +161,7 @@ func TestRewrapBucketKilledAndResumed(t *testing.T) {
 		case !ok:
 			gone++
 		case ah != h:
-			t.Errorf("stored bytes of inode %s changed", p)
+			t.Errorf("stored bytes of file %s changed", p)
 		}
 	}
 	if gone > 100 {
