@@ -26,9 +26,9 @@ import (
 // gone is not an error. Duplicated listing work is the only cost, so no
 // lease is taken.
 //
-// Versioned buckets (and so every bucket with Object Lock) are not touched
-// by Expiration here: expiring there means delete markers and noncurrent
-// versions, never a plain delete, and is not done yet.
+// Versioned buckets (and so every bucket with Object Lock) are expired as
+// S3 does (lifecycle_versions.go): delete markers and noncurrent versions,
+// never a plain delete, and never a version Object Lock protects.
 // AbortIncompleteMultipartUpload applies to every bucket: an upload holds
 // no version and no lock.
 
@@ -37,6 +37,7 @@ type LifecycleCounts struct {
 	Expired int // objects deleted by Expiration
 	Aborted int // uploads aborted by AbortIncompleteMultipartUpload
 	Raced   int // due objects rewritten or removed by others meanwhile, left alone
+	Locked  int // due versions Object Lock protects, left alone
 }
 
 // ApplyLifecycle applies every bucket's lifecycle configuration as of now.
@@ -53,11 +54,12 @@ func (s *Service) ApplyLifecycle(ctx context.Context, now time.Time) (LifecycleC
 		total.Expired += c.Expired
 		total.Aborted += c.Aborted
 		total.Raced += c.Raced
+		total.Locked += c.Locked
 		if c != (LifecycleCounts{}) {
-			s.log.Info("lifecycle: applied", "bucket", b.Name, "expired", c.Expired, "aborted_uploads", c.Aborted, "raced", c.Raced)
+			s.log.Info("lifecycle: applied", "bucket", b.Name, "expired", c.Expired, "aborted_uploads", c.Aborted, "raced", c.Raced, "locked", c.Locked)
 		}
 		if s.lcDone != nil {
-			s.lcDone(c.Expired, c.Aborted, c.Raced)
+			s.lcDone(c.Expired, c.Aborted, c.Raced, c.Locked)
 		}
 		if err != nil && !errors.Is(err, backend.ErrNoSuchBucket) && first == nil {
 			first = err
@@ -85,8 +87,7 @@ func (s *Service) applyBucketLifecycle(ctx context.Context, bucket string, now t
 		}
 	}
 	if bc.Versioning != "" || bc.Lock != nil {
-		s.log.Debug("lifecycle: versioned bucket, objects not expired", "bucket", bucket)
-		return c, nil
+		return c, s.expireVersions(ctx, bucket, bc.Versioning, cfg, now, &c)
 	}
 	return c, s.expireDueObjects(ctx, bucket, cfg, now, &c)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestLifecycleRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var told LifecycleCounts // what the metrics hook heard
-	s.lcDone = func(e, a, r int) { told.Expired += e; told.Aborted += a; told.Raced += r }
+	s.lcDone = func(e, a, r, l int) { told.Expired += e; told.Aborted += a; told.Raced += r; told.Locked += l }
 	start := time.Now().UTC()
 	day := 24 * time.Hour
 
@@ -192,9 +193,10 @@ func TestLifecycleJanitorsRace(t *testing.T) {
 	}
 }
 
-// TestLifecycleLeavesVersionedBuckets: a versioned bucket keeps its
-// objects (expiring there is not done yet); its uploads are aborted.
-func TestLifecycleLeavesVersionedBuckets(t *testing.T) {
+// TestLifecycleVersionedBucketUploads: in a versioned bucket, uploads are
+// aborted as elsewhere and an expired object is kept under a delete
+// marker, never deleted.
+func TestLifecycleVersionedBucketUploads(t *testing.T) {
 	ctx := context.Background()
 	s := newEnv(t).ingestOnly()
 	mustBucket(t, s, "bkt")
@@ -205,10 +207,13 @@ func TestLifecycleLeavesVersionedBuckets(t *testing.T) {
 	}
 	s.PutBucketLifecycle(ctx, "bkt", mustLifecycle(t, `<Rule><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`))
 	c, err := s.ApplyLifecycle(ctx, time.Now().Add(72*time.Hour))
-	if err != nil || c != (LifecycleCounts{Aborted: 1}) {
+	if err != nil || c != (LifecycleCounts{Expired: 1, Aborted: 1}) {
 		t.Fatalf("%+v, %v", c, err)
 	}
-	if keys := listKeys(t, s, "bkt"); fmt.Sprint(keys) != "[k]" {
-		t.Errorf("left: %q", keys)
+	if keys := listKeys(t, s, "bkt"); len(keys) != 0 {
+		t.Errorf("left current: %q", keys)
+	}
+	if vs := versionsOf(t, s, "bkt"); len(vs) != 2 || !strings.HasPrefix(vs[0], "DM k ") || vs[1] != "k null" {
+		t.Errorf("versions: %q", vs)
 	}
 }

@@ -22,8 +22,9 @@ import (
 //
 // The gateway never removes a protected version: DELETE with a version ID
 // (and DeleteObjects) checks the lock first; a DELETE without one only
-// adds a delete marker; an overwrite makes a new version. The janitor
-// removes only multipart uploads; fsck removes only records that do not
+// adds a delete marker; an overwrite makes a new version. Lifecycle
+// (lifecycle_versions.go) checks the same lock, never bypassing, before
+// removing a version; fsck removes only records that do not
 // decode (and so cannot show a lock); sweep removes only data no record
 // names. The limit, said plainly: someone with write access to the
 // volume can delete files; the signature cannot prevent that, the
@@ -142,11 +143,16 @@ func (s *Service) lockForUpload(ctx context.Context, bucket string, attrs backen
 
 // lockedError says why a version may not be removed now, or nil.
 func (s *Service) lockedError(attrs backend.Meta, bypass bool) error {
+	return lockedAt(attrs, bypass, s.now())
+}
+
+// lockedAt says why a version may not be removed at now, or nil.
+func lockedAt(attrs backend.Meta, bypass bool, now time.Time) error {
 	if attrs[mLegalHold] == s3api.LegalHoldOn {
 		return s3api.ErrObjectLocked
 	}
 	r := retentionOf(attrs)
-	if r == nil || !r.Until.After(s.now()) {
+	if r == nil || !r.Until.After(now) {
 		return nil
 	}
 	if r.Mode == s3api.LockGovernance && bypass {

@@ -60,7 +60,7 @@ type Config struct {
 	JanitorDone func(aborted int, err error)
 	// LifecycleDone, when set, is told after every lifecycle pass what it
 	// did (metrics).
-	LifecycleDone func(expired, aborted, raced int)
+	LifecycleDone func(expired, aborted, raced, locked int)
 	// Crypto, when set, is told how many plaintext bytes the service
 	// encrypted and decrypted and which of those failed (metrics).
 	Crypto CryptoObserver
@@ -107,7 +107,7 @@ type Service struct {
 	log         *slog.Logger
 	maxAge      time.Duration
 	janitorDone func(aborted int, err error)
-	lcDone      func(expired, aborted, raced int)
+	lcDone      func(expired, aborted, raced, locked int)
 	crypto      CryptoObserver
 	minPartSize int64 // tests lower it
 	// lifecycleExamined, set by tests, runs between the janitor's listing

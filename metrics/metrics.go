@@ -82,7 +82,7 @@ func New(b Build) *Metrics {
 
 	m.janitorRuns = f.counterVec("janitor_runs_total", "Passes of the janitor that aborts stale multipart uploads, by result.", "result")
 	m.janitorAborted = f.counter("janitor_aborted_uploads_total", "Stale multipart uploads the janitor aborted.")
-	m.lifecycle = f.counterVec("lifecycle_actions_total", "What the janitor did by buckets' lifecycle rules: objects expired, uploads aborted, due objects left because another process changed them first.", "action")
+	m.lifecycle = f.counterVec("lifecycle_actions_total", "What the janitor did by buckets' lifecycle rules: objects expired (deleted, or in versioned buckets given a delete marker, noncurrent versions and lone delete markers removed), uploads aborted, due objects left because another process changed them first, due versions skipped because Object Lock protects them.", "action")
 	m.sweepRuns = f.counterVec("sweep_runs_total", "Passes of the sweep of crash leftovers, by result.", "result")
 	m.sweepRemoved = f.counterVec("sweep_removed_total", "Crash leftovers removed, by kind (temp, orphan).", "kind")
 	m.sweepBytes = f.counter("sweep_removed_bytes_total", "Bytes freed by the sweep of crash leftovers.")
@@ -109,7 +109,7 @@ func (m *Metrics) zero() {
 		m.sweepRuns.WithLabelValues(r)
 		m.reloads.WithLabelValues(r)
 	}
-	for _, a := range []string{"expired", "aborted", "raced"} {
+	for _, a := range []string{"expired", "aborted", "raced", "locked"} {
 		m.lifecycle.WithLabelValues(a)
 	}
 	for _, d := range []string{"encrypt", "decrypt"} {
@@ -193,7 +193,8 @@ func (m *Metrics) JanitorDone(aborted int, err error) {
 
 // LifecycleDone records one lifecycle pass of the janitor
 // (gateway.Config.LifecycleDone).
-func (m *Metrics) LifecycleDone(expired, aborted, raced int) {
+func (m *Metrics) LifecycleDone(expired, aborted, raced, locked int) {
+	m.lifecycle.WithLabelValues("locked").Add(float64(locked))
 	m.lifecycle.WithLabelValues("expired").Add(float64(expired))
 	m.lifecycle.WithLabelValues("aborted").Add(float64(aborted))
 	m.lifecycle.WithLabelValues("raced").Add(float64(raced))
