@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -33,6 +33,18 @@ type head struct {
 	N          int64  `json:"n"`     // entries
 	Bytes      int64  `json:"bytes"` // length of the entries file they occupy
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// Durable is where the stored hashes were last fsynced: at the
+	// checkpoint, whose signing fsyncs them. Appends in between write
+	// hashes without fsync, so after a crash those past Durable are
+	// recomputed from the entries (see rollForward). nil in a head
+	// written when every append fsynced its hashes: then N and Bytes.
+	Durable *point `json:"durable,omitempty"`
+}
+
+// point is a prefix of the log: n entries occupying bytes of the file.
+type point struct {
+	N     int64 `json:"n"`
+	Bytes int64 `json:"bytes"`
 }
 
 // Log appends to one volume's log. It is safe for concurrent use, and
@@ -48,6 +60,12 @@ type Log struct {
 	writing bool        // a batch is being written
 	timer   *time.Timer // signs the tail; nil when none is due
 	signErr error       // the last failure to sign, until a signature succeeds
+
+	// recovered is set once this Log has checked the stored hashes past
+	// the last durable point: only a machine crash loses unsynced
+	// writes, and it ends every process that made them, so a Log checks
+	// once, at its first append (commits are serialized by the flock).
+	recovered atomic.Bool
 }
 
 type waiter struct {
@@ -173,9 +191,10 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 		return err
 	}
 	defer hf.Close()
-	if h, err = rollForward(ef, hf, h); err != nil {
+	if h, err = rollForward(ef, hf, h, !l.recovered.Load()); err != nil {
 		return err
 	}
+	l.recovered.Store(true)
 	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(h.N)}
 	var buf []byte
 	for _, w := range batch {
@@ -196,7 +215,8 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 			return nil // already signed
 		}
 	}
-	if sign || h.Checkpoint == "" {
+	signing := sign || h.Checkpoint == ""
+	if signing {
 		root, err := tlog.TreeHash(h.N, hr)
 		if err != nil {
 			return fmt.Errorf("inventory: tree hash: %w", err)
@@ -207,16 +227,35 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 		}
 		h.Checkpoint = string(cp)
 	}
-	if err := appendSync(ef, h.Bytes, buf, l.sync); err != nil {
+	// Only the entries are synced per append: the stored hashes are a
+	// function of them, recomputed after a crash.
+	if err := appendFile(ef, h.Bytes, buf, l.sync); err != nil {
 		return err
 	}
-	if err := appendSync(hf, hr.base*tlog.HashSize, hashBytes(hr.pending), l.sync); err != nil {
+	if err := appendFile(hf, hr.base*tlog.HashSize, hashBytes(hr.pending), false); err != nil {
 		return err
 	}
 	h.Bytes += int64(len(buf))
+	if signing {
+		// A checkpoint refers to stored hashes (a verifier proves
+		// consistency from them): they, and every entry it covers
+		// (rollForward may have counted a dead appender's unsynced
+		// lines), are durable before the head naming it is.
+		if l.sync && len(batch) == 0 {
+			if err := datasync(ef); err != nil {
+				return err
+			}
+		}
+		if l.sync {
+			if err := datasync(hf); err != nil {
+				return err
+			}
+		}
+		h.Durable = &point{N: h.N, Bytes: h.Bytes}
+	}
 	// The entries are durable; the head is a hint (see rollForward), so
 	// it is written without fsync unless it carries a new checkpoint.
-	return writeHead(l.dir, h, l.sync && (sign || len(batch) == 0))
+	return writeHead(l.dir, h, l.sync && signing)
 }
 
 func openFile(name string) (*os.File, error) {
@@ -227,13 +266,20 @@ func openFile(name string) (*os.File, error) {
 	return f, nil
 }
 
-// rollForward finds the durable end of the log from the head's hint. An
-// append fsyncs its entries, then its stored hashes, then writes the head
-// without fsync: so an entry counts once its line and all its stored
-// hashes are in the files and the hashes are those of the line. What
-// follows (a torn batch of an appender that died) is cut. Files shorter
-// than the head says were truncated by someone: an error.
-func rollForward(ef, hf *os.File, h head) (head, error) {
+// rollForward finds the durable end of the log from the head's hint.
+// An append fdatasyncs its entries, writes their stored hashes without
+// fsync, then writes the head without fsync. So every newline-ended,
+// parseable line of the entries file counts, and the first line that is
+// not (a torn batch of an appender that died) is cut with all after it.
+// Stored hashes are trusted up to h (or, when recover is set, up to the
+// last point they were fsynced, h.Durable); past it they are recomputed
+// from the entries and rewritten where missing or wrong. Files shorter
+// than those points were truncated by someone: an error.
+func rollForward(ef, hf *os.File, h head, recover bool) (head, error) {
+	start := point{N: h.N, Bytes: h.Bytes}
+	if recover && h.Durable != nil {
+		start = *h.Durable
+	}
 	est, err := ef.Stat()
 	if err != nil {
 		return h, fmt.Errorf("inventory: %w", err)
@@ -242,37 +288,22 @@ func rollForward(ef, hf *os.File, h head) (head, error) {
 	if err != nil {
 		return h, fmt.Errorf("inventory: %w", err)
 	}
-	stored := hst.Size() / tlog.HashSize
-	if est.Size() < h.Bytes || stored < tlog.StoredHashCount(h.N) {
+	if start.N > h.N || start.Bytes > h.Bytes || est.Size() < h.Bytes ||
+		hst.Size()/tlog.HashSize < tlog.StoredHashCount(start.N) {
 		return h, fmt.Errorf("inventory: the log is shorter than its head (%d entries, %d bytes): it was truncated", h.N, h.Bytes)
 	}
-	tail := make([]byte, est.Size()-h.Bytes)
-	if _, err := ef.ReadAt(tail, h.Bytes); err != nil {
+	tail := make([]byte, est.Size()-start.Bytes)
+	if _, err := ef.ReadAt(tail, start.Bytes); err != nil {
 		return h, fmt.Errorf("inventory: reading the log's tail: %w", err)
 	}
-	hr := &fileHashes{f: hf, base: stored}
-	for {
-		i := bytes.IndexByte(tail, '\n')
-		if i < 0 || tlog.StoredHashCount(h.N+1) > stored {
-			break
-		}
-		want, err := tlog.StoredHashes(h.N, tail[:i], hr)
-		if err != nil {
-			return h, err
-		}
-		lo := tlog.StoredHashCount(h.N)
-		idx := make([]int64, len(want))
-		for j := range idx {
-			idx[j] = lo + int64(j)
-		}
-		got, err := hr.ReadHashes(idx)
-		if err != nil || !slices.Equal(got, want) {
-			break
-		}
-		h.N++
-		h.Bytes += int64(i + 1)
-		tail = tail[i+1:]
+	end, err := hashTail(hf, start, h.Bytes, tail)
+	if err != nil {
+		return h, err
 	}
+	if end.N < h.N {
+		return h, fmt.Errorf("inventory: the log is shorter than its head (%d entries, %d bytes): it was truncated", h.N, h.Bytes)
+	}
+	h.N, h.Bytes = end.N, end.Bytes
 	if err := ef.Truncate(h.Bytes); err != nil {
 		return h, fmt.Errorf("inventory: %w", err)
 	}
@@ -280,6 +311,44 @@ func rollForward(ef, hf *os.File, h head) (head, error) {
 		return h, fmt.Errorf("inventory: %w", err)
 	}
 	return h, nil
+}
+
+// hashTail counts the entries of tail (the entries file from start on),
+// recomputes their stored hashes and rewrites those the hashes file lacks
+// or holds wrong. A line before committed (the head's end) that does not
+// parse is damage, not a torn append: an error.
+func hashTail(hf *os.File, start point, committed int64, tail []byte) (point, error) {
+	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(start.N)}
+	end := start
+	for {
+		i := bytes.IndexByte(tail, '\n')
+		if i < 0 {
+			break
+		}
+		if _, err := parseEntry(tail[:i]); err != nil {
+			if end.Bytes < committed {
+				return end, fmt.Errorf("inventory: entry %d does not parse: the log is damaged: %w", end.N, err)
+			}
+			break
+		}
+		hs, err := tlog.StoredHashes(end.N, tail[:i], hr)
+		if err != nil {
+			return end, fmt.Errorf("inventory: hashing entry %d: %w", end.N, err)
+		}
+		hr.pending = append(hr.pending, hs...)
+		end.N++
+		end.Bytes += int64(i + 1)
+		tail = tail[i+1:]
+	}
+	want := hashBytes(hr.pending)
+	have := make([]byte, len(want))
+	n, _ := hf.ReadAt(have, hr.base*tlog.HashSize)
+	if n < len(want) || !bytes.Equal(have, want) {
+		if _, err := hf.WriteAt(want, hr.base*tlog.HashSize); err != nil {
+			return end, fmt.Errorf("inventory: rewriting stored hashes: %w", err)
+		}
+	}
+	return end, nil
 }
 
 // Checkpoint returns the latest signed checkpoint.
@@ -346,13 +415,37 @@ func writeHead(dir string, h head, doSync bool) error {
 	return nil
 }
 
-func appendSync(f *os.File, off int64, b []byte, doSync bool) error {
+// appendFile writes b at off, fdatasyncing it when doSync is set: an
+// append's size change is the only metadata a reader needs, and
+// fdatasync covers it.
+func appendFile(f *os.File, off int64, b []byte, doSync bool) error {
 	_, err := f.WriteAt(b, off)
 	if err == nil && doSync {
-		err = f.Sync()
+		return datasync(f)
 	}
 	if err != nil {
 		return fmt.Errorf("inventory: appending to %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+func datasync(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err == nil {
+		cerr := rc.Control(func(fd uintptr) {
+			for {
+				err = unix.Fdatasync(int(fd))
+				if !errors.Is(err, unix.EINTR) {
+					break
+				}
+			}
+		})
+		if err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("inventory: fdatasync %s: %w", f.Name(), err)
 	}
 	return nil
 }

@@ -68,11 +68,7 @@ func Replay(dir string, trusted envelope.Signers, older *Checkpoint) (*State, er
 		return nil, fmt.Errorf("the log's latest checkpoint: %w", err)
 	}
 	st := &State{Checkpoint: cp, objects: map[string]*objectState{}}
-	durable, err := durableEntries(filepath.Join(dir, hashesName))
-	if err != nil {
-		return nil, err
-	}
-	hashes, err := st.read(filepath.Join(dir, entriesName), durable)
+	hashes, err := st.read(filepath.Join(dir, entriesName), h.Bytes)
 	if err != nil {
 		return nil, err
 	}
@@ -120,30 +116,11 @@ func checkExtends(cp, older *Checkpoint, hr tlog.HashReader) error {
 	return nil
 }
 
-// durableEntries is how many entries the hashes file has every stored
-// hash of: the entries an appender finished (see rollForward; the head is
-// only a hint).
-func durableEntries(name string) (int64, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return 0, fmt.Errorf("inventory: %w", err)
-	}
-	stored := fi.Size() / tlog.HashSize
-	lo, hi := int64(0), stored // StoredHashCount(n) >= n
-	for lo < hi {
-		mid := hi - (hi-lo)/2
-		if tlog.StoredHashCount(mid) <= stored {
-			lo = mid
-		} else {
-			hi = mid - 1
-		}
-	}
-	return lo, nil
-}
-
-// read replays the first max entries of the entries file (fewer if it
-// ends sooner), returning every stored hash of their tree.
-func (st *State) read(name string, max int64) ([]tlog.Hash, error) {
+// read replays the entries file, returning every stored hash of their
+// tree. It stops at a torn tail an appender left (a line without its
+// newline, or past committed, the head's end, one that does not parse):
+// the next append cuts it (see rollForward).
+func (st *State) read(name string, committed int64) ([]tlog.Hash, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
@@ -158,10 +135,8 @@ func (st *State) read(name string, max int64) ([]tlog.Hash, error) {
 		}
 		return out, nil
 	})
+	var off int64
 	for n := int64(0); ; n++ {
-		if n == max {
-			return hashes, nil
-		}
 		line, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
 			return nil, fmt.Errorf("%w: entry %d is longer than 1 MiB", ErrCheckpoint, n)
@@ -175,16 +150,21 @@ func (st *State) read(name string, max int64) ([]tlog.Hash, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inventory: reading entry %d: %w", n, err)
 		}
+		lineLen := int64(len(line))
 		line = bytes.TrimSuffix(line, []byte("\n"))
+		e, err := parseEntry(line)
+		if err != nil && off >= committed {
+			return hashes, nil // a torn batch: not durable
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: entry %d does not parse: %v", ErrCheckpoint, n, err)
+		}
+		off += lineLen
 		hs, err := tlog.StoredHashes(n, line, hr)
 		if err != nil {
 			return nil, err
 		}
 		hashes = append(hashes, hs...)
-		e, err := parseEntry(line)
-		if err != nil {
-			return nil, fmt.Errorf("%w: entry %d does not parse: %v", ErrCheckpoint, n, err)
-		}
 		st.apply(e, n >= st.Checkpoint.N)
 		st.Entries++
 	}
