@@ -409,6 +409,11 @@ func writeHead(dir string, h head, doSync bool) error {
 	if err == nil && doSync {
 		err = syncDir(dir)
 	}
+	if err == nil && doSync && syncHook != nil {
+		if cp, perr := parseNoteTree(h.Checkpoint); perr == nil {
+			syncHook(headName, cp.N, h.Bytes)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("inventory: writing head: %w", err)
 	}
@@ -447,8 +452,17 @@ func datasync(f *os.File) error {
 	if err != nil {
 		return fmt.Errorf("inventory: fdatasync %s: %w", f.Name(), err)
 	}
+	if syncHook != nil {
+		if fi, err := f.Stat(); err == nil {
+			syncHook(filepath.Base(f.Name()), 0, fi.Size())
+		}
+	}
 	return nil
 }
+
+// syncHook, set by tests only, sees every completed sync: a file's name
+// and size, or the head's checkpoint tree size and entries length.
+var syncHook func(what string, n, size int64)
 
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
