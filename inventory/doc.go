@@ -64,16 +64,53 @@
 //	entries   the entries, one line each
 //	hashes    the tree's stored hashes, 32 bytes each, in tlog order
 //	head      JSON: entry count, entries length, latest signed checkpoint
+//	          and the point up to which the stored hashes are durable
 //
-// An append takes the lock, truncates entries and hashes to what head
-// names (a crashed appender may have left a torn tail), appends the
-// batch, fsyncs both files, then replaces head (write, fsync, rename,
-// fsync of the directory). head is the commit point. Several gateway
-// processes on one volume therefore append safely, one batch at a time.
-// Inside a process, Append is group-committed: callers that arrive while
-// a batch is being written form the next batch and share its lock, its
-// fsyncs and its signature; every caller returns only after its entry is
+// An append takes the lock, finds the durable end of the log (a crashed
+// appender may have left a torn tail, which is cut), appends the batch to
+// entries and fdatasyncs it, writes the batch's stored hashes without
+// fsync, then replaces head without fsync. Several gateway processes on
+// one volume therefore append safely, one batch at a time. Inside a
+// process, Append is group-committed: callers that arrive while a batch
+// is being written form the next batch and share its lock, its fdatasync
+// and its head write; every caller returns only after its entry is
 // durable.
+//
+// # Durability: one wait per append
+//
+// The entries are the log; everything else is derived. The stored hashes
+// are a function of the entries (tlog.StoredHashes), and head is a hint of
+// where they end. So the only synchronous disk wait of an append is the
+// fdatasync of the entries file (fdatasync: the file's size is the only
+// metadata a reader needs). After a machine crash, whatever stored hashes
+// were written since the last fsync may be missing, short, zeroed or
+// stale; the first append of each Log (each process: only a machine
+// crash loses unsynced writes, and it ends the processes that made them)
+// recomputes the stored hashes of every entry past the last durable
+// point and rewrites those that differ. Every newline-ended line that
+// parses counts; the first that does not (a torn batch: a missing
+// newline, a block of zeros) is cut with all after it, unless the head
+// commits it, which is damage and an error.
+//
+// The durable point is the latest checkpoint. Signing one (lazily, at
+// most once per SignDelay) fdatasyncs the stored hashes it covers, and
+// the entries when the batch was empty, before the head naming it is
+// written, fsynced and renamed into place with a directory fsync: a
+// checkpoint never refers to hashes that are not on disk (a consistency
+// proof reads them), and head records that point (Durable) for recovery.
+// The cost of recovery is bounded by the entries of one SignDelay.
+//
+// A PUT thus waits for two log syncs, the intent's and the entry's, where
+// it waited for four. Both remain. The intent must be durable before the
+// backend's commit is, or a crash could leave a committed object with no
+// intent, which Verify would report as added behind the gateway's back;
+// syncing a different file (the backend's rename and directory fsync)
+// orders nothing about entries. The entry must be durable before the
+// client is answered. What group commit merges is waits across requests:
+// concurrent requests' intents and entries land in the same batch and
+// share one fdatasync. (Overlapping the intent's sync with the backend's
+// fdatasync of the object data, which precedes its rename, would be sound
+// too; it needs a hook inside the backend's commit, not taken here.)
 //
 // # Verification
 //
