@@ -41,6 +41,7 @@ func BenchmarkAppend(b *testing.B) {
 			b.Run(fmt.Sprintf("entries=%d/fsync=%v", size, sync), func(b *testing.B) {
 				k, _ := envelope.GenerateSigningKey()
 				l, _ := Open(b.TempDir(), k, Options{NoFsync: !sync})
+				b.Cleanup(func() { l.Close() }) // stop the lazy signer before TempDir goes
 				fill(b, l, 0, size)
 				b.ResetTimer()
 				for i := 0; b.Loop(); i++ {
@@ -58,6 +59,7 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkAppendParallel(b *testing.B) {
 	k, _ := envelope.GenerateSigningKey()
 	l, _ := Open(b.TempDir(), k, Options{})
+	b.Cleanup(func() { l.Close() })
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
 		for i := 0; pb.Next(); i++ {
