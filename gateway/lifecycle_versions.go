@@ -97,7 +97,7 @@ func (s *Service) expireKey(ctx context.Context, bucket, status string, cfg *lif
 		} else {
 			successor = objectCreated(s.listInfo(bucket, curItem.bi))
 			if rule, due := cfg.ObjectDue(key, successor, now); due {
-				if err := s.expireCurrent(ctx, bucket, key, status, rule, c); err != nil {
+				if err := s.expireCurrent(ctx, bucket, key, status, curItem.bi.Version, rule, c); err != nil {
 					return err
 				}
 			}
@@ -130,12 +130,14 @@ func (s *Service) expireKey(ctx context.Context, bucket, status string, cfg *lif
 }
 
 // expireCurrent places a delete marker on the current version of key, as
-// a DELETE without versionId does.
-func (s *Service) expireCurrent(ctx context.Context, bucket, key, status, rule string, c *LifecycleCounts) error {
+// a DELETE without versionId does, if it is still the version listed
+// (backend version ver): a write since, or another janitor's marker,
+// makes it a race, left alone.
+func (s *Service) expireCurrent(ctx context.Context, bucket, key, status, ver, rule string, c *LifecycleCounts) error {
 	if s.lifecycleExamined != nil {
 		s.lifecycleExamined(bucket, key)
 	}
-	out, err := s.putMarker(ctx, bucket, key, status)
+	out, err := s.putMarkerOver(ctx, bucket, key, status, ver)
 	switch {
 	case err == nil:
 		c.Expired++

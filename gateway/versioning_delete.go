@@ -47,6 +47,13 @@ func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid stri
 // putMarker makes a delete marker the current version of bucket/key,
 // keeping what was current as noncurrent.
 func (s *Service) putMarker(ctx context.Context, bucket, key, status string) (s3api.DeleteOutput, error) {
+	return s.putMarkerOver(ctx, bucket, key, status, "")
+}
+
+// putMarkerOver is putMarker that, when over is set, places the marker
+// only on that backend version of the current entry (lifecycle expires
+// the version it examined, never a newer write): else ErrPrecondition.
+func (s *Service) putMarkerOver(ctx context.Context, bucket, key, status, over string) (s3api.DeleteOutput, error) {
 	now := s.now()
 	vid := nullVersion
 	if status == s3api.VersioningEnabled {
@@ -61,6 +68,9 @@ func (s *Service) putMarker(ctx context.Context, bucket, key, status string) (s3
 	cur, exists, err := s.statCurrent(ctx, bucket, key)
 	if err != nil {
 		return s3api.DeleteOutput{}, err
+	}
+	if over != "" && (!exists || cur.bi.Version != over) {
+		return s3api.DeleteOutput{}, backend.ErrPrecondition
 	}
 	c := backend.Cond{IfAbsent: true}
 	dropNull := vid == nullVersion
