@@ -36,6 +36,7 @@ type inventoryFlags struct {
 	export     string
 	verify     bool
 	checkpoint string
+	stateKey   string // the gateway's state key file: shows sealed version IDs and retention
 }
 
 // inventoryMain is `envelopegw inventory`: one of listing BUCKET[/PREFIX],
@@ -54,8 +55,9 @@ func inventoryMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.export, "export-checkpoint", "", "write the log's latest signed checkpoint to `FILE` (- for stdout)")
 	fs.BoolVar(&f.verify, "verify", false, "verify the log and compare the volume with it")
 	fs.StringVar(&f.checkpoint, "checkpoint", "", "with --verify: an older exported checkpoint `FILE` the log must extend")
+	fs.StringVar(&f.stateKey, "state-key", "", "the gateway's state key `file` (serve's --state-key, default <data>/.envelopegw/state.key): with it the listing shows version IDs and retention, which are sealed")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `usage: envelopegw inventory (--data DIR | --upstream URL) --signer FILE [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
+		fmt.Fprintf(stderr, `usage: envelopegw inventory (--data DIR | --upstream URL) --signer FILE [--state-key FILE] [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
        envelopegw inventory --data DIR --signer FILE --export-checkpoint FILE
        envelopegw inventory --data DIR --signer FILE --verify [--checkpoint FILE]
 

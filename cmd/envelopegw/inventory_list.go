@@ -54,7 +54,14 @@ func listInventory(ctx context.Context, f inventoryFlags, trusted envelope.Signe
 	if err != nil {
 		return err
 	}
-	svc, err := gateway.New(gateway.Config{Backend: be, Signers: trusted})
+	cfg := gateway.Config{Backend: be, Signers: trusted}
+	if f.stateKey != "" {
+		if cfg.StateKey, err = readStateKey(f.stateKey); err != nil {
+			return err
+		}
+		defer clear(cfg.StateKey)
+	}
+	svc, err := gateway.New(cfg)
 	if err != nil {
 		return err
 	}

@@ -23,18 +23,24 @@ func loadStateKey(path string) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("state key %s: %w", path, err)
 	}
+	k, err := readStateKey(path)
+	return k, created, err
+}
+
+// readStateKey reads an existing state key file (mode 0600).
+func readStateKey(path string) ([]byte, error) {
 	b, err := readPrivateFile(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("state key: %w", err)
+		return nil, fmt.Errorf("state key: %w", err)
 	}
 	defer clear(b)
 	b = bytes.TrimSpace(b)
 	k := make([]byte, gateway.StateKeySize)
 	if len(b) != 2*gateway.StateKeySize {
-		return nil, false, fmt.Errorf("state key %s: want %d hex digits", path, 2*gateway.StateKeySize)
+		return nil, fmt.Errorf("state key %s: want %d hex digits", path, 2*gateway.StateKeySize)
 	}
 	if _, err := hex.Decode(k, b); err != nil {
-		return nil, false, fmt.Errorf("state key %s: want %d hex digits", path, 2*gateway.StateKeySize)
+		return nil, fmt.Errorf("state key %s: want %d hex digits", path, 2*gateway.StateKeySize)
 	}
-	return k, created, nil
+	return k, nil
 }
