@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"envelopegw/backend"
 	"envelopegw/gateway"
@@ -100,7 +103,7 @@ func scrubBucket(ctx context.Context, svc *gateway.Service, be backend.Backend, 
 		case gateway.ScrubOrphaned:
 			c.orphan++
 		}
-		fmt.Fprintf(out, "%-8s %s/%s: %s\n", verdict, bucket, key, why)
+		fmt.Fprintf(out, "%-8s %s/%s: %s\n", verdict, bucket, displayKey(key), why)
 	}
 	after := ""
 	for {
@@ -180,4 +183,19 @@ func scrubUploads(ctx context.Context, be backend.Backend, bucket string, maxAge
 		}
 		opts.KeyMarker, opts.UploadIDMarker = page.NextKeyMarker, page.NextUploadIDMarker
 	}
+}
+
+// displayKey is how a report names a stored key: a noncurrent version as
+// its key and version ID rather than the gateway's reserved name, and a
+// name with control characters quoted, so that no key can write escape
+// sequences to an operator's terminal.
+func displayKey(stored string) string {
+	key, version := gateway.InventoryName(stored)
+	if strings.IndexFunc(key, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		key = strconv.Quote(key)
+	}
+	if version != "" {
+		return key + " (version " + version + ")"
+	}
+	return key
 }

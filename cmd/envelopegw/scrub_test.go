@@ -132,3 +132,17 @@ func copyRaw(t *testing.T, be backend.Backend, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDisplayKey(t *testing.T) {
+	for stored, want := range map[string]string{
+		"backups/day1/chunk.0":       "backups/day1/chunk.0",
+		"\x00vdb/chunk\x00abc123":    "db/chunk (version abc123)",
+		"evil\x1b[2Jkey":             `"evil\x1b[2Jkey"`,
+		"\x00vevil\x1b]0;x\x00v1":    `"evil\x1b]0;x" (version v1)`,
+		"caf\u00e9/\u65e5\u672c.txt": "caf\u00e9/\u65e5\u672c.txt",
+	} {
+		if got := displayKey(stored); got != want {
+			t.Errorf("displayKey(%q) = %s, want %s", stored, got, want)
+		}
+	}
+}
