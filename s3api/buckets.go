@@ -58,6 +58,12 @@ func (rq *request) createBucket() error {
 	if lock && rq.objectLock() == nil {
 		return ErrNotImplemented.WithMessage("Object Lock is not implemented by this gateway's object service.")
 	}
+	// As in IAM: a bucket created with Object Lock also configures the
+	// lock and turns versioning on, so the caller needs those rights too.
+	if lock && (!rq.allowedExtra("s3:PutBucketObjectLockConfiguration", rq.bucket, "") ||
+		!rq.allowedExtra("s3:PutBucketVersioning", rq.bucket, "")) {
+		return ErrAccessDenied
+	}
 	if err := rq.checkCreateBucketOwnership(); err != nil {
 		return err
 	}

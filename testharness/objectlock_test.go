@@ -207,3 +207,29 @@ func TestObjectLockBackups(t *testing.T) {
 		t.Fatalf("aws s3api list-object-versions: %v %s", err, o)
 	}
 }
+
+// TestCreateLockBucketNeedsLockRights: creating a bucket with Object Lock
+// also configures the lock and versioning, so, as in IAM, s3:CreateBucket
+// alone is not enough.
+func TestCreateLockBucketNeedsLockRights(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ingest := NewUser("db1", "ingest")
+	ingest.Buckets = []string{"backups-*"}
+	owner := NewUser("owner")
+	owner.Policy = json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+		"Action":["s3:CreateBucket","s3:PutBucketObjectLockConfiguration","s3:PutBucketVersioning"],"Resource":"*"}]}`)
+	users := WriteUsersFile(t, filepath.Join(dir, "users.json"), ingest, owner)
+	g := Start(t, Options{NoFsync: true, Args: []string{"--users", users}})
+	ic := UserS3Client(t, g, ingest, S3Options{})
+	oc := UserS3Client(t, g, owner, S3Options{})
+
+	_, err := ic.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("backups-locked"), ObjectLockEnabledForBucket: aws.Bool(true)})
+	wantAPIError(t, err, "AccessDenied", 403)
+	if _, err := ic.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("backups-plain")}); err != nil {
+		t.Fatalf("ingest CreateBucket without Object Lock: %v", err)
+	}
+	if _, err := oc.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("backups-locked"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatalf("CreateBucket with Object Lock and the rights it needs: %v", err)
+	}
+}
