@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"context"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -13,7 +15,8 @@ import (
 // signed record and header say, verified against the trusted signers.
 type Backup struct {
 	Key       string
-	Version   string // S3 version ID; "" unversioned, or the state key was not given
+	Version   string // S3 version ID; "" unversioned, or a current version listed without the state key
+	Latest    bool   // the current version (false: a noncurrent version of a versioned bucket)
 	Size      int64  // plaintext
 	Stored    int64  // ciphertext on the volume
 	Created   time.Time
@@ -27,21 +30,34 @@ type Backup struct {
 // DescribeBackup verifies the record of a listed object (signature by a
 // trusted signer, name, header and table hashes, stored size) and
 // describes it. It needs no private key. ok is false for what is no
-// backup: the gateway's reserved keys (noncurrent versions, bucket
-// configuration) and delete markers.
+// backup: the gateway's reserved keys (noncurrent versions, which
+// EachBackup describes, and bucket configuration) and delete markers.
 func (s *Service) DescribeBackup(bucket string, bi backend.ObjectInfo) (b Backup, ok bool) {
 	if strings.HasPrefix(bi.Key, reservedPrefix) || bi.Meta[mVersion] == metaMarker {
 		return b, false
 	}
-	b = Backup{Key: bi.Key, Stored: bi.Size}
+	return s.describeVersion(bucket, bi.Key, "", bi), true
+}
+
+// describeVersion describes version suffix of key ("" for the current
+// version, at key itself). A noncurrent version is verified as key's (the
+// name its record was signed for, never the reserved name) and, when the
+// sealed attributes open, held to the version ID its name carries
+// (checkVersionBinding, as GET ?versionId does).
+func (s *Service) describeVersion(bucket, key, suffix string, bi backend.ObjectInfo) Backup {
+	b := Backup{Key: key, Stored: bi.Size, Latest: suffix == ""}
+	nameVID, named := versionOfSuffix(suffix)
+	if !b.Latest && named {
+		b.Version = nameVID
+	}
 	if bi.Meta[mVersion] != metaV2 {
 		b.Err = errUnsigned
-		return b, true
+		return b
 	}
-	so, err := s.verifyRecord(bucket, bi.Key, bi)
+	so, err := s.verifyRecord(bucket, key, bi)
 	if err != nil {
 		b.Err = err
-		return b, true
+		return b
 	}
 	b.Size, b.Created, b.Signer = so.rec.Size, so.rec.Created, so.rec.Signer
 	b.WriteID = hex.EncodeToString(so.rec.WriteID[:])
@@ -49,10 +65,75 @@ func (s *Service) DescribeBackup(bucket string, bi backend.ObjectInfo) (b Backup
 	// The version ID and the lock are sealed attributes: shown only to a
 	// caller that holds the gateway's state key.
 	if s.metaKey != nil && s.openAttrs(so) == nil {
-		b.Version = so.attrs[mVersionID]
+		switch {
+		case b.Latest || !named:
+			b.Version = so.attrs[mVersionID]
+		default:
+			if err := checkVersionBinding(so, nameVID); err != nil {
+				b.Err = err
+				return b
+			}
+		}
 		b.Retention = describeLock(so.attrs)
 	}
-	return b, true
+	if !b.Latest && b.Version == "" {
+		b.Err = fmt.Errorf("noncurrent version name %q carries no version ID (give the state key to read the sealed one)", suffix)
+	}
+	return b
+}
+
+// versionOfSuffix is the version ID a noncurrent version's name carries:
+// the suffix itself, or "null" for the null version's time prefix +
+// "null" (see archiveKey). ok is false for a suffix of neither form.
+func versionOfSuffix(sfx string) (string, bool) {
+	if t, ok := strings.CutSuffix(sfx, nullVersion); ok && len(t) == 16 && validVersionID(t+t) {
+		return nullVersion, true
+	}
+	return sfx, sfx != nullVersion && validVersionID(sfx)
+}
+
+// EachBackup calls fn for every version under bucket/prefix, by key and,
+// within a key, the current version first and then the noncurrent ones
+// newest first; with currentOnly, the current versions only. Delete
+// markers and the bucket's configuration are no backups and are skipped.
+// The user keys and the noncurrent versions are two listings, merged in
+// key order page by page (as ListObjectVersions does), so a bucket of any
+// size is never held in memory.
+func (s *Service) EachBackup(ctx context.Context, bucket, prefix string, currentOnly bool, fn func(Backup) error) error {
+	if strings.HasPrefix(prefix, reservedPrefix) {
+		_, err := s.be.HeadBucket(ctx, bucket)
+		return err
+	}
+	cur := &verStream{s: s, ctx: ctx, bucket: bucket, opts: backend.ListOptions{Prefix: prefix, After: afterReserved, MaxKeys: 1000}}
+	arch := &verStream{s: s, ctx: ctx, bucket: bucket, archive: true, opts: backend.ListOptions{Prefix: archivePrefix + prefix, MaxKeys: 1000}}
+	if currentOnly {
+		arch.done = true
+	}
+	for {
+		a, err := cur.peek()
+		if err != nil {
+			return err
+		}
+		b, err := arch.peek()
+		if err != nil {
+			return err
+		}
+		var it *verItem
+		switch {
+		case a == nil && b == nil:
+			return nil
+		case b == nil || a != nil && !b.less(a):
+			it = cur.pop()
+		default:
+			it = arch.pop()
+		}
+		if IsDeleteMarker(it.bi.Meta) {
+			continue
+		}
+		if err := fn(s.describeVersion(bucket, it.key, it.suffix, it.bi)); err != nil {
+			return err
+		}
+	}
 }
 
 // describeLock says how a version is locked: "COMPLIANCE until <date>",

@@ -27,16 +27,17 @@ func init() {
 }
 
 type inventoryFlags struct {
-	data       string // = store.data, for the log's modes (a data directory only)
-	store      storeFlags
-	signers    listFlag
-	asJSON     bool
-	asCSV      bool
-	depth      int
-	export     string
-	verify     bool
-	checkpoint string
-	stateKey   string // the gateway's state key file: shows sealed version IDs and retention
+	data        string // = store.data, for the log's modes (a data directory only)
+	store       storeFlags
+	signers     listFlag
+	asJSON      bool
+	asCSV       bool
+	depth       int
+	export      string
+	verify      bool
+	checkpoint  string
+	currentOnly bool
+	stateKey    string // the gateway's state key file: shows sealed version IDs and retention
 }
 
 // inventoryMain is `envelopegw inventory`: one of listing BUCKET[/PREFIX],
@@ -55,14 +56,17 @@ func inventoryMain(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.StringVar(&f.export, "export-checkpoint", "", "write the log's latest signed checkpoint to `FILE` (- for stdout)")
 	fs.BoolVar(&f.verify, "verify", false, "verify the log and compare the volume with it")
 	fs.StringVar(&f.checkpoint, "checkpoint", "", "with --verify: an older exported checkpoint `FILE` the log must extend")
+	fs.BoolVar(&f.currentOnly, "current-only", false, "list only the current version of each key (default: every version of a versioned bucket)")
 	fs.StringVar(&f.stateKey, "state-key", "", "the gateway's state key `file` (serve's --state-key, default <data>/.envelopegw/state.key): with it the listing shows version IDs and retention, which are sealed")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `usage: envelopegw inventory (--data DIR | --upstream URL) --signer FILE [--state-key FILE] [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
+		fmt.Fprintf(stderr, `usage: envelopegw inventory (--data DIR | --upstream URL) --signer FILE [--state-key FILE] [--current-only] [--json|--csv] [--group-depth N] BUCKET[/PREFIX]
        envelopegw inventory --data DIR --signer FILE --export-checkpoint FILE
        envelopegw inventory --data DIR --signer FILE --verify [--checkpoint FILE]
 
-Lists backups (key, version, size, stored size, creation time, retention,
-signer, recipient key IDs, totals per prefix); exports the inventory log's
+Lists backups (key, version, latest, size, stored size, creation time,
+retention, signer, recipient key IDs): every version of a versioned
+bucket, by key and newest first (--current-only: the current ones), and
+totals per prefix, which count every version listed; exports the inventory log's
 signed checkpoint, to keep off the host; or verifies the log (its
 checkpoint, and that it extends an older exported one) and reports every
 object deleted, rolled back, replaced or added outside the gateway,

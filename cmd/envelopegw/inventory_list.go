@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"envelopegw/backend"
 	"envelopegw/envelope"
 	"envelopegw/gateway"
 )
@@ -22,6 +21,7 @@ import (
 type backupRow struct {
 	Key        string    `json:"key"`
 	Version    string    `json:"version,omitempty"`
+	Latest     bool      `json:"latest"`
 	Size       int64     `json:"size"`
 	Stored     int64     `json:"stored"`
 	Created    time.Time `json:"created"`
@@ -31,7 +31,8 @@ type backupRow struct {
 	Error      string    `json:"error,omitempty"`
 }
 
-// prefixTotal sums the objects under one common prefix.
+// prefixTotal sums the versions listed under one common prefix (every
+// version is a backup that can be restored).
 type prefixTotal struct {
 	Prefix  string `json:"prefix"`
 	Objects int64  `json:"objects"`
@@ -69,18 +70,14 @@ func listInventory(ctx context.Context, f inventoryFlags, trusted envelope.Signe
 	totals := map[string]*prefixTotal{}
 	var order []string
 	bad := 0
-	err = eachObject(ctx, be, bucket, prefix, func(o backend.ObjectInfo) error {
-		b, ok := svc.DescribeBackup(bucket, o)
-		if !ok {
-			return nil
-		}
-		row := backupRow{Key: b.Key, Version: b.Version, Size: b.Size, Stored: b.Stored, Created: b.Created,
+	err = svc.EachBackup(ctx, bucket, prefix, f.currentOnly, func(b gateway.Backup) error {
+		row := backupRow{Key: b.Key, Version: b.Version, Latest: b.Latest, Size: b.Size, Stored: b.Stored, Created: b.Created,
 			Retention: b.Retention, Signer: b.Signer, Recipients: b.KeyIDs}
 		if b.Err != nil {
 			row.Error = b.Err.Error()
 			bad++
 		}
-		g := groupOf(prefix, o.Key, f.depth)
+		g := groupOf(prefix, b.Key, f.depth)
 		t := totals[g]
 		if t == nil {
 			t = &prefixTotal{Prefix: g}
@@ -124,10 +121,10 @@ func newInventoryWriter(f inventoryFlags, out io.Writer) *inventoryWriter {
 	case f.asJSON:
 	case f.asCSV:
 		w.cw = csv.NewWriter(out)
-		w.cw.Write([]string{"key", "version", "size", "stored", "created", "retention", "signer", "recipients", "error"})
+		w.cw.Write([]string{"key", "version", "latest", "size", "stored", "created", "retention", "signer", "recipients", "error"})
 	default:
 		w.tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w.tw, "KEY\tVERSION\tSIZE\tSTORED\tCREATED\tRETENTION\tSIGNER\tRECIPIENTS")
+		fmt.Fprintln(w.tw, "KEY\tVERSION\tLATEST\tSIZE\tSTORED\tCREATED\tRETENTION\tSIGNER\tRECIPIENTS")
 	}
 	return w
 }
@@ -148,15 +145,15 @@ func (w *inventoryWriter) row(r backupRow) error {
 	case w.f.asJSON:
 		w.rows = append(w.rows, r)
 	case w.cw != nil:
-		w.cw.Write([]string{r.Key, r.Version, strconv.FormatInt(r.Size, 10), strconv.FormatInt(r.Stored, 10), created,
+		w.cw.Write([]string{r.Key, r.Version, strconv.FormatBool(r.Latest), strconv.FormatInt(r.Size, 10), strconv.FormatInt(r.Stored, 10), created,
 			r.Retention, r.Signer, strings.Join(r.Recipients, " "), r.Error})
 		return w.cw.Error()
 	default:
 		if r.Error != "" {
-			fmt.Fprintf(w.tw, "%s\t-\t-\t%d\t-\t-\tNOT VERIFIED: %s\t\n", r.Key, r.Stored, r.Error)
+			fmt.Fprintf(w.tw, "%s\t%s\t%t\t-\t%d\t-\t-\tNOT VERIFIED: %s\t\n", r.Key, orDash(r.Version), r.Latest, r.Stored, r.Error)
 			return nil
 		}
-		fmt.Fprintf(w.tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", r.Key, orDash(r.Version), r.Size, r.Stored, created,
+		fmt.Fprintf(w.tw, "%s\t%s\t%t\t%d\t%d\t%s\t%s\t%s\t%s\n", r.Key, orDash(r.Version), r.Latest, r.Size, r.Stored, created,
 			orDash(r.Retention), r.Signer, strings.Join(r.Recipients, ","))
 	}
 	return nil
@@ -178,9 +175,9 @@ func (w *inventoryWriter) finish(totals []prefixTotal) error {
 		w.cw.Flush()
 		return w.cw.Error()
 	}
-	fmt.Fprintln(w.tw, "\nPREFIX\tOBJECTS\tSIZE\tSTORED\t\t\t\t")
+	fmt.Fprintln(w.tw, "\nPREFIX\tOBJECTS\tSIZE\tSTORED\t\t\t\t\t")
 	for _, t := range totals {
-		fmt.Fprintf(w.tw, "%s\t%d\t%d\t%d\t\t\t\t\n", orDash(t.Prefix), t.Objects, t.Size, t.Stored)
+		fmt.Fprintf(w.tw, "%s\t%d\t%d\t%d\t\t\t\t\t\n", orDash(t.Prefix), t.Objects, t.Size, t.Stored)
 	}
 	return w.tw.Flush()
 }
