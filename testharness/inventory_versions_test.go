@@ -102,14 +102,30 @@ func TestInventoryListsVersions(t *testing.T) {
 		t.Errorf("--current-only listed %+v, want only %+v", cur, want[0])
 	}
 
-	// Behind the gateway's back: day1/chunk's oldest version put in place
-	// of day2/chunk's (noncurrent) version.
-	be, err := posix.New(g.DataDir, posix.Options{NoFsync: true})
+	csvOut, ok := runInventory(t, "--data", g.DataDir, "--signer", g.SignerFile, "--csv", b)
+	if lines := strings.Split(strings.TrimSpace(csvOut), "\n"); !ok || len(lines) != 5 || !strings.HasPrefix(lines[0], "key,version,latest,") ||
+		!strings.HasPrefix(lines[1], "day1/chunk,,true,") || !strings.HasPrefix(lines[2], "day1/chunk,"+want[1].Version+",false,") {
+		t.Errorf("--csv listed:\n%s", csvOut)
+	}
+
+	be0, err := posix.New(g.DataDir, posix.Options{NoFsync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	archive := func(r inventoryVersionRow) string { return "\x00v" + r.Key + "\x00" + r.Version }
-	rawWrite(t, be, b, archive(want[3]), rawRead(t, be, b, archive(want[2])))
+	// Behind the gateway's back, within one key: the oldest version's files
+	// in place of the middle one. The record names the right key, so only
+	// the sealed version ID (the state key) tells.
+	middle := rawRead(t, be0, b, archive(want[1]))
+	rawWrite(t, be0, b, archive(want[1]), rawRead(t, be0, b, archive(want[2])))
+	if got := inventoryVersions(t, g, false, "--state-key", stateKey, b); len(got) != 4 || got[1].Error == "" || got[0].Error+got[2].Error+got[3].Error != "" {
+		t.Errorf("a version swapped within its key: listed %+v, want an error on row 1 only", got)
+	}
+	rawWrite(t, be0, b, archive(want[1]), middle)
+
+	// Behind the gateway's back: day1/chunk's oldest version put in place
+	// of day2/chunk's (noncurrent) version.
+	rawWrite(t, be0, b, archive(want[3]), rawRead(t, be0, b, archive(want[2])))
 	for _, args := range [][]string{{b}, {"--state-key", stateKey, b}} {
 		got = inventoryVersions(t, g, false, args...)
 		if len(got) != 4 {
