@@ -113,6 +113,10 @@ type Service struct {
 	// lifecycleExamined, set by tests, runs between the janitor's listing
 	// of a due object and its conditional delete.
 	lifecycleExamined func(bucket, key string)
+	// promoteCopied, set by tests, runs after a promotion's atomic
+	// replace of the current version and before its noncurrent name goes:
+	// an error stops there, as a crash would.
+	promoteCopied func() error
 
 	signer     *envelope.SigningKey // nil: nothing can be stored
 	trusted    envelope.Signers

@@ -60,8 +60,8 @@ import (
 // gateway; a store that cannot share bytes falls back to streaming them.
 //
 // Deleting the current version by ID promotes the newest noncurrent one
-// (copied back under the user key, create-only, so a concurrent new write
-// wins); a reader can see 404 for the instant between the two steps.
+// by one atomic conditional replace of the current entry, so no reader
+// and no crash sees the key without it (versioning_promote.go).
 
 const (
 	mVersionID  = "vid" // sealed attribute: the version ID of an object written with versioning on

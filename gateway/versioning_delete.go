@@ -135,39 +135,8 @@ func (s *Service) deleteVersionOnce(ctx context.Context, o op, vid string, bypas
 			return out, err
 		}
 	}
-	if err := s.be.Delete(ctx, o.bucket, bk, backend.Cond{IfVersion: bi.Version}); err != nil {
-		return out, err
-	}
 	if bk == o.key {
-		s.promote(ctx, o.bucket, o.key)
+		return out, s.replaceCurrent(ctx, o.bucket, o.key, vid, bi)
 	}
-	return out, nil
-}
-
-// promote makes the newest noncurrent version of bucket/key current after
-// the current one was deleted. A write that lands first wins (the copy is
-// create-only) and the version stays noncurrent, which is then right.
-func (s *Service) promote(ctx context.Context, bucket, key string) {
-	prefix := archivePrefix + key + "\x00"
-	page, err := s.be.List(ctx, bucket, backend.ListOptions{Prefix: prefix, MaxKeys: 1})
-	if err != nil || len(page.Objects) == 0 {
-		if err != nil {
-			s.log.Warn("versioning: listing noncurrent versions to promote", "bucket", bucket, "key", key, "err", err)
-		}
-		return
-	}
-	newest := page.Objects[0]
-	if err := s.copyEntry(ctx, bucket, newest, key); err != nil {
-		s.log.Warn("versioning: promoting the newest noncurrent version", "bucket", bucket, "key", key, "err", err)
-		return
-	}
-	// Only when the promoted copy is what is current (not a concurrent
-	// write) does the noncurrent name go.
-	st, err := s.be.Stat(ctx, bucket, key)
-	if err != nil || st.Meta[mRecord] != newest.Meta[mRecord] || st.Meta[mMarker] != newest.Meta[mMarker] {
-		return
-	}
-	if err := s.be.Delete(ctx, bucket, newest.Key, backend.Cond{IfVersion: newest.Version}); err != nil && !errors.Is(err, backend.ErrNoSuchKey) {
-		s.log.Warn("versioning: removing a promoted version's noncurrent name", "bucket", bucket, "key", key, "err", err)
-	}
+	return out, s.be.Delete(ctx, o.bucket, bk, backend.Cond{IfVersion: bi.Version})
 }

@@ -33,6 +33,7 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListVersions
 	arch := &verStream{s: s, ctx: ctx, bucket: in.Bucket, archive: true, opts: backend.ListOptions{
 		Prefix: archivePrefix + in.Prefix, Delimiter: in.Delimiter, After: archAfter, MaxKeys: max}}
 	lastPrefix := ""
+	var curKey, curVid string // the last current version listed
 	for {
 		a, err := cur.peek()
 		if err != nil {
@@ -51,6 +52,9 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListVersions
 		default:
 			it = arch.pop()
 		}
+		if !it.prefix && !it.current && it.key == curKey && s.versionInfo(in.Bucket, it).VersionID == curVid {
+			continue // a promotion's duplicate (versioning_promote.go): current wins
+		}
 		if len(out.Versions)+len(out.CommonPrefixes) == max {
 			if !(it.prefix && it.key == lastPrefix) {
 				out.IsTruncated = true
@@ -66,6 +70,9 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListVersions
 			continue
 		}
 		v := s.versionInfo(in.Bucket, it)
+		if it.current {
+			curKey, curVid = v.Key, v.VersionID
+		}
 		out.Versions = append(out.Versions, v)
 		out.NextKeyMarker, out.NextVersionIDMarker = v.Key, v.VersionID
 	}

@@ -154,21 +154,32 @@ func (s *Service) archive(ctx context.Context, bucket, key string, cur current) 
 // (Backend.Copy: hard links, server-side copy) where it can, else
 // streamed.
 func (s *Service) copyEntry(ctx context.Context, bucket string, src backend.ObjectInfo, to string) error {
-	_, err := s.be.Copy(ctx, backend.CopySource{Bucket: bucket, Key: src.Key, Version: src.Version}, bucket, to, src.Meta.Clone(), backend.Cond{IfAbsent: true})
+	err := s.copyEntryCond(ctx, bucket, src, to, backend.Cond{IfAbsent: true})
+	if isCondFailure(err) {
+		return nil
+	}
+	return err
+}
+
+// copyEntryCond is copyEntry onto an entry that must satisfy cond: a
+// failed condition is returned (isCondFailure), as is a source that
+// changed or went since it was listed.
+func (s *Service) copyEntryCond(ctx context.Context, bucket string, src backend.ObjectInfo, to string, cond backend.Cond) error {
+	_, err := s.be.Copy(ctx, backend.CopySource{Bucket: bucket, Key: src.Key, Version: src.Version}, bucket, to, src.Meta.Clone(), cond)
 	switch {
 	case err == nil, isCondFailure(err):
-		return nil
+		return err
 	case errors.Is(err, backend.ErrSourceChanged):
 		return errVersionMoved
 	case !errors.Is(err, backend.ErrCopyUnsupported):
 		return err
 	}
-	return s.streamEntry(ctx, bucket, src.Key, to, src.Version)
+	return s.streamEntry(ctx, bucket, src.Key, to, src.Version, cond)
 }
 
 // streamEntry copies backend object bucket/from, which must still be at
-// version ver, to bucket/to, create-only, through the gateway.
-func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string) error {
+// version ver, to bucket/to under cond, through the gateway.
+func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string, cond backend.Cond) error {
 	obj, err := s.be.Open(ctx, bucket, from)
 	if err != nil {
 		return err
@@ -178,7 +189,7 @@ func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string)
 	if bi.Version != ver {
 		return errVersionMoved
 	}
-	w, err := s.be.NewObject(ctx, bucket, to, backend.Cond{IfAbsent: true})
+	w, err := s.be.NewObject(ctx, bucket, to, cond)
 	if err != nil {
 		return err
 	}
@@ -189,10 +200,8 @@ func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Commit(bi.Meta.Clone()); err != nil && !isCondFailure(err) {
-		return err
-	}
-	return nil
+	_, err = w.Commit(bi.Meta.Clone())
+	return err
 }
 
 // errVersionMoved: the current version changed while it was being kept;
