@@ -109,6 +109,10 @@ func (s *Service) EachBackup(ctx context.Context, bucket, prefix string, current
 	if currentOnly {
 		arch.done = true
 	}
+	// The last current entry listed. A promotion's duplicate is known by
+	// its stored record, the very bytes of the current one: the version
+	// IDs in the records may be unreadable here (no state key).
+	var curKey, curRecord string
 	for {
 		a, err := cur.peek()
 		if err != nil {
@@ -126,6 +130,11 @@ func (s *Service) EachBackup(ctx context.Context, bucket, prefix string, current
 			it = cur.pop()
 		default:
 			it = arch.pop()
+		}
+		if rh := RecordHash(it.bi.Meta); it.current {
+			curKey, curRecord = it.key, rh
+		} else if it.key == curKey && rh == curRecord {
+			continue // a promotion's duplicate (versioning_promote.go): current wins
 		}
 		if IsDeleteMarker(it.bi.Meta) {
 			continue

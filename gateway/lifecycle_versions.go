@@ -87,7 +87,7 @@ func (s *Service) expireKey(ctx context.Context, bucket, status string, cfg *lif
 	key := vs[0].key
 	var curItem *verItem
 	if vs[0].current {
-		curItem, vs = vs[0], s.withoutCurrent(bucket, vs[0], vs[1:])
+		curItem, vs = vs[0], withoutCurrent(vs[0], vs[1:])
 	}
 	var successor time.Time // creation time of the next newer version
 	if curItem != nil {
@@ -215,10 +215,10 @@ func suffixTime(suffix string) (time.Time, bool) {
 // withoutCurrent drops from a key's noncurrent entries the one holding
 // the current version (a promotion's duplicate, versioning_promote.go):
 // it is not noncurrent, and counting it would expire one more version.
-func (s *Service) withoutCurrent(bucket string, cur *verItem, vs []*verItem) []*verItem {
-	vid := s.versionInfo(bucket, cur).VersionID
+func withoutCurrent(cur *verItem, vs []*verItem) []*verItem {
+	rh := RecordHash(cur.bi.Meta) // a duplicate is the current entry's very record
 	for i, it := range vs {
-		if s.versionInfo(bucket, it).VersionID == vid {
+		if RecordHash(it.bi.Meta) == rh {
 			return append(vs[:i:i], vs[i+1:]...)
 		}
 	}

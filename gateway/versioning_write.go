@@ -142,11 +142,33 @@ func (s *Service) statCurrent(ctx context.Context, bucket, key string) (current,
 
 // archive copies the current entry of bucket/key to its noncurrent name,
 // bytes and metadata verbatim (the signed record stays valid: it names
-// the user key). A copy that exists already is the same version.
+// the user key). A copy that exists already is the same version, kept
+// earlier or left by a promotion (versioning_promote.go) whose last step,
+// in another process, may still remove it exactly at the version it
+// listed: so it is replaced by a fresh copy, a new backend version that
+// step's conditional delete cannot match.
 func (s *Service) archive(ctx context.Context, bucket, key string, cur current) error {
 	src := cur.bi
 	src.Key = key
-	return s.copyEntry(ctx, bucket, src, archiveKey(key, cur.suffix))
+	to := archiveKey(key, cur.suffix)
+	for attempt := 0; attempt < maxVersionRetries; attempt++ {
+		err := s.copyEntryCond(ctx, bucket, src, to, backend.Cond{IfAbsent: true})
+		if !isCondFailure(err) {
+			return err
+		}
+		st, err := s.be.Stat(ctx, bucket, to)
+		if errors.Is(err, backend.ErrNoSuchKey) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		err = s.copyEntryCond(ctx, bucket, src, to, backend.Cond{IfVersion: st.Version})
+		if !isCondFailure(err) {
+			return err
+		}
+	}
+	return errWriteRace
 }
 
 // copyEntry copies the stored entry src (exactly its version) to
