@@ -273,6 +273,28 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string, cond ...
 	return s.fail(o, err)
 }
 
+// holdsObject reports whether any current version under prefix is an
+// object rather than a delete marker. It stops at the first object, so it
+// reads past markers only.
+func (s *Service) holdsObject(ctx context.Context, bucket, prefix string) (bool, error) {
+	opts := backend.ListOptions{Prefix: prefix, MaxKeys: 100}
+	for {
+		page, err := s.be.List(ctx, bucket, opts)
+		if err != nil {
+			return false, err
+		}
+		for _, o := range page.Objects {
+			if !IsDeleteMarker(o.Meta) {
+				return true, nil
+			}
+		}
+		if !page.IsTruncated {
+			return false, nil
+		}
+		opts.After = page.NextAfter
+	}
+}
+
 // ListObjects lists one page of bucket from metadata only. The gateway's
 // reserved keys (noncurrent versions, configuration) sort before every
 // user key and are skipped; current delete markers are not listed.
@@ -285,6 +307,16 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 	opts := backend.ListOptions{Prefix: in.Prefix, Delimiter: in.Delimiter, After: max(in.After, afterReserved), MaxKeys: in.MaxKeys}
 	if opts.MaxKeys <= 0 {
 		opts.MaxKeys = 1000
+	}
+	// In a bucket that has had versioning, a common prefix may hold only
+	// delete markers; S3 does not list such a prefix.
+	markers := false
+	if in.Delimiter != "" {
+		cfg, _, err := s.readConfig(ctx, in.Bucket)
+		if err != nil {
+			return nil, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
+		}
+		markers = cfg.Versioning != ""
 	}
 	for {
 		page, err := s.be.List(ctx, in.Bucket, opts)
@@ -303,9 +335,18 @@ func (s *Service) ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (
 					out.Objects = append(out.Objects, s.listInfo(in.Bucket, bo))
 				}
 			} else {
-				out.NextAfter = page.CommonPrefixes[pi]
-				out.CommonPrefixes = append(out.CommonPrefixes, page.CommonPrefixes[pi])
+				cp := page.CommonPrefixes[pi]
 				pi++
+				out.NextAfter = cp
+				live := true
+				if markers {
+					if live, err = s.holdsObject(ctx, in.Bucket, cp); err != nil {
+						return nil, s.fail(op{"ListObjects", in.Bucket, "", ctx}, err)
+					}
+				}
+				if live {
+					out.CommonPrefixes = append(out.CommonPrefixes, cp)
+				}
 			}
 			if len(out.Objects)+len(out.CommonPrefixes) == opts.MaxKeys {
 				out.IsTruncated = page.IsTruncated || pi < len(page.CommonPrefixes) || po < len(page.Objects)

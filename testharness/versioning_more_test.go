@@ -3,6 +3,8 @@ package testharness
 import (
 	"bytes"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -175,5 +177,61 @@ func TestVersioningMultipartAndListing(t *testing.T) {
 	}
 	if aws.ToString(lv.Versions[0].Key) != "dir/x" || aws.ToString(lv.Versions[3].Key) != "dir/y" {
 		t.Errorf("order: %s %s", aws.ToString(lv.Versions[0].Key), aws.ToString(lv.Versions[3].Key))
+	}
+}
+
+// TestVersioningHidesMarkerOnlyPrefixes: a "folder" whose keys all have a
+// delete marker as their current version is not listed, as in S3, and
+// comes back when an object is written under it again.
+func TestVersioningHidesMarkerOnlyPrefixes(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := "ver-prefixes"
+	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &b}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutBucketVersioning(ctx(t), &s3.PutBucketVersioningInput{Bucket: &b, VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"day1/a", "day2/a", "day2/b", "day3/a"} {
+		if _, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String(k), Body: strings.NewReader(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range []string{"day2/a", "day2/b", "day3/a"} {
+		if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &b, Key: aws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefixes := func(maxKeys int32) []string {
+		var got []string
+		p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: &b, Delimiter: aws.String("/"), MaxKeys: aws.Int32(maxKeys)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, cp := range page.CommonPrefixes {
+				got = append(got, aws.ToString(cp.Prefix))
+			}
+		}
+		return got
+	}
+	for _, mk := range []int32{1000, 1} {
+		if got := prefixes(mk); !slices.Equal(got, []string{"day1/"}) {
+			t.Errorf("max-keys %d: common prefixes %q, want only day1/ (day2/ and day3/ hold only delete markers)", mk, got)
+		}
+	}
+	if _, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("day3/b"), Body: strings.NewReader("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := prefixes(1000); !slices.Equal(got, []string{"day1/", "day3/"}) {
+		t.Errorf("after a new object under day3/: %q", got)
+	}
+	// ListObjectVersions still shows the markers' prefixes.
+	v, err := c.ListObjectVersions(ctx(t), &s3.ListObjectVersionsInput{Bucket: &b, Delimiter: aws.String("/")})
+	if err != nil || len(v.CommonPrefixes) != 3 {
+		t.Errorf("ListObjectVersions: %v, %d common prefixes, want 3", err, len(v.CommonPrefixes))
 	}
 }
