@@ -19,8 +19,6 @@ import (
 // each gateway sees one configuration or the next, never a mix. Listings
 // pass over the record and DeleteBucket removes it with the bucket.
 
-var _ s3api.Lifecycle = (*Service)(nil)
-
 // PutBucketLifecycle implements s3api.Lifecycle.
 func (s *Service) PutBucketLifecycle(ctx context.Context, bucket string, cfg *lifecycle.Configuration) error {
 	o := op{"PutBucketLifecycleConfiguration", bucket, "", ctx}

@@ -128,6 +128,14 @@ type Service struct {
 
 var _ s3api.Service = (*Service)(nil)
 
+// The optional parts of s3api.Service this gateway serves: s3api answers
+// 501 only to a Service without them.
+var (
+	_ s3api.Versioning = (*Service)(nil)
+	_ s3api.ObjectLock = (*Service)(nil)
+	_ s3api.Lifecycle  = (*Service)(nil)
+)
+
 // New returns a Service for cfg.
 func New(cfg Config) (*Service, error) {
 	if cfg.Backend == nil {

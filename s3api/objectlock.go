@@ -270,13 +270,20 @@ func (rq *request) versionParam() (string, error) {
 	return v, checkVersionSyntax(v)
 }
 
-// getObjectRetention answers GET /bucket/key?retention.
-func (rq *request) getObjectRetention() error {
+// lockTarget is what every per-version lock call starts with: the
+// Service's Object Lock and the versionId the request names.
+func (rq *request) lockTarget() (ObjectLock, string, error) {
 	l, err := rq.lockService()
 	if err != nil {
-		return err
+		return nil, "", err
 	}
 	vid, err := rq.versionParam()
+	return l, vid, err
+}
+
+// getObjectRetention answers GET /bucket/key?retention.
+func (rq *request) getObjectRetention() error {
+	l, vid, err := rq.lockTarget()
 	if err != nil {
 		return err
 	}
@@ -290,11 +297,7 @@ func (rq *request) getObjectRetention() error {
 
 // putObjectRetention answers PUT /bucket/key?retention.
 func (rq *request) putObjectRetention() error {
-	l, err := rq.lockService()
-	if err != nil {
-		return err
-	}
-	vid, err := rq.versionParam()
+	l, vid, err := rq.lockTarget()
 	if err != nil {
 		return err
 	}
@@ -319,11 +322,7 @@ func (rq *request) putObjectRetention() error {
 
 // getObjectLegalHold answers GET /bucket/key?legal-hold.
 func (rq *request) getObjectLegalHold() error {
-	l, err := rq.lockService()
-	if err != nil {
-		return err
-	}
-	vid, err := rq.versionParam()
+	l, vid, err := rq.lockTarget()
 	if err != nil {
 		return err
 	}
@@ -337,11 +336,7 @@ func (rq *request) getObjectLegalHold() error {
 
 // putObjectLegalHold answers PUT /bucket/key?legal-hold.
 func (rq *request) putObjectLegalHold() error {
-	l, err := rq.lockService()
-	if err != nil {
-		return err
-	}
-	vid, err := rq.versionParam()
+	l, vid, err := rq.lockTarget()
 	if err != nil {
 		return err
 	}
