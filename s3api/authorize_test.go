@@ -94,12 +94,15 @@ func TestAuthorizeDenied(t *testing.T) {
 	} {
 		e.logs.Reset()
 		e.svc.calls = nil
-		e.fails(q, 403, "AccessDenied")
+		w := e.fails(q, 403, "AccessDenied")
 		if len(e.svc.calls) != 0 {
 			t.Errorf("%s %s: the service was called: %v", q.method, q.target, e.svc.calls)
 		}
 		log := e.logs.String()
-		for _, want := range []string{"msg=audit", "user=user-" + testAK, "decision=deny", "remote=192.0.2.1:1234", "resource=arn:aws:s3:::bkt/k", "id="} {
+		// request_id: the key every line of the request carries, and the
+		// ID the client was given.
+		id := "request_id=" + w.Header().Get("x-amz-request-id")
+		for _, want := range []string{"msg=audit", "user=user-" + testAK, "decision=deny", "remote=192.0.2.1:1234", "resource=arn:aws:s3:::bkt/k", id} {
 			if !strings.Contains(log, want) {
 				t.Errorf("%s %s: the audit log lacks %q:\n%s", q.method, q.target, want, log)
 			}
@@ -168,13 +171,13 @@ func TestAuditWrites(t *testing.T) {
 	e := newEnv(t, withAuthz(&fakeAuthz{}))
 	e.mkBucket("bkt")
 	e.logs.Reset()
-	e.put("bkt", "k", []byte("x"), nil)
-	e.ok(req{method: "DELETE", target: "/bkt/k"}, 204)
+	pw := e.put("bkt", "k", []byte("x"), nil)
+	dw := e.ok(req{method: "DELETE", target: "/bkt/k"}, 204)
 	e.ok(req{method: "GET", target: "/bkt"}, 200)
 	log := e.logs.String()
 	for _, want := range []string{
-		"msg=audit id=", "action=s3:PutObject resource=arn:aws:s3:::bkt/k remote=192.0.2.1:1234 decision=allow status=200",
-		"action=s3:DeleteObject resource=arn:aws:s3:::bkt/k remote=192.0.2.1:1234 decision=allow status=204",
+		"action=s3:PutObject resource=arn:aws:s3:::bkt/k remote=192.0.2.1:1234 decision=allow status=200 request_id=" + pw.Header().Get("x-amz-request-id"),
+		"action=s3:DeleteObject resource=arn:aws:s3:::bkt/k remote=192.0.2.1:1234 decision=allow status=204 request_id=" + dw.Header().Get("x-amz-request-id"),
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
