@@ -9,6 +9,7 @@ import (
 
 	"envelopegw/logctx"
 	"envelopegw/s3api/auth"
+	"envelopegw/s3api/md5pool"
 
 	md5simd "github.com/minio/md5-simd"
 )
@@ -69,9 +70,11 @@ type Config struct {
 	// MaxPartSize caps UploadPart bodies; 0 means 5 GiB.
 	MaxPartSize int64
 	// MD5 hashes request bodies for ETags and Content-MD5. nil means one
-	// multi-buffer (SIMD) MD5 server shared by every handler in the
-	// process: concurrent uploads are hashed in parallel lanes on another
-	// goroutine, overlapping with the Service's work.
+	// md5pool.Pool of multi-buffer (SIMD) MD5 servers shared by every
+	// handler in the process: concurrent uploads are hashed in parallel
+	// lanes on another goroutine, overlapping with the Service's work. A
+	// Server given here must stay as fast after millions of hashers as
+	// after the first (md5-simd's own servers do not: see md5pool).
 	MD5 md5simd.Server
 	// StdlibMD5 hashes with crypto/md5 on the request goroutine instead
 	// (lower latency for a lone stream, more CPU under concurrency).
@@ -86,7 +89,10 @@ type Config struct {
 	Now func() time.Time
 }
 
-var sharedMD5 = sync.OnceValue(md5simd.NewServer)
+// sharedMD5 is the process-wide MD5 source. It retires its md5-simd
+// servers after a bounded number of hashers, so its cost per byte does not
+// grow with the requests served.
+var sharedMD5 = sync.OnceValue(func() *md5pool.Pool { return &md5pool.Pool{} })
 
 // handler is the http.Handler NewHandler returns.
 type handler struct {
