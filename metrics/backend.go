@@ -11,7 +11,10 @@ import (
 
 // Backend wraps be so that every call is timed and counted, commits are
 // timed separately (they hold the fsyncs), stored bytes are counted, and
-// committed objects update the newest-object metric. It changes no
+// created and deleted buckets enter and leave the newest-object metric
+// (objects do not: at this level the gateway's own records, such as
+// bucket configuration and delete markers, look like objects; End counts
+// the arrivals clients make). It changes no
 // behaviour: results and errors pass through untouched. Unwrap returns be,
 // for callers that look for optional interfaces of an implementation.
 func (m *Metrics) Backend(be backend.Backend) backend.Backend {
@@ -89,7 +92,7 @@ func (t *timedBackend) NewObject(ctx context.Context, bucket, key string, cond .
 	if err != nil {
 		return nil, err
 	}
-	return &timedWriter{w: w, m: t.m, kind: "object", bucket: bucket}, nil
+	return &timedWriter{w: w, m: t.m, kind: "object"}, nil
 }
 
 func (t *timedBackend) Open(ctx context.Context, bucket, key string) (backend.Object, error) {
@@ -127,9 +130,6 @@ func (t *timedBackend) Copy(ctx context.Context, src backend.CopySource, bucket,
 	start := time.Now()
 	oi, err := t.be.Copy(ctx, src, bucket, key, meta, cond...)
 	t.done("Copy", start, err)
-	if err == nil {
-		t.m.newest.saw(bucket, time.Now())
-	}
 	return oi, err
 }
 
@@ -176,9 +176,6 @@ func (t *timedBackend) CompleteUpload(ctx context.Context, bucket, key, uploadID
 	oi, err := t.be.CompleteUpload(ctx, bucket, key, uploadID, parts, meta, cond...)
 	t.done("CompleteUpload", start, err)
 	t.m.commitDuration.WithLabelValues("complete").Observe(time.Since(start).Seconds())
-	if err == nil {
-		t.m.newest.saw(bucket, oi.ModTime)
-	}
 	return oi, err
 }
 
@@ -198,10 +195,9 @@ func (t *timedBackend) ListUploads(ctx context.Context, bucket string, opts back
 
 // timedWriter counts the bytes of an object or part and times its commit.
 type timedWriter struct {
-	w      backend.Writer
-	m      *Metrics
-	kind   string // "object" or "part"
-	bucket string // objects only: for the newest-object metric
+	w    backend.Writer
+	m    *Metrics
+	kind string // "object" or "part"
 }
 
 func (w *timedWriter) Write(p []byte) (int, error) {
@@ -219,9 +215,6 @@ func (w *timedWriter) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 			w.m.backendErrors.WithLabelValues("Commit").Inc()
 		}
 		return info, err
-	}
-	if w.bucket != "" {
-		w.m.newest.saw(w.bucket, time.Now())
 	}
 	return info, nil
 }

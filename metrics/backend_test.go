@@ -71,11 +71,14 @@ func TestBackendCounts(t *testing.T) {
 	if n := testutil.CollectAndCount(m.backendErrors); n != 0 {
 		t.Errorf("%d backend error series after a missing key", n)
 	}
+	// A stored object is not necessarily a backup (the gateway stores its
+	// configuration and delete markers as objects): only the bucket's
+	// creation shows here; End counts arrivals.
 	m.newest.mu.Lock()
 	ts := m.newest.newest["b"]
 	m.newest.mu.Unlock()
-	if ts.Before(before) {
-		t.Errorf("newest object of b at %v, before the write at %v", ts, before)
+	if ts.IsZero() || !ts.Before(before) {
+		t.Errorf("newest object of b at %v; want the bucket's creation, before the write at %v", ts, before)
 	}
 	ops := labelValues(t, m, "envelopegw_backend_operation_duration_seconds", "operation")
 	for _, op := range []string{"CreateBucket", "NewObject", "Open", "Stat"} {
@@ -84,15 +87,6 @@ func TestBackendCounts(t *testing.T) {
 		}
 	}
 
-	// A fresh Metrics learns the newest object from a listing.
-	m2 := New(Build{})
-	if err := m2.ScanNewest(ctx, pb); err != nil {
-		t.Fatal(err)
-	}
-	info, _ := pb.Stat(ctx, "b", "k")
-	if got := m2.newest.newest["b"]; !got.Equal(info.ModTime) {
-		t.Errorf("scanned newest %v, want %v", got, info.ModTime)
-	}
 }
 
 // labelValues gathers m and returns the values of label in the family name.

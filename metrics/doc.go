@@ -24,8 +24,13 @@
 //
 // The metric an operator alerts on is "no backup arrived": the age of the
 // newest object in each bucket. A listing of every bucket per scrape would
-// cost a full walk of the volume, so the wrapper records the time of every
-// object it commits, and ScanNewest seeds the values once at start from a
-// listing (in the background). Several gateways sharing a volume each
-// export what they saw; max by (bucket) across them is the answer.
+// cost a full walk of the volume, so End records the time of every object
+// that arrives (a PutObject, CompleteMultipartUpload or CopyObject that
+// succeeded), and ScanNewest seeds the values once at start from the S3
+// listing of current objects (in the background). Neither looks at the
+// backend: there the gateway's own records (bucket configuration, delete
+// markers, noncurrent versions, lifecycle's markers) look like objects,
+// and counting them would keep a bucket "fresh" while no backup arrives.
+// Several gateways sharing a volume each export what they saw; max by
+// (bucket) of the timestamp (min of the age) across them is the answer.
 package metrics

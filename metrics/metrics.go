@@ -135,6 +135,10 @@ func (m *Metrics) Handler() http.Handler {
 // Registry returns the registry, for tests and for adding collectors.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
+// arrivalOps are the operations whose success puts a new object in its
+// bucket: what the newest-object metric follows.
+var arrivalOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpCompleteMultipartUpload: true, s3api.OpCopyObject: true}
+
 // uploadOps are the operations that stream a body into storage.
 var uploadOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpUploadPart: true, s3api.OpUploadPartCopy: true, s3api.OpCopyObject: true}
 
@@ -161,6 +165,9 @@ func (m *Metrics) End(ri s3api.RequestInfo) {
 	m.bytes.WithLabelValues(op, "out").Add(float64(ri.BytesOut))
 	if ri.Limit != "" {
 		m.LimitHit(ri.Limit)
+	}
+	if arrivalOps[ri.Operation] && ri.Status == 200 && ri.ErrorCode == "" && !ri.Aborted && ri.Bucket != "" {
+		m.newest.saw(ri.Bucket, time.Now())
 	}
 	switch {
 	case ri.AuthFailure != "":

@@ -3,12 +3,14 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"envelopegw/backend"
+	"envelopegw/s3api"
 )
 
 // newestCollector exports, per bucket, when the newest object seen was
@@ -62,35 +64,45 @@ func (c *newestCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// ScanNewest lists every bucket of be once and records its newest object,
+// Lister is what ScanNewest reads: the buckets and their current objects
+// as clients see them (gateway.Service). Only the S3 view will do: the
+// backend's listing also holds the gateway's own records (bucket
+// configuration, delete markers, noncurrent versions), and their times
+// say nothing about when a backup last arrived.
+type Lister interface {
+	ListBuckets(ctx context.Context) ([]s3api.BucketInfo, error)
+	ListObjects(ctx context.Context, in *s3api.ListObjectsInput) (*s3api.ListObjectsOutput, error)
+}
+
+// ScanNewest lists every bucket of l once and records its newest object,
 // so that the age metric is right from the start instead of from the
 // first write after a restart. A bucket with no objects is exported with
 // its creation time: an empty backup bucket is as alarming as a stale one.
-// It reads metadata only, a page of 1000 keys at a time.
-func (m *Metrics) ScanNewest(ctx context.Context, be backend.Backend) error {
-	buckets, err := be.ListBuckets(ctx)
+// It reads listings only, a page of 1000 keys at a time.
+func (m *Metrics) ScanNewest(ctx context.Context, l Lister) error {
+	buckets, err := l.ListBuckets(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("metrics: newest objects: %w", err)
 	}
 	for _, b := range buckets {
 		m.newest.saw(b.Name, b.Created)
-		opts := backend.ListOptions{MaxKeys: 1000}
+		in := &s3api.ListObjectsInput{Bucket: b.Name, MaxKeys: 1000}
 		for {
-			page, err := be.List(ctx, b.Name, opts)
-			if errors.Is(err, backend.ErrNoSuchBucket) {
+			page, err := l.ListObjects(ctx, in)
+			if errors.Is(err, s3api.ErrNoSuchBucket) {
 				m.newest.forget(b.Name)
 				break
 			}
 			if err != nil {
-				return err
+				return fmt.Errorf("metrics: newest object of bucket %s: %w", b.Name, err)
 			}
 			for _, o := range page.Objects {
-				m.newest.saw(b.Name, o.ModTime)
+				m.newest.saw(b.Name, o.LastModified)
 			}
-			if !page.IsTruncated {
+			if !page.IsTruncated || page.NextAfter == "" {
 				break
 			}
-			opts.After = page.NextAfter
+			in.After = page.NextAfter
 		}
 	}
 	return nil

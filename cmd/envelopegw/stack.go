@@ -242,7 +242,7 @@ func (rt *stack) startBackground(ctx context.Context, s *server) (wait func()) {
 		})
 	})
 	wg.Go(func() {
-		if err := rt.metrics.ScanNewest(ctx, rt.backend); err != nil && ctx.Err() == nil {
+		if err := rt.metrics.ScanNewest(ctx, rt.svc); err != nil && ctx.Err() == nil {
 			log.Warn("metrics: listing the buckets for their newest objects failed", "err", err)
 		}
 	})
