@@ -136,7 +136,8 @@ func DecryptReaderAt(r io.ReaderAt, size int64, identities ...Identity) (io.Read
 }
 
 // DecryptLayout is DecryptReaderAt for a layout already read (and, for a
-// signed file, verified with VerifyFile).
+// signed file, verified with VerifyFile). Both open segments on every
+// core (NewParallelRangeReader): a whole file is one long read.
 func DecryptLayout(r io.ReaderAt, l *FileLayout, identities ...Identity) (io.ReadCloser, *Table, error) {
 	k, err := l.Header.Unwrap(identities...)
 	if err != nil {
@@ -146,7 +147,7 @@ func DecryptLayout(r io.ReaderAt, l *FileLayout, identities ...Identity) (io.Rea
 	if err != nil {
 		return nil, nil, err
 	}
-	rr, err := k.NewRangeReader(io.NewSectionReader(r, l.BodyOffset, l.BodySize), t, 0, t.Size())
+	rr, err := k.NewParallelRangeReader(io.NewSectionReader(r, l.BodyOffset, l.BodySize), t, 0, t.Size(), 0)
 	if err != nil {
 		return nil, nil, err
 	}

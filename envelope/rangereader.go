@@ -56,6 +56,12 @@ type rangeReader struct {
 	nonce [nonceSize]byte
 	err   error
 
+	workers int   // goroutines opening a batch (parallel.go); 1: one by one
+	kb      int   // segments per batch
+	fails   []int // per worker, scratch of openBatch
+	opened  int   // segments at the front of batch already verified in place
+	badSeg  bool  // the segment after those failed
+
 	pk      *Key // the current part's own key (table version 2)
 	pkIndex int  // its part number
 
@@ -76,6 +82,12 @@ type rangeReader struct {
 // body whose salt differs cannot open anyway, since the part key is
 // derived from the table's salt.
 func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadCloser, error) {
+	return k.newRangeReader(body, t, off, n, 1, readBatchSegments(k.segmentSize))
+}
+
+// newRangeReader reads kb segments per batch and opens them on workers
+// goroutines (parallel.go).
+func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, kb int) (io.ReadCloser, error) {
 	if err := checkParts(t.Parts); err != nil {
 		return nil, err
 	}
@@ -89,9 +101,9 @@ func (k *Key) NewRangeReader(body io.ReaderAt, t *Table, off, n int64) (io.ReadC
 		}
 	}
 	seg := k.segmentSize
-	kb := readBatchSegments(seg)
 	r := &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
+		workers: workers, kb: kb,
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
 	}
 	// Reading the whole object authenticates every part body, empty ones
@@ -176,11 +188,19 @@ func (r *rangeReader) fill() error {
 	seg := int64(r.seg)
 	c := r.batch[:min(seg+tagSize, int64(len(r.batch)))]
 	r.batch = r.batch[len(c):]
-	setNonce(&r.nonce, uint64(r.j), r.j == p.segs-1)
-	pt, err := r.aead.Open(c[:0], r.nonce[:], c, nil)
-	if err != nil {
-		r.batch = nil
-		return fmt.Errorf("%w: segment %d of part %d", ErrAuth, r.j, p.Number)
+	var pt []byte
+	if r.opened > 0 { // verified in place by openBatch
+		pt, r.opened = c[:len(c)-tagSize], r.opened-1
+	} else {
+		var err error
+		if !r.badSeg {
+			setNonce(&r.nonce, uint64(r.j), r.j == p.segs-1)
+			pt, err = r.aead.Open(c[:0], r.nonce[:], c, nil)
+		}
+		if r.badSeg || err != nil {
+			r.batch = nil
+			return fmt.Errorf("%w: segment %d of part %d", ErrAuth, r.j, p.Number)
+		}
 	}
 	segStart := p.plainOff + r.j*seg
 	r.j++
@@ -213,7 +233,7 @@ func (r *rangeReader) plan(pos int64) batchPlan {
 	segCT := seg + tagSize
 	stop := min(r.end, p.plainOff+p.Size) // plaintext end within this part
 	j0 := (pos - p.plainOff) / seg
-	j1 := min((stop-1-p.plainOff)/seg, j0+int64(readBatchSegments(r.seg))-1)
+	j1 := min((stop-1-p.plainOff)/seg, j0+int64(r.kb)-1)
 	lastLen := min(seg, p.Size-j1*seg) + tagSize
 	b := batchPlan{
 		part: i, j0: j0,
@@ -285,6 +305,10 @@ func (r *rangeReader) nextBatch() error {
 		r.aead, r.cur, r.part = a, b.part, p
 	}
 	r.batch, r.j = ct, b.j0
+	r.opened, r.badSeg = 0, false
+	if r.workers > 1 {
+		r.openBatch()
+	}
 	return nil
 }
 
