@@ -15,9 +15,18 @@ import (
 // delete marker becomes current ("null" when suspended). With a version
 // ID it removes that version for good, promoting the newest noncurrent
 // version when it was the current one.
+//
+// Conditions (If-Match, x-amz-if-match-last-modified-time,
+// x-amz-if-match-size) are evaluated, as S3 does, against the current
+// version only, atomically with placing the marker: a current delete
+// marker counts as no object. With a version ID they are refused (501)
+// rather than ignored, since S3 defines them for the current version.
 func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid string, bypass bool, cond ...s3api.DeleteConditions) (s3api.DeleteOutput, error) {
 	o := op{"DeleteObject", bucket, key, ctx}
 	if vid != "" {
+		if condSet(cond) {
+			return s3api.DeleteOutput{}, errVersionCond
+		}
 		return s.deleteVersion(ctx, o, vid, bypass)
 	}
 	cfg, _, err := s.readConfig(ctx, bucket)
@@ -27,13 +36,8 @@ func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid stri
 	if cfg.Versioning == "" {
 		return s3api.DeleteOutput{}, s.DeleteObject(ctx, bucket, key, cond...)
 	}
-	for _, c := range cond {
-		if c.Set() {
-			return s3api.DeleteOutput{}, s3api.ErrNotImplemented.WithMessage("Conditional deletes are not supported in versioned buckets by this gateway.")
-		}
-	}
 	for attempt := 0; ; attempt++ {
-		out, err := s.putMarker(ctx, bucket, key, cfg.Versioning)
+		out, err := s.putMarkerIf(ctx, bucket, key, cfg.Versioning, "", cond)
 		if isCondFailure(err) && attempt < maxVersionRetries {
 			continue
 		}
@@ -44,16 +48,56 @@ func (s *Service) DeleteObjectVersion(ctx context.Context, bucket, key, vid stri
 	}
 }
 
-// putMarker makes a delete marker the current version of bucket/key,
-// keeping what was current as noncurrent.
-func (s *Service) putMarker(ctx context.Context, bucket, key, status string) (s3api.DeleteOutput, error) {
-	return s.putMarkerOver(ctx, bucket, key, status, "")
+// errVersionCond refuses conditions on a delete of a named version.
+var errVersionCond = s3api.ErrNotImplemented.WithMessage("Conditional deletes (If-Match, x-amz-if-match-last-modified-time, x-amz-if-match-size) apply to the current version; they are not implemented with versionId.")
+
+func condSet(cond []s3api.DeleteConditions) bool {
+	for _, c := range cond {
+		if c.Set() {
+			return true
+		}
+	}
+	return false
 }
 
-// putMarkerOver is putMarker that, when over is set, places the marker
-// only on that backend version of the current entry (lifecycle expires
-// the version it examined, never a newer write): else ErrPrecondition.
+// putMarkerOver makes a delete marker the current version of bucket/key,
+// keeping what was current as noncurrent. When over is set, it places the
+// marker only on that backend version of the current entry (lifecycle
+// expires the version it examined, never a newer write): else
+// ErrPrecondition.
 func (s *Service) putMarkerOver(ctx context.Context, bucket, key, status, over string) (s3api.DeleteOutput, error) {
+	return s.putMarkerIf(ctx, bucket, key, status, over, nil)
+}
+
+// checkCurrent evaluates delete conditions against the current entry; a
+// delete marker or no entry is no object. A missing object fails only
+// If-Match (404 NoSuchKey); other conditions let the delete go on, as
+// they would answer 204 for it.
+func checkCurrent(cond []s3api.DeleteConditions, cur current, exists bool) error {
+	var info *s3api.ObjectInfo
+	if exists && !cur.marker {
+		info = &cur.info
+	}
+	for _, c := range cond {
+		if !c.Set() {
+			continue
+		}
+		err := c.Check(info)
+		if errors.Is(err, s3api.ErrNoSuchKey) && !c.Answers404() {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putMarkerIf is putMarkerOver under delete conditions, evaluated against
+// the entry the marker's conditional commit replaces, so a concurrent
+// write either lands first and is judged or makes the commit fail and the
+// caller retry.
+func (s *Service) putMarkerIf(ctx context.Context, bucket, key, status, over string, cond []s3api.DeleteConditions) (s3api.DeleteOutput, error) {
 	now := s.now()
 	vid := nullVersion
 	if status == s3api.VersioningEnabled {
@@ -71,6 +115,9 @@ func (s *Service) putMarkerOver(ctx context.Context, bucket, key, status, over s
 	}
 	if over != "" && (!exists || cur.bi.Version != over) {
 		return s3api.DeleteOutput{}, backend.ErrPrecondition
+	}
+	if err := checkCurrent(cond, cur, exists); err != nil {
+		return s3api.DeleteOutput{}, err
 	}
 	c := backend.Cond{IfAbsent: true}
 	dropNull := vid == nullVersion

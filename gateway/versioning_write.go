@@ -96,7 +96,8 @@ type current struct {
 	bi     backend.ObjectInfo
 	vid    string // "null" for the null version
 	marker bool
-	suffix string // its noncurrent name's suffix
+	suffix string           // its noncurrent name's suffix
+	info   s3api.ObjectInfo // an object's verified attributes (zero for a marker)
 }
 
 // describeEntry reads the version ID and suffix of a stored version of
@@ -118,6 +119,7 @@ func (s *Service) describeEntry(bucket, key string, bi backend.ObjectInfo) (curr
 	if err != nil {
 		return c, err
 	}
+	c.info = so.info
 	if v := so.attrs[mVersionID]; v != "" {
 		c.vid, c.suffix = v, v
 	} else {
