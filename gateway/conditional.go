@@ -114,7 +114,7 @@ func (s *Service) currentETag(o op, st backend.ObjectInfo, exists bool) string {
 	}
 	so, err := s.decodeObject(o.bucket, o.key, st)
 	if err != nil {
-		s.log.Warn("conditional write: the current object does not verify", "bucket", o.bucket, "key", o.key, "err", err)
+		s.log.WarnContext(o.ctx, "conditional write: the current object does not verify", "bucket", o.bucket, "key", o.key, "err", err)
 		return ""
 	}
 	return so.info.ETag

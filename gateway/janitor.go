@@ -21,7 +21,7 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	for {
 		if _, err := s.ApplyLifecycle(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			s.log.Warn("janitor: applying lifecycle rules", "err", err)
+			s.log.WarnContext(ctx, "janitor: applying lifecycle rules", "err", err)
 		}
 		if s.maxAge < 0 {
 			select {
@@ -33,13 +33,13 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		}
 		n, err := s.SweepUploads(ctx, time.Now())
 		if err != nil && ctx.Err() == nil {
-			s.log.Warn("janitor: sweeping old uploads", "err", err)
+			s.log.WarnContext(ctx, "janitor: sweeping old uploads", "err", err)
 		}
 		if s.janitorDone != nil {
 			s.janitorDone(n, err)
 		}
 		if n > 0 {
-			s.log.Info("janitor: aborted old multipart uploads", "count", n, "max_age", s.maxAge)
+			s.log.InfoContext(ctx, "janitor: aborted old multipart uploads", "count", n, "max_age", s.maxAge)
 		}
 		select {
 		case <-ctx.Done():

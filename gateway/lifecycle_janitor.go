@@ -56,7 +56,7 @@ func (s *Service) ApplyLifecycle(ctx context.Context, now time.Time) (LifecycleC
 		total.Raced += c.Raced
 		total.Locked += c.Locked
 		if c != (LifecycleCounts{}) {
-			s.log.Info("lifecycle: applied", "bucket", b.Name, "expired", c.Expired, "aborted_uploads", c.Aborted, "raced", c.Raced, "locked", c.Locked)
+			s.log.InfoContext(ctx, "lifecycle: applied", "bucket", b.Name, "expired", c.Expired, "aborted_uploads", c.Aborted, "raced", c.Raced, "locked", c.Locked)
 		}
 		if s.lcDone != nil {
 			s.lcDone(c.Expired, c.Aborted, c.Raced, c.Locked)
@@ -113,7 +113,7 @@ func (s *Service) expireDueObjects(ctx context.Context, bucket string, cfg *life
 			switch {
 			case err == nil:
 				c.Expired++
-				s.log.Debug("lifecycle: expired", "bucket", bucket, "key", o.Key, "rule", rule)
+				s.log.DebugContext(ctx, "lifecycle: expired", "bucket", bucket, "key", o.Key, "rule", rule)
 			case errors.Is(err, backend.ErrPrecondition), errors.Is(err, backend.ErrNoSuchKey):
 				c.Raced++
 			default:

@@ -141,7 +141,7 @@ func (s *Service) expireCurrent(ctx context.Context, bucket, key, status, ver, r
 	switch {
 	case err == nil:
 		c.Expired++
-		s.log.Info("lifecycle: current version expired, delete marker placed", "bucket", bucket, "key", key, "marker", out.VersionID, "rule", rule)
+		s.log.InfoContext(ctx, "lifecycle: current version expired, delete marker placed", "bucket", bucket, "key", key, "marker", out.VersionID, "rule", rule)
 		return nil
 	case isCondFailure(err), errors.Is(err, errVersionMoved):
 		c.Raced++
@@ -161,7 +161,7 @@ func (s *Service) removeVersion(ctx context.Context, bucket, key, bk string, bi 
 		}
 		if err != nil {
 			c.Locked++
-			s.log.Info("lifecycle: due version kept: locked or unverifiable", "bucket", bucket, "key", key, "version", so.versionOrEmpty(), "rule", rule, "err", err)
+			s.log.InfoContext(ctx, "lifecycle: due version kept: locked or unverifiable", "bucket", bucket, "key", key, "version", so.versionOrEmpty(), "rule", rule, "err", err)
 			return false
 		}
 	}
@@ -172,12 +172,12 @@ func (s *Service) removeVersion(ctx context.Context, bucket, key, bk string, bi 
 	switch {
 	case err == nil:
 		c.Expired++
-		s.log.Info("lifecycle: version removed", "bucket", bucket, "key", key, "current", bk == key, "delete_marker", IsDeleteMarker(bi.Meta), "rule", rule)
+		s.log.InfoContext(ctx, "lifecycle: version removed", "bucket", bucket, "key", key, "current", bk == key, "delete_marker", IsDeleteMarker(bi.Meta), "rule", rule)
 		return true
 	case errors.Is(err, backend.ErrPrecondition), errors.Is(err, backend.ErrNoSuchKey):
 		c.Raced++
 	default:
-		s.log.Warn("lifecycle: removing a version", "bucket", bucket, "key", key, "err", err)
+		s.log.WarnContext(ctx, "lifecycle: removing a version", "bucket", bucket, "key", key, "err", err)
 	}
 	return false
 }

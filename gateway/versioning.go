@@ -252,7 +252,7 @@ func (s *Service) deleteConfiguredBucket(ctx context.Context, bucket string) err
 	if errors.Is(err, backend.ErrBucketNotEmpty) {
 		if w, werr := s.be.NewObject(ctx, bucket, configKey, backend.Cond{IfAbsent: true}); werr == nil {
 			if _, cerr := w.Commit(cfgObj.Meta); cerr != nil {
-				s.log.Error("bucket configuration lost by a concurrent write during DeleteBucket", "bucket", bucket, "err", cerr)
+				s.log.ErrorContext(ctx, "bucket configuration lost by a concurrent write during DeleteBucket", "bucket", bucket, "err", cerr)
 			}
 			w.Abort()
 		}

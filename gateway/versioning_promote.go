@@ -83,7 +83,7 @@ func (s *Service) replaceCurrent(ctx context.Context, bucket, key, vid string, c
 	}
 	// Step 3.
 	if err := s.be.Delete(ctx, bucket, next.Key, backend.Cond{IfVersion: next.Version}); err != nil && !errors.Is(err, backend.ErrNoSuchKey) && !isCondFailure(err) {
-		s.log.Warn("versioning: removing a promoted version's noncurrent name", "bucket", bucket, "key", key, "err", err)
+		s.log.WarnContext(ctx, "versioning: removing a promoted version's noncurrent name", "bucket", bucket, "key", key, "err", err)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func (s *Service) finishWrite(ctx context.Context, bucket, key string, vw *versi
 	}
 	if sfx, ok, err := s.findNoncurrent(ctx, bucket, key, nullVersion); err == nil && ok {
 		if err := s.be.Delete(ctx, bucket, archiveKey(key, sfx)); err != nil && !errors.Is(err, backend.ErrNoSuchKey) {
-			s.log.Warn("versioning: removing the replaced null version", "bucket", bucket, "key", key, "err", err)
+			s.log.WarnContext(ctx, "versioning: removing the replaced null version", "bucket", bucket, "key", key, "err", err)
 		}
 	}
 }
