@@ -113,32 +113,6 @@ func (rq *request) getObject() error {
 	return nil
 }
 
-// streamBody copies exactly n bytes to the client. Headers are already
-// sent, so a failure can no longer be an error response: it aborts the
-// connection, which the client sees as a truncated transfer instead of a
-// clean short body that looks complete.
-func (rq *request) streamBody(src io.Reader, n int64) {
-	bp := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(bp)
-	buf := *bp
-	var sent int64
-	for sent < n {
-		want := min(int64(len(buf)), n-sent)
-		m, err := io.ReadFull(src, buf[:want])
-		if m > 0 {
-			if _, werr := rq.w.Write(buf[:m]); werr != nil {
-				rq.writeFailed(werr, sent, n)
-				panic(http.ErrAbortHandler)
-			}
-			sent += int64(m)
-		}
-		if err != nil && sent < n {
-			rq.errDetail = "reading object after " + itoa(sent) + " of " + itoa(n) + " bytes: " + err.Error()
-			panic(http.ErrAbortHandler)
-		}
-	}
-}
-
 // checkVersionID accepts only the version ID "null": buckets are not
 // versioned.
 func checkVersionID(q url.Values) error {
