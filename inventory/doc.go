@@ -69,7 +69,11 @@
 // An append takes the lock, finds the durable end of the log (a crashed
 // appender may have left a torn tail, which is cut), appends the batch to
 // entries and fdatasyncs it, writes the batch's stored hashes without
-// fsync, then replaces head without fsync. Several gateway processes on
+// fsync, then replaces head without fsync. A Log keeps the lock, entries
+// and hashes files open and remembers the head it last wrote, which it
+// trusts only while the head file is still the one it wrote (one stat per
+// append; files.go): in steady state an append opens no file and parses
+// no head. Several gateway processes on
 // one volume therefore append safely, one batch at a time. Inside a
 // process, Append is group-committed: callers that arrive while a batch
 // is being written form the next batch and share its lock, its fdatasync
