@@ -41,6 +41,12 @@ type objectWrite struct {
 	dataKey       *envelope.Key     // the data key, to wrap the metadata key for restore hosts; or
 	dataWrap      []byte            // that wrapping, carried over from the source of a copy
 	mk            *envelope.MetaKey // nil: a fresh metadata key
+	// gatewayWrap is mk's wrapping for the gateway state key, carried over
+	// by a service that has no state key (an offline rewrap): without it
+	// the re-signed record would leave the serving gateways unable to
+	// open the object's attributes (ETag, version ID, Last-Modified) in
+	// listings, conditions and create-only retries.
+	gatewayWrap []byte
 }
 
 // signObject seals w's attributes and signs its record, returning the
@@ -66,10 +72,13 @@ func (s *Service) signObject(w objectWrite) (backend.Meta, error) {
 			return nil, err
 		}
 	}
-	if s.metaKey != nil {
+	switch {
+	case s.metaKey != nil:
 		if rec.GatewayKey, err = mk.WrapForGateway(s.metaKey); err != nil {
 			return nil, err
 		}
+	case w.mk != nil:
+		rec.GatewayKey = w.gatewayWrap // the same metadata key, wrapped as before
 	}
 	switch {
 	case w.dataKey != nil:

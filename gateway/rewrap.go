@@ -229,6 +229,8 @@ func (s *Service) rewrapRecord(so *storedObject, nb []byte, bi backend.ObjectInf
 		attrs:    attrs,
 		dataWrap: so.rec.DataKey,
 		mk:       so.mk,
+		// Offline (no state key): the serving gateways keep opening it.
+		gatewayWrap: so.rec.GatewayKey,
 	}
 	return s.signObject(w)
 }

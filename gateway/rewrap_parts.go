@@ -70,7 +70,7 @@ func (s *Service) rewrapParts(ctx context.Context, bucket, key string, bi backen
 	meta, err := s.signObject(objectWrite{
 		bucket: so.rec.Bucket, key: so.rec.Key,
 		header: nb, table: table, parts: rparts, attrs: attrs,
-		dataWrap: so.rec.DataKey, mk: so.mk,
+		dataWrap: so.rec.DataKey, mk: so.mk, gatewayWrap: so.rec.GatewayKey,
 	})
 	if err != nil {
 		return err
