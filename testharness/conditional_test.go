@@ -70,6 +70,7 @@ func TestConditionalCreateAcrossGateways(t *testing.T) {
 	clients := []*s3.Client{S3Client(t, g1, S3Options{}), S3Client(t, g2, S3Options{})}
 	b := newBucket(t, clients[0])
 	const keys, writers = 8, 8
+	winners, refused := 0, 0
 	for k := range keys {
 		key := fmt.Sprintf("race/%d", k)
 		var wg sync.WaitGroup
@@ -93,8 +94,10 @@ func TestConditionalCreateAcrossGateways(t *testing.T) {
 				t.Fatalf("%s: writers %d and %d both created the object", key, winner, w)
 			case err == nil:
 				winner = w
+				winners++
 			default:
 				wantAPIError(t, err, "PreconditionFailed", 412)
+				refused++
 			}
 		}
 		if winner < 0 {
@@ -107,6 +110,7 @@ func TestConditionalCreateAcrossGateways(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("%d keys, %d create-only writers each across 2 gateway processes: %d winners, %d PreconditionFailed", keys, writers, winners, refused)
 }
 
 // TestConditionalDeletes: DeleteObject with If-Match, IfMatchSize and
