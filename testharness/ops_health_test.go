@@ -178,7 +178,7 @@ func TestOpsReadyWhileDraining(t *testing.T) {
 // TestOpsReloadCredentials: SIGHUP with a new credentials file lets the
 // new key in and the removed one out, while an upload signed with the
 // removed key, in flight, completes; a broken file keeps the running
-// credentials and logs why.
+// credentials and logs why; envelopegw_reloads_total counts both.
 func TestOpsReloadCredentials(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -186,7 +186,7 @@ func TestOpsReloadCredentials(t *testing.T) {
 	oldKey := &Gateway{AccessKey: "OLDBACKUPKEY", SecretKey: "old-secret-0123456789"}
 	newKey := &Gateway{AccessKey: "NEWBACKUPKEY", SecretKey: "new-secret-0123456789"}
 	WriteFileAtomic(t, credFile, []byte(oldKey.AccessKey+" "+oldKey.SecretKey+"\n"), 0o600)
-	g := Start(t, Options{NoFsync: true, Args: []string{"--credentials", credFile}})
+	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--credentials", credFile}})
 	oldKey.Endpoint, newKey.Endpoint = g.Endpoint, g.Endpoint
 	b := newBucket(t, S3Client(t, g, S3Options{}))
 	status := func(k *Gateway) int {
@@ -227,6 +227,8 @@ func TestOpsReloadCredentials(t *testing.T) {
 	if strings.Contains(g.Log(), newKey.SecretKey) || strings.Contains(g.Log(), oldKey.SecretKey) {
 		t.Error("a secret key is in the log")
 	}
+	awaitMetric(t, admin, "envelopegw_reloads_total", map[string]string{"result": "ok"}, func(v float64) bool { return v == 1 })
+	awaitMetric(t, admin, "envelopegw_reloads_total", map[string]string{"result": "error"}, func(v float64) bool { return v == 1 })
 }
 
 // TestOpsReloadTLSCertificate: SIGHUP loads a renewed certificate for new

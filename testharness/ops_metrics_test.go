@@ -178,11 +178,12 @@ func TestOpsMetricsAfterAWSCLIBackup(t *testing.T) {
 
 // TestOpsRequestIDInJSONLogs: every log line of a failed request (a read
 // of tampered ciphertext) carries the x-amz-request-id the client got,
-// whether s3api or gateway wrote it; and no line carries a secret or a
-// presigned signature, at debug level.
+// whether s3api or gateway wrote it; no line carries a secret or a
+// presigned signature, at debug level; and /metrics counts the decrypt
+// error.
 func TestOpsRequestIDInJSONLogs(t *testing.T) {
 	t.Parallel()
-	g := Start(t, Options{NoFsync: true, Args: []string{"--log-format", "json", "--log-level", "debug"}})
+	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--log-format", "json", "--log-level", "debug"}})
 	c := S3Client(t, g, S3Options{ChecksumWhenRequired: true})
 	b := newBucket(t, c)
 	put(t, c, b, "victim", Data(9, 3*mib))
@@ -258,6 +259,8 @@ func TestOpsRequestIDInJSONLogs(t *testing.T) {
 	if !gatewayLine || !accessLine {
 		t.Errorf("lines with request_id %s: %v; want the gateway's verification failure and the aborted access line", id, lines)
 	}
+	// The failed verification counts as a decrypt error in /metrics.
+	awaitMetric(t, admin, "envelopegw_crypto_errors_total", map[string]string{"direction": "decrypt"}, func(v float64) bool { return v == 1 })
 	log := g.Log()
 	for what, secret := range map[string]string{"secret key": g.SecretKey, "presigned signature": sig, "signature parameter": "X-Amz-Signature", "credential parameter": "X-Amz-Credential"} {
 		if strings.Contains(log, secret) {
