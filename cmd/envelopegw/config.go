@@ -36,6 +36,7 @@ type serveConfig struct {
 	logLevel     string
 	limits       limitConfig
 	logFormat    string // text or json
+	md5          string // simd or stdlib: how request bodies' MD5 is computed
 	accessLog    bool
 	adminListen  string // "" means no admin listener
 	metricsToken string // file with the bearer token for /metrics on the S3 port
@@ -115,6 +116,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	addLimitFlags(fs, &c.limits)
 	addUpstreamFlags(fs, &c.upstream)
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.StringVar(&c.md5, "md5", "simd", "how to compute request bodies' MD5 (ETag): `simd` (multi-buffer across concurrent uploads) or stdlib (crypto/md5 on each request)")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
 	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume (or, with --upstream, the upstream bucket) takes writes")
@@ -204,6 +206,11 @@ func (c *serveConfig) check() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("--log-format %q: want text or json", c.logFormat)
+	}
+	switch c.md5 {
+	case "simd", "stdlib":
+	default:
+		return fmt.Errorf("--md5 %q: want simd or stdlib", c.md5)
 	}
 	return nil
 }

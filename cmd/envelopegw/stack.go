@@ -118,6 +118,7 @@ func (s *server) build() (*stack, error) {
 		NoAccessLog:  !cfg.accessLog,
 		Observer:     rt.metrics,
 		StallTimeout: cfg.limits.stall,
+		StdlibMD5:    cfg.md5 == "stdlib",
 	})
 	rt.handler = withOps(s3h, rt.health, rt.metrics.Handler(), token)
 	rt.reload = &reloader{log: s.log, done: rt.metrics.Reloaded}
