@@ -25,6 +25,9 @@ func (s *Service) GetObject(ctx context.Context, bucket, key string) (s3api.Obje
 		return nil, s.fail(o, err)
 	}
 	so, err := s.decodeObject(bucket, key, obj.Info())
+	if err == nil {
+		err = s.nameNullVersion(ctx, bucket, so)
+	}
 	if err != nil {
 		obj.Close()
 		return nil, s.fail(o, err)

@@ -99,7 +99,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in *s3api.UploadPartCopyIn
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: ci.ModTime.UTC(), Checksums: sums.Checksums}, nil
+	return &s3api.UploadPartOutput{ETag: hex.EncodeToString(sums.MD5), LastModified: ci.ModTime.UTC(), Checksums: sums.Checksums, SrcVersionID: info.VersionID}, nil
 }
 
 // hashingBody presents decrypted source bytes as an s3api.Body.

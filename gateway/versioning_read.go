@@ -137,3 +137,21 @@ func markerTime(bi backend.ObjectInfo) (t time.Time) {
 	}
 	return bi.ModTime
 }
+
+// nameNullVersion gives an object stored without a version ID its S3 name
+// "null" when bucket has versioning (enabled or suspended): S3 names the
+// version on GET, HEAD and as a copy source then, and only then. It costs
+// one read of the bucket configuration, and only for such objects.
+func (s *Service) nameNullVersion(ctx context.Context, bucket string, so *storedObject) error {
+	if so.info.VersionID != "" {
+		return nil
+	}
+	cfg, _, err := s.readConfig(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if cfg.Versioning != "" {
+		so.info.VersionID = nullVersion
+	}
+	return nil
+}

@@ -263,6 +263,9 @@ func (s *Service) openSource(ctx context.Context, bucket, key, vid string) (back
 	if err == nil && vid != "" {
 		err = checkVersionBinding(so, vid)
 	}
+	if err == nil && vid == "" {
+		err = s.nameNullVersion(ctx, bucket, so)
+	}
 	if err != nil {
 		src.Close()
 		return nil, nil, err

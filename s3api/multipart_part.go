@@ -104,6 +104,9 @@ func (rq *request) uploadPartCopy() error {
 	if err != nil {
 		return err
 	}
+	if out.SrcVersionID != "" {
+		rq.w.Header().Set("x-amz-copy-source-version-id", out.SrcVersionID)
+	}
 	rq.writeXML(http.StatusOK, &copyPartResult{
 		Xmlns:          s3Namespace,
 		LastModified:   timeISO(out.LastModified),

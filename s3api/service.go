@@ -230,6 +230,7 @@ type UploadPartOutput struct {
 	ETag         string
 	LastModified time.Time
 	Checksums    Checksums
+	SrcVersionID string // UploadPartCopy: the version copied; "" when the Service names none
 }
 
 // UploadPartCopyInput copies (a range of) an object into a part. Range is
