@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,7 +55,9 @@ func (b *Backend) Copy(ctx context.Context, src backend.CopySource, bucket, key 
 	h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Extents: ex, Nonce: randHex(16)}
 	info, err := b.publish(ctx, bucket, gen, h, cond)
 	if err != nil {
-		b.removeExtents(ctx, ex)
+		if !errors.Is(err, errKept) { // else the new head may name them
+			b.removeExtents(ctx, ex)
+		}
 		return backend.ObjectInfo{}, err
 	}
 	return info, nil

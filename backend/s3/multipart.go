@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -144,22 +145,51 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number in
 		if len(ex) == 1 {
 			rec.Size, rec.Data = ex[0].Size, ex[0].Name
 		}
-		name := b.partName(bucket, gen, id, number)
-		if _, err := b.putJSON(ctx, name, rec, ""); err != nil {
-			return backend.ObjectInfo{}, err
-		}
-		// The upload (or its bucket) may have gone while the part
-		// streamed; then the part goes too.
-		if _, _, _, err := b.readUpload(ctx, bucket, key, id); err != nil {
-			b.remove(ctx, name)
-			return backend.ObjectInfo{}, err
-		}
-		if err := b.confirm(ctx, bucket, gen); err != nil {
-			return backend.ObjectInfo{}, err
-		}
-		return backend.ObjectInfo{Key: key, Size: rec.Size, ModTime: rec.ModTime, Meta: backend.Meta(rec.Meta).Clone(), Version: pid}, nil
+		info := backend.ObjectInfo{Key: key, Size: rec.Size, ModTime: rec.ModTime, Meta: backend.Meta(rec.Meta).Clone(), Version: pid}
+		return info, b.afterPart(ctx, bucket, gen, key, id, number, rec)
 	}
 	return w, nil
+}
+
+// afterPart publishes a part's record and checks that its upload and
+// bucket outlived the upload of its data. Once the record is up, a
+// CompleteUpload may put the part's data into an object, so the data
+// stays (errKept) unless the upload is provably gone without an object
+// that names it. The checks run to their end if the client hangs up.
+func (b *Backend) afterPart(ctx context.Context, bucket, gen, key, id string, number int, rec partRecord) error {
+	name := b.partName(bucket, gen, id, number)
+	if _, err := b.putJSON(ctx, name, rec, ""); err != nil {
+		return keep(err) // it may be stored
+	}
+	hook("part-published")
+	ctx = context.WithoutCancel(ctx)
+	_, _, _, err := b.readUpload(ctx, bucket, key, id)
+	if errors.Is(err, backend.ErrNoSuchUpload) && rec.Data != "" {
+		// Completed or aborted meanwhile. A Complete publishes its head
+		// before it retires the upload, so the head names this part now
+		// or never will (or was replaced, which removed the part's data).
+		used, herr := b.headNames(ctx, bucket, gen, key, rec.Data)
+		if herr != nil {
+			return keep(err)
+		}
+		if used {
+			return nil // the completed object holds this version
+		}
+	}
+	if errors.Is(err, backend.ErrNoSuchUpload) || errors.Is(err, backend.ErrNoSuchBucket) {
+		b.remove(ctx, name)
+		return err
+	}
+	if err != nil {
+		return keep(err)
+	}
+	if err := b.confirm(ctx, bucket, gen); err != nil {
+		if errors.Is(err, backend.ErrNoSuchBucket) {
+			return err
+		}
+		return keep(err)
+	}
+	return nil
 }
 
 // parts reads the current part records of an upload, by number.
@@ -248,17 +278,27 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 		return backend.ObjectInfo{}, err
 	}
 	info, err := b.publish(ctx, bucket, gen, h, cond)
+	if errors.Is(err, errKept) {
+		// The head may be live and name the parts: release the upload
+		// as completed, so that no Abort can remove what it names.
+		b.retire(context.WithoutCancel(ctx), bucket, gen, key, id, extentSet(h.Extents))
+		return backend.ObjectInfo{}, err
+	}
 	if err != nil {
 		rec.State, rec.Since = "", time.Time{}
 		b.putJSON(ctx, uname, rec, putCond(cetag)) // the upload stays as it was
 		return backend.ObjectInfo{}, err
 	}
-	keep := map[string]bool{}
-	for _, e := range h.Extents {
-		keep[e.Name] = true
-	}
-	b.retire(ctx, bucket, gen, key, id, keep)
+	b.retire(context.WithoutCancel(ctx), bucket, gen, key, id, extentSet(h.Extents))
 	return info, nil
+}
+
+func extentSet(ex []extent) map[string]bool {
+	set := make(map[string]bool, len(ex))
+	for _, e := range ex {
+		set[e.Name] = true
+	}
+	return set
 }
 
 // retire removes an upload's record, its part records and the data

@@ -2,7 +2,6 @@ package s3
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -64,78 +63,6 @@ func (b *Backend) readHead(ctx context.Context, bucket, gen, key string) (h head
 
 func noSuchKey(bucket, key string) error {
 	return fmt.Errorf("s3 backend: %s/%.60q: %w", bucket, key, backend.ErrNoSuchKey)
-}
-
-// swapHead replaces the head of key with next (nil: a tombstone) if every
-// cond holds for the current one, as one compare-and-swap upstream;
-// unconditional callers retry when another change wins the race. It
-// returns the replaced head (if live) and the new version.
-func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds []backend.Cond, check func(cur *head, live bool) error, next func(cur *head) *head) (old *head, version string, err error) {
-	name := b.headName(bucket, gen, key)
-	delay := 10 * time.Millisecond
-	for {
-		cur, etag, live, err := b.readHead(ctx, bucket, gen, key)
-		if err != nil {
-			return nil, "", err
-		}
-		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
-			if err := check(&cur, live); err != nil {
-				return nil, "", err
-			}
-		}
-		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
-			return nil, "", err
-		}
-		pc := putCond("*")
-		if etag != "" {
-			pc = putCond(etag)
-		}
-		var rec any
-		if n := next(&cur); n != nil {
-			rec = n
-			if !live { // the key becomes live: index it first
-				if err := b.ensureIndex(ctx, bucket, gen, key); err != nil {
-					return nil, "", err
-				}
-			}
-		}
-		version, err = b.putJSON(ctx, name, rec, pc)
-		if errors.Is(err, backend.ErrPrecondition) {
-			select { // another change landed first: look again
-			case <-ctx.Done():
-				return nil, "", ctx.Err()
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 500*time.Millisecond)
-			continue
-		}
-		if err != nil {
-			return nil, "", err
-		}
-		if live {
-			return &cur, version, nil
-		}
-		return nil, version, nil
-	}
-}
-
-// publish makes h the object at key (the commit point of NewObject and
-// CompleteUpload), confirms the bucket, and removes the replaced data.
-func (b *Backend) publish(ctx context.Context, bucket, gen string, h *head, conds []backend.Cond) (backend.ObjectInfo, error) {
-	old, version, err := b.swapHead(ctx, bucket, gen, h.Key, conds, nil, func(*head) *head { return h })
-	if err != nil {
-		return backend.ObjectInfo{}, err
-	}
-	if err := b.confirm(ctx, bucket, gen); err != nil {
-		// The bucket went away under the commit: withdraw the head
-		// (only if still ours) so nothing lingers in the old generation.
-		b.putJSON(ctx, b.headName(bucket, gen, h.Key), nil, putCond(version))
-		return backend.ObjectInfo{}, err
-	}
-	if old != nil {
-		b.removeExtents(ctx, old.Extents)
-	}
-	return h.info(version), nil
 }
 
 func (b *Backend) removeExtents(ctx context.Context, ex []extent) {

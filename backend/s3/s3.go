@@ -167,6 +167,15 @@ type putCond string
 // putJSON writes a small record, conditionally. A failed condition
 // returns an error satisfying errors.Is(err, backend.ErrPrecondition).
 func (b *Backend) putJSON(ctx context.Context, name string, v any, cond putCond) (string, error) {
+	return b.putRecord(ctx, name, v, cond, true)
+}
+
+// putRecord is putJSON, with minio-go's retries or without. A retried
+// conditional PUT whose first answer was lost meets the record it wrote
+// itself and fails its condition, which reads like another writer's
+// change; without retries every failure but a failed condition is
+// reported as what it is, an outcome to find out (see swapHead).
+func (b *Backend) putRecord(ctx context.Context, name string, v any, cond putCond, retry bool) (string, error) {
 	var data []byte
 	if v != nil {
 		var err error
@@ -182,7 +191,11 @@ func (b *Backend) putJSON(ctx context.Context, name string, v any, cond putCond)
 	default:
 		opts.SetMatchETag(string(cond))
 	}
-	info, err := b.c.PutObject(ctx, b.bucket, name, bytes.NewReader(data), int64(len(data)), opts)
+	var body io.Reader = bytes.NewReader(data)
+	if !retry {
+		body = struct{ io.Reader }{body} // minio-go retries only bodies it can seek
+	}
+	info, err := b.c.PutObject(ctx, b.bucket, name, body, int64(len(data)), opts)
 	if err != nil {
 		if isPrecondition(err) {
 			return "", fmt.Errorf("s3 backend: %q changed: %w", name, backend.ErrPrecondition)

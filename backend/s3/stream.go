@@ -97,7 +97,9 @@ func (s *stream) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	}
 	info, err := s.commit(meta, ex)
 	if err != nil {
-		s.b.removeExtents(s.ctx, ex)
+		if !errors.Is(err, errKept) { // else a published record may name it
+			s.b.removeExtents(s.ctx, ex)
+		}
 		return backend.ObjectInfo{}, err
 	}
 	return info, nil

@@ -1,0 +1,163 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"envelopegw/backend"
+)
+
+// Publishing a head is the commit point of every write, and the rule of
+// issue 8 holds here as on the posix backend: once a record naming a data
+// object may be published, nothing removes that object except a later,
+// committed removal of the record. So every failure after the head PUT
+// was sent either proves that the head is not published (a failed
+// condition, the head seen unchanged) or is reported with errKept, and
+// then the caller leaves the data where it is: the sweep removes it a day
+// later if no record names it. Two ways a commit used to break the rule:
+// a client that hung up after the head landed (the rest of the commit ran
+// on its canceled context, could not withdraw the head, and removed its
+// data), and an upstream answer lost after the head was stored
+// (minio-go's retry then met the head it had written, took it for
+// another writer's, "replaced" it and removed its own data).
+
+// errKept marks a failed commit whose head may be published: its data
+// must stay.
+var errKept = errors.New("the new record may be published, so its data is kept")
+
+// keep wraps err with errKept.
+func keep(err error) error { return fmt.Errorf("%w (%w)", err, errKept) }
+
+// swapHead replaces the head of key with next (nil: a tombstone) if every
+// cond holds for the current one, as one compare-and-swap upstream;
+// unconditional callers retry when another change wins the race. It
+// returns the replaced head (if live) and the new version. An error
+// wrapping errKept means the new head may be live.
+func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds []backend.Cond, check func(cur *head, live bool) error, next func(cur *head) *head) (old *head, version string, err error) {
+	name := b.headName(bucket, gen, key)
+	delay := 10 * time.Millisecond
+	for unknown := 0; ; {
+		cur, etag, live, err := b.readHead(ctx, bucket, gen, key)
+		if err != nil {
+			return nil, "", err
+		}
+		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
+			if err := check(&cur, live); err != nil {
+				return nil, "", err
+			}
+		}
+		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
+			return nil, "", err
+		}
+		pc := putCond("*")
+		if etag != "" {
+			pc = putCond(etag)
+		}
+		var rec any
+		n := next(&cur)
+		if n != nil {
+			rec = n
+			if !live { // the key becomes live: index it first
+				if err := b.ensureIndex(ctx, bucket, gen, key); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		version, err = b.putRecord(ctx, name, rec, pc, false)
+		switch {
+		case err == nil:
+			return replaced(cur, live), version, nil
+		case errors.Is(err, backend.ErrPrecondition):
+			// another change landed first: look again
+		default:
+			landed, v, notLanded := b.headLanded(ctx, bucket, gen, key, n, etag, live)
+			if landed {
+				return replaced(cur, live), v, nil
+			}
+			if !notLanded || unknown >= 3 {
+				if n == nil {
+					return nil, "", err // a tombstone names no data
+				}
+				return nil, "", keep(err)
+			}
+			unknown++ // provably not stored: try again
+		}
+		select {
+		case <-ctx.Done():
+			return nil, "", ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 500*time.Millisecond)
+	}
+}
+
+func replaced(cur head, live bool) *head {
+	if live {
+		return &cur
+	}
+	return nil
+}
+
+// headLanded finds out whether a head PUT that failed without an answer
+// (a lost connection, a timeout, a canceled request) was stored anyway:
+// landed if the current head is n (its nonce is unique); notLanded if
+// the head is still the live one the PUT was conditioned on, which a
+// stored PUT would have replaced for good (every head's ETag is unique;
+// a tombstone's is not, so an unchanged tombstone proves nothing). It
+// reads with a context of its own: the request's may be what failed.
+func (b *Backend) headLanded(ctx context.Context, bucket, gen, key string, n *head, base string, baseLive bool) (landed bool, version string, notLanded bool) {
+	cur, etag, live, err := b.readHead(context.WithoutCancel(ctx), bucket, gen, key)
+	if err != nil {
+		return false, "", false
+	}
+	if n != nil && live && cur.Nonce == n.Nonce {
+		return true, etag, false
+	}
+	return false, "", baseLive && etag == base
+}
+
+// publish makes h the object at key (the commit point of NewObject, Copy
+// and CompleteUpload), confirms the bucket, and removes the replaced
+// data. An error wrapping errKept: h may be live, its data must stay.
+func (b *Backend) publish(ctx context.Context, bucket, gen string, h *head, conds []backend.Cond) (backend.ObjectInfo, error) {
+	old, version, err := b.swapHead(ctx, bucket, gen, h.Key, conds, nil, func(*head) *head { return h })
+	if err != nil {
+		return backend.ObjectInfo{}, err
+	}
+	hook("head-published")
+	// Committed: the rest runs to its end even if the client hangs up.
+	ctx = context.WithoutCancel(ctx)
+	if old != nil {
+		b.removeExtents(ctx, old.Extents) // its record was replaced for good
+	}
+	if err := b.confirm(ctx, bucket, gen); err != nil {
+		if !errors.Is(err, backend.ErrNoSuchBucket) {
+			return backend.ObjectInfo{}, keep(err)
+		}
+		// The bucket went away under the commit: withdraw the head (only
+		// if still ours) so nothing lingers in the old generation. Its
+		// data may go only if the withdrawal is stored.
+		if _, werr := b.putJSON(ctx, b.headName(bucket, gen, h.Key), nil, putCond(version)); werr != nil {
+			return backend.ObjectInfo{}, keep(err)
+		}
+		return backend.ObjectInfo{}, err
+	}
+	return h.info(version), nil
+}
+
+// headNames reports whether the live head of key names the data object
+// name.
+func (b *Backend) headNames(ctx context.Context, bucket, gen, key, name string) (bool, error) {
+	h, _, live, err := b.readHead(ctx, bucket, gen, key)
+	if err != nil || !live {
+		return false, err
+	}
+	for _, e := range h.Extents {
+		if e.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
