@@ -80,13 +80,15 @@
 // and readers implement io.WriterTo, so bytes are copied only where the
 // io interfaces demand it. Steady-state streaming allocates nothing per
 // segment. Encryption runs at the speed of raw crypto/cipher AES-GCM.
-// Decryption pays one copy of the ciphertext into the reader's buffer (a
-// pread(2) from a file does the same): about 0.7 of raw Open in CPU per
-// byte, see BenchmarkRatio, whose baseline opens the same 64 MiB of
-// segments straight from memory. NewParallelRangeReader (DecryptLayout,
-// the decrypt command) opens each 1 MiB batch on every core, since
-// segments are independent (parallel.go): the same CPU per byte, less
-// wall time when a core is free.
+// Decryption through io.ReaderAt pays one copy of the ciphertext into
+// the reader's buffer (pread(2) from a file does the same): about 0.7 of
+// raw Open in CPU per byte, see BenchmarkRatio, whose baseline opens the
+// same 64 MiB of segments straight from memory. A body that is a file
+// (the decrypt command's) is mapped instead and opened from the mapping
+// into the reader's buffer, at raw speed (mapped.go).
+// NewParallelRangeReader (DecryptLayout) opens each 1 MiB batch on every
+// core, since segments are independent (parallel.go): a little more CPU
+// per byte, less wall time when a core is free.
 //
 // # Errors
 //

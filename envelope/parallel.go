@@ -39,7 +39,7 @@ func (k *Key) NewParallelRangeReader(body io.ReaderAt, t *Table, off, n int64, w
 	return k.newRangeReader(body, t, off, n, workers, batchSegments(k.segmentSize))
 }
 
-// openBatch opens every segment of r.batch in place, in workers
+// openBatch opens every segment of r.batch (into r.out), in workers
 // contiguous runs, and records how many lead the batch verified
 // (r.opened) and whether one after them failed (r.badSeg).
 func (r *rangeReader) openBatch() {
@@ -81,9 +81,10 @@ func (r *rangeReader) openRun(a, b int) int {
 	var nonce [nonceSize]byte
 	for i := a; i < b; i++ {
 		c := r.batch[i*segCT : min((i+1)*segCT, len(r.batch))]
+		o := r.out[i*segCT : i*segCT+len(c)]
 		j := r.j + int64(i)
 		setNonce(&nonce, uint64(j), j == r.part.segs-1)
-		if _, err := r.aead.Open(c[:0], nonce[:], c, nil); err != nil {
+		if _, err := openMapped(r, o[:0], nonce[:], c); err != nil {
 			return i
 		}
 	}

@@ -45,8 +45,10 @@ type rangeReader struct {
 	pos   int64 // next plaintext offset to hand out
 	end   int64
 
-	ctp   *[]byte // buffer of the batch being opened
-	batch []byte  // ciphertext read but not yet opened, segment aligned
+	ctp   *[]byte  // buffer of the batch being opened
+	batch []byte   // ciphertext read but not yet opened, segment aligned
+	out   []byte   // where batch's segments open to: batch itself, or *ctp when mapped
+	fm    *fileMap // the body's file, mapped (mapped.go); nil: ReadAt
 	part  *partLoc
 	j     int64  // index of the first segment in batch
 	plain []byte // verified plaintext not yet handed out
@@ -103,7 +105,7 @@ func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, 
 	seg := k.segmentSize
 	r := &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
-		workers: workers, kb: kb,
+		workers: workers, kb: kb, fm: mapBody(body),
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
 	}
 	// Reading the whole object authenticates every part body, empty ones
@@ -163,7 +165,10 @@ func (r *rangeReader) Close() error {
 		putBuf(r.ctp)
 		r.ctp = nil
 	}
-	r.plain, r.batch = nil, nil
+	r.plain, r.batch, r.out = nil, nil, nil
+	if r.fm != nil {
+		r.fm.unmap()
+	}
 	if r.err == nil {
 		r.err = errors.New("envelope: read from closed reader")
 	}
@@ -187,18 +192,22 @@ func (r *rangeReader) fill() error {
 	p := r.part
 	seg := int64(r.seg)
 	c := r.batch[:min(seg+tagSize, int64(len(r.batch)))]
-	r.batch = r.batch[len(c):]
+	o := r.out[:len(c)]
+	r.batch, r.out = r.batch[len(c):], r.out[len(c):]
 	var pt []byte
-	if r.opened > 0 { // verified in place by openBatch
-		pt, r.opened = c[:len(c)-tagSize], r.opened-1
+	if r.opened > 0 { // verified by openBatch
+		pt, r.opened = o[:len(o)-tagSize], r.opened-1
 	} else {
 		var err error
 		if !r.badSeg {
 			setNonce(&r.nonce, uint64(r.j), r.j == p.segs-1)
-			pt, err = r.aead.Open(c[:0], r.nonce[:], c, nil)
+			pt, err = openMapped(r, o[:0], r.nonce[:], c)
 		}
 		if r.badSeg || err != nil {
 			r.batch = nil
+			if errors.Is(err, ErrAuth) { // a fault in a mapped body, said where
+				return err
+			}
 			return fmt.Errorf("%w: segment %d of part %d", ErrAuth, r.j, p.Number)
 		}
 	}
@@ -276,7 +285,11 @@ func (r *rangeReader) nextBatch() error {
 	var b batchPlan
 	var ct []byte
 	var err error
-	if r.ahead == nil && (!r.loaded || !r.slow) {
+	if r.fm != nil {
+		b = r.plan(r.pos)
+		r.used = max(r.used, b.ctLen)
+		ct, r.out, err = r.loadMapped(b)
+	} else if r.ahead == nil && (!r.loaded || !r.slow) {
 		b = r.plan(r.pos)
 		r.used = max(r.used, b.ctLen)
 		t0 := time.Now()
@@ -303,6 +316,9 @@ func (r *rangeReader) nextBatch() error {
 			return err
 		}
 		r.aead, r.cur, r.part = a, b.part, p
+	}
+	if r.fm == nil {
+		r.out = ct
 	}
 	r.batch, r.j = ct, b.j0
 	r.opened, r.badSeg = 0, false

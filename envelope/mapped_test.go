@@ -1,0 +1,128 @@
+package envelope
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	mrand "math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// bodyFile writes pad bytes then body to a file, so the body starts at an
+// offset that is not page aligned, and returns the file.
+func bodyFile(t *testing.T, body []byte, pad int) *os.File {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	if _, err := f.Write(append(make([]byte, pad), body...)); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// A file behind an io.SectionReader is mapped, and every range of a
+// multipart object reads back exactly, serially and in parallel.
+func TestMappedRanges(t *testing.T) {
+	const seg = 256
+	o := newObject(t, seg)
+	for n, s := range map[int]int{1: 5 * seg, 2: 3*seg + 17, 4: 0, 5: 1, 7: seg - 1, 9: 400*seg + 100} {
+		o.put(t, n, randomBytes(t, s))
+	}
+	tb, body, plain := o.complete(t, 1, 2, 4, 5, 7, 9)
+	tab, err := o.k.OpenTable(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := bodyFile(t, body, 1234)
+	rng := mrand.New(mrand.NewPCG(5, 6))
+	for i := 0; i < 600; i++ {
+		off, n := int64(0), int64(len(plain))
+		if i > 1 {
+			off = rng.Int64N(int64(len(plain)) + 1)
+			n = rng.Int64N(int64(len(plain)) - off + 1)
+		}
+		sr := io.NewSectionReader(f, 1234, int64(len(body)))
+		r, err := o.k.NewParallelRangeReader(sr, tab, off, n, 1+i%3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rr, ok := r.(*rangeReader); ok && rr.fm == nil {
+			t.Fatal("file body not mapped")
+		}
+		var got bytes.Buffer
+		if i%2 == 0 {
+			_, err = r.(io.WriterTo).WriteTo(&got)
+		} else {
+			_, err = io.CopyBuffer(&got, struct{ io.Reader }{r}, make([]byte, 1+rng.IntN(3*seg)))
+		}
+		r.Close()
+		if err != nil || !bytes.Equal(got.Bytes(), plain[off:off+n]) {
+			t.Fatalf("range %d+%d: err %v, equal %v", off, n, err, bytes.Equal(got.Bytes(), plain[off:off+n]))
+		}
+	}
+}
+
+// A mapped body that is tampered with, shorter than the table says, or
+// truncated while it is being read fails with an error: output stops
+// before the bad segment, and a fault in the mapping never kills the
+// process.
+func TestMappedFailures(t *testing.T) {
+	seg := DefaultSegmentSize
+	segCT := seg + tagSize
+	k, tab, body, plain := bigObject(t, 60*seg)
+	read := func(f *os.File, n int64, workers int, during func()) ([]byte, error) {
+		r, err := k.NewParallelRangeReader(io.NewSectionReader(f, 100, n), tab, 0, tab.Size(), workers)
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		var got bytes.Buffer
+		buf := make([]byte, 4096)
+		for {
+			m, err := r.Read(buf)
+			got.Write(buf[:m])
+			if err == io.EOF {
+				return got.Bytes(), nil
+			}
+			if err != nil {
+				return got.Bytes(), err
+			}
+			if got.Len() == 2*seg && during != nil {
+				during()
+			}
+		}
+	}
+	for _, workers := range []int{1, 2} {
+		bad := append([]byte(nil), body...)
+		bad[saltSize+37*segCT+9] ^= 1
+		got, err := read(bodyFile(t, bad, 100), int64(len(bad)), workers, nil)
+		if !errors.Is(err, ErrAuth) || !bytes.Equal(got, plain[:37*seg]) {
+			t.Errorf("tampered, %d workers: %d bytes, %v", workers, len(got), err)
+		}
+		// The section says the full size, the file holds less.
+		short := bodyFile(t, body[:saltSize+30*segCT], 100)
+		got, err = read(short, int64(len(body)), workers, nil)
+		if !errors.Is(err, ErrAuth) || !bytes.Equal(got, plain[:len(got)]) || len(got) > 30*seg {
+			t.Errorf("short file, %d workers: %d bytes, %v", workers, len(got), err)
+		}
+		// Truncated after the window was mapped: the next segment faults.
+		f := bodyFile(t, body, 100)
+		got, err = read(f, int64(len(body)), workers, func() {
+			if err := f.Truncate(100 + int64(saltSize+20*segCT)); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if workers == 1 && (err == nil || !strings.Contains(err.Error(), "shrank while being read")) {
+			t.Errorf("truncated while read: %v, want the fault reported as such", err)
+		}
+		if err == nil || !bytes.Equal(got, plain[:len(got)]) || len(got) > 20*seg {
+			t.Errorf("truncated while read, %d workers: %d bytes, %v", workers, len(got), err)
+		}
+	}
+}
