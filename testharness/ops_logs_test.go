@@ -3,6 +3,7 @@ package testharness
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -132,5 +133,94 @@ func TestOpsRequestIDOfBackendWarning(t *testing.T) {
 	}
 	if !hasLine(lines, "s3 request", map[string]any{"op": "CompleteMultipartUpload", "status": float64(400)}) {
 		t.Errorf("no access line with request_id %s: %v", id, lines)
+	}
+}
+
+// accessLines returns g's JSON access log lines ("s3 request").
+func accessLines(g *Gateway) []map[string]any {
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(g.Log()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "s3 request" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestOpsAccessLog: the access line of a request names the user, the
+// operation, bucket and key, the status, the bytes and the duration;
+// --access-log=false drops those lines but keeps the line of an aborted
+// response (a read of tampered ciphertext), which an operator must see.
+func TestOpsAccessLog(t *testing.T) {
+	t.Parallel()
+	users := filepath.Join(t.TempDir(), "users.json")
+	dba := NewUser("dba-backup", "readwrite")
+	WriteUsersFile(t, users, dba)
+
+	on := Start(t, Options{NoFsync: true, Args: []string{"--log-format", "json", "--users", users}})
+	c := UserS3Client(t, on, dba, S3Options{})
+	b := newBucket(t, c)
+	put(t, c, b, "nightly/full.xb", Data(4, 12345))
+	var line map[string]any
+	for deadline := time.Now().Add(5 * time.Second); line == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range accessLines(on) {
+			if l["op"] == "PutObject" {
+				line = l
+			}
+		}
+	}
+	want := map[string]any{"user": dba.Name, "access_key": dba.AccessKey, "bucket": b, "key": "nightly/full.xb",
+		"status": float64(200), "bytes_in": float64(12345), "method": "PUT"}
+	for k, v := range want {
+		if line[k] != v {
+			t.Errorf("access line %s = %v, want %v (line %v)", k, line[k], v, line)
+		}
+	}
+	if d, _ := line["duration"].(float64); d <= 0 {
+		t.Errorf("access line duration %v", line["duration"])
+	}
+	if id, _ := line["request_id"].(string); id == "" {
+		t.Errorf("access line without request_id: %v", line)
+	}
+
+	off := Start(t, Options{NoFsync: true, Args: []string{"--log-format", "json", "--access-log=false"}})
+	c = S3Client(t, off, S3Options{})
+	b = newBucket(t, c)
+	put(t, c, b, "victim", Data(5, 3*mib))
+	get(t, c, b, "victim")
+	_, err := c.GetObject(ctx(t), &s3.GetObjectInput{Bucket: &b, Key: aws.String("missing")})
+	wantAPIError(t, err, "NoSuchKey", 404)
+	if ls := accessLines(off); len(ls) != 0 {
+		t.Errorf("--access-log=false still logs %d access lines: %v", len(ls), ls)
+	}
+	path, size := largestFile(t, off.DataDir)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var one [1]byte
+	f.ReadAt(one[:], size/2)
+	one[0] ^= 0x20
+	f.WriteAt(one[:], size/2)
+	f.Close()
+	resp, err := c.GetObject(ctx(t), &s3.GetObjectInput{Bucket: &b, Key: aws.String("victim")})
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Fatal("a read of tampered ciphertext succeeded")
+	}
+	found := false
+	for deadline := time.Now().Add(5 * time.Second); !found && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, l := range accessLines(off) {
+			found = found || (l["op"] == "GetObject" && l["key"] == "victim" && l["aborted"] == true)
+		}
+	}
+	if !found {
+		t.Errorf("with --access-log=false the aborted read is not logged:\n%s", tail(off.Log(), 4000))
 	}
 }
