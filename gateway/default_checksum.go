@@ -27,10 +27,22 @@ func withDefaultChecksum(body s3api.Body) (s3api.Body, hash.Hash) {
 	return teeBody{body, io.TeeReader(body, h)}, h
 }
 
+// declaredChecksum is the checksum algorithm the client declared for
+// body, "" when none or when the Body cannot tell. Its verified value is
+// in the body's Sums once read, so the gateway need not compute another:
+// a single PUT keeps the client's checksum instead of the default, and a
+// CRC the client sends is the CRC the gateway would have computed.
+func declaredChecksum(body s3api.Body) string {
+	if d, ok := body.(s3api.ChecksumDeclarer); ok {
+		return d.DeclaredChecksum()
+	}
+	return ""
+}
+
 // objectChecksums returns the client's verified checksums, or the default
 // computed by h when the client declared none.
 func objectChecksums(client s3api.Checksums, h hash.Hash) s3api.Checksums {
-	if len(client) > 0 {
+	if len(client) > 0 || h == nil {
 		return client
 	}
 	return s3api.Checksums{defaultChecksum: checksum.Encode(h.Sum(nil))}

@@ -169,11 +169,14 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	var body s3api.Body = in.Body
 	var own hash.Hash
 	var dflt hash.Hash // the default checksum of an upload without an algorithm
+	// A CRC the part's client declared is verified by s3api and used as
+	// is: computed once.
+	declared := declaredChecksum(in.Body)
 	switch {
-	case checksum.IsCRC(alg):
+	case checksum.IsCRC(alg) && declared != alg:
 		own, _ = checksum.New(alg)
 		body = teeBody{in.Body, io.TeeReader(in.Body, own)}
-	case alg == "":
+	case alg == "" && declared != defaultChecksum:
 		body, dflt = withDefaultChecksum(in.Body)
 	}
 	dw := newDigestWriter(w)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 
 	"envelopegw/envelope"
@@ -49,7 +50,13 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	}
 	defer w.Abort()
 
-	body, own := withDefaultChecksum(in.Body)
+	// The default checksum only when the client declared none: the
+	// client's is what the object keeps.
+	var body s3api.Body = in.Body
+	var own hash.Hash
+	if declaredChecksum(in.Body) == "" {
+		body, own = withDefaultChecksum(in.Body)
+	}
 	dw := newDigestWriter(w)
 	info, err := s.encryptPart(o, dw, key, 1, body, in.Size)
 	if err != nil {
