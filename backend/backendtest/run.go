@@ -46,6 +46,8 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 		{"MultipartErrors", testMultipartErrors},
 		{"MultipartReplacesObject", testMultipartReplaces},
 		{"ListUploads", testListUploads},
+		{"ListPartsUnderResends", testListPartsUnderResends},
+		{"ListUploadsUnderChanges", testListUploadsUnderChanges},
 		{"Versions", testVersions},
 		{"CondWrites", testCondWrites},
 		{"CondComplete", testCondComplete},

@@ -21,8 +21,9 @@ type bucketRecord struct {
 
 func (b *Backend) bucketName(bucket string) string { return b.base + "b/" + bucket }
 
-// space is the prefix of one kind of name ("i" index, "k" heads, "d"
-// data, "u" uploads, "p" parts) of one bucket generation.
+// space is the prefix of one kind of name ("i" key index, "k" heads, "d"
+// data, "u" uploads, "ui" their index, "p" parts, "pi" their index) of
+// one bucket generation.
 func (b *Backend) space(kind, bucket, gen string) string {
 	return b.base + kind + "/" + bucket + "/" + gen + "/"
 }
@@ -154,7 +155,7 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	}
 	b.dropBucketIndex(ctx, bucket)
 	// The bucket is gone; its generation's leftovers are garbage.
-	for _, kind := range []string{"i", "k", "u", "p", "d"} {
+	for _, kind := range []string{"i", "k", "u", "ui", "p", "pi", "d"} {
 		if err := b.removePrefix(ctx, b.space(kind, bucket, r.Gen)); err != nil {
 			return nil // garbage, not state: the bucket is deleted
 		}

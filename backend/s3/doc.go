@@ -14,7 +14,9 @@
 //	P/k/<bucket>/<gen>/<key name>             object head (JSON): key, time, metadata, extents
 //	P/d/<bucket>/<gen>/<id>                   object data, one upstream object per extent
 //	P/u/<bucket>/<gen>/<key name>!<upload>    multipart upload record
+//	P/ui/<bucket>/<gen>/<key name>!<upload>   upload index entry (empty)
 //	P/p/<bucket>/<gen>/<upload>/<nnnnn>       part records
+//	P/pi/<bucket>/<gen>/<upload>/<nnnnn>      part index entry (empty)
 //	P/d/<bucket>/<gen>/u<upload>-<part id>    part data
 //
 // <gen> is random per incarnation of a bucket: deleting a bucket and
@@ -35,9 +37,11 @@
 // commit point; the replaced object's data is removed after. A reader that
 // opened the old head can then fail (ErrNoSuchKey), never mix versions.
 //
-// Listings walk the index entries, never the heads: an upstream listing
+// Listings walk index entries, never the records: an upstream listing
 // may leave out an object while it is being overwritten, and a replace
-// rewrites the head but not the entry (index.go).
+// rewrites a head, a re-sent part its part record, a Complete or an
+// Abort its upload record, but none of them an entry (index.go,
+// uploadindex.go).
 //
 // # Streams
 //

@@ -234,7 +234,9 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 	}
 	var page backend.UploadPage
 	np, _ := prefixName(opts.Prefix)
-	space := b.space("u", bucket, gen)
+	// Walk the upload index (uploadindex.go), not the records, which a
+	// Complete or an Abort rewrites.
+	idx, space := b.space("ui", bucket, gen), b.space("u", bucket, gen)
 	recs := map[string]uploadRecord{}
 	read := func(name string) (uploadRecord, bool, error) {
 		if r, ok := recs[name]; ok {
@@ -256,7 +258,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 	}
 	lastCP := ""
 	var ferr error
-	w := &walker{b: b, space: space + np,
+	w := &walker{b: b, space: idx + np,
 		split: func(n string) (string, string, bool) { return uploadKeyID(np + n) },
 		resolve: func(e *entry) (bool, error) {
 			r, ok, err := read(e.name)

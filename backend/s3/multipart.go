@@ -108,12 +108,17 @@ func (b *Backend) CreateUpload(ctx context.Context, bucket, key string, meta bac
 	}
 	now := time.Now().UTC()
 	id := fmt.Sprintf("%016x", now.UnixNano()) + randHex(8)
-	name := b.uploadName(bucket, gen, key, id)
+	name, entry := b.uploadName(bucket, gen, key, id), b.uploadIndexName(bucket, gen, key, id)
+	if err := b.createEntry(ctx, entry); err != nil { // first: see uploadindex.go
+		return "", err
+	}
 	if _, err := b.putJSON(ctx, name, uploadRecord{Key: key, Initiated: now, Meta: binMeta(meta.Clone())}, "*"); err != nil {
+		b.remove(ctx, entry)
 		return "", err
 	}
 	if err := b.confirm(ctx, bucket, gen); err != nil {
 		b.remove(ctx, name)
+		b.remove(ctx, entry)
 		return "", err
 	}
 	return id, nil
@@ -157,7 +162,10 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, id string, number in
 // stays (errKept) unless the upload is provably gone without an object
 // that names it. The checks run to their end if the client hangs up.
 func (b *Backend) afterPart(ctx context.Context, bucket, gen, key, id string, number int, rec partRecord) error {
-	name := b.partName(bucket, gen, id, number)
+	name, entry := b.partName(bucket, gen, id, number), b.partIndexName(bucket, gen, id, number)
+	if err := b.createEntry(ctx, entry); err != nil { // first: see uploadindex.go
+		return err // nothing names the data yet
+	}
 	if _, err := b.putJSON(ctx, name, rec, ""); err != nil {
 		return keep(err) // it may be stored
 	}
@@ -177,7 +185,11 @@ func (b *Backend) afterPart(ctx context.Context, bucket, gen, key, id string, nu
 		}
 	}
 	if errors.Is(err, backend.ErrNoSuchUpload) || errors.Is(err, backend.ErrNoSuchBucket) {
-		b.remove(ctx, name)
+		// No other part of a retired upload can commit either, so its
+		// index entry goes with it.
+		if b.remove(ctx, name) == nil {
+			b.remove(ctx, entry)
+		}
 		return err
 	}
 	if err != nil {
@@ -192,11 +204,12 @@ func (b *Backend) afterPart(ctx context.Context, bucket, gen, key, id string, nu
 	return nil
 }
 
-// parts reads the current part records of an upload, by number.
+// parts reads the current part records of an upload, by number. It
+// walks the part index, not the records, which a re-send rewrites.
 func (b *Backend) parts(ctx context.Context, bucket, gen, id string) ([]partRecord, error) {
-	p := b.space("p", bucket, gen) + id + "/"
+	idx, p := b.space("pi", bucket, gen)+id+"/", b.space("p", bucket, gen)+id+"/"
 	var names []string
-	if err := b.names(ctx, p, "", func(n string, _ int64) bool { names = append(names, n); return true }); err != nil {
+	if err := b.names(ctx, idx, "", func(n string, _ int64) bool { names = append(names, n); return true }); err != nil {
 		return nil, err
 	}
 	out := make([]partRecord, 0, len(names))
@@ -302,10 +315,15 @@ func extentSet(ex []extent) map[string]bool {
 }
 
 // retire removes an upload's record, its part records and the data
-// objects not in keep. Failures leave garbage, never state.
+// objects not in keep, and their index entries after them. Failures
+// leave garbage, never state.
 func (b *Backend) retire(ctx context.Context, bucket, gen, key, id string, keep map[string]bool) {
-	b.remove(ctx, b.uploadName(bucket, gen, key, id))
-	b.removePrefix(ctx, b.space("p", bucket, gen)+id+"/")
+	if b.remove(ctx, b.uploadName(bucket, gen, key, id)) == nil {
+		b.remove(ctx, b.uploadIndexName(bucket, gen, key, id))
+	}
+	if b.removePrefix(ctx, b.space("p", bucket, gen)+id+"/") == nil {
+		b.removePrefix(ctx, b.space("pi", bucket, gen)+id+"/")
+	}
 	dp := b.partDataPrefix(bucket, gen, id)
 	var drop []string
 	b.names(ctx, b.base+dp, "", func(n string, _ int64) bool {

@@ -118,41 +118,57 @@ func (b *Backend) referenced(ctx context.Context, buckets map[string]bool) (map[
 		}
 		// Parts first: a Complete publishes its head before it removes
 		// the part records, so one of the two walks sees its data.
-		parts := b.space("p", bucket, r.Gen)
-		var ierr error
-		err = b.names(ctx, parts, "", func(n string, _ int64) bool {
+		parts, err := b.recordNames(ctx, b.space("pi", bucket, r.Gen), b.space("p", bucket, r.Gen))
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range parts {
 			var pr partRecord
-			if _, _, _, ierr = b.getJSON(ctx, parts+n, &pr); ierr != nil {
-				return false
+			if _, _, _, err := b.getJSON(ctx, n, &pr); err != nil {
+				return nil, err
 			}
 			if pr.Data != "" {
 				name(pr.Data)
 			}
-			return true
-		})
-		if err == nil {
-			err = ierr
 		}
+		heads, err := b.recordNames(ctx, b.space("i", bucket, r.Gen), b.space("k", bucket, r.Gen))
 		if err != nil {
 			return nil, err
 		}
-		idx, heads := b.space("i", bucket, r.Gen), b.space("k", bucket, r.Gen)
-		err = b.names(ctx, idx, "", func(n string, _ int64) bool {
+		for _, n := range heads {
 			var h head
-			if _, _, _, ierr = b.getJSON(ctx, heads+n, &h); ierr != nil {
-				return false
+			if _, _, _, err := b.getJSON(ctx, n, &h); err != nil {
+				return nil, err
 			}
 			for _, e := range h.Extents {
 				name(e.Name)
 			}
-			return true
-		})
-		if err == nil {
-			err = ierr
-		}
-		if err != nil {
-			return nil, err
 		}
 	}
 	return live, nil
+}
+
+// recordNames returns the full names of the records under space that
+// either the listing of their index entries (under idx, which a rewrite
+// never hides) or the listing of the records themselves shows: the
+// second covers records that no entry names (written before the indexes
+// existed), so the sweep removes no data that a record
+// names.
+func (b *Backend) recordNames(ctx context.Context, idx, space string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	add := func(n string, _ int64) bool {
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, space+n)
+		}
+		return true
+	}
+	if err := b.names(ctx, idx, "", add); err != nil {
+		return nil, err
+	}
+	if err := b.names(ctx, space, "", add); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
