@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 
@@ -149,6 +150,10 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		}
 		var h head
 		etag, size, found, err := b.getJSON(ctx, heads0+np+name, &h)
+		if errors.Is(err, errUndecodable) {
+			b.skipDamaged("head", bucket, heads0+np+name, "")
+			return h, false, nil
+		}
 		if err != nil || !found || size == 0 {
 			return h, false, err
 		}
@@ -194,8 +199,12 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			ferr = err
 			return "", true
 		}
-		if !ok || h.Key != e.key {
+		if !ok {
 			return "", false // deleted meanwhile
+		}
+		if h.Key != e.key {
+			b.skipDamaged("head", bucket, heads0+np+e.name, h.Key)
+			return "", false
 		}
 		page.Objects = append(page.Objects, h.info(versions[e.name]))
 		page.NextAfter = e.key
@@ -244,6 +253,10 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 		}
 		var r uploadRecord
 		_, _, found, err := b.getJSON(ctx, space+np+name, &r)
+		if errors.Is(err, errUndecodable) {
+			b.skipDamaged("upload", bucket, space+np+name, "")
+			return r, false, nil
+		}
 		if err != nil || !found || r.State == "aborted" {
 			return r, false, err
 		}
@@ -295,7 +308,11 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 			ferr = err
 			return "", true
 		}
-		if !ok || r.Key != e.key {
+		if !ok {
+			return "", false // retired meanwhile
+		}
+		if r.Key != e.key {
+			b.skipDamaged("upload", bucket, space+np+e.name, r.Key)
 			return "", false
 		}
 		page.Uploads = append(page.Uploads, backend.Upload{Bucket: bucket, Key: r.Key, UploadID: e.id, Initiated: r.Initiated, Meta: backend.Meta(r.Meta).Clone()})

@@ -216,6 +216,10 @@ func (b *Backend) parts(ctx context.Context, bucket, gen, id string) ([]partReco
 	for _, n := range names {
 		var r partRecord
 		_, _, found, err := b.getJSON(ctx, p+n, &r)
+		if errors.Is(err, errUndecodable) {
+			b.skipDamaged("part", bucket, p+n, "")
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

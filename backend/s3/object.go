@@ -2,6 +2,7 @@ package s3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -46,9 +47,13 @@ func (b *Backend) headName(bucket, gen, key string) string {
 }
 
 // readHead returns the current head; live=false if there is none or a
-// tombstone (etag then names what is there, "" for nothing).
+// tombstone (etag then names what is there, "" for nothing). A damaged
+// head is an error wrapping errDamaged, with its etag.
 func (b *Backend) readHead(ctx context.Context, bucket, gen, key string) (h head, etag string, live bool, err error) {
 	etag, size, found, err := b.getJSON(ctx, b.headName(bucket, gen, key), &h)
+	if errors.Is(err, errUndecodable) {
+		return head{}, etag, false, fmt.Errorf("s3 backend: %s/%.60q: %w: %w", bucket, key, errDamaged, err)
+	}
 	if err != nil || !found {
 		return h, "", false, err
 	}
@@ -56,7 +61,7 @@ func (b *Backend) readHead(ctx context.Context, bucket, gen, key string) (h head
 		return head{}, etag, false, nil
 	}
 	if h.Key != key {
-		return head{}, "", false, fmt.Errorf("s3 backend: head %q names key %q (hash collision or damage)", b.headName(bucket, gen, key), h.Key)
+		return head{}, etag, false, fmt.Errorf("s3 backend: %s/%.60q: %w: head %q names key %.60q", bucket, key, errDamaged, b.headName(bucket, gen, key), h.Key)
 	}
 	return h, etag, true, nil
 }
@@ -177,6 +182,9 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 		return nil
 	}
 	h, _, live, err := b.readHead(ctx, bucket, gen, key)
+	if errors.Is(err, errDamaged) {
+		live, err = true, nil // removed as a live head would be
+	}
 	if err != nil {
 		return err
 	}

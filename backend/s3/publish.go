@@ -40,6 +40,11 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 	delay := 10 * time.Millisecond
 	for unknown := 0; ; {
 		cur, etag, live, err := b.readHead(ctx, bucket, gen, key)
+		if errors.Is(err, errDamaged) {
+			// The change replaces the damaged head, as a change of an
+			// absent key would (its data is left to the sweep).
+			err = nil
+		}
 		if err != nil {
 			return nil, "", err
 		}

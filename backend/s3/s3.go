@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"sort"
@@ -29,6 +30,9 @@ type Options struct {
 	// PartSize is the size of the upstream parts a stream is cut into: the
 	// memory one writer holds (default and minimum 5 MiB).
 	PartSize uint64
+	// Logger receives warnings about damaged records that listings skip;
+	// nil means slog.Default().
+	Logger *slog.Logger
 }
 
 const (
@@ -48,6 +52,7 @@ type Backend struct {
 	bucket   string
 	base     string // Prefix + "/", or ""
 	partSize uint64
+	logger   *slog.Logger
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -62,7 +67,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	if len(p) > maxPrefix || strings.Contains(p, "//") {
 		return nil, fmt.Errorf("s3 backend: prefix %q: at most %d bytes, no empty components", p, maxPrefix)
 	}
-	b := &Backend{c: opts.Client, core: minio.Core{Client: opts.Client}, bucket: opts.Bucket, partSize: opts.PartSize}
+	b := &Backend{c: opts.Client, core: minio.Core{Client: opts.Client}, bucket: opts.Bucket, partSize: opts.PartSize, logger: opts.Logger}
 	if p != "" {
 		b.base = p + "/"
 	}
@@ -138,7 +143,16 @@ func transient(err error) bool {
 	return r.StatusCode >= 500 || r.Code == "SlowDown" || r.Code == "ServiceUnavailable" || r.Code == "RequestTimeout"
 }
 
-// getJSON reads a small record. found=false if it does not exist.
+// errUndecodable marks a record that exists but does not decode.
+var errUndecodable = errors.New("record does not decode")
+
+// errDamaged marks a head that does not decode or names another key: it
+// fails reads of its key, and an overwrite or a Delete replaces it.
+var errDamaged = errors.New("damaged head")
+
+// getJSON reads a small record. found=false if it does not exist; a
+// record that does not decode is found, with its ETag and an error that
+// wraps errUndecodable.
 func (b *Backend) getJSON(ctx context.Context, name string, v any) (etag string, size int64, found bool, err error) {
 	rc, info, _, err := b.core.GetObject(ctx, b.bucket, name, minio.GetObjectOptions{})
 	if err != nil {
@@ -154,7 +168,7 @@ func (b *Backend) getJSON(ctx context.Context, name string, v any) (etag string,
 	}
 	if len(data) > 0 {
 		if err := json.Unmarshal(data, v); err != nil {
-			return "", 0, false, fmt.Errorf("s3 backend: record %q does not decode: %w", name, err)
+			return strings.Trim(info.ETag, `"`), int64(len(data)), true, fmt.Errorf("s3 backend: record %q: %w: %w", name, errUndecodable, err)
 		}
 	}
 	return strings.Trim(info.ETag, `"`), int64(len(data)), true, nil

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"envelopegw/backend/posix"
+	"envelopegw/backend/s3"
 )
 
 func init() {
@@ -30,10 +31,11 @@ func fsckMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("fsck", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var store storeFlags
-	addStoreFlags(fs, &store, false) // the record check is the POSIX layout's
-	remove := fs.Bool("remove-damaged", false, "remove the damaged records (their keys become absent)")
+	addStoreFlags(fs, &store, true)
+	remove := fs.Bool("remove-damaged", false, "remove the damaged records (their keys become absent); --data only")
+	reindex := fs.Bool("reindex", false, "create the index entries that records written before the indexes existed lack; --upstream only")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: envelopegw fsck --data DIR [--remove-damaged]\n\nReads every object head, upload and part record and lists the damaged\nones (truncated, zero-length, failing their checksum). Exits 1 if any\nremain.\n\n")
+		fmt.Fprintf(stderr, "usage: envelopegw fsck --data DIR [--remove-damaged]\n       envelopegw fsck --upstream URL [--reindex]\n\nReads every object head, upload and part record and lists the damaged\nones (truncated, zero-length, failing their checksum; upstream: not\ndecoding or naming another key) and, upstream, the records no index\nentry makes visible to listings. Exits 1 if any remain.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,9 +45,18 @@ func fsckMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return errors.New("fsck takes no arguments")
 	}
+	if store.upstream() && *remove {
+		return errors.New("--remove-damaged is for --data; upstream, overwrite or delete the damaged keys")
+	}
+	if !store.upstream() && *reindex {
+		return errors.New("--reindex is for --upstream")
+	}
 	be, err := store.open(ctx, !*remove)
 	if err != nil {
 		return err
+	}
+	if ub, ok := be.(*s3.Backend); ok {
+		return fsckUpstream(ctx, ub, *reindex, stdout)
 	}
 	pb, ok := be.(*posix.Backend)
 	if !ok {

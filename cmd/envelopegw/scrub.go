@@ -15,6 +15,7 @@ import (
 	"unicode"
 
 	"envelopegw/backend"
+	"envelopegw/backend/s3"
 	"envelopegw/gateway"
 )
 
@@ -84,6 +85,20 @@ func scrubMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, b := range buckets {
 		if err := scrubBucket(ctx, svc, be, b, maxAge, &c, stdout); err != nil {
 			return fmt.Errorf("bucket %s: %w", b, err)
+		}
+	}
+	if ub, ok := be.(*s3.Backend); ok {
+		// Listings skip damaged records; read them all to report those.
+		err := scrubUpstreamRecords(ctx, ub, fs.Args(), func(bucket, verdict, key, why string) {
+			c.damaged++
+			if key == "" {
+				fmt.Fprintf(stdout, "%-8s %s\n", verdict, why)
+				return
+			}
+			fmt.Fprintf(stdout, "%-8s %s/%s: %s\n", verdict, bucket, displayKey(key), why)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	fmt.Fprintf(stderr, "scrubbed %d objects, %d stored bytes: %d damaged, %d forged, %d orphaned\n", c.objects, c.bytes, c.damaged, c.forged, c.orphan)

@@ -24,7 +24,9 @@ import (
 // TestScrubUpstream lists gateway objects on a real MinIO with inventory
 // and scrubs them after editing
 // the upstream objects behind the gateway's back with minio-go: one byte
-// of an object's data, and one object's head replaced by another's.
+// of an object's data, one object's head edited to name another's data,
+// and two heads swapped (which listings skip, so only the record check
+// can report them).
 func TestScrubUpstream(t *testing.T) {
 	ctx := context.Background()
 	srv := s3test.StartMinIO(t)
@@ -46,7 +48,7 @@ func TestScrubUpstream(t *testing.T) {
 	if err := svc.CreateBucket(ctx, "bkt"); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"a", "b", "victim"} {
+	for _, k := range []string{"a", "b", "s1", "s2", "victim"} {
 		v := bytes.Repeat([]byte(k), 300000)
 		sum := md5.Sum(v)
 		if _, err := svc.PutObject(ctx, &s3api.PutObjectInput{Bucket: "bkt", Key: k, Body: &md5Body{bytes.NewReader(v), sum[:]}, Size: int64(len(v))}); err != nil {
@@ -55,7 +57,7 @@ func TestScrubUpstream(t *testing.T) {
 	}
 	args := []string{"--upstream", url, "--upstream-style", "path", "--signer", signer}
 	out, summary, err := scrubRun(t, args...)
-	if err != nil || out != "" || !strings.Contains(summary, "scrubbed 3 objects") {
+	if err != nil || out != "" || !strings.Contains(summary, "scrubbed 5 objects") {
 		t.Fatalf("clean upstream: %v\n%s%s", err, out, summary)
 	}
 
@@ -91,6 +93,10 @@ func TestScrubUpstream(t *testing.T) {
 	hb["extents"] = ha["extents"]
 	edited, _ := json.Marshal(hb)
 	putUpstream(t, srv, heads["b"], edited)
+	// s1's and s2's heads swapped.
+	h1, h2 := getUpstream(t, srv, heads["s1"]), getUpstream(t, srv, heads["s2"])
+	putUpstream(t, srv, heads["s1"], h2)
+	putUpstream(t, srv, heads["s2"], h1)
 
 	out, summary, err = scrubRun(t, args...)
 	if err == nil {
@@ -102,11 +108,41 @@ func TestScrubUpstream(t *testing.T) {
 	if !strings.Contains(out, "damaged  bkt/b: ") {
 		t.Errorf("b's edited head is not reported:\n%s", out)
 	}
+	for _, swapped := range []string{`damaged  bkt/s1: head record k/bkt/`, `names key "s2"`, `damaged  bkt/s2: head record`, `names key "s1"`} {
+		if !strings.Contains(out, swapped) {
+			t.Errorf("the swapped heads are not reported (%q):\n%s", swapped, out)
+		}
+	}
 	if strings.Contains(out, "bkt/a:") {
 		t.Errorf("sound object reported:\n%s", out)
 	}
 	if !strings.Contains(summary, "scrubbed 3 objects") {
 		t.Errorf("summary: %s", summary)
+	}
+
+	// fsck --upstream reads the records: the swapped heads are damaged.
+	// With a's index entry gone (as in a store written before the
+	// indexes), a is not listed until fsck --reindex puts it back.
+	if err := srv.Client.RemoveObject(ctx, srv.Bucket, strings.Replace(heads["a"], "/k/", "/i/", 1), minio.RemoveObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fsck := func(extra ...string) (string, error) {
+		var o, e bytes.Buffer
+		err := fsckMain(ctx, append([]string{"--upstream", url, "--upstream-style", "path"}, extra...), &o, &e)
+		return o.String() + e.String(), err
+	}
+	fout, err := fsck()
+	if err == nil || !strings.Contains(err.Error(), "rerun with --reindex") || !strings.Contains(fout, "damaged head record bkt/s1: k/bkt/") || !strings.Contains(fout, "2 damaged, 1 not indexed, 0 indexed") {
+		t.Fatalf("fsck --upstream: %v\n%s", err, fout)
+	}
+	if fout, err = fsck("--reindex"); err == nil || strings.Contains(err.Error(), "reindex") || !strings.Contains(fout, "1 not indexed, 1 indexed") {
+		t.Fatalf("fsck --upstream --reindex: %v\n%s", err, fout)
+	}
+	if fout, err = fsck("--reindex"); !strings.Contains(fout, "0 not indexed, 0 indexed") {
+		t.Fatalf("fsck --upstream --reindex, again: %v\n%s", err, fout)
+	}
+	if _, summary, _ = scrubRun(t, args...); !strings.Contains(summary, "scrubbed 3 objects") {
+		t.Errorf("after the reindex a is not scrubbed: %s", summary)
 	}
 
 	t.Setenv("ENVELOPEGW_UPSTREAM_SECRET_KEY", "")
