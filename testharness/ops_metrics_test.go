@@ -269,12 +269,26 @@ func TestOpsRequestIDInJSONLogs(t *testing.T) {
 	}
 }
 
-// TestOpsLimitsMetrics: a body that stalls past --stall-timeout and a
-// connection over --max-conns-per-ip show in envelopegw_limits_hit_total.
+// TestOpsLimitsMetrics: a connection that sends no complete request
+// header within --header-timeout, a body that stalls past
+// --stall-timeout and connections over --max-conns-per-ip show in
+// envelopegw_limits_hit_total.
 func TestOpsLimitsMetrics(t *testing.T) {
 	t.Parallel()
-	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--stall-timeout", "1s", "--max-conns-per-ip", "2"}})
+	g, admin := startWithAdmin(t, Options{NoFsync: true, Args: []string{"--stall-timeout", "1s", "--max-conns-per-ip", "2", "--header-timeout", "1s"}})
 	b := newBucket(t, S3Client(t, g, S3Options{}))
+	// Half a request header, then nothing: the gateway closes the
+	// connection after --header-timeout.
+	hc, err := net.Dial("tcp", g.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc.Write([]byte("PUT /" + b + "/x HTTP/1.1\r\nHost: " + g.Addr + "\r\n"))
+	hc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if _, err := io.Copy(io.Discard, hc); err != nil {
+		t.Fatalf("the connection without a complete header was not closed: %v", err)
+	}
+	hc.Close()
 	up := startSlowUpload(t, g, "/"+b+"/stalled", 2*mib) // half sent, then nothing
 	select {
 	case err := <-up.result:
@@ -303,11 +317,12 @@ func TestOpsLimitsMetrics(t *testing.T) {
 		fams := scrape(t, admin)
 		stall := series(fams, "envelopegw_limits_hit_total", map[string]string{"limit": "stall-timeout"})
 		perIP := series(fams, "envelopegw_limits_hit_total", map[string]string{"limit": "max-conns-per-ip"})
-		if stall != nil && perIP != nil && stall.GetCounter().GetValue() == 1 && perIP.GetCounter().GetValue() >= 2 {
+		header := series(fams, "envelopegw_limits_hit_total", map[string]string{"limit": "header-timeout"})
+		if stall.GetCounter().GetValue() == 1 && perIP.GetCounter().GetValue() >= 2 && header.GetCounter().GetValue() >= 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("limits hit: stall-timeout %v, max-conns-per-ip %v; want 1 and at least 2", stall, perIP)
+			t.Fatalf("limits hit: stall-timeout %v, max-conns-per-ip %v, header-timeout %v; want 1, at least 2, at least 1", stall, perIP, header)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
