@@ -339,7 +339,7 @@ func (b *requestBody) readError(err error) error {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
-		if e.Code == ErrRequestTimeout.Code {
+		if e.Code == ErrRequestTimeout.Code || e.Code == ErrClientClosedRequest.Code {
 			return e.WithMessage("%s (after %d body bytes)", e.Message, b.n)
 		}
 		return e

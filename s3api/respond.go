@@ -49,6 +49,9 @@ func (rq *request) fail(err error) {
 		if c := context.Cause(rq.r.Context()); c != nil && !errors.Is(err, c) {
 			rq.errDetail += " (" + c.Error() + ")"
 		}
+	case e.Code == ErrClientClosedRequest.Code:
+		rq.clientGone = true // the body broke off (stall.go)
+		rq.errDetail = e.Message
 	case e == ErrInternalError && !errors.Is(err, ErrInternalError):
 		rq.errDetail = err.Error()
 	case e.Code == ErrRequestTimeout.Code:

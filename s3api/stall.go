@@ -3,9 +3,11 @@ package s3api
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -86,8 +88,21 @@ func (s *stallReader) Read(p []byte) (int, error) {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		s.timedOut = true
 		err = ErrRequestTimeout.WithMessage("%s (no byte of the request body arrived for %s)", ErrRequestTimeout.Message, s.timeout)
+	case connLost(err):
+		// The client closed or reset the connection before its body
+		// ended (a canceled upload, a killed backup job): its leaving,
+		// not a malformed request, and nobody reads the answer.
+		err = ErrClientClosedRequest.WithMessage("%s The request body broke off: %v", ErrClientClosedRequest.Message, err)
 	}
 	return n, err
+}
+
+// connLost reports a body read that failed because the connection ended
+// before the declared length: net/http's io.ErrUnexpectedEOF for a close,
+// a network error for a reset.
+func connLost(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.As(err, &ne)
 }
 
 // unread reports whether the body was not read to its end.
