@@ -13,11 +13,12 @@ import (
 // the page cache into the reader's buffer before the cipher reads it
 // again: about a third more CPU per byte than AES-GCM alone (see
 // BenchmarkRatio). When the body is an *os.File (directly or behind
-// io.SectionReader, as the decrypt command passes it), a range reader
-// maps the file read-only, mapWindow at a time, and opens each segment
-// from the mapping into its own buffer: the cipher's pass is the only one
-// over the ciphertext, and plaintext still exists only in the reader's
-// buffer, released segment by segment as tags verify.
+// io.SectionReader, as the decrypt command passes it) or a backend object
+// whose bytes lie in one file (a GET of a single PUT's object), a range
+// reader maps the file read-only, mapWindow at a time, and opens each
+// segment from the mapping into its own buffer: the cipher's pass is the
+// only one over the ciphertext, and plaintext still exists only in the
+// reader's buffer, released segment by segment as tags verify.
 //
 // A mapping faults if the file shrinks under it (SIGBUS). The window is
 // never mapped past the file's size at the time of mapping, and opens
@@ -30,16 +31,23 @@ import (
 const mapWindow = 32 << 20
 
 type fileMap struct {
-	fd   int
-	f    *os.File // kept referenced: fd belongs to it
-	base int64    // file offset of body offset 0
-	size int64    // file size when the window was mapped
-	m    []byte   // the mapping, nil when none
-	mOff int64    // file offset of m[0]
+	fd   int   // a duplicate of the file's descriptor, closed by close
+	base int64 // file offset of body offset 0
+	size int64 // file size when the window was mapped
+	m    []byte
+	mOff int64 // file offset of m[0]
 }
 
-// mapBody returns a fileMap for body when it is a regular file, possibly
-// behind (nested) io.SectionReaders; else nil.
+// dataFiler is a body whose bytes all lie in one file, from off on (a
+// posix backend object of one data file).
+type dataFiler interface {
+	DataFile() (f *os.File, off int64, ok bool)
+}
+
+// mapBody returns a fileMap for body when it is a regular file or a
+// dataFiler, possibly behind (nested) io.SectionReaders; else nil. It
+// duplicates the descriptor, so the mapping never depends on how long
+// the body's owner keeps its file open.
 func mapBody(body io.ReaderAt) *fileMap {
 	var base int64
 	for {
@@ -50,23 +58,33 @@ func mapBody(body io.ReaderAt) *fileMap {
 		outer, off, _ := s.Outer()
 		body, base = outer, base+off
 	}
-	f, ok := body.(*os.File)
-	if !ok {
+	var f *os.File
+	switch b := body.(type) {
+	case *os.File:
+		f = b
+	case dataFiler:
+		df, off, ok := b.DataFile()
+		if !ok {
+			return nil
+		}
+		f, base = df, base+off
+	default:
 		return nil
 	}
-	fm := &fileMap{f: f, base: base, fd: -1}
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return nil
 	}
-	if rc.Control(func(fd uintptr) { fm.fd = int(fd) }) != nil || fm.fd < 0 {
+	fd := -1
+	if rc.Control(func(s uintptr) { fd, _ = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }) != nil || fd < 0 {
 		return nil
 	}
 	var st unix.Stat_t
-	if unix.Fstat(fm.fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
 		return nil
 	}
-	return fm
+	return &fileMap{fd: fd, base: base}
 }
 
 // view returns body bytes [off, off+n) from a mapping, mapping a new
@@ -98,6 +116,15 @@ func (fm *fileMap) view(off int64, n int) ([]byte, bool) {
 	unix.Madvise(m, unix.MADV_WILLNEED)
 	fm.m, fm.mOff = m, mOff
 	return fm.m[start-fm.mOff:][:n], true
+}
+
+// close unmaps and closes the descriptor; the fileMap is done.
+func (fm *fileMap) close() {
+	fm.unmap()
+	if fm.fd >= 0 {
+		unix.Close(fm.fd)
+		fm.fd = -1
+	}
 }
 
 func (fm *fileMap) unmap() {

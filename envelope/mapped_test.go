@@ -126,3 +126,55 @@ func TestMappedFailures(t *testing.T) {
 		}
 	}
 }
+
+// dataFile is a body that says its bytes lie in f from off on, as a
+// posix backend object of one file does; its own ReadAt must not be used.
+type dataFile struct {
+	t   *testing.T
+	f   *os.File
+	off int64
+}
+
+func (d dataFile) ReadAt(p []byte, off int64) (int, error) {
+	d.t.Error("ReadAt of a body that can be mapped")
+	return d.f.ReadAt(p, d.off+off)
+}
+
+func (d dataFile) DataFile() (*os.File, int64, bool) { return d.f, d.off, true }
+
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
+}
+
+// A body that names its file is mapped through a duplicate descriptor,
+// which Close closes, and reads back exactly; the mapping stays valid
+// when the owner closes its file first.
+func TestMappedDataFile(t *testing.T) {
+	k, tab, body, plain := bigObject(t, 3*DefaultSegmentSize+5)
+	f := bodyFile(t, body, 4096)
+	fds := openFDs(t)
+	for _, ownerCloses := range []bool{false, true} {
+		r, err := k.NewRangeReader(io.NewSectionReader(dataFile{t, f, 4096}, 0, int64(len(body))), tab, 0, tab.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.(*rangeReader).fm == nil {
+			t.Fatal("not mapped")
+		}
+		if ownerCloses {
+			f.Close()
+		}
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Fatalf("owner closes %v: err %v, equal %v", ownerCloses, err, bytes.Equal(got, plain))
+		}
+		r.Close()
+		if n := openFDs(t); n != fds-map[bool]int{false: 0, true: 1}[ownerCloses] {
+			t.Errorf("owner closes %v: %d descriptors open after Close, %d before", ownerCloses, n, fds)
+		}
+	}
+}

@@ -167,7 +167,7 @@ func (r *rangeReader) Close() error {
 	}
 	r.plain, r.batch, r.out = nil, nil, nil
 	if r.fm != nil {
-		r.fm.unmap()
+		r.fm.close()
 	}
 	if r.err == nil {
 		r.err = errors.New("envelope: read from closed reader")
