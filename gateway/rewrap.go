@@ -53,7 +53,7 @@ func (s *Service) Rewrap(ctx context.Context, bucket, key string, add []envelope
 
 func (s *Service) rewrapOnce(ctx context.Context, bucket, key string, add []envelope.Recipient, remove []string, dry bool) (RewrapResult, error) {
 	var res RewrapResult
-	where := bucket + "/" + key
+	where := rewrapWhere(bucket, key)
 	bi, err := s.be.Stat(ctx, bucket, key)
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", where, err)

@@ -118,7 +118,7 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 				default:
 					sum.rewrapped.Add(1)
 					if b.dryRun {
-						fmt.Fprintf(s.out, "would rewrap %s/%s: %s -> %s\n", bucket, key, strings.Join(res.Before, ","), strings.Join(res.After, ","))
+						fmt.Fprintf(s.out, "would rewrap %s/%s: %s -> %s\n", bucket, displayKey(key), strings.Join(res.Before, ","), strings.Join(res.After, ","))
 					}
 				}
 				outMu.Unlock()
@@ -159,8 +159,18 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	return nil
 }
 
-// eachKey calls f with every key of bucket under prefix, in order.
+// eachKey calls f with the backend key of every object of bucket under
+// prefix, noncurrent versions included, in order.
 func eachKey(ctx context.Context, be backend.Backend, bucket, prefix string, f func(string)) error {
+	for _, p := range gateway.RewrapPrefixes(prefix) {
+		if err := eachBackendKey(ctx, be, bucket, p, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func eachBackendKey(ctx context.Context, be backend.Backend, bucket, prefix string, f func(string)) error {
 	after := ""
 	for ctx.Err() == nil {
 		page, err := be.List(ctx, bucket, backend.ListOptions{Prefix: prefix, After: after, MaxKeys: 1000})
