@@ -17,7 +17,7 @@ func init() {
 }
 
 func cmdRewrap(args []string, s stdio) error {
-	fs := newFlagSet("rewrap", "rewrap -i IDENTITY [-r NEW_RECIPIENT ...] [-R FILE] [--remove KEYID ...] FILE\n       envelopegw rewrap --data DIR -i IDENTITY [-r ...] [--remove KEYID ...] [--dry-run] [-j N] BUCKET[/PREFIX]", s)
+	fs := newFlagSet("rewrap", "rewrap -i IDENTITY [-r NEW_RECIPIENT ...] [-R FILE] [--remove KEYID ...] FILE\n       envelopegw rewrap (--data DIR | --upstream URL) -i IDENTITY [-r ...] [--remove KEYID ...] [--dry-run] [-j N] BUCKET[/PREFIX]", s)
 	var idFiles, rs, rfiles, remove listFlag
 	fs.Var(&idFiles, "i", "an identity `FILE` that opens the envelope (repeatable)")
 	fs.Var(&rs, "r", "a recipient to add: a recipient string or a file holding recipients (repeatable)")
@@ -29,7 +29,7 @@ func cmdRewrap(args []string, s stdio) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return fmt.Errorf("%w: rewrap needs exactly one FILE (it is changed in place), or with --data one BUCKET[/PREFIX]", errUsage)
+		return fmt.Errorf("%w: rewrap needs exactly one FILE (it is changed in place), or with --data or --upstream one BUCKET[/PREFIX]", errUsage)
 	}
 	if len(rs)+len(rfiles)+len(remove) == 0 {
 		return fmt.Errorf("%w: nothing to do: give -r, -R or --remove", errUsage)
@@ -44,7 +44,7 @@ func cmdRewrap(args []string, s stdio) error {
 			return err
 		}
 	}
-	if bulk.data != "" {
+	if bulk.data != "" || bulk.up.url != "" {
 		return bulk.run(s, fs.Arg(0), ids, add, remove)
 	}
 	return rewrapFile(fs.Arg(0), ids, add, remove)

@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"envelopegw/backend"
-	"envelopegw/backend/posix"
 	"envelopegw/envelope"
 	"envelopegw/gateway"
 )
@@ -34,9 +33,16 @@ import (
 // should already seal new objects for the new recipients (--recipient or
 // --keyring) before a rewrap that removes one, or a removed key would
 // come back with each new object.
+//
+// With --upstream URL instead of --data it rewraps the objects a gateway
+// keeps on an upstream S3 bucket: the same Service over the upstream-S3
+// backend, whose SetMeta and conditional writes are compare-and-swaps on
+// the object's head, so the same guarantees hold across every gateway in
+// front of that bucket. An upstream has no inventory log to append to.
 
 type bulkRewrapFlags struct {
 	data       string
+	up         upstreamConfig
 	dryRun     bool
 	parallel   int
 	signingKey string
@@ -45,10 +51,11 @@ type bulkRewrapFlags struct {
 
 func (b *bulkRewrapFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.data, "data", "", "rewrap every object of BUCKET[/PREFIX] in this gateway data `directory`")
-	fs.BoolVar(&b.dryRun, "dry-run", false, "with --data: list what would change, change nothing")
-	fs.IntVar(&b.parallel, "j", runtime.NumCPU(), "with --data: objects rewrapped in `parallel`")
-	fs.StringVar(&b.signingKey, "signing-key", "", "with --data: the signing key `file` that re-signs format v2 records (their header changes)")
-	fs.Var(&b.signers, "signer", "with --data: trusted signer key `file` of the objects (repeatable; the signing key's own is trusted)")
+	addUpstreamFlags(fs, &b.up)
+	fs.BoolVar(&b.dryRun, "dry-run", false, "with --data or --upstream: list what would change, change nothing")
+	fs.IntVar(&b.parallel, "j", runtime.NumCPU(), "with --data or --upstream: objects rewrapped in `parallel`")
+	fs.StringVar(&b.signingKey, "signing-key", "", "with --data or --upstream: the signing key `file` that re-signs format v2 records (their header changes)")
+	fs.Var(&b.signers, "signer", "with --data or --upstream: trusted signer key `file` of the objects (repeatable; the signing key's own is trusted)")
 }
 
 // rewrapSummary counts outcomes; failures are also listed on stderr.
@@ -64,7 +71,11 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	if b.parallel < 1 {
 		return fmt.Errorf("%w: -j must be at least 1", errUsage)
 	}
-	be, err := posix.New(b.data, posix.Options{ReadOnly: b.dryRun})
+	if b.data != "" && b.up.url != "" {
+		return fmt.Errorf("%w: give --data or --upstream, not both", errUsage)
+	}
+	store := storeFlags{data: b.data, up: b.up}
+	be, err := store.open(context.Background(), b.dryRun)
 	if err != nil {
 		return err
 	}
@@ -77,7 +88,7 @@ func (b *bulkRewrapFlags) run(s stdio, target string, ids []envelope.Identity, a
 	if cfg.Signers, err = loadSigners(b.signers); err != nil {
 		return err
 	}
-	if !b.dryRun {
+	if !b.dryRun && !store.upstream() {
 		// A rewrap rewrites records: the volume's inventory logs them.
 		inv, err := openInventory(b.data, cfg.SigningKey, false)
 		if err != nil {
