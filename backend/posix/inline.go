@@ -103,7 +103,7 @@ func readRecordFile(f *os.File, path string, kind byte) (*record, error) {
 	}
 	var b []byte
 	if inline {
-		b, err = io.ReadAll(io.NewSectionReader(f, inlineDataOff+n, maxRecord+1))
+		b, err = readRecordAt(f, inlineDataOff+n)
 	} else {
 		b, err = io.ReadAll(io.LimitReader(f, maxRecord+1-int64(m)))
 		b = append(hdr, b...)
@@ -112,6 +112,31 @@ func readRecordFile(f *os.File, path string, kind byte) (*record, error) {
 		return nil, err
 	}
 	return decodeHeadBytes(b, path, kind, inline, n)
+}
+
+// recordReadSize is the first read of a record: a format v2 head with
+// its hybrid signature, wrapped keys and sealed attributes is 7-12 KB, so
+// one read gets it where io.ReadAll, starting at 512 bytes and growing,
+// took nine.
+const recordReadSize = 16 << 10
+
+// readRecordAt reads f from off to its end (at most maxRecord+1 bytes).
+func readRecordAt(f *os.File, off int64) ([]byte, error) {
+	b := make([]byte, 0, recordReadSize)
+	for len(b) <= maxRecord {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		m, err := f.ReadAt(b[len(b):cap(b)], off+int64(len(b)))
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
 
 // decodeHeadBytes decodes an encoded record; for the inline layout it
@@ -297,7 +322,7 @@ func readInlineHeadFD(fd int, hdr []byte, path string) (*record, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: inline header: %w", path, err)
 	}
-	b := make([]byte, 0, 512)
+	b := make([]byte, 0, recordReadSize)
 	off := inlineDataOff + n
 	for {
 		if len(b) == cap(b) {

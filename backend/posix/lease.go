@@ -51,9 +51,11 @@ func (b *Backend) takeLease() error {
 }
 
 // Close releases the writer lease: temp entries this backend left become
-// sweepable by any process at once. Only for a backend that is done
+// sweepable by any process at once. It also closes the kept lock files
+// (lockcache.go). Only for a backend that is done
 // writing; a server never calls it (its death releases the lease).
 func (b *Backend) Close() error {
+	b.locks.close()
 	if b.lease == nil {
 		return nil
 	}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"syscall"
+	"runtime"
 
 	"envelopegw/backend"
 )
@@ -51,6 +50,7 @@ type Backend struct {
 	writer string
 	lease  *os.File
 	dsync  *dirSyncer // group commit of directory fsyncs (groupcommit.go)
+	locks  *lockCache // kept lock files (lockcache.go)
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -69,7 +69,10 @@ func New(root string, opts Options) (*Backend, error) {
 	if len(abs) > maxRoot {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
-	b := &Backend{root: abs, opts: opts, fs: osFS{}, dsync: &dirSyncer{}}
+	b := &Backend{root: abs, opts: opts, fs: osFS{}, dsync: &dirSyncer{}, locks: newLockCache()}
+	// A Backend nobody closes (tests, tools) still gives back its kept
+	// lock files.
+	runtime.AddCleanup(b, func(c *lockCache) { c.close() }, b.locks)
 	hb := opts.ListCacheBytes
 	if hb == 0 {
 		hb = defaultHeadCacheBytes
@@ -165,34 +168,6 @@ func (b *Backend) notFound(bucket string, err error, what error, format string, 
 		}
 	}
 	return fmt.Errorf(format+": %w", append(args, err)...)
-}
-
-// lockKey serializes the head (and upload) changes of one key across
-// goroutines and processes: it holds the bucket lock shared (DeleteBucket
-// takes it exclusive) and one of 256 key stripes exclusive. Critical
-// sections are a few renames long; data is written and fsynced outside.
-func (b *Backend) lockKey(bucket, key string) (release func(), err error) {
-	bpath := filepath.Join(b.locksDir(bucket), "bucket")
-	bl, err := flock(bpath, syscall.LOCK_SH)
-	if err != nil {
-		return nil, b.notFound(bucket, err, nil, "lock bucket %s", bucket)
-	}
-	// A DeleteBucket that held the lock while we waited has renamed the
-	// bucket away (and a new bucket may have taken its name): the lock we
-	// got must still be the one at the bucket's path.
-	if !stillAt(bl, bpath) {
-		bl.Close()
-		return nil, fmt.Errorf("bucket %s was deleted: %w", bucket, backend.ErrNoSuchBucket)
-	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	stripe := fmt.Sprintf("k%02x", h.Sum32()&0xff)
-	kl, err := flock(filepath.Join(b.locksDir(bucket), stripe), syscall.LOCK_EX)
-	if err != nil {
-		bl.Close()
-		return nil, b.notFound(bucket, err, nil, "lock %s/%s", bucket, key)
-	}
-	return func() { kl.Close(); bl.Close() }, nil
 }
 
 // removeData removes data files after the records that referenced them
