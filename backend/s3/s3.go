@@ -82,15 +82,9 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("s3 backend: upstream bucket %q does not exist at %s (create it first)", b.bucket, b.c.EndpointURL())
 	}
 	// A listing proves that the credentials may read, not only reach.
-	// Leaving the loop early must cancel the listing, or minio-go's
-	// producer goroutine blocks on its channel for ever.
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for o := range b.c.ListObjects(lctx, b.bucket, minio.ListObjectsOptions{Prefix: b.base + "b/", MaxKeys: 1}) {
-		if o.Err != nil {
-			return nil, fmt.Errorf("s3 backend: listing upstream bucket %q at %s: %w", b.bucket, b.c.EndpointURL(), o.Err)
-		}
-		break
+	probe := minio.ListObjectsOptions{Prefix: b.base + "b/", MaxKeys: 1}
+	if err := b.list(ctx, probe, func(minio.ObjectInfo) bool { return false }); err != nil {
+		return nil, fmt.Errorf("s3 backend: listing upstream bucket %q at %s: %w", b.bucket, b.c.EndpointURL(), err)
 	}
 	return b, nil
 }
@@ -235,16 +229,14 @@ func (b *Backend) removePrefix(ctx context.Context, p string) error {
 	objs := make(chan minio.ObjectInfo)
 	go func() {
 		defer close(objs)
-		for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: p, Recursive: true}) {
-			if o.Err != nil {
-				return
-			}
+		b.list(ctx, minio.ListObjectsOptions{Prefix: p, Recursive: true}, func(o minio.ObjectInfo) bool {
 			select {
 			case objs <- o:
+				return true
 			case <-ctx.Done():
-				return
+				return false
 			}
-		}
+		})
 	}()
 	var first error
 	for e := range b.c.RemoveObjects(ctx, b.bucket, objs, minio.RemoveObjectsOptions{}) {
@@ -258,17 +250,36 @@ func (b *Backend) removePrefix(ctx context.Context, p string) error {
 // names lists upstream names (relative to p) after startAfter, in order,
 // calling fn until it returns false.
 func (b *Backend) names(ctx context.Context, p, startAfter string, fn func(name string, size int64) bool) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	opts := minio.ListObjectsOptions{Prefix: p, Recursive: true}
 	if startAfter != "" {
 		opts.StartAfter = p + startAfter
 	}
-	for o := range b.c.ListObjects(ctx, b.bucket, opts) {
-		if o.Err != nil {
-			return upstreamErr("listing", p, o.Err)
+	err := b.list(ctx, opts, func(o minio.ObjectInfo) bool { return fn(strings.TrimPrefix(o.Key, p), o.Size) })
+	if err != nil {
+		return upstreamErr("listing", p, err)
+	}
+	return nil
+}
+
+// list ranges over an upstream listing, calling fn for each entry until it
+// returns false; an entry's error ends it. minio-go's producer blocks
+// sending its next entry, or once cancelled the cancellation, until it is
+// read, so a listing left early is cancelled and then drained here:
+// cancelling alone leaks its goroutine (and every paged List leaves its
+// listing early).
+func (b *Backend) list(ctx context.Context, opts minio.ListObjectsOptions, fn func(minio.ObjectInfo) bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := b.c.ListObjects(ctx, b.bucket, opts)
+	defer func() {
+		cancel()
+		for range ch {
 		}
-		if !fn(strings.TrimPrefix(o.Key, p), o.Size) {
+	}()
+	for o := range ch {
+		if o.Err != nil {
+			return o.Err
+		}
+		if !fn(o) {
 			return nil
 		}
 	}

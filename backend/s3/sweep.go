@@ -44,13 +44,14 @@ func (b *Backend) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, erro
 	}
 	cands := map[string]int64{} // data objects older than cutoff -> size
 	dp := b.base + "d/"
-	for o := range b.c.ListObjects(ctx, b.bucket, minio.ListObjectsOptions{Prefix: dp, Recursive: true}) {
-		if o.Err != nil {
-			return st, upstreamErr("listing", dp, o.Err)
-		}
+	err := b.list(ctx, minio.ListObjectsOptions{Prefix: dp, Recursive: true}, func(o minio.ObjectInfo) bool {
 		if o.LastModified.Before(cutoff) {
 			cands[strings.TrimPrefix(o.Key, dp)] = o.Size
 		}
+		return true
+	})
+	if err != nil {
+		return st, upstreamErr("listing", dp, err)
 	}
 	if len(cands) == 0 {
 		return st, nil
@@ -81,7 +82,14 @@ func (b *Backend) Sweep(ctx context.Context, cutoff time.Time) (SweepStats, erro
 // initiated before cutoff.
 func (b *Backend) sweepUploads(ctx context.Context, cutoff time.Time, st *SweepStats) error {
 	dp := b.base + "d/"
-	for u := range b.c.ListIncompleteUploads(ctx, b.bucket, dp, true) {
+	ctx, cancel := context.WithCancel(ctx)
+	ups := b.c.ListIncompleteUploads(ctx, b.bucket, dp, true)
+	defer func() {
+		cancel()
+		for range ups { // its producer blocks until read: see list
+		}
+	}()
+	for u := range ups {
 		if u.Err != nil {
 			return upstreamErr("listing the multipart uploads under", dp, u.Err)
 		}
