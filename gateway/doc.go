@@ -90,8 +90,25 @@
 // links, an upstream server-side copy), pinned to the version verified;
 // only a store that cannot, or a source replaced meanwhile, gets the
 // opened version streamed through a writer (copy_linked.go). A copy onto itself with replaced metadata rewrites only the
-// record. UploadPartCopy must decrypt the
-// source and re-encrypt it under the upload's key, so it needs an identity.
+// record.
+//
+// UploadPartCopy must decrypt the source and seal it as a new part, so it
+// needs an identity; the format (envelope/FORMAT.md) leaves no
+// server-side path. A part is one sealed part: a header with its own data
+// key, one salt, segments whose keys bind its part number. A multipart
+// source is several such bodies with their own numbers, and a single-PUT
+// source one body of part 1 under the object's header. Only the latter,
+// copied whole into part 1, could be stored unchanged (its header as the
+// part header: no new wrapping, so no identity, and no key or nonce used
+// for new plaintext), and it would stay readable only by the source's
+// recipients. Even then the part's signed digest (SHA-256 over header,
+// salt and segments) cannot be derived from the source record's digest of
+// salt and segments, so every byte would still be read to hash it; its
+// ETag (the MD5 of the plaintext) is known only for single-PUT sources;
+// and an upstream composes pieces of at least 5 MiB only, so the part
+// would be two stored pieces, which backend parts cannot be. It would take
+// a part digest over (header hash, body digest), parts of several
+// extents, and a same-recipients rule.
 //
 // # Conditional requests
 //
