@@ -98,7 +98,9 @@
 // 2.0 GB/s aggregate for 8 streams against 1.2 GB/s for crypto/md5, and
 // in the ingest benchmark 2.6 against 3.7 gateway CPU-seconds per GiB for
 // multipart uploads. A lone stream is slower that way (0.5 against
-// 0.6 GB/s); Config.StdlibMD5 selects crypto/md5 instead.
+// 0.6 GB/s); Config.StdlibMD5 (serve --md5 stdlib) selects crypto/md5
+// instead. docs/BENCHMARKS.md has the current comparison: at 4 clients
+// on 2 cores md5-simd mostly runs its scalar code and neither wins.
 //
 // # Responses
 //

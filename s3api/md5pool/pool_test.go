@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/md5"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	md5simd "github.com/minio/md5-simd"
 )
@@ -154,4 +156,32 @@ func TestAfterClose(t *testing.T) {
 	if p.Stats().Started != 1 {
 		t.Errorf("NewHash after Close started a server: %+v", p.Stats())
 	}
+}
+
+// TestRetiredServersEndTheirGoroutines: a closed server's goroutine ends,
+// so a long-running process does not collect one goroutine per
+// PerServer requests.
+func TestRetiredServersEndTheirGoroutines(t *testing.T) {
+	p := &Pool{PerServer: 2}
+	defer p.Close()
+	use := func(n int) {
+		for range n {
+			h := p.NewHash()
+			h.Write(payload(1000))
+			h.Sum(nil)
+			h.Close()
+		}
+	}
+	use(4) // the first servers, and whatever the runtime starts once
+	base := runtime.NumGoroutine()
+	use(200) // 100 more servers started and retired
+	var n int
+	for range 100 {
+		if n = runtime.NumGoroutine(); n <= base {
+			return
+		}
+		runtime.Gosched()
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("%d goroutines after 100 servers were retired, %d before: retired servers' goroutines did not end", n, base)
 }
