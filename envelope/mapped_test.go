@@ -130,10 +130,13 @@ func TestMappedFailures(t *testing.T) {
 // dataFile is a body that says its bytes lie in f from off on, as a
 // posix backend object of one file does; its own ReadAt must not be used.
 type dataFile struct {
-	t   *testing.T
-	f   *os.File
-	off int64
+	t      *testing.T
+	f      *os.File
+	off    int64
+	mapped *int // bytes reported through CountMapped
 }
+
+func (d dataFile) CountMapped(n int) { *d.mapped += n }
 
 func (d dataFile) ReadAt(p []byte, off int64) (int, error) {
 	d.t.Error("ReadAt of a body that can be mapped")
@@ -152,13 +155,15 @@ func openFDs(t *testing.T) int {
 
 // A body that names its file is mapped through a duplicate descriptor,
 // which Close closes, and reads back exactly; the mapping stays valid
-// when the owner closes its file first.
+// when the owner closes its file first; the bytes read through the
+// mapping are reported to the body (metrics count them).
 func TestMappedDataFile(t *testing.T) {
 	k, tab, body, plain := bigObject(t, 3*DefaultSegmentSize+5)
 	f := bodyFile(t, body, 4096)
 	fds := openFDs(t)
 	for _, ownerCloses := range []bool{false, true} {
-		r, err := k.NewRangeReader(io.NewSectionReader(dataFile{t, f, 4096}, 0, int64(len(body))), tab, 0, tab.Size())
+		var mapped int
+		r, err := k.NewRangeReader(io.NewSectionReader(dataFile{t, f, 4096, &mapped}, 0, int64(len(body))), tab, 0, tab.Size())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,6 +178,9 @@ func TestMappedDataFile(t *testing.T) {
 			t.Fatalf("owner closes %v: err %v, equal %v", ownerCloses, err, bytes.Equal(got, plain))
 		}
 		r.Close()
+		if mapped != len(body) {
+			t.Errorf("owner closes %v: %d bytes counted as read, the body has %d", ownerCloses, mapped, len(body))
+		}
 		if n := openFDs(t); n != fds-map[bool]int{false: 0, true: 1}[ownerCloses] {
 			t.Errorf("owner closes %v: %d descriptors open after Close, %d before", ownerCloses, n, fds)
 		}

@@ -108,6 +108,9 @@ func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, 
 		workers: workers, kb: kb, fm: mapBody(body),
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
 	}
+	if r.fm != nil && workers > 1 {
+		r.fm.win = mapWindowLarge
+	}
 	// Reading the whole object authenticates every part body, empty ones
 	// included. Their check comes first, before any byte: a caller that
 	// reads exactly n bytes (an HTTP response) never asks for io.EOF.
