@@ -82,7 +82,17 @@
 // Upload and part records are upstream objects too (multipart.go), so a
 // part can go through one gateway and Complete through another. Complete
 // and Abort claim the upload record with a compare-and-swap first; a part
-// committed after its upload was retired withdraws itself.
+// committed after its upload was retired withdraws itself, unless the
+// completed object's head names it.
+//
+// # Never remove published data
+//
+// Once a record naming a data object may be published, only a later,
+// committed removal of that record removes the data (publish.go). The
+// steps after a head PUT ignore the client's cancel; a head PUT is not
+// retried inside minio-go, and one whose answer was lost is resolved by
+// reading the head back (its nonce is unique); a failure that cannot
+// prove the head absent keeps the data (errKept) for the sweep to judge.
 //
 // # Garbage
 //
