@@ -163,14 +163,16 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 	return nil
 }
 
-// noLiveKey reports whether no index entry of a bucket generation has a
-// live head. It walks the index, which replaces never rewrite, so a key
-// being replaced cannot slip through (see index.go).
+// noLiveKey reports whether no head of a bucket generation is live. It
+// walks the index first, which replaces never rewrite, so a key being
+// replaced cannot slip through (see index.go); then the heads themselves,
+// so that heads written before the index existed, which have no entry,
+// keep their bucket from being deleted with them.
 func (b *Backend) noLiveKey(ctx context.Context, bucket, gen string) (bool, error) {
 	idx, heads := b.space("i", bucket, gen), b.space("k", bucket, gen)
 	empty := true
 	var ierr error
-	err := b.names(ctx, idx, "", func(n string, _ int64) bool {
+	live := func(n string, _ int64) bool {
 		var h head
 		_, size, found, err := b.getJSON(ctx, heads+n, &h)
 		if err != nil {
@@ -179,7 +181,11 @@ func (b *Backend) noLiveKey(ctx context.Context, bucket, gen string) (bool, erro
 		}
 		empty = !found || size == 0 // no head yet, or a tombstone
 		return empty
-	})
+	}
+	err := b.names(ctx, idx, "", live)
+	if err == nil && ierr == nil && empty {
+		err = b.names(ctx, heads, "", live)
+	}
 	if err == nil {
 		err = ierr
 	}

@@ -175,3 +175,25 @@ func TestReindex(t *testing.T) {
 		t.Fatalf("Check after a delete: %+v, %v", rep, err)
 	}
 }
+
+// TestDeleteBucketSeesUnindexedKeys: DeleteBucket of a bucket whose keys
+// have no index entries (a store written before the key index) must find
+// it not empty, not delete the objects with it.
+func TestDeleteBucketSeesUnindexedKeys(t *testing.T) {
+	t.Parallel()
+	b, _ := sharedBackend(t)
+	ctx := context.Background()
+	if err := b.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	putSmall(t, b, "bkt", "a")
+	if err := b.removePrefix(ctx, b.base+"i/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.DeleteBucket(ctx, "bkt"); !errors.Is(err, backend.ErrBucketNotEmpty) {
+		t.Fatalf("DeleteBucket of a bucket with an unindexed key: %v, want ErrBucketNotEmpty", err)
+	}
+	if _, err := b.Stat(ctx, "bkt", "a"); err != nil {
+		t.Fatalf("the unindexed object after DeleteBucket: %v", err)
+	}
+}
