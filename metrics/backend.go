@@ -21,6 +21,12 @@ func (m *Metrics) Backend(be backend.Backend) backend.Backend {
 	return &timedBackend{be: be, m: m}
 }
 
+// backendOps are the operation labels of the backend series: the calls
+// the wrapper times, and Commit (of an object or part writer).
+var backendOps = []string{"CreateBucket", "DeleteBucket", "HeadBucket", "ListBuckets", "NewObject",
+	"Open", "Stat", "SetMeta", "Delete", "Copy", "List", "CreateUpload", "StatUpload", "NewPart",
+	"ListParts", "CompleteUpload", "AbortUpload", "ListUploads", "Commit"}
+
 type timedBackend struct {
 	be backend.Backend
 	m  *Metrics

@@ -3,6 +3,8 @@ package metrics
 import (
 	"bytes"
 	"context"
+	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -64,12 +66,16 @@ func TestBackendCounts(t *testing.T) {
 	if got := testutil.ToFloat64(m.backendBytes.WithLabelValues("read")); got != 300 {
 		t.Errorf("bytes read %v, want 300", got)
 	}
-	if n := testutil.CollectAndCount(m.commitDuration); n != 1 {
-		t.Errorf("%d commit series, want 1 (object)", n)
+	for kind, want := range map[string]uint64{"object": 1, "part": 0, "complete": 0} {
+		if n := histogramCount(t, m, "envelopegw_backend_commit_duration_seconds", "kind", kind); n != want {
+			t.Errorf("%d %s commits timed, want %d", n, kind, want)
+		}
 	}
 	// A missing key is an answer, not a failing store.
-	if n := testutil.CollectAndCount(m.backendErrors); n != 0 {
-		t.Errorf("%d backend error series after a missing key", n)
+	for _, op := range backendOps {
+		if n := testutil.ToFloat64(m.backendErrors.WithLabelValues(op)); n != 0 {
+			t.Errorf("%v backend errors of %s after a missing key", n, op)
+		}
 	}
 	// A stored object is not necessarily a backup (the gateway stores its
 	// configuration and delete markers as objects): only the bucket's
@@ -110,4 +116,50 @@ func labelValues(t *testing.T, m *Metrics, name, label string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestBackendOpsListed: every operation label the wrapper records is in
+// backendOps, whose series start at zero.
+func TestBackendOpsListed(t *testing.T) {
+	src, err := os.ReadFile("backend.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, op := range backendOps {
+		listed[op] = true
+	}
+	uses := regexp.MustCompile(`(?:done\(|WithLabelValues\()"([A-Za-z]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(uses) < 18 {
+		t.Fatalf("found only %d operation labels in backend.go", len(uses))
+	}
+	for _, u := range uses {
+		if !listed[u[1]] && u[1] != "object" && u[1] != "part" && u[1] != "complete" && u[1] != "read" && u[1] != "write" {
+			t.Errorf("backend.go records operation %q, which backendOps lacks", u[1])
+		}
+	}
+}
+
+// histogramCount returns the sample count of the series of histogram name
+// whose label is value.
+func histogramCount(t *testing.T, m *Metrics, name, label, value string) uint64 {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, mt := range mf.GetMetric() {
+			for _, lp := range mt.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					return mt.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%s=%q}", name, label, value)
+	return 0
 }

@@ -102,7 +102,10 @@ func New(b Build) *Metrics {
 
 // zero creates the series of the small fixed label sets at 0, so that
 // rate() and increase() see a counter from its start and alerts on them
-// work before the first event.
+// work before the first event: a series born at 1 has no earlier sample,
+// so the first storage error or refused signature would never fire an
+// alert. It also makes every family the dashboard and the alert rules
+// query present in /metrics from the first scrape.
 func (m *Metrics) zero() {
 	for _, r := range []string{"ok", "error"} {
 		m.janitorRuns.WithLabelValues(r)
@@ -124,6 +127,18 @@ func (m *Metrics) zero() {
 	}
 	for _, l := range []string{"max-conns", "max-conns-per-ip", "header-timeout", "stall-timeout"} {
 		m.limitsHit.WithLabelValues(l)
+	}
+	for _, op := range backendOps {
+		m.backendErrors.WithLabelValues(op)
+	}
+	for _, k := range []string{"object", "part", "complete"} {
+		m.commitDuration.WithLabelValues(k)
+	}
+	for _, r := range s3api.AuthFailureReasons() {
+		m.authFailures.WithLabelValues(r)
+	}
+	for _, op := range s3api.Operations() {
+		m.authzFailures.WithLabelValues(op.String())
 	}
 }
 

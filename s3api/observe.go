@@ -53,8 +53,16 @@ type RequestInfo struct {
 	Aborted bool
 }
 
+// AuthFailureReasons lists every value RequestInfo.AuthFailure takes, so
+// that metrics can create their series before the first failure (a
+// counter born at 1 is invisible to rate() and increase()).
+func AuthFailureReasons() []string {
+	return []string{"anonymous", "unknown_access_key", "signature_mismatch", "time_skewed",
+		"expired", "unsigned_header", "unsupported", "malformed", "other"}
+}
+
 // authFailureReason names an authentication error for metrics: a small,
-// fixed set of label values.
+// fixed set of label values, AuthFailureReasons.
 func authFailureReason(err error) string {
 	switch {
 	case errors.Is(err, auth.ErrMissing):

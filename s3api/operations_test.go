@@ -1,8 +1,12 @@
 package s3api
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"envelopegw/s3api/auth"
 )
 
 // TestOperationTable checks that every operation has a row: a unique name,
@@ -43,6 +47,22 @@ func TestOperationTable(t *testing.T) {
 	} {
 		if o.Action() != want {
 			t.Errorf("%s: action %q, want %q", o, o.Action(), want)
+		}
+	}
+}
+
+// TestAuthFailureReasonsListed: every reason authFailureReason gives is
+// in AuthFailureReasons, which metrics pre-create.
+func TestAuthFailureReasonsListed(t *testing.T) {
+	listed := map[string]bool{}
+	for _, r := range AuthFailureReasons() {
+		listed[r] = true
+	}
+	for _, err := range []error{auth.ErrMissing, auth.ErrInvalidAccessKeyID, auth.ErrSignatureDoesNotMatch,
+		auth.ErrRequestTimeTooSkewed, auth.ErrExpired, auth.ErrUnsignedHeader, auth.ErrUnsupported,
+		auth.ErrMalformed, errors.New("something else")} {
+		if r := authFailureReason(fmt.Errorf("wrapped: %w", err)); !listed[r] {
+			t.Errorf("%v gives reason %q, which AuthFailureReasons lacks", err, r)
 		}
 	}
 }
