@@ -237,8 +237,8 @@ func (b *Backend) checkParts(ctx context.Context, bucket, gen string, reindex bo
 
 // skipDamaged logs a record that a listing skips because it does not
 // belong where it is (Check reports it, and scrub through Check).
-func (b *Backend) skipDamaged(kind, bucket, name, key string) {
-	b.log().Warn("s3 backend: listing skips a damaged record; envelopegw fsck --upstream reports it",
+func (b *Backend) skipDamaged(ctx context.Context, kind, bucket, name, key string) {
+	b.log().WarnContext(ctx, "s3 backend: listing skips a damaged record; envelopegw fsck --upstream reports it",
 		"kind", kind, "bucket", bucket, "name", strings.TrimPrefix(name, b.base), "names_key", key)
 }
 

@@ -151,7 +151,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		var h head
 		etag, size, found, err := b.getJSON(ctx, heads0+np+name, &h)
 		if errors.Is(err, errUndecodable) {
-			b.skipDamaged("head", bucket, heads0+np+name, "")
+			b.skipDamaged(ctx, "head", bucket, heads0+np+name, "")
 			return h, false, nil
 		}
 		if err != nil || !found || size == 0 {
@@ -203,7 +203,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			return "", false // deleted meanwhile
 		}
 		if h.Key != e.key {
-			b.skipDamaged("head", bucket, heads0+np+e.name, h.Key)
+			b.skipDamaged(ctx, "head", bucket, heads0+np+e.name, h.Key)
 			return "", false
 		}
 		page.Objects = append(page.Objects, h.info(versions[e.name]))
@@ -254,7 +254,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 		var r uploadRecord
 		_, _, found, err := b.getJSON(ctx, space+np+name, &r)
 		if errors.Is(err, errUndecodable) {
-			b.skipDamaged("upload", bucket, space+np+name, "")
+			b.skipDamaged(ctx, "upload", bucket, space+np+name, "")
 			return r, false, nil
 		}
 		if err != nil || !found || r.State == "aborted" {
@@ -312,7 +312,7 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 			return "", false // retired meanwhile
 		}
 		if r.Key != e.key {
-			b.skipDamaged("upload", bucket, space+np+e.name, r.Key)
+			b.skipDamaged(ctx, "upload", bucket, space+np+e.name, r.Key)
 			return "", false
 		}
 		page.Uploads = append(page.Uploads, backend.Upload{Bucket: bucket, Key: r.Key, UploadID: e.id, Initiated: r.Initiated, Meta: backend.Meta(r.Meta).Clone()})

@@ -217,7 +217,7 @@ func (b *Backend) parts(ctx context.Context, bucket, gen, id string) ([]partReco
 		var r partRecord
 		_, _, found, err := b.getJSON(ctx, p+n, &r)
 		if errors.Is(err, errUndecodable) {
-			b.skipDamaged("part", bucket, p+n, "")
+			b.skipDamaged(ctx, "part", bucket, p+n, "")
 			continue
 		}
 		if err != nil {
