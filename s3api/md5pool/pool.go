@@ -10,6 +10,10 @@ import (
 // retired when Pool.PerServer is 0.
 const DefaultPerServer = 64
 
+// DefaultMinConcurrent is Pool.MinConcurrent when that is 0: md5-simd
+// hashes fewer than 3 lanes with scalar code.
+const DefaultMinConcurrent = 3
+
 // Pool is an md5simd.Server whose servers are retired after a bounded
 // number of hashers (see the package documentation). The zero value is
 // ready to use. It is safe for concurrent use.
@@ -17,6 +21,12 @@ type Pool struct {
 	// PerServer bounds the hashers one server hands out; 0 means
 	// DefaultPerServer. Set it before the first NewHash.
 	PerServer int
+	// MinConcurrent: a hasher comes from md5-simd only when at least
+	// this many hashers of the pool, itself included, are open; fewer
+	// get crypto/md5, which is cheaper for them (see the package
+	// documentation). 0 means DefaultMinConcurrent; 1 means always
+	// md5-simd. Set it before the first NewHash.
+	MinConcurrent int
 	// newServer starts a server; nil means md5simd.NewServer (tests
 	// count starts and closes through it).
 	newServer func() md5simd.Server
@@ -24,6 +34,7 @@ type Pool struct {
 	mu      sync.Mutex
 	cur     *server // hands out new hashers; nil before the first or after Close
 	live    int     // servers not yet closed, cur included
+	open    int     // hashers handed out and not yet closed, of both kinds
 	started uint64
 	closed  bool
 }
@@ -44,6 +55,8 @@ type Stats struct {
 	CurrentIssued int
 	// CurrentOpen is how many of those are still open.
 	CurrentOpen int
+	// Open is how many hashers of either kind are open.
+	Open int
 }
 
 // NewHash returns a hasher from the current server, starting a new one
@@ -51,10 +64,11 @@ type Stats struct {
 func (p *Pool) NewHash() md5simd.Hasher {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
-		// As md5-simd's own servers after Close: the caller's bug. A
+	p.open++
+	if p.closed || p.open < p.minConcurrent() {
+		// After Close (as md5-simd's own servers, the caller's bug) a
 		// stdlib hasher keeps the caller working and owns no goroutine.
-		return md5simd.StdlibHasher()
+		return &stdHasher{Hasher: md5simd.StdlibHasher(), pool: p}
 	}
 	if p.cur == nil || p.cur.issued >= p.perServer() {
 		p.retireLocked()
@@ -70,6 +84,13 @@ func (p *Pool) NewHash() md5simd.Hasher {
 	s.issued++
 	s.open++
 	return &hasher{Hasher: s.srv.NewHash(), pool: p, srv: s}
+}
+
+func (p *Pool) minConcurrent() int {
+	if p.MinConcurrent > 0 {
+		return p.MinConcurrent
+	}
+	return DefaultMinConcurrent
 }
 
 func (p *Pool) perServer() int {
@@ -100,6 +121,7 @@ func (p *Pool) closeServerLocked(s *server) {
 func (p *Pool) release(s *server) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.open--
 	s.open--
 	if s.open == 0 && s != p.cur {
 		p.closeServerLocked(s)
@@ -119,7 +141,7 @@ func (p *Pool) Close() {
 func (p *Pool) Stats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	st := Stats{Live: p.live, Started: p.started}
+	st := Stats{Live: p.live, Started: p.started, Open: p.open}
 	if p.cur != nil {
 		st.CurrentIssued, st.CurrentOpen = p.cur.issued, p.cur.open
 	}
@@ -142,4 +164,23 @@ func (h *hasher) Close() {
 	s := h.srv
 	h.srv = nil
 	h.pool.release(s)
+}
+
+// stdHasher is a crypto/md5 hasher the pool counts as open.
+type stdHasher struct {
+	md5simd.Hasher
+	pool *Pool // nil once closed
+}
+
+// Close counts the hasher closed; a second Close does nothing.
+func (h *stdHasher) Close() {
+	if h.pool == nil {
+		return
+	}
+	h.Hasher.Close()
+	p := h.pool
+	h.pool = nil
+	p.mu.Lock()
+	p.open--
+	p.mu.Unlock()
 }

@@ -27,7 +27,7 @@ func (c countingServer) Close() {
 
 func newCountingPool(perServer int) (*Pool, *atomic.Int64) {
 	closes := new(atomic.Int64)
-	p := &Pool{PerServer: perServer, newServer: func() md5simd.Server {
+	p := &Pool{PerServer: perServer, MinConcurrent: 1, newServer: func() md5simd.Server {
 		return countingServer{md5simd.NewServer(), closes}
 	}}
 	return p, closes
@@ -162,7 +162,7 @@ func TestAfterClose(t *testing.T) {
 // so a long-running process does not collect one goroutine per
 // PerServer requests.
 func TestRetiredServersEndTheirGoroutines(t *testing.T) {
-	p := &Pool{PerServer: 2}
+	p := &Pool{PerServer: 2, MinConcurrent: 1}
 	defer p.Close()
 	use := func(n int) {
 		for range n {
@@ -184,4 +184,43 @@ func TestRetiredServersEndTheirGoroutines(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("%d goroutines after 100 servers were retired, %d before: retired servers' goroutines did not end", n, base)
+}
+
+// TestFewConcurrentUseStdlib: while fewer than MinConcurrent hashers are
+// open, NewHash gives crypto/md5 hashers and starts no server; the third
+// concurrent one comes from md5-simd. Every one gives the right digest.
+func TestFewConcurrentUseStdlib(t *testing.T) {
+	p, _ := newCountingPool(64)
+	p.MinConcurrent = 3
+	defer p.Close()
+	data := payload(70 << 10)
+	want := md5.Sum(data)
+	check := func(h md5simd.Hasher) {
+		t.Helper()
+		h.Write(data)
+		if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+			t.Errorf("md5 %x, want %x", got, want)
+		}
+	}
+	for range 10 {
+		h := p.NewHash()
+		check(h)
+		h.Close()
+	}
+	if st := p.Stats(); st.Started != 0 || st.Open != 0 {
+		t.Fatalf("one body at a time: %+v, want no server started and nothing open", st)
+	}
+	a, b := p.NewHash(), p.NewHash()
+	c := p.NewHash()
+	if st := p.Stats(); st.Started != 1 || st.CurrentIssued != 1 || st.Open != 3 {
+		t.Fatalf("three bodies at once: %+v, want the third from one md5-simd server", st)
+	}
+	for _, h := range []md5simd.Hasher{a, b, c} {
+		check(h)
+		h.Close()
+		h.Close()
+	}
+	if st := p.Stats(); st.Open != 0 || st.CurrentOpen != 0 {
+		t.Errorf("after every Close: %+v", st)
+	}
 }
