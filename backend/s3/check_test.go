@@ -197,3 +197,36 @@ func TestDeleteBucketSeesUnindexedKeys(t *testing.T) {
 		t.Fatalf("the unindexed object after DeleteBucket: %v", err)
 	}
 }
+
+// TestUploadAcrossIndexUpgrade: the parts of an upload that was in flight
+// when the part index came (no entries) are still listed and completed.
+func TestUploadAcrossIndexUpgrade(t *testing.T) {
+	t.Parallel()
+	b, _ := sharedBackend(t)
+	ctx := context.Background()
+	if err := b.CreateBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	id, err := b.CreateUpload(ctx, "bkt", "k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []backend.PartRef
+	for n := 1; n <= 2; n++ {
+		v, err := sendPart(ctx, b, "bkt", "k", id, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, backend.PartRef{Number: n, ID: v})
+	}
+	if err := b.removePrefix(ctx, b.base+"pi/"); err != nil {
+		t.Fatal(err)
+	}
+	if ps, err := b.ListParts(ctx, "bkt", "k", id); err != nil || len(ps) != 2 {
+		t.Fatalf("ListParts of parts without entries: %+v, %v", ps, err)
+	}
+	info, err := b.CompleteUpload(ctx, "bkt", "k", id, refs, nil)
+	if err != nil || info.Size != 2 {
+		t.Fatalf("CompleteUpload of parts without entries: %+v, %v", info, err)
+	}
+}

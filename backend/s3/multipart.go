@@ -207,17 +207,18 @@ func (b *Backend) afterPart(ctx context.Context, bucket, gen, key, id string, nu
 // parts reads the current part records of an upload, by number. It
 // walks the part index, not the records, which a re-send rewrites.
 func (b *Backend) parts(ctx context.Context, bucket, gen, id string) ([]partRecord, error) {
-	idx, p := b.space("pi", bucket, gen)+id+"/", b.space("p", bucket, gen)+id+"/"
-	var names []string
-	if err := b.names(ctx, idx, "", func(n string, _ int64) bool { names = append(names, n); return true }); err != nil {
+	// The records' own listing too: parts written before the part index
+	// existed (an upload in flight across an upgrade) have no entry.
+	names, err := b.recordNames(ctx, b.space("pi", bucket, gen)+id+"/", b.space("p", bucket, gen)+id+"/")
+	if err != nil {
 		return nil, err
 	}
 	out := make([]partRecord, 0, len(names))
 	for _, n := range names {
 		var r partRecord
-		_, _, found, err := b.getJSON(ctx, p+n, &r)
+		_, _, found, err := b.getJSON(ctx, n, &r)
 		if errors.Is(err, errUndecodable) {
-			b.skipDamaged(ctx, "part", bucket, p+n, "")
+			b.skipDamaged(ctx, "part", bucket, n, "")
 			continue
 		}
 		if err != nil {

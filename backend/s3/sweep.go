@@ -160,8 +160,8 @@ func (b *Backend) referenced(ctx context.Context, buckets map[string]bool) (map[
 // either the listing of their index entries (under idx, which a rewrite
 // never hides) or the listing of the records themselves shows: the
 // second covers records that no entry names (written before the indexes
-// existed), so the sweep removes no data that a record
-// names.
+// existed), so the sweep removes no data that such a record names and an
+// upload in flight across the upgrade still completes.
 func (b *Backend) recordNames(ctx context.Context, idx, space string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
