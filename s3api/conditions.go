@@ -37,11 +37,11 @@ func checkConditions(h http.Header, prefix string, info *ObjectInfo) error {
 
 	if v, ok := get("If-Match"); ok {
 		if !etagMatches(v, info.ETag) {
-			return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: %sIf-Match.", prefix)
+			return preconditionFailed(prefix + "If-Match")
 		}
 	} else if v, ok := get("If-Unmodified-Since"); ok {
 		if mod, valid := modified(v); valid && mod {
-			return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: %sIf-Unmodified-Since.", prefix)
+			return preconditionFailed(prefix + "If-Unmodified-Since")
 		}
 	}
 	if v, ok := get("If-None-Match"); ok {

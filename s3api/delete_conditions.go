@@ -34,7 +34,7 @@ func (c DeleteConditions) Check(info *ObjectInfo) error {
 		return ErrNoSuchKey
 	}
 	fail := func(what string) error {
-		return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: %s.", what)
+		return preconditionFailed(what)
 	}
 	if c.IfMatch != "" && !etagMatches(c.IfMatch, info.ETag) {
 		return fail("If-Match")
@@ -95,7 +95,7 @@ type AbortConditions struct {
 // Check evaluates c against an upload initiated at initiated.
 func (c AbortConditions) Check(initiated time.Time) error {
 	if !c.IfInitiated.IsZero() && !initiated.Truncate(time.Second).Equal(c.IfInitiated.Truncate(time.Second)) {
-		return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: x-amz-if-match-initiated-time.")
+		return preconditionFailed("x-amz-if-match-initiated-time")
 	}
 	return nil
 }

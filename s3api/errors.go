@@ -12,6 +12,9 @@ type Error struct {
 	Code    string
 	Status  int
 	Message string
+	// Condition names the precondition that failed (PreconditionFailed
+	// only), sent as S3 sends it in the error document.
+	Condition string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -70,7 +73,7 @@ var (
 	ErrNoSuchKey                    = newErr("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
 	ErrNoSuchUpload                 = newErr("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
 	ErrNotImplemented               = newErr("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
-	ErrPreconditionFailed           = newErr("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the preconditions you specified did not hold.")
+	ErrPreconditionFailed           = newErr("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	ErrRequestTimeout               = newErr("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")
 	ErrRequestTimeTooSkewed         = newErr("RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the current time is too large.")
 	ErrServiceUnavailable           = newErr("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
@@ -105,3 +108,13 @@ var (
 	// AuthorizationHeaderMalformed.
 	ErrAuthorizationQueryParametersError = newErr("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")
 )
+
+// preconditionFailed is PreconditionFailed for the named condition
+// (a header, or the element of a DeleteObjects entry). The message is
+// S3's own, verbatim as it is sent (hyphenated, without a period): SDK
+// users search for it.
+func preconditionFailed(condition string) *Error {
+	c := *ErrPreconditionFailed
+	c.Condition = condition
+	return &c
+}

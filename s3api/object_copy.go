@@ -80,7 +80,10 @@ func (rq *request) copySource() (copySource, error) {
 func copyConditions(h http.Header, info *ObjectInfo) error {
 	err := checkConditions(h, "x-amz-copy-source-", info)
 	if errors.Is(err, errNotModified) {
-		return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: x-amz-copy-source-If-None-Match or -If-Modified-Since.")
+		if h.Get("x-amz-copy-source-if-none-match") != "" {
+			return preconditionFailed("x-amz-copy-source-If-None-Match")
+		}
+		return preconditionFailed("x-amz-copy-source-If-Modified-Since")
 	}
 	return err
 }

@@ -29,6 +29,7 @@ type errorDoc struct {
 	Code      string
 	Message   string
 	Resource  string `xml:",omitempty"`
+	Condition string `xml:",omitempty"`
 	RequestID string `xml:"RequestId"`
 	HostID    string `xml:"HostId"`
 }
@@ -85,6 +86,7 @@ func (rq *request) fail(err error) {
 		Code:      e.Code,
 		Message:   e.Message,
 		Resource:  rq.r.URL.Path,
+		Condition: e.Condition,
 		RequestID: rq.id,
 		HostID:    rq.id2,
 	}

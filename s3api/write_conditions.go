@@ -38,11 +38,11 @@ func (c WriteConditions) Check(exists bool, etag string) error {
 			return ErrNoSuchKey.WithMessage("The specified key does not exist, so the If-Match condition cannot hold.")
 		}
 		if !etagMatches(c.IfMatch, etag) {
-			return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: If-Match.")
+			return preconditionFailed("If-Match")
 		}
 	}
 	if c.IfNoneMatch && exists {
-		return ErrPreconditionFailed.WithMessage("At least one of the preconditions you specified did not hold: If-None-Match.")
+		return preconditionFailed("If-None-Match")
 	}
 	return nil
 }
