@@ -37,6 +37,12 @@ const (
 	mapWindowLarge = 32 << 20
 )
 
+// mapMin is the least range worth a mapping: duplicating the descriptor,
+// fstat, mmap, madvise, munmap and close cost more than the pread copy of
+// a small object (a GET of a 16 KiB file would pay six syscalls for one).
+// A variable for the tests only.
+var mapMin int64 = 1 << 20
+
 type fileMap struct {
 	fd   int   // a duplicate of the file's descriptor, closed by close
 	base int64 // file offset of body offset 0

@@ -11,6 +11,14 @@ import (
 	"testing"
 )
 
+// mapAll makes every range reader map a file body, however short the
+// range, for the rest of the test.
+func mapAll(t *testing.T) {
+	old := mapMin
+	mapMin = 0
+	t.Cleanup(func() { mapMin = old })
+}
+
 // bodyFile writes pad bytes then body to a file, so the body starts at an
 // offset that is not page aligned, and returns the file.
 func bodyFile(t *testing.T, body []byte, pad int) *os.File {
@@ -29,6 +37,7 @@ func bodyFile(t *testing.T, body []byte, pad int) *os.File {
 // A file behind an io.SectionReader is mapped, and every range of a
 // multipart object reads back exactly, serially and in parallel.
 func TestMappedRanges(t *testing.T) {
+	mapAll(t)
 	const seg = 256
 	o := newObject(t, seg)
 	for n, s := range map[int]int{1: 5 * seg, 2: 3*seg + 17, 4: 0, 5: 1, 7: seg - 1, 9: 400*seg + 100} {
@@ -160,6 +169,16 @@ func openFDs(t *testing.T) int {
 func TestMappedDataFile(t *testing.T) {
 	k, tab, body, plain := bigObject(t, 3*DefaultSegmentSize+5)
 	f := bodyFile(t, body, 4096)
+	// A short range is read with ReadAt: a mapping would cost more.
+	r, err := k.NewRangeReader(io.NewSectionReader(f, 4096, int64(len(body))), tab, 0, tab.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.(*rangeReader).fm != nil {
+		t.Error("a range shorter than mapMin was mapped")
+	}
+	r.Close()
+	mapAll(t)
 	fds := openFDs(t)
 	for _, ownerCloses := range []bool{false, true} {
 		var mapped int

@@ -105,8 +105,11 @@ func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, 
 	seg := k.segmentSize
 	r := &rangeReader{
 		k: k, body: body, parts: locate(t, seg), seg: seg, pos: off, end: off + n, cur: -1,
-		workers: workers, kb: kb, fm: mapBody(body),
+		workers: workers, kb: kb,
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
+	}
+	if n >= mapMin {
+		r.fm = mapBody(body)
 	}
 	if r.fm != nil && workers > 1 {
 		r.fm.win = mapWindowLarge
