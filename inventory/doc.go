@@ -65,6 +65,8 @@
 //	hashes    the tree's stored hashes, 32 bytes each, in tlog order
 //	head      JSON: entry count, entries length, latest signed checkpoint
 //	          and the point up to which the stored hashes are durable
+//	head.tmp  an older head: the next head is written into it and
+//	          exchanged with head (renameat2), reusing the inode
 //
 // An append takes the lock, finds the durable end of the log (a crashed
 // appender may have left a torn tail, which is cut), appends the batch to
