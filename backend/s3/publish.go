@@ -76,6 +76,8 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			return replaced(cur, live), version, nil
 		case errors.Is(err, backend.ErrPrecondition):
 			// another change landed first: look again
+		case answered(err):
+			return nil, "", err // the upstream refused it: not stored
 		default:
 			landed, v, notLanded := b.headLanded(ctx, bucket, gen, key, n, etag, live)
 			if landed {
@@ -96,6 +98,13 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		}
 		delay = min(2*delay, 500*time.Millisecond)
 	}
+}
+
+// answered reports an upstream refusal (4xx): the request was not
+// carried out, unlike a lost answer, a timeout or a 5xx.
+func answered(err error) bool {
+	c := errResponse(err).StatusCode
+	return c >= 400 && c < 500
 }
 
 func replaced(cur head, live bool) *head {
