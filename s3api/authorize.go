@@ -86,7 +86,7 @@ func (rq *request) authorize() error {
 		}
 	}
 	if rq.check(rq.action(), rq.bucket, rq.key, cond) {
-		return nil
+		return rq.authorizeAttributesRead(cond)
 	}
 	// A write that may only create: ask again as if the client had sent
 	// If-None-Match: *. If that is allowed, the write proceeds create-only
@@ -111,6 +111,8 @@ func (rq *request) action() string {
 			return "s3:GetObjectVersion"
 		case OpDeleteObject:
 			return "s3:DeleteObjectVersion"
+		case OpGetObjectAttributes:
+			return "s3:GetObjectVersionAttributes"
 		}
 	}
 	return rq.op.Action()

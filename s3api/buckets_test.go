@@ -97,7 +97,6 @@ func TestACLAndTaggingProbes(t *testing.T) {
 		{method: "PUT", target: "/bkt?cors", body: []byte("<x/>")},
 		{method: "DELETE", target: "/bkt?website"},
 		{method: "PUT", target: "/bkt?versioning", body: []byte("<x/>")},
-		{method: "GET", target: "/bkt/k?attributes"},
 		{method: "POST", target: "/bkt/k?restore"},
 		{method: "POST", target: "/bkt"},
 	} {

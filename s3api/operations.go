@@ -45,6 +45,7 @@ const (
 
 	OpGetObject
 	OpHeadObject
+	OpGetObjectAttributes
 	OpGetObjectAcl
 	OpPutObjectAcl
 	OpGetObjectTagging
@@ -128,6 +129,7 @@ var operations = [numOperations]opInfo{
 
 	OpGetObject:               {"GetObject", "s3:GetObject", ResourceObject},
 	OpHeadObject:              {"HeadObject", "s3:GetObject", ResourceObject},
+	OpGetObjectAttributes:     {"GetObjectAttributes", "s3:GetObjectAttributes", ResourceObject},
 	OpGetObjectAcl:            {"GetObjectAcl", "s3:GetObjectAcl", ResourceObject},
 	OpPutObjectAcl:            {"PutObjectAcl", "s3:PutObjectAcl", ResourceObject},
 	OpGetObjectTagging:        {"GetObjectTagging", "s3:GetObjectTagging", ResourceObject},

@@ -41,7 +41,7 @@ type request struct {
 // mistaken for a plain object or bucket operation. (Query parameters that
 // are not sub-resources, such as the SDKs' x-id, are ignored.)
 var unsupportedSubresources = []string{
-	"accelerate", "analytics", "attributes", "cors", "encryption",
+	"accelerate", "analytics", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataConfiguration", "metadataTable", "metrics", "notification",
 	"object-lock", "policy", "policyStatus",
@@ -235,6 +235,8 @@ func (rq *request) route() func() error {
 				return set(OpGetObjectRetention, rq.getObjectRetention)
 			case rq.q.Has("legal-hold"):
 				return set(OpGetObjectLegalHold, rq.getObjectLegalHold)
+			case rq.q.Has("attributes"):
+				return set(OpGetObjectAttributes, rq.getObjectAttributes)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on an object")
 			}
