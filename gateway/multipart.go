@@ -76,7 +76,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in *s3api.CreateMul
 func uploadChecksum(alg, typ string) (string, string, error) {
 	if alg == "" {
 		if typ != "" {
-			return "", "", s3api.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header requires x-amz-checksum-algorithm.")
+			return "", "", s3api.ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
 		}
 		return "", "", nil
 	}

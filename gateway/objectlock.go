@@ -48,7 +48,7 @@ type lockConfig struct {
 	Years int    `json:"y,omitempty"`
 }
 
-var errNoLockConfig = s3api.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+var errNoLockConfig = s3api.ErrInvalidRequest.WithMessage("Bucket is missing ObjectLockConfiguration")
 
 // retentionOf reads a version's retention from its attributes.
 func retentionOf(attrs backend.Meta) *s3api.Retention {

@@ -23,7 +23,7 @@ func authError(err error, q url.Values) error {
 	detail := auth.Detail(err)
 	switch {
 	case errors.Is(err, auth.ErrMissing):
-		return ErrAccessDenied.WithMessage("Access Denied: anonymous access is not allowed, sign the request.")
+		return ErrAccessDenied.WithDetail("Anonymous access is not allowed: sign the request.")
 	case errors.Is(err, auth.ErrInvalidAccessKeyID):
 		return ErrInvalidAccessKeyID
 	case errors.Is(err, auth.ErrSignatureDoesNotMatch):
@@ -42,7 +42,7 @@ func authError(err error, q url.Values) error {
 	case errors.Is(err, auth.ErrInvalidArgument):
 		return ErrInvalidArgument.WithMessage("%s", detail)
 	case errors.Is(err, auth.ErrUnsignedHeader):
-		return ErrAccessDenied.WithMessage("There were headers present in the request which were not signed: %s", detail)
+		return ErrAccessDenied.WithMessage("There were headers present in the request which were not signed").WithDetail("%s", detail)
 	case errors.Is(err, auth.ErrUnsupported):
 		return ErrNotImplemented.WithMessage("%s", detail)
 	case errors.Is(err, auth.ErrMalformed):

@@ -209,7 +209,7 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 	var ck *bodyChecksum
 	set := func(alg string, c *bodyChecksum) error {
 		if ck != nil && ck.alg != alg {
-			return ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+			return ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		if ck == nil || c.want != "" || c.trailer {
 			ck = c
@@ -241,7 +241,7 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer needs an aws-chunked body with a trailer (STREAMING-*-TRAILER).")
 		}
 		if ck != nil && ck.want != "" {
-			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 		}
 		if err := set(alg, &bodyChecksum{alg: alg, trailer: true}); err != nil {
 			return nil, err

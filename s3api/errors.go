@@ -15,6 +15,11 @@ type Error struct {
 	// Condition names the precondition that failed (PreconditionFailed
 	// only), sent as S3 sends it in the error document.
 	Condition string
+	// Detail says what exactly was wrong (which part, which header, which
+	// limit). It travels in its own element of the error document and in
+	// the log, never inside Message: Message stays S3's own sentence for
+	// the code, which SDKs and people search for (error_wording.go).
+	Detail string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -30,6 +35,14 @@ func (e *Error) Is(target error) bool {
 func (e *Error) WithMessage(format string, args ...any) *Error {
 	c := *e
 	c.Message = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// WithDetail returns a copy of e, message unchanged, that says what
+// exactly was wrong.
+func (e *Error) WithDetail(format string, args ...any) *Error {
+	c := *e
+	c.Detail = fmt.Sprintf(format, args...)
 	return &c
 }
 
@@ -53,16 +66,16 @@ var (
 	ErrBucketAlreadyOwnedByYou      = newErr("BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it.")
 	ErrBucketNotEmpty               = newErr("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty.")
 	ErrEntityTooLarge               = newErr("EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size.")
-	ErrEntityTooSmall               = newErr("EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size.")
+	ErrEntityTooSmall               = newErr("EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed size")
 	ErrIncompleteBody               = newErr("IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 	ErrInternalError                = newErr("InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again.")
 	ErrInvalidAccessKeyID           = newErr("InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records.")
 	ErrInvalidArgument              = newErr("InvalidArgument", http.StatusBadRequest, "Invalid argument.")
 	ErrInvalidBucketName            = newErr("InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid.")
 	ErrInvalidDigest                = newErr("InvalidDigest", http.StatusBadRequest, "The Content-MD5 or checksum you specified is not valid.")
-	ErrInvalidPart                  = newErr("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.")
-	ErrInvalidPartOrder             = newErr("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
-	ErrInvalidRange                 = newErr("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable.")
+	ErrInvalidPart                  = newErr("InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+	ErrInvalidPartOrder             = newErr("InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. Parts must be ordered by part number.")
+	ErrInvalidRange                 = newErr("InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable")
 	ErrInvalidRequest               = newErr("InvalidRequest", http.StatusBadRequest, "Invalid request.")
 	ErrKeyTooLong                   = newErr("KeyTooLongError", http.StatusBadRequest, "Your key is too long.")
 	ErrMalformedXML                 = newErr("MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema.")
@@ -71,7 +84,7 @@ var (
 	ErrMissingContentLength         = newErr("MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header.")
 	ErrNoSuchBucket                 = newErr("NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist.")
 	ErrNoSuchKey                    = newErr("NoSuchKey", http.StatusNotFound, "The specified key does not exist.")
-	ErrNoSuchUpload                 = newErr("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.")
+	ErrNoSuchUpload                 = newErr("NoSuchUpload", http.StatusNotFound, "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 	ErrNotImplemented               = newErr("NotImplemented", http.StatusNotImplemented, "A header or query you provided implies functionality that is not implemented.")
 	ErrPreconditionFailed           = newErr("PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
 	ErrRequestTimeout               = newErr("RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period.")

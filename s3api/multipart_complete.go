@@ -137,12 +137,12 @@ func expectedObjectChecksums(h http.Header) (Checksums, error) {
 		cs[alg] = v
 	}
 	if len(cs) > 1 {
-		return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum types are not allowed.")
+		return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 	}
 	switch t := h.Get("x-amz-checksum-type"); t {
 	case "", ChecksumTypeComposite, ChecksumTypeFullObject:
 	default:
-		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid: %q (COMPOSITE or FULL_OBJECT).", truncate(t, 50))
+		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid.").WithDetail("%q is neither COMPOSITE nor FULL_OBJECT.", truncate(t, 50))
 	}
 	return cs, nil
 }

@@ -71,11 +71,11 @@ func parseUploadChecksum(h http.Header) (alg, typ string, err error) {
 	case ChecksumTypeComposite, ChecksumTypeFullObject:
 		typ = v
 	default:
-		return "", "", ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid: %q (COMPOSITE or FULL_OBJECT).", truncate(v, 50))
+		return "", "", ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid.").WithDetail("%q is neither COMPOSITE nor FULL_OBJECT.", truncate(v, 50))
 	}
 	switch {
 	case typ != "" && alg == "":
-		return "", "", ErrInvalidRequest.WithMessage("x-amz-checksum-type requires x-amz-checksum-algorithm.")
+		return "", "", ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
 	case typ == ChecksumTypeFullObject && !checksum.IsCRC(alg):
 		return "", "", ErrInvalidRequest.WithMessage("The FULL_OBJECT checksum type cannot be used with the %s checksum algorithm.", alg)
 	case typ == ChecksumTypeComposite && alg == ChecksumCRC64NVME:

@@ -122,7 +122,7 @@ func (rq *request) copyObject() error {
 	case "REPLACE":
 		replace = true
 	default:
-		return ErrInvalidArgument.WithMessage("Unknown metadata directive %q: use COPY or REPLACE.", truncate(d, 64))
+		return ErrInvalidArgument.WithMessage("Unknown metadata directive.").WithDetail("%q is neither COPY nor REPLACE.", truncate(d, 64))
 	}
 	if src.bucket == rq.bucket && src.key == rq.key && !replace {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")

@@ -44,7 +44,7 @@ func (rq *request) checkExpectedOwner() error {
 	id := rq.owner().ID
 	for _, k := range []string{"x-amz-expected-bucket-owner", "x-amz-source-expected-bucket-owner"} {
 		if v, ok := rq.r.Header[http.CanonicalHeaderKey(k)]; ok && (len(v) != 1 || v[0] != id) {
-			return ErrAccessDenied.WithMessage("Access Denied: %s does not name the bucket owner.", k)
+			return ErrAccessDenied.WithDetail("%s does not name the bucket owner.", k)
 		}
 	}
 	return nil

@@ -30,6 +30,7 @@ type errorDoc struct {
 	Message   string
 	Resource  string `xml:",omitempty"`
 	Condition string `xml:",omitempty"`
+	Detail    string `xml:",omitempty"`
 	RequestID string `xml:"RequestId"`
 	HostID    string `xml:"HostId"`
 }
@@ -59,6 +60,10 @@ func (rq *request) fail(err error) {
 		rq.errDetail = "limit stall-timeout fired: " + e.Message
 		rq.limit = "stall-timeout"
 	}
+	e = worded(e)
+	if e.Detail != "" && rq.errDetail == "" {
+		rq.errDetail = e.Detail
+	}
 	rq.errCode = e.Code
 	if rq.w.wroteHeader {
 		// Headers are gone; the only honest signal left is a broken
@@ -87,6 +92,7 @@ func (rq *request) fail(err error) {
 		Message:   e.Message,
 		Resource:  rq.r.URL.Path,
 		Condition: e.Condition,
+		Detail:    e.Detail,
 		RequestID: rq.id,
 		HostID:    rq.id2,
 	}
