@@ -114,6 +114,21 @@ func TestMappedFailures(t *testing.T) {
 		if !errors.Is(err, ErrAuth) || !bytes.Equal(got, plain[:37*seg]) {
 			t.Errorf("tampered, %d workers: %d bytes, %v", workers, len(got), err)
 		}
+		// WriteTo hands out whole runs of segments at once: still none
+		// of the bad one, nor of any after it.
+		r, err := k.NewParallelRangeReader(io.NewSectionReader(bodyFile(t, bad, 100), 100, int64(len(bad))), tab, 0, tab.Size(), workers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wt writes
+		_, err = r.(io.WriterTo).WriteTo(&wt)
+		r.Close()
+		if !errors.Is(err, ErrAuth) || !bytes.Equal(wt.buf.Bytes(), plain[:37*seg]) {
+			t.Errorf("tampered, %d workers, WriteTo: %d bytes, %v", workers, wt.buf.Len(), err)
+		}
+		if wt.n >= 37 {
+			t.Errorf("WriteTo from a mapping: %d writes for 37 segments, want whole batches", wt.n)
+		}
 		// The section says the full size, the file holds less.
 		short := bodyFile(t, body[:saltSize+30*segCT], 100)
 		got, err = read(short, int64(len(body)), workers, nil)
@@ -204,4 +219,15 @@ func TestMappedDataFile(t *testing.T) {
 			t.Errorf("owner closes %v: %d descriptors open after Close, %d before", ownerCloses, n, fds)
 		}
 	}
+}
+
+// writes collects what is written and counts the Write calls.
+type writes struct {
+	buf bytes.Buffer
+	n   int
+}
+
+func (w *writes) Write(p []byte) (int, error) {
+	w.n++
+	return w.buf.Write(p)
 }

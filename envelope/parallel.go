@@ -81,7 +81,7 @@ func (r *rangeReader) openRun(a, b int) int {
 	var nonce [nonceSize]byte
 	for i := a; i < b; i++ {
 		c := r.batch[i*segCT : min((i+1)*segCT, len(r.batch))]
-		o := r.out[i*segCT : i*segCT+len(c)]
+		o := r.out[i*r.stride : i*r.stride+len(c)]
 		j := r.j + int64(i)
 		setNonce(&nonce, uint64(j), j == r.part.segs-1)
 		if _, err := openMapped(r, o[:0], nonce[:], c); err != nil {

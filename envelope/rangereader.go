@@ -45,18 +45,19 @@ type rangeReader struct {
 	pos   int64 // next plaintext offset to hand out
 	end   int64
 
-	ctp   *[]byte  // buffer of the batch being opened
-	batch []byte   // ciphertext read but not yet opened, segment aligned
-	out   []byte   // where batch's segments open to: batch itself, or *ctp when mapped
-	fm    *fileMap // the body's file, mapped (mapped.go); nil: ReadAt
-	part  *partLoc
-	j     int64  // index of the first segment in batch
-	plain []byte // verified plaintext not yet handed out
-	used  int    // high-water mark of *ctp, cleared on Close
-	cur   int    // index in parts of aead, -1 for none
-	aead  cipher.AEAD
-	nonce [nonceSize]byte
-	err   error
+	ctp    *[]byte  // buffer of the batch being opened
+	batch  []byte   // ciphertext read but not yet opened, segment aligned
+	out    []byte   // where batch's segments open to: batch itself, or *ctp when mapped
+	fm     *fileMap // the body's file, mapped (mapped.go); nil: ReadAt
+	stride int      // distance in out between segments' plaintext
+	part   *partLoc
+	j      int64  // index of the first segment in batch
+	plain  []byte // verified plaintext not yet handed out
+	used   int    // high-water mark of *ctp, cleared on Close
+	cur    int    // index in parts of aead, -1 for none
+	aead   cipher.AEAD
+	nonce  [nonceSize]byte
+	err    error
 
 	workers int   // goroutines opening a batch (parallel.go); 1: one by one
 	kb      int   // segments per batch
@@ -138,14 +139,23 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// WriteTo hands out each verified batch in one Write, without a copy.
+// WriteTo hands out verified plaintext without a copy: segments that
+// opened side by side (from a mapping) go out together, one Write per
+// batch; each is opened, and verified, before any byte of it is written.
 func (r *rangeReader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
 		if len(r.plain) > 0 {
-			n, err := w.Write(r.plain)
+			out := r.plain
+			r.plain = nil
+			for r.err == nil && len(r.batch) > 0 {
+				if r.err = r.fill(); len(r.plain) == 0 || !adjacent(out, r.plain) {
+					break
+				}
+				out, r.plain = out[:len(out)+len(r.plain)], nil
+			}
+			n, err := w.Write(out)
 			total += int64(n)
-			r.plain = r.plain[n:]
 			if err != nil {
 				return total, err
 			}
@@ -159,6 +169,11 @@ func (r *rangeReader) WriteTo(w io.Writer) (int64, error) {
 		}
 		r.err = r.fill()
 	}
+}
+
+// adjacent reports whether b starts right where a ends in memory.
+func adjacent(a, b []byte) bool {
+	return len(b) > 0 && cap(a) > len(a) && &a[:len(a)+1][len(a)] == &b[0]
 }
 
 func (r *rangeReader) Close() error {
@@ -199,7 +214,7 @@ func (r *rangeReader) fill() error {
 	seg := int64(r.seg)
 	c := r.batch[:min(seg+tagSize, int64(len(r.batch)))]
 	o := r.out[:len(c)]
-	r.batch, r.out = r.batch[len(c):], r.out[len(c):]
+	r.batch, r.out = r.batch[len(c):], r.out[min(r.stride, len(r.out)):]
 	var pt []byte
 	if r.opened > 0 { // verified by openBatch
 		pt, r.opened = o[:len(o)-tagSize], r.opened-1
@@ -323,8 +338,11 @@ func (r *rangeReader) nextBatch() error {
 		}
 		r.aead, r.cur, r.part = a, b.part, p
 	}
-	if r.fm == nil {
-		r.out = ct
+	// Segments open where they lie (in place) or, from a mapping, side by
+	// side, so that WriteTo hands out a batch's plaintext in one Write.
+	r.stride = r.seg
+	if r.fm == nil || len(ct) == 0 || &r.out[0] == &ct[0] {
+		r.out, r.stride = ct, r.seg+tagSize
 	}
 	r.batch, r.j = ct, b.j0
 	r.opened, r.badSeg = 0, false
