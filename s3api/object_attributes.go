@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -120,7 +121,7 @@ func (rq *request) getObjectAttributes() error {
 	}
 	obj, err := rq.openObject()
 	if err != nil {
-		return err
+		return attributesOfMarker(err)
 	}
 	defer obj.Close()
 	info := obj.Info()
@@ -153,6 +154,18 @@ func (rq *request) getObjectAttributes() error {
 	}
 	rq.writeXML(http.StatusOK, &doc)
 	return nil
+}
+
+// attributesOfMarker answers a named delete marker as a missing object:
+// S3 documents 405 for GET and HEAD of a marker's version only, and
+// answers GetObjectAttributes of one 404 NoSuchKey, still saying (with
+// x-amz-delete-marker and the version) that a marker was found.
+func attributesOfMarker(err error) error {
+	var dm *DeleteMarkerError
+	if errors.As(err, &dm) && dm.Err.Code == ErrMethodNotAllowed.Code {
+		return &DeleteMarkerError{Err: ErrNoSuchKey, VersionID: dm.VersionID, LastModified: dm.LastModified}
+	}
+	return err
 }
 
 // objectPartsPage is one page of a multipart object's parts, after marker.

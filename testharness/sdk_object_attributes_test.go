@@ -159,11 +159,22 @@ func TestSDKGetObjectAttributes(t *testing.T) {
 	if aws.ToInt64(out.ObjectSize) != 14 || aws.ToString(out.VersionId) == "" || aws.ToString(out.VersionId) == aws.ToString(v1.VersionId) {
 		t.Errorf("current version: VersionId %q size %d", aws.ToString(out.VersionId), aws.ToInt64(out.ObjectSize))
 	}
-	if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &vb, Key: aws.String("doc")}); err != nil {
+	del, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &vb, Key: aws.String("doc")})
+	if err != nil {
 		t.Fatalf("DeleteObject: %v", err)
 	}
 	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: &vb, Key: aws.String("doc"), ObjectAttributes: allObjectAttributes})
 	wantAPIError(t, err, "NoSuchKey", 404)
+	// The marker's own version: 404 NoSuchKey too (S3's 405 is for GET
+	// and HEAD), saying a marker was found.
+	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: &vb, Key: aws.String("doc"), VersionId: del.VersionId, ObjectAttributes: allObjectAttributes})
+	wantAPIError(t, err, "NoSuchKey", 404)
+	resp, rb := rawDo(t, g, signed(t, g, "GET", "/"+vb+"/doc", map[string][]string{"attributes": {""}, "versionId": {aws.ToString(del.VersionId)}}, nil, "",
+		http.Header{"X-Amz-Object-Attributes": {"ETag"}}))
+	checkXMLError(t, resp, rb, http.StatusNotFound, "NoSuchKey")
+	if resp.Header.Get("x-amz-delete-marker") != "true" || resp.Header.Get("x-amz-version-id") != aws.ToString(del.VersionId) {
+		t.Errorf("marker version: x-amz-delete-marker %q x-amz-version-id %q", resp.Header.Get("x-amz-delete-marker"), resp.Header.Get("x-amz-version-id"))
+	}
 
 	// Refusals.
 	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: &b, Key: aws.String("missing"), ObjectAttributes: allObjectAttributes})
@@ -172,7 +183,7 @@ func TestSDKGetObjectAttributes(t *testing.T) {
 	wantAPIError(t, err, "NoSuchBucket", 404)
 	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: &b, Key: aws.String("one"), ObjectAttributes: []types.ObjectAttributes{"Colour"}})
 	wantAPIError(t, err, "InvalidArgument", 400)
-	resp, rb := rawDo(t, g, signed(t, g, "GET", "/"+b+"/one", map[string][]string{"attributes": {""}}, nil, "", nil))
+	resp, rb = rawDo(t, g, signed(t, g, "GET", "/"+b+"/one", map[string][]string{"attributes": {""}}, nil, "", nil))
 	checkXMLError(t, resp, rb, http.StatusBadRequest, "InvalidRequest")
 }
 
