@@ -113,11 +113,11 @@ func attributesPaging(h http.Header) (maxParts, marker int, err error) {
 func (rq *request) getObjectAttributes() error {
 	want, err := parseObjectAttributes(rq.r.Header)
 	if err != nil {
-		return err
+		return rq.missingBucketFirst(err)
 	}
 	maxParts, marker, err := attributesPaging(rq.r.Header)
 	if err != nil {
-		return err
+		return rq.missingBucketFirst(err)
 	}
 	obj, err := rq.openObject()
 	if err != nil {
@@ -154,6 +154,15 @@ func (rq *request) getObjectAttributes() error {
 	}
 	rq.writeXML(http.StatusOK, &doc)
 	return nil
+}
+
+// missingBucketFirst answers NoSuchBucket instead of a header error when
+// the bucket does not exist, as S3 does for this operation.
+func (rq *request) missingBucketFirst(err error) error {
+	if herr := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); errors.Is(herr, ErrNoSuchBucket) {
+		return ErrNoSuchBucket
+	}
+	return err
 }
 
 // attributesOfMarker answers a named delete marker as a missing object:

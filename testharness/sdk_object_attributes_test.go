@@ -181,6 +181,8 @@ func TestSDKGetObjectAttributes(t *testing.T) {
 	wantAPIError(t, err, "NoSuchKey", 404)
 	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: aws.String("no-such-bucket-here"), Key: aws.String("k"), ObjectAttributes: allObjectAttributes})
 	wantAPIError(t, err, "NoSuchBucket", 404)
+	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: aws.String("no-such-bucket-here"), Key: aws.String("k"), ObjectAttributes: []types.ObjectAttributes{}})
+	wantAPIError(t, err, "NoSuchBucket", 404) // the missing bucket is named before the missing header
 	_, err = c.GetObjectAttributes(ctx(t), &s3.GetObjectAttributesInput{Bucket: &b, Key: aws.String("one"), ObjectAttributes: []types.ObjectAttributes{"Colour"}})
 	wantAPIError(t, err, "InvalidArgument", 400)
 	resp, rb = rawDo(t, g, signed(t, g, "GET", "/"+b+"/one", map[string][]string{"attributes": {""}}, nil, "", nil))
