@@ -65,6 +65,13 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 		self = false // S3 makes a copy onto itself a new version
 	}
 	vw.stamp(meta)
+	if !self { // a new version: the source's lock is not copied
+		setRetention(meta, nil)
+		setLegalHold(meta, "")
+	}
+	if err := s.applyLock(meta, &vw, in.Lock); err != nil {
+		return nil, err
+	}
 	if so.rec != nil {
 		if meta, err = s.resign(in.DstBucket, in.DstKey, so, meta); err != nil {
 			return nil, s.fail(o, err)

@@ -137,6 +137,12 @@ func (rq *request) copyObject() error {
 			return err
 		}
 	}
+	// The copy is a new version: it gets the lock the request asks for
+	// (or the bucket's default), never the source's.
+	lock, err := rq.lockWrite()
+	if err != nil {
+		return err
+	}
 	out, err := rq.h.svc.CopyObject(rq.r.Context(), &CopyObjectInput{
 		SrcBucket:    src.bucket,
 		SrcKey:       src.key,
@@ -149,6 +155,7 @@ func (rq *request) copyObject() error {
 		Tags:         tags,
 		Cond:         cond,
 		Checksum:     alg,
+		Lock:         lock,
 		SourceCheck: func(info *ObjectInfo) error {
 			if err := copyConditions(rq.r.Header, info); err != nil {
 				return err

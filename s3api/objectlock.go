@@ -73,9 +73,10 @@ func (rq *request) objectLock() ObjectLock {
 }
 
 // lockHeadersAllowed: the x-amz-object-lock-* headers mean something on
-// PutObject and CreateMultipartUpload when the Service keeps locks.
+// PutObject, CopyObject and CreateMultipartUpload when the Service keeps
+// locks.
 func (rq *request) lockHeadersAllowed() bool {
-	return rq.objectLock() != nil && (rq.op == OpPutObject || rq.op == OpCreateMultipartUpload)
+	return rq.objectLock() != nil && (rq.op == OpPutObject || rq.op == OpCopyObject || rq.op == OpCreateMultipartUpload)
 }
 
 // bypassGovernance reads x-amz-bypass-governance-retention: it counts only

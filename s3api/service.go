@@ -175,6 +175,9 @@ type CopyObjectInput struct {
 	// Checksum is x-amz-checksum-algorithm: the destination gets a
 	// FULL_OBJECT checksum of this algorithm ("" keeps the source's).
 	Checksum string
+	// Lock is the x-amz-object-lock-* headers (nil when none): the copy
+	// gets this lock or the bucket's default, never the source's.
+	Lock *ObjectLockWrite
 }
 
 // CopyObjectOutput answers CopyObject.
