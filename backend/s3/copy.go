@@ -53,7 +53,7 @@ func (b *Backend) Copy(ctx context.Context, src backend.CopySource, bucket, key 
 		ex = append(ex, extent{Name: name, Size: e.Size})
 	}
 	h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Extents: ex, Nonce: randHex(16)}
-	info, err := b.publish(ctx, bucket, gen, h, cond)
+	info, err := b.publish(ctx, bucket, gen, h, cond, nil)
 	if err != nil {
 		if !errors.Is(err, errKept) { // else the new head may name them
 			b.removeExtents(ctx, ex)

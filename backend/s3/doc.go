@@ -83,7 +83,10 @@
 // part can go through one gateway and Complete through another. Complete
 // and Abort claim the upload record with a compare-and-swap first; a part
 // committed after its upload was retired withdraws itself, unless the
-// completed object's head names it.
+// completed object's head names it. A Complete's claim older than 30
+// seconds may be taken over, so a Complete fences its head on its claim
+// and a taker keeps the data the key's head names (fence.go): a stalled
+// Complete fails, whenever it wakes up, and never publishes removed data.
 //
 // # Never remove published data
 //

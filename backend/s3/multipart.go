@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -24,7 +25,8 @@ import (
 // remove every data object of the upload that the object does not use.
 // CompleteUpload marks the upload record "completing" with a
 // compare-and-swap first, so a concurrent Abort cannot remove data the
-// new head names, and a second Complete cannot run at the same time.
+// new head names, and a second Complete cannot run at the same time; a
+// claim older than claimAge may be taken over, which fence.go makes safe.
 
 type uploadRecord struct {
 	Key       string    `json:"key"`
@@ -284,7 +286,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 	}
 	// Claim the upload, so that Abort and other Completes keep off.
 	uname := b.uploadName(bucket, gen, key, id)
-	if rec.State == "completing" && time.Since(rec.Since) < deleteWait {
+	if rec.State == "completing" && time.Since(rec.Since) < b.claimAge {
 		return backend.ObjectInfo{}, fmt.Errorf("s3 backend: upload %s is being completed by another request: %w", id, backend.ErrNoSuchUpload)
 	}
 	rec.State, rec.Since = "completing", time.Now().UTC()
@@ -295,7 +297,9 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 		}
 		return backend.ObjectInfo{}, err
 	}
-	info, err := b.publish(ctx, bucket, gen, h, cond)
+	hook("upload-claimed")
+	fence := func(ctx context.Context) error { return b.fenceClaim(ctx, uname, cetag, bucket, key, id) }
+	info, err := b.publish(ctx, bucket, gen, h, cond, fence)
 	if errors.Is(err, errKept) {
 		// The head may be live and name the parts: release the upload
 		// as completed, so that no Abort can remove what it names.
@@ -307,6 +311,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 		b.putJSON(ctx, uname, rec, putCond(cetag)) // the upload stays as it was
 		return backend.ObjectInfo{}, err
 	}
+	hook("upload-completed")
 	b.retire(context.WithoutCancel(ctx), bucket, gen, key, id, extentSet(h.Extents))
 	return info, nil
 }
@@ -320,14 +325,30 @@ func extentSet(ex []extent) map[string]bool {
 }
 
 // retire removes an upload's record, its part records and the data
-// objects not in keep, and their index entries after them. Failures
-// leave garbage, never state.
+// objects neither in keep nor named by the key's head, and their index
+// entries after them. The caller changed the upload record (a claim, an
+// abort) before: the head is read after that, so a Complete whose claim
+// was taken over either published a head this read sees, or fails its
+// fence (fence.go). Failures leave garbage, never state.
 func (b *Backend) retire(ctx context.Context, bucket, gen, key, id string, keep map[string]bool) {
 	if b.remove(ctx, b.uploadName(bucket, gen, key, id)) == nil {
 		b.remove(ctx, b.uploadIndexName(bucket, gen, key, id))
 	}
 	if b.removePrefix(ctx, b.space("p", bucket, gen)+id+"/") == nil {
 		b.removePrefix(ctx, b.space("pi", bucket, gen)+id+"/")
+	}
+	h, _, live, err := b.readHead(ctx, bucket, gen, key)
+	if err != nil {
+		return // the data stays for the sweep, which reads the heads
+	}
+	if live {
+		keep = maps.Clone(keep)
+		if keep == nil {
+			keep = map[string]bool{}
+		}
+		for _, e := range h.Extents {
+			keep[e.Name] = true
+		}
 	}
 	dp := b.partDataPrefix(bucket, gen, id)
 	var drop []string
@@ -347,7 +368,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, id string) error
 	if err != nil {
 		return err
 	}
-	if rec.State == "completing" && time.Since(rec.Since) < deleteWait {
+	if rec.State == "completing" && time.Since(rec.Since) < b.claimAge {
 		return fmt.Errorf("s3 backend: upload %s is being completed: %w", id, backend.ErrNoSuchUpload)
 	}
 	rec.State, rec.Since = "aborted", time.Now().UTC()

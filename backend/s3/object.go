@@ -91,7 +91,7 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 			return backend.ObjectInfo{}, err
 		}
 		h := &head{Key: key, ModTime: time.Now().UTC(), Meta: binMeta(meta.Clone()), Extents: ex, Nonce: randHex(16)}
-		return b.publish(ctx, bucket, gen, h, cond)
+		return b.publish(ctx, bucket, gen, h, cond, nil)
 	}
 	return w, nil
 }

@@ -135,14 +135,25 @@ func (b *Backend) headLanded(ctx context.Context, bucket, gen, key string, n *he
 // publish makes h the object at key (the commit point of NewObject, Copy
 // and CompleteUpload), confirms the bucket, and removes the replaced
 // data. An error wrapping errKept: h may be live, its data must stay.
-func (b *Backend) publish(ctx context.Context, bucket, gen string, h *head, conds []backend.Cond) (backend.ObjectInfo, error) {
-	old, version, err := b.swapHead(ctx, bucket, gen, h.Key, conds, nil, func(*head) *head { return h })
+// A non-nil fence must hold before the head PUT and after it, before
+// anything is removed or acknowledged (fence.go).
+func (b *Backend) publish(ctx context.Context, bucket, gen string, h *head, conds []backend.Cond, fence func(context.Context) error) (backend.ObjectInfo, error) {
+	var check func(*head, bool) error
+	if fence != nil {
+		check = func(*head, bool) error { return fence(ctx) }
+	}
+	old, version, err := b.swapHead(ctx, bucket, gen, h.Key, conds, check, func(*head) *head { return h })
 	if err != nil {
 		return backend.ObjectInfo{}, err
 	}
 	hook("head-published")
 	// Committed: the rest runs to its end even if the client hangs up.
 	ctx = context.WithoutCancel(ctx)
+	if fence != nil {
+		if err := fence(ctx); err != nil {
+			return backend.ObjectInfo{}, b.withdraw(ctx, bucket, gen, h.Key, version, old, err)
+		}
+	}
 	if old != nil {
 		b.removeExtents(ctx, old.Extents) // its record was replaced for good
 	}
