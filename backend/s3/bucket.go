@@ -17,6 +17,7 @@ type bucketRecord struct {
 	Created  time.Time `json:"created"`
 	Gen      string    `json:"gen"`
 	Deleting time.Time `json:"deleting,omitzero"` // set while DeleteBucket checks for objects
+	Deleted  bool      `json:"deleted,omitempty"` // DeleteBucket decided; the record goes next
 }
 
 func (b *Backend) bucketName(bucket string) string { return b.base + "b/" + bucket }
@@ -38,7 +39,7 @@ func (b *Backend) readBucket(ctx context.Context, bucket string) (bucketRecord, 
 	if err != nil {
 		return r, "", err
 	}
-	if !found {
+	if !found || r.Deleted {
 		return r, "", fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrNoSuchBucket)
 	}
 	return r, etag, nil
@@ -58,15 +59,29 @@ func (b *Backend) gen(ctx context.Context, bucket string) (string, error) {
 func (b *Backend) confirm(ctx context.Context, bucket, gen string) error {
 	delay := 20 * time.Millisecond
 	for {
-		r, _, err := b.readBucket(ctx, bucket)
+		r, etag, err := b.readBucket(ctx, bucket)
 		if err != nil {
 			return err
 		}
 		if r.Gen != gen {
 			return fmt.Errorf("s3 backend: bucket %s was deleted: %w", bucket, backend.ErrNoSuchBucket)
 		}
-		if r.Deleting.IsZero() || time.Since(r.Deleting) > deleteWait {
+		if r.Deleting.IsZero() {
 			return nil
+		}
+		if time.Since(r.Deleting) > b.staleAge {
+			// A stale mark: its DeleteBucket may only be slow, so take
+			// the mark away (a compare-and-swap its decision depends on)
+			// rather than ignore it.
+			r.Deleting = time.Time{}
+			_, err := b.putJSON(ctx, b.bucketName(bucket), r, putCond(etag))
+			if err == nil {
+				return nil
+			}
+			if !errorsIsPrecondition(err) {
+				return err
+			}
+			continue // changed meanwhile: look again
 		}
 		select {
 		case <-ctx.Done():
@@ -85,7 +100,12 @@ func (b *Backend) CreateBucket(ctx context.Context, bucket string) error {
 	if err := b.ensureBucketIndex(ctx, bucket); err != nil { // first: see bucketindex.go
 		return err
 	}
-	if _, err := b.putJSON(ctx, b.bucketName(bucket), r, "*"); err != nil {
+	cond := putCond("*")
+	var old bucketRecord // a decided DeleteBucket's record whose removal failed counts as none
+	if etag, _, found, err := b.getJSON(ctx, b.bucketName(bucket), &old); err == nil && found && old.Deleted {
+		cond = putCond(etag)
+	}
+	if _, err := b.putJSON(ctx, b.bucketName(bucket), r, cond); err != nil {
 		if errorsIsPrecondition(err) {
 			return fmt.Errorf("s3 backend: bucket %s: %w", bucket, backend.ErrBucketExists)
 		}
@@ -150,8 +170,18 @@ func (b *Backend) DeleteBucket(ctx context.Context, bucket string) error {
 		}
 		return err
 	}
-	if err := b.remove(ctx, b.bucketName(bucket)); err != nil {
+	hook("bucket-found-empty")
+	// The decision, conditioned on the mark: a change that met the mark
+	// stale took it away (confirm), and then the bucket is not deleted.
+	r.Deleted = true
+	if _, err := b.putJSON(ctx, b.bucketName(bucket), r, putCond(metag)); err != nil {
+		if errorsIsPrecondition(err) {
+			return fmt.Errorf("s3 backend: bucket %s changed while it was checked for objects: %w", bucket, backend.ErrBucketNotEmpty)
+		}
 		return err
+	}
+	if err := b.remove(ctx, b.bucketName(bucket)); err != nil {
+		return nil // deleted: a decided record counts as no bucket
 	}
 	b.dropBucketIndex(ctx, bucket)
 	// The bucket is gone; its generation's leftovers are garbage.

@@ -43,7 +43,7 @@ func testStalledComplete(t *testing.T, point, taker string, prior bool) {
 		t.Fatal(err)
 	}
 	const age = 200 * time.Millisecond
-	b.claimAge, b2.claimAge = age, age
+	b.staleAge, b2.staleAge = age, age
 	if err := b.CreateBucket(ctx, "bkt"); err != nil {
 		t.Fatal(err)
 	}

@@ -74,8 +74,12 @@
 // delete is deciding; a change whose bucket went away withdraws itself
 // and fails with ErrNoSuchBucket. So a change either lands before the
 // bucket was found empty or fails, as the backend contract requires. A
-// "deleting" mark older than 30 seconds belongs to a gateway that died and
-// is ignored.
+// "deleting" mark older than 30 seconds presumably belongs to a gateway
+// that died; a change that meets one takes it away with a
+// compare-and-swap, and the DeleteBucket's decision (a record marked
+// deleted, conditioned on its mark, before the record is removed) then
+// fails with ErrBucketNotEmpty: a DeleteBucket that was only slow cannot
+// remove a bucket after a change was acknowledged in it.
 //
 // # Multipart state
 //

@@ -6,7 +6,7 @@ import (
 )
 
 // A CompleteUpload claims its upload record ("completing") and then
-// publishes the object's head; a claim older than claimAge belongs to a
+// publishes the object's head; a claim older than staleAge belongs to a
 // gateway presumed dead, and an Abort (the janitor's too) or another
 // Complete may take it over and remove the parts' data. A presumed-dead
 // Complete may only be slow (a stalled upstream, a GC pause), so nothing

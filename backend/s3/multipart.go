@@ -26,7 +26,7 @@ import (
 // CompleteUpload marks the upload record "completing" with a
 // compare-and-swap first, so a concurrent Abort cannot remove data the
 // new head names, and a second Complete cannot run at the same time; a
-// claim older than claimAge may be taken over, which fence.go makes safe.
+// claim older than staleAge may be taken over, which fence.go makes safe.
 
 type uploadRecord struct {
 	Key       string    `json:"key"`
@@ -286,7 +286,7 @@ func (b *Backend) CompleteUpload(ctx context.Context, bucket, key, id string, re
 	}
 	// Claim the upload, so that Abort and other Completes keep off.
 	uname := b.uploadName(bucket, gen, key, id)
-	if rec.State == "completing" && time.Since(rec.Since) < b.claimAge {
+	if rec.State == "completing" && time.Since(rec.Since) < b.staleAge {
 		return backend.ObjectInfo{}, fmt.Errorf("s3 backend: upload %s is being completed by another request: %w", id, backend.ErrNoSuchUpload)
 	}
 	rec.State, rec.Since = "completing", time.Now().UTC()
@@ -368,7 +368,7 @@ func (b *Backend) AbortUpload(ctx context.Context, bucket, key, id string) error
 	if err != nil {
 		return err
 	}
-	if rec.State == "completing" && time.Since(rec.Since) < b.claimAge {
+	if rec.State == "completing" && time.Since(rec.Since) < b.staleAge {
 		return fmt.Errorf("s3 backend: upload %s is being completed: %w", id, backend.ErrNoSuchUpload)
 	}
 	rec.State, rec.Since = "aborted", time.Now().UTC()

@@ -53,10 +53,11 @@ type Backend struct {
 	base     string // Prefix + "/", or ""
 	partSize uint64
 	logger   *slog.Logger
-	// claimAge is how old a Complete's claim on an upload must be before
-	// an Abort or another Complete may take it over (deleteWait; tests
-	// shorten it).
-	claimAge time.Duration
+	// staleAge is how old a claim (a Complete's on its upload, a
+	// DeleteBucket's mark) must be before another request may take it
+	// over (deleteWait; tests shorten it). fence.go says why a taken-over
+	// claim that was only slow is harmless.
+	staleAge time.Duration
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -71,7 +72,7 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	if len(p) > maxPrefix || strings.Contains(p, "//") {
 		return nil, fmt.Errorf("s3 backend: prefix %q: at most %d bytes, no empty components", p, maxPrefix)
 	}
-	b := &Backend{c: opts.Client, core: minio.Core{Client: opts.Client}, bucket: opts.Bucket, partSize: opts.PartSize, logger: opts.Logger, claimAge: deleteWait}
+	b := &Backend{c: opts.Client, core: minio.Core{Client: opts.Client}, bucket: opts.Bucket, partSize: opts.PartSize, logger: opts.Logger, staleAge: deleteWait}
 	if p != "" {
 		b.base = p + "/"
 	}
