@@ -44,6 +44,7 @@ func TestOperationTable(t *testing.T) {
 		OpCompleteMultipartUpload: "s3:PutObject", OpListObjectsV2: "s3:ListBucket",
 		OpListBuckets: "s3:ListAllMyBuckets", OpListParts: "s3:ListMultipartUploadParts",
 		OpDeleteBucketTagging: "s3:PutBucketTagging", OpDeleteObjectTagging: "s3:DeleteObjectTagging",
+		OpGetObjectAttributes: "s3:GetObjectAttributes",
 	} {
 		if o.Action() != want {
 			t.Errorf("%s: action %q, want %q", o, o.Action(), want)

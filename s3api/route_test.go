@@ -35,6 +35,7 @@ func TestRouting(t *testing.T) {
 		{req{method: "HEAD", target: "/bkt/k"}, "HeadObject"},
 		{req{method: "GET", target: "/bkt/k?acl"}, "GetObjectAcl"},
 		{req{method: "GET", target: "/bkt/k?tagging"}, "GetObjectTagging"},
+		{req{method: "GET", target: "/bkt/k?attributes", header: map[string]string{"x-amz-object-attributes": "ETag"}}, "GetObjectAttributes"},
 		{req{method: "POST", target: "/bkt/k?uploads"}, "CreateMultipartUpload"},
 		{req{method: "PUT", target: "/bkt/k?partNumber=1&uploadId=u", body: []byte("x")}, "UploadPart"},
 		{req{method: "PUT", target: "/bkt/k?partNumber=1&uploadId=u", header: cp}, "UploadPartCopy"},
