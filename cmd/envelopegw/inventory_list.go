@@ -183,7 +183,24 @@ func (w *inventoryWriter) finish(totals []prefixTotal) error {
 }
 
 // writeFileAtomic writes name through a temporary file and a rename.
+// An existing non-regular destination (/dev/null, a FIFO) is written in
+// place, and a symbolic link is followed (outputTarget).
 func writeFileAtomic(name string, b []byte, perm os.FileMode) error {
+	name, direct, err := outputTarget(name)
+	if err != nil {
+		return err
+	}
+	if direct {
+		f, err := os.OpenFile(name, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
 	if err != nil {
 		return err

@@ -78,10 +78,36 @@ func cliIdentities(paths []string) ([]envelope.Identity, error) {
 // pendingFile is an output written under a temporary name beside its
 // destination and renamed over it only by commit, so a reader of the
 // destination never sees partial or unverified bytes.
+//
+// A destination that exists and is not a regular file (/dev/null, a FIFO,
+// a terminal) is written in place, as with standard output: renaming over
+// it would replace the device node itself with a file of plaintext. A
+// symbolic link is followed, so the file it names is replaced, not the link.
 type pendingFile struct {
 	*os.File
-	dest string
-	done bool
+	dest   string
+	done   bool
+	direct bool // written in place: nothing to rename
+}
+
+// outputTarget resolves dest for createPending and writeFileAtomic: the
+// path to replace, or direct when dest is an existing non-regular file.
+func outputTarget(dest string) (path string, direct bool, err error) {
+	st, err := os.Stat(dest)
+	if errors.Is(err, os.ErrNotExist) {
+		return dest, false, nil // a new file (or a dangling link's own name)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return "", false, fmt.Errorf("%s is a directory", dest)
+		}
+		return dest, true, nil
+	}
+	path, err = filepath.EvalSymlinks(dest)
+	return path, false, err
 }
 
 // pendingTemps are the temporary files of this process, removed if it is
@@ -107,6 +133,17 @@ func watchInterrupts() {
 }
 
 func createPending(dest string, perm os.FileMode) (*pendingFile, error) {
+	dest, direct, err := outputTarget(dest)
+	if err != nil {
+		return nil, err
+	}
+	if direct {
+		f, err := os.OpenFile(dest, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &pendingFile{File: f, dest: dest, direct: true}, nil
+	}
 	pendingOnce.Do(watchInterrupts)
 	dir, base := filepath.Split(dest)
 	if dir == "" {
@@ -135,6 +172,10 @@ func (p *pendingFile) forget() {
 
 // commit makes the file durable and visible under its destination name.
 func (p *pendingFile) commit() error {
+	if p.direct {
+		p.done = true
+		return p.File.Close()
+	}
 	if err := p.Sync(); err != nil {
 		return err
 	}
@@ -155,8 +196,11 @@ func (p *pendingFile) commit() error {
 
 // discard removes the temporary file unless commit succeeded.
 func (p *pendingFile) discard() {
-	if !p.done {
-		p.File.Close()
+	if p.done {
+		return
+	}
+	p.File.Close()
+	if !p.direct { // never remove a device or FIFO written in place
 		os.Remove(p.Name())
 		p.forget()
 	}
