@@ -54,6 +54,9 @@ var (
 	ErrInvalidPart      = errors.New("backend: invalid part")
 	ErrPrecondition     = errors.New("backend: precondition failed") // a Cond or SetMeta's ifModTime did not hold
 	ErrMetadataTooLarge = errors.New("backend: metadata too large")
+	// ErrInvalidUploadIDMarker: ListUploads was given, with a key
+	// marker, an upload ID marker that is no upload ID of this backend.
+	ErrInvalidUploadIDMarker = errors.New("backend: invalid upload ID marker")
 	// ErrSourceChanged: the source of a Copy is no longer the version
 	// named (replaced or deleted meanwhile); nothing was changed.
 	ErrSourceChanged = errors.New("backend: copy source changed")
@@ -188,7 +191,7 @@ type UploadListOptions struct {
 	Prefix         string
 	Delimiter      string
 	KeyMarker      string // uploads for keys > KeyMarker, or == KeyMarker with ...
-	UploadIDMarker string // ... an upload ID ordered after UploadIDMarker
+	UploadIDMarker string // ... an upload ID ordered after UploadIDMarker; ignored without KeyMarker, ErrInvalidUploadIDMarker if not an upload ID
 	MaxUploads     int    // <= 0 means 1000
 }
 

@@ -64,6 +64,8 @@ func (s *Service) fail(o op, err error) error {
 		return s3api.ErrNoSuchUpload
 	case errors.Is(err, backend.ErrInvalidPart):
 		return s3api.ErrInvalidPart
+	case errors.Is(err, backend.ErrInvalidUploadIDMarker):
+		return s3api.ErrInvalidArgument.WithMessage("Invalid uploadId marker")
 	case errors.Is(err, backend.ErrMetadataTooLarge):
 		return s3api.ErrMetadataTooLarge
 	case errors.Is(err, backend.ErrUnavailable):

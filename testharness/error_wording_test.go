@@ -103,3 +103,23 @@ func TestErrorDetailElement(t *testing.T) {
 		t.Errorf("MetadataTooLarge: %s, want S3's message and a <Detail> naming the 2048-byte limit", body)
 	}
 }
+
+// TestListUploadsInvalidIDMarker: with a key marker, an upload-id-marker
+// that is no upload ID is refused (400 InvalidArgument), as S3 does;
+// without a key marker it is ignored.
+func TestListUploadsInvalidIDMarker(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	if _, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: aws.String("obj-2")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.ListMultipartUploads(ctx(t), &s3.ListMultipartUploadsInput{Bucket: &b, KeyMarker: aws.String("obj-2"), UploadIdMarker: aws.String("invalid_uploadId_marker")})
+	wantAPIError(t, err, "InvalidArgument", 400)
+	wantMessage(t, "ListMultipartUploads, bad upload-id-marker", err, "InvalidArgument", "Invalid uploadId marker")
+	out, err := c.ListMultipartUploads(ctx(t), &s3.ListMultipartUploadsInput{Bucket: &b, UploadIdMarker: aws.String("invalid_uploadId_marker")})
+	if err != nil || len(out.Uploads) != 1 {
+		t.Fatalf("without a key marker: %v, %d uploads, want the one upload", err, len(out.Uploads))
+	}
+}

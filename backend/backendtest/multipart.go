@@ -309,6 +309,15 @@ func testMultipartErrors(t *testing.T, b backend.Backend) {
 		wantErr(t, fmt.Sprintf("ListParts(%q)", bad), err, backend.ErrNoSuchUpload)
 		wantErr(t, fmt.Sprintf("AbortUpload(%q)", bad), b.AbortUpload(ctx, "bkt", "k", bad), backend.ErrNoSuchUpload)
 	}
+	// A malformed upload ID marker is refused with a key marker, ignored
+	// without one.
+	for _, bad := range []string{"x", strings.ToUpper(id), id + "0", "../" + id} {
+		_, err := b.ListUploads(ctx, "bkt", backend.UploadListOptions{KeyMarker: "k", UploadIDMarker: bad})
+		wantErr(t, fmt.Sprintf("ListUploads(upload ID marker %q)", bad), err, backend.ErrInvalidUploadIDMarker)
+		if _, err := b.ListUploads(ctx, "bkt", backend.UploadListOptions{UploadIDMarker: bad}); err != nil {
+			t.Fatalf("ListUploads(upload ID marker %q, no key marker): %v", bad, err)
+		}
+	}
 	// An upload ID only works with its own key.
 	_, err = b.StatUpload(ctx, "bkt", "other", id)
 	wantErr(t, "StatUpload with the wrong key", err, backend.ErrNoSuchUpload)

@@ -451,6 +451,9 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 	if err != nil {
 		return backend.UploadPage{}, err
 	}
+	if opts.KeyMarker != "" && opts.UploadIDMarker != "" && !validUploadID(opts.UploadIDMarker) {
+		return backend.UploadPage{}, fmt.Errorf("list uploads of %s: %q: %w", bucket, opts.UploadIDMarker, backend.ErrInvalidUploadIDMarker)
+	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].Key != all[j].Key {
 			return all[i].Key < all[j].Key

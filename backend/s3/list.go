@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -236,6 +237,9 @@ func (b *Backend) ListUploads(ctx context.Context, bucket string, opts backend.U
 	gen, err := b.gen(ctx, bucket)
 	if err != nil {
 		return backend.UploadPage{}, err
+	}
+	if opts.KeyMarker != "" && opts.UploadIDMarker != "" && !validUploadID(opts.UploadIDMarker) {
+		return backend.UploadPage{}, fmt.Errorf("list uploads of %s: %q: %w", bucket, opts.UploadIDMarker, backend.ErrInvalidUploadIDMarker)
 	}
 	max := opts.MaxUploads
 	if max <= 0 {
