@@ -163,6 +163,9 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 	if err := checkExpected(in.ExpectedChecksums, out.Checksums); err != nil {
 		return nil, err
 	}
+	if in.ObjectSize != nil && *in.ObjectSize != total {
+		return nil, s3api.ErrInvalidRequest.WithMessage("The provided x-amz-mp-object-size does not match the size of the object.").WithDetail("x-amz-mp-object-size is %d; the parts add up to %d bytes.", *in.ObjectSize, total)
+	}
 	if in.ChecksumType != "" && in.ChecksumType != out.ChecksumType {
 		return nil, s3api.ErrBadDigest.WithMessage("The x-amz-checksum-type %s does not match the upload's checksum type %q.", in.ChecksumType, out.ChecksumType)
 	}

@@ -28,6 +28,10 @@ func (rq *request) completeMultipartUpload() error {
 	if err != nil {
 		return err
 	}
+	objectSize, err := mpObjectSize(rq.r.Header)
+	if err != nil {
+		return err
+	}
 	b, err := rq.openBody(bodyOptions{
 		maxSize:         maxCompleteBody,
 		tooLarge:        ErrMalformedXML.WithMessage("The CompleteMultipartUpload body is larger than %d bytes.", maxCompleteBody),
@@ -56,6 +60,7 @@ func (rq *request) completeMultipartUpload() error {
 		ExpectedChecksums: expected,
 		ChecksumType:      rq.r.Header.Get("x-amz-checksum-type"),
 		Cond:              cond,
+		ObjectSize:        objectSize,
 	})
 	if err != nil && rq.createOnly && refusedCondition(err) {
 		out, err = rq.completeIdentical(id, parts, err)

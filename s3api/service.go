@@ -272,6 +272,10 @@ type CompleteMultipartUploadInput struct {
 	// answers BadDigest when the object's checksum type differs, as S3.
 	ChecksumType string
 	Cond         WriteConditions // If-None-Match / If-Match, held atomically with the commit
+	// ObjectSize is x-amz-mp-object-size, the size the client expects
+	// the object to have, nil when not sent: a Service answers
+	// InvalidRequest, before committing, when the parts add up otherwise.
+	ObjectSize *int64
 }
 
 // CompleteMultipartUploadOutput answers CompleteMultipartUpload.

@@ -123,3 +123,34 @@ func TestListUploadsInvalidIDMarker(t *testing.T) {
 		t.Fatalf("without a key marker: %v, %d uploads, want the one upload", err, len(out.Uploads))
 	}
 }
+
+// TestCompleteMpObjectSize: CompleteMultipartUpload with an
+// x-amz-mp-object-size the parts do not add up to is refused (400
+// InvalidRequest) and keeps the upload; the right size completes.
+func TestCompleteMpObjectSize(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b, k := newBucket(t, c), "mp"
+	up, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.UploadPart(ctx(t), &s3.UploadPartInput{Bucket: &b, Key: &k, UploadId: up.UploadId, PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte("12345"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	complete := func(size int64) error {
+		_, err := c.CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &k, UploadId: up.UploadId, MpuObjectSize: aws.Int64(size),
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: p.ETag}}}})
+		return err
+	}
+	wantAPIError(t, complete(4), "InvalidRequest", 400)
+	wantAPIError(t, complete(6), "InvalidRequest", 400)
+	if err := complete(5); err != nil {
+		t.Fatalf("Complete with the right x-amz-mp-object-size: %v", err)
+	}
+	if got := get(t, c, b, k); string(got) != "12345" {
+		t.Fatalf("object %q", got)
+	}
+}
