@@ -50,6 +50,10 @@ type lockConfig struct {
 
 var errNoLockConfig = s3api.ErrInvalidRequest.WithMessage("Bucket is missing ObjectLockConfiguration")
 
+// errNoLockConfigAPI is the same refusal as the retention and legal-hold
+// calls word it (S3 spells it apart there).
+var errNoLockConfigAPI = s3api.ErrInvalidRequest.WithMessage("Bucket is missing Object Lock Configuration")
+
 // retentionOf reads a version's retention from its attributes.
 func retentionOf(attrs backend.Meta) *s3api.Retention {
 	m, u := attrs[mLockMode], attrs[mLockUntil]
@@ -287,7 +291,7 @@ func (s *Service) needLock(ctx context.Context, o op) error {
 		if _, err := s.be.HeadBucket(ctx, o.bucket); err != nil {
 			return s.fail(o, err)
 		}
-		return errNoLockConfig
+		return errNoLockConfigAPI
 	}
 	return nil
 }

@@ -154,3 +154,17 @@ func TestCompleteMpObjectSize(t *testing.T) {
 		t.Fatalf("object %q", got)
 	}
 }
+
+// TestNoLockConfigWording: S3 words the missing Object Lock configuration
+// differently for a locked write and for the legal-hold/retention calls.
+func TestNoLockConfigWording(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	put(t, c, b, "k", []byte("x"))
+	_, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("k"), Body: strings.NewReader("x"), ObjectLockLegalHoldStatus: types.ObjectLockLegalHoldStatusOn})
+	wantMessage(t, "PutObject with a legal hold", err, "InvalidRequest", "Bucket is missing ObjectLockConfiguration")
+	_, err = c.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &b, Key: aws.String("k")})
+	wantMessage(t, "GetObjectLegalHold", err, "InvalidRequest", "Bucket is missing Object Lock Configuration")
+}
