@@ -38,6 +38,12 @@ func keep(err error) error { return fmt.Errorf("%w (%w)", err, errKept) }
 func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds []backend.Cond, check func(cur *head, live bool) error, next func(cur *head) *head) (old *head, version string, err error) {
 	name := b.headName(bucket, gen, key)
 	delay := 10 * time.Millisecond
+	// pending is the head of an attempt whose outcome is unknown (a 5xx,
+	// a lost answer), and pendingOld the head that attempt replaces: if
+	// it lands after all, a later look sees its unique nonce and takes it
+	// as this change's commit, never as another writer's head to replace
+	// (which would remove this change's own data).
+	var pending, pendingOld *head
 	for unknown := 0; ; {
 		cur, etag, live, err := b.readHead(ctx, bucket, gen, key)
 		if errors.Is(err, errDamaged) {
@@ -46,7 +52,13 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			err = nil
 		}
 		if err != nil {
+			if pending != nil {
+				return nil, "", keep(err)
+			}
 			return nil, "", err
+		}
+		if pending != nil && live && cur.Nonce == pending.Nonce {
+			return pendingOld, etag, nil // an earlier attempt landed
 		}
 		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
 			if err := check(&cur, live); err != nil {
@@ -79,20 +91,29 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		case answered(err):
 			return nil, "", err // the upstream refused it: not stored
 		default:
-			landed, v, notLanded := b.headLanded(ctx, bucket, gen, key, n, etag, live)
+			landed, v := b.headLanded(ctx, bucket, gen, key, n)
 			if landed {
 				return replaced(cur, live), v, nil
 			}
-			if !notLanded || unknown >= 3 {
+			if unknown >= 3 {
 				if n == nil {
 					return nil, "", err // a tombstone names no data
 				}
 				return nil, "", keep(err)
 			}
-			unknown++ // provably not stored: try again
+			// Try again, conditioned on what is read then: a retry cannot
+			// overwrite a late landing of this attempt (the condition
+			// fails, and the next look finds the nonce).
+			unknown++
+			if n != nil {
+				pending, pendingOld = n, replaced(cur, live)
+			}
 		}
 		select {
 		case <-ctx.Done():
+			if pending != nil {
+				return nil, "", keep(ctx.Err())
+			}
 			return nil, "", ctx.Err()
 		case <-time.After(delay):
 		}
@@ -115,21 +136,15 @@ func replaced(cur head, live bool) *head {
 }
 
 // headLanded finds out whether a head PUT that failed without an answer
-// (a lost connection, a timeout, a canceled request) was stored anyway:
-// landed if the current head is n (its nonce is unique); notLanded if
-// the head is still the live one the PUT was conditioned on, which a
-// stored PUT would have replaced for good (every head's ETag is unique;
-// a tombstone's is not, so an unchanged tombstone proves nothing). It
-// reads with a context of its own: the request's may be what failed.
-func (b *Backend) headLanded(ctx context.Context, bucket, gen, key string, n *head, base string, baseLive bool) (landed bool, version string, notLanded bool) {
+// (a lost connection, a timeout, a canceled request, a 5xx) was stored
+// anyway: landed if the current head is n (its nonce is unique). It reads
+// with a context of its own: the request's may be what failed.
+func (b *Backend) headLanded(ctx context.Context, bucket, gen, key string, n *head) (landed bool, version string) {
 	cur, etag, live, err := b.readHead(context.WithoutCancel(ctx), bucket, gen, key)
-	if err != nil {
-		return false, "", false
+	if err != nil || n == nil || !live || cur.Nonce != n.Nonce {
+		return false, ""
 	}
-	if n != nil && live && cur.Nonce == n.Nonce {
-		return true, etag, false
-	}
-	return false, "", baseLive && etag == base
+	return true, etag
 }
 
 // publish makes h the object at key (the commit point of NewObject, Copy
