@@ -67,8 +67,8 @@ func (b *Backend) Check(ctx context.Context, reindex bool, buckets ...string) (C
 				}
 			}
 		}
-		for _, c := range []func(context.Context, string, string, bool, *CheckReport) error{b.checkUploads, b.checkParts, b.checkHeads} {
-			if err := c(ctx, bucket, r.Gen, reindex, &rep); err != nil {
+		for _, sc := range b.spaceChecks() {
+			if err := b.checkSpace(ctx, bucket, r.Gen, sc, reindex, &rep); err != nil {
 				return rep, fmt.Errorf("checking bucket %s: %w", bucket, err)
 			}
 		}
@@ -124,115 +124,124 @@ func (b *Backend) dropEntry(ctx context.Context, entry, record string) {
 	}
 }
 
-func (b *Backend) checkHeads(ctx context.Context, bucket, gen string, reindex bool, rep *CheckReport) error {
-	idx, space := b.space("i", bucket, gen), b.space("k", bucket, gen)
+// spaceCheck names one record space of a bucket that Check walks: the
+// tags of its index and record spaces, the counter of records read, and
+// examine, which reads one record.
+type spaceCheck struct {
+	kind, idx, space string
+	count            func(*CheckReport) *int
+	examine          func(ctx context.Context, name, record string) (checked, error)
+}
+
+// checked is what examine found in one record: skip when it is not the
+// gateway's or went away meanwhile, the key its name stands for, what is
+// wrong with it (damage), and whether it needs no index entry.
+type checked struct {
+	skip    bool
+	key     string
+	damage  error
+	noIndex bool
+}
+
+// checkSpace reads every record of one space, reports the damaged ones
+// and those without an index entry, and indexes the latter if reindex is
+// set. An error of examine (not damage: the upstream failing) ends it.
+func (b *Backend) checkSpace(ctx context.Context, bucket, gen string, sc spaceCheck, reindex bool, rep *CheckReport) error {
+	idx, space := b.space(sc.idx, bucket, gen), b.space(sc.space, bucket, gen)
 	names, has, err := b.indexed(ctx, idx, space)
 	if err != nil {
 		return err
 	}
 	for _, n := range names {
-		var h head
-		_, size, found, err := b.getJSON(ctx, space+n, &h)
-		if err != nil && !errors.Is(err, errUndecodable) {
+		c, err := sc.examine(ctx, n, space+n)
+		if err != nil {
 			return err
 		}
-		if err == nil && (!found || size == 0) {
-			continue // removed meanwhile, or a tombstone
-		}
-		rep.Heads++
-		key, grouped, _ := decodeName(n)
-		if err == nil && (grouped && keyName(h.Key) != n || !grouped && h.Key != key) {
-			err = fmt.Errorf("the head names key %.80q", h.Key)
-		}
-		if err != nil {
-			rep.Damaged = append(rep.Damaged, Damaged{Bucket: bucket, Kind: "head", Key: key, Name: strings.TrimPrefix(space+n, b.base), Err: err})
+		if c.skip {
 			continue
 		}
-		if !has[n] {
-			rep.Unindexed++
-			if reindex {
-				if err := b.fixEntry(ctx, idx+n, space+n, rep); err != nil {
-					return err
-				}
+		*sc.count(rep)++
+		if c.damage != nil {
+			rep.Damaged = append(rep.Damaged, Damaged{Bucket: bucket, Kind: sc.kind, Key: c.key, Name: strings.TrimPrefix(space+n, b.base), Err: c.damage})
+			continue
+		}
+		if has[n] || c.noIndex {
+			continue
+		}
+		rep.Unindexed++
+		if reindex {
+			if err := b.fixEntry(ctx, idx+n, space+n, rep); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-func (b *Backend) checkUploads(ctx context.Context, bucket, gen string, reindex bool, rep *CheckReport) error {
-	idx, space := b.space("ui", bucket, gen), b.space("u", bucket, gen)
-	names, has, err := b.indexed(ctx, idx, space)
-	if err != nil {
-		return err
+// spaceChecks are the record spaces of a bucket, uploads before parts
+// before heads, the order in which a Complete publishes them.
+func (b *Backend) spaceChecks() []spaceCheck {
+	return []spaceCheck{
+		{"upload", "ui", "u", func(r *CheckReport) *int { return &r.Uploads }, b.examineUpload},
+		{"part", "pi", "p", func(r *CheckReport) *int { return &r.Parts }, b.examinePart},
+		{"head", "i", "k", func(r *CheckReport) *int { return &r.Heads }, b.examineHead},
 	}
-	for _, n := range names {
-		kn, _, ok := uploadKeyID(n)
-		if !ok {
-			continue // not ours
-		}
-		var r uploadRecord
-		_, _, found, err := b.getJSON(ctx, space+n, &r)
-		if err != nil && !errors.Is(err, errUndecodable) {
-			return err
-		}
-		if err == nil && !found {
-			continue // retired meanwhile
-		}
-		rep.Uploads++
-		key, grouped, _ := decodeName(kn)
-		if err == nil && (grouped && keyName(r.Key) != kn || !grouped && r.Key != key) {
-			err = fmt.Errorf("the upload record names key %.80q", r.Key)
-		}
-		if err != nil {
-			rep.Damaged = append(rep.Damaged, Damaged{Bucket: bucket, Kind: "upload", Key: key, Name: strings.TrimPrefix(space+n, b.base), Err: err})
-			continue
-		}
-		if !has[n] && r.State != "aborted" {
-			rep.Unindexed++
-			if reindex {
-				if err := b.fixEntry(ctx, idx+n, space+n, rep); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return nil
 }
 
-func (b *Backend) checkParts(ctx context.Context, bucket, gen string, reindex bool, rep *CheckReport) error {
-	idx, space := b.space("pi", bucket, gen), b.space("p", bucket, gen)
-	names, has, err := b.indexed(ctx, idx, space)
-	if err != nil {
-		return err
+// readChecked reads a record into v: fatal is an upstream failure,
+// damage a record that does not decode, gone one removed meanwhile (or a
+// tombstone, when empty counts as gone).
+func (b *Backend) readChecked(ctx context.Context, record string, v any, emptyIsGone bool) (gone bool, damage, fatal error) {
+	_, size, found, err := b.getJSON(ctx, record, v)
+	switch {
+	case errors.Is(err, errUndecodable):
+		return false, err, nil
+	case err != nil:
+		return false, nil, err
 	}
-	for _, n := range names {
-		var r partRecord
-		_, _, found, err := b.getJSON(ctx, space+n, &r)
-		if err != nil && !errors.Is(err, errUndecodable) {
-			return err
-		}
-		if err == nil && !found {
-			continue // retired meanwhile
-		}
-		rep.Parts++
-		if err == nil && !strings.HasSuffix(n, fmt.Sprintf("/%05d", r.Number)) {
-			err = fmt.Errorf("the part record is of part %d", r.Number)
-		}
-		if err != nil {
-			rep.Damaged = append(rep.Damaged, Damaged{Bucket: bucket, Kind: "part", Name: strings.TrimPrefix(space+n, b.base), Err: err})
-			continue
-		}
-		if !has[n] {
-			rep.Unindexed++
-			if reindex {
-				if err := b.fixEntry(ctx, idx+n, space+n, rep); err != nil {
-					return err
-				}
-			}
-		}
+	return !found || emptyIsGone && size == 0, nil, nil
+}
+
+func (b *Backend) examineHead(ctx context.Context, n, record string) (checked, error) {
+	var h head
+	gone, damage, err := b.readChecked(ctx, record, &h, true)
+	if err != nil || gone {
+		return checked{skip: true}, err
 	}
-	return nil
+	key, grouped, _ := decodeName(n)
+	if damage == nil && (grouped && keyName(h.Key) != n || !grouped && h.Key != key) {
+		damage = fmt.Errorf("the head names key %.80q", h.Key)
+	}
+	return checked{key: key, damage: damage}, nil
+}
+
+func (b *Backend) examineUpload(ctx context.Context, n, record string) (checked, error) {
+	kn, _, ok := uploadKeyID(n)
+	if !ok {
+		return checked{skip: true}, nil // not ours
+	}
+	var r uploadRecord
+	gone, damage, err := b.readChecked(ctx, record, &r, false)
+	if err != nil || gone {
+		return checked{skip: true}, err
+	}
+	key, grouped, _ := decodeName(kn)
+	if damage == nil && (grouped && keyName(r.Key) != kn || !grouped && r.Key != key) {
+		damage = fmt.Errorf("the upload record names key %.80q", r.Key)
+	}
+	return checked{key: key, damage: damage, noIndex: r.State == "aborted"}, nil
+}
+
+func (b *Backend) examinePart(ctx context.Context, n, record string) (checked, error) {
+	var r partRecord
+	gone, damage, err := b.readChecked(ctx, record, &r, false)
+	if err != nil || gone {
+		return checked{skip: true}, err
+	}
+	if damage == nil && !strings.HasSuffix(n, fmt.Sprintf("/%05d", r.Number)) {
+		damage = fmt.Errorf("the part record is of part %d", r.Number)
+	}
+	return checked{damage: damage}, nil
 }
 
 // skipDamaged logs a record that a listing skips because it does not
