@@ -154,6 +154,7 @@ type bucketConfig struct {
 	Versioning string      `json:"v,omitempty"`  // "", Enabled, Suspended
 	Lock       *lockConfig `json:"l,omitempty"`  // Object Lock, when enabled
 	Lifecycle  string      `json:"lc,omitempty"` // lifecycle configuration, canonical XML (lifecycle.go)
+	Tags       []s3api.Tag `json:"t,omitempty"`  // bucket tags (bucket_tagging.go)
 }
 
 const mConfig = "cfg"

@@ -90,7 +90,6 @@ func TestACLAndTaggingProbes(t *testing.T) {
 	}
 	e.fails(req{method: "GET", target: "/bkt/missing?acl"}, 404, "NoSuchKey")
 	for _, q := range []req{
-		{method: "PUT", target: "/bkt?tagging", body: []byte("<Tagging><TagSet/></Tagging>")},
 		{method: "PUT", target: "/bkt?encryption", body: []byte("<x/>")},
 		{method: "GET", target: "/bkt?policy"},
 		{method: "GET", target: "/bkt?lifecycle"},

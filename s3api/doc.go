@@ -50,8 +50,9 @@
 //
 // One file holds each operation group: buckets.go, list_buckets.go,
 // object_put.go, object_get.go, object_copy.go, object_delete.go,
-// list_objects.go, multipart_*.go, tagging.go (object tags), acl.go (ACLs
-// as S3 answers them with ACLs disabled) and ownership.go (Object
+// list_objects.go, multipart_*.go, tagging.go (object tags),
+// bucket_tagging.go, acl.go (ACLs as S3 answers them with ACLs disabled)
+// and ownership.go (Object
 // Ownership, the owner ID and x-amz-expected-bucket-owner); xml.go holds
 // the documents and respond.go the error writing.
 //

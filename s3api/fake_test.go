@@ -36,6 +36,7 @@ type fakeService struct {
 type fakeBucket struct {
 	created time.Time
 	objects map[string]*fakeObject
+	tags    []Tag // bucket tags (fake_config_test.go)
 }
 
 type fakeObject struct {

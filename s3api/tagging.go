@@ -22,10 +22,8 @@ import (
 // x-amz-tagging-count. The Service stores them with the object's other
 // metadata; GetObjectTagging lists them sorted by key, as S3 does.
 //
-// Bucket tags would need bucket metadata, which the backend does not
-// have: GetBucketTagging answers what S3 answers for a bucket without tags
-// (404 NoSuchTagSet), DeleteBucketTagging succeeds, and PutBucketTagging
-// is refused with NotImplemented rather than dropped.
+// Bucket tags (bucket_tagging.go) follow the same rules for keys and
+// values, with at most MaxBucketTags per bucket.
 
 // Tag is one object tag.
 type Tag struct{ Key, Value string }
@@ -52,23 +50,28 @@ type taggingDoc struct {
 	} `xml:"TagSet"`
 }
 
-// validateTags applies S3's tag rules.
+// validateTags applies S3's rules to an object's tags.
 func validateTags(tags []Tag) error {
+	if err := validateTagList(tags); err != nil {
+		return err
+	}
 	if len(tags) > MaxObjectTags {
 		return ErrInvalidTag.WithMessage("Object tags cannot be greater than %d", MaxObjectTags)
 	}
+	return nil
+}
+
+// validateTagList applies S3's rules for each tag and for duplicate keys,
+// with S3's wording (a key or value too long is "invalid", as S3 says).
+// S3 judges every tag before it counts them, so the callers check the
+// count afterwards.
+func validateTagList(tags []Tag) error {
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
 		switch {
-		case t.Key == "":
+		case t.Key == "", utf8.RuneCountInString(t.Key) > MaxTagKeyLength, !validTagText(t.Key):
 			return ErrInvalidTag.WithMessage("The TagKey you have provided is invalid")
-		case utf8.RuneCountInString(t.Key) > MaxTagKeyLength:
-			return ErrInvalidTag.WithMessage("The TagKey you have provided is too long, max %d", MaxTagKeyLength)
-		case utf8.RuneCountInString(t.Value) > MaxTagValueLength:
-			return ErrInvalidTag.WithMessage("The TagValue you have provided is too long, max %d", MaxTagValueLength)
-		case !validTagText(t.Key):
-			return ErrInvalidTag.WithMessage("The TagKey you have provided is invalid")
-		case !validTagText(t.Value):
+		case utf8.RuneCountInString(t.Value) > MaxTagValueLength, !validTagText(t.Value):
 			return ErrInvalidTag.WithMessage("The TagValue you have provided is invalid")
 		case strings.HasPrefix(t.Key, "aws:"):
 			return ErrInvalidTag.WithMessage("Your TagKey cannot be prefixed with aws:")
@@ -214,45 +217,26 @@ func (rq *request) readTaggingBody() ([]Tag, error) {
 	return parseTaggingXML(data)
 }
 
-// parseTaggingXML parses and validates a Tagging document. An empty
-// TagSet is valid (no tags); a missing one is not.
+// parseTaggingXML parses and validates a Tagging document of an object.
 func parseTaggingXML(data []byte) ([]Tag, error) {
-	var doc taggingDoc
-	if err := xml.Unmarshal(bytes.TrimSpace(data), &doc); err != nil || doc.TagSet == nil {
-		return nil, ErrMalformedXML
+	tags, err := parseTaggingDoc(data)
+	if err != nil {
+		return nil, err
 	}
-	tags := doc.TagSet.Tags
 	if err := validateTags(tags); err != nil {
 		return nil, err
 	}
 	return tags, nil
 }
 
-// getBucketTagging answers GET /bucket?tagging: buckets carry no tags.
-func (rq *request) getBucketTagging() error {
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return err
+// parseTaggingDoc parses a Tagging document. An empty TagSet is valid (no
+// tags); a missing one is not.
+func parseTaggingDoc(data []byte) ([]Tag, error) {
+	var doc taggingDoc
+	if err := xml.Unmarshal(bytes.TrimSpace(data), &doc); err != nil || doc.TagSet == nil {
+		return nil, ErrMalformedXML
 	}
-	return ErrNoSuchTagSet
-}
-
-// putBucketTagging answers PUT /bucket?tagging. Bucket tags cannot be
-// stored: refused, never dropped.
-func (rq *request) putBucketTagging() error {
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return err
-	}
-	return ErrNotImplemented.WithMessage("Bucket tagging is not implemented by this gateway (object tagging is).")
-}
-
-// deleteBucketTagging answers DELETE /bucket?tagging: there is never a
-// tag set to delete, which S3 answers with 204.
-func (rq *request) deleteBucketTagging() error {
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return err
-	}
-	rq.noContent(http.StatusNoContent)
-	return nil
+	return doc.TagSet.Tags, nil
 }
 
 // writeTags checks the ACL headers of an object write (PutObject,

@@ -2,7 +2,6 @@ package s3api
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -146,16 +145,6 @@ func encodeTags(tags []Tag) string {
 		p = append(p, url.QueryEscape(t.Key)+"="+url.QueryEscape(t.Value))
 	}
 	return strings.Join(p, "&")
-}
-
-func TestBucketTagging(t *testing.T) {
-	e := newEnv(t)
-	e.mkBucket("bkt")
-	e.fails(req{method: "GET", target: "/bkt?tagging"}, 404, "NoSuchTagSet")
-	e.ok(req{method: "DELETE", target: "/bkt?tagging"}, 204)
-	e.fails(req{method: "PUT", target: "/bkt?tagging", body: tagBody(Tag{"a", "b"})}, http.StatusNotImplemented, "NotImplemented")
-	e.fails(req{method: "GET", target: "/nope?tagging"}, 404, "NoSuchBucket")
-	e.fails(req{method: "DELETE", target: "/nope?tagging"}, 404, "NoSuchBucket")
 }
 
 // TestTaggingNeedsItsAction: tags sent with a write need

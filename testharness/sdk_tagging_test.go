@@ -151,13 +151,6 @@ func TestSDKObjectTagging(t *testing.T) {
 		_, err = c.GetObjectTagging(ctx(t), &s3.GetObjectTaggingInput{Bucket: &b, Key: aws.String("missing")})
 		wantAPIError(t, err, "NoSuchKey", http.StatusNotFound)
 
-		// Buckets carry no tags.
-		_, err = c.GetBucketTagging(ctx(t), &s3.GetBucketTaggingInput{Bucket: &b})
-		wantAPIError(t, err, "NoSuchTagSet", http.StatusNotFound)
-		if _, err := c.DeleteBucketTagging(ctx(t), &s3.DeleteBucketTaggingInput{Bucket: &b}); err != nil {
-			t.Errorf("DeleteBucketTagging: %v", err)
-		}
-		_, err = c.PutBucketTagging(ctx(t), &s3.PutBucketTaggingInput{Bucket: &b, Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
-		wantAPIError(t, err, "NotImplemented", http.StatusNotImplemented)
+		// Bucket tags: sdk_bucket_tagging_test.go.
 	})
 }
