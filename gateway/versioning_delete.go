@@ -146,7 +146,7 @@ func (s *Service) putMarkerIf(ctx context.Context, bucket, key, status, over str
 // deleteVersion removes version vid of o's key for good.
 func (s *Service) deleteVersion(ctx context.Context, o op, vid string, bypass bool) (s3api.DeleteOutput, error) {
 	if !validVersionID(vid) {
-		return s3api.DeleteOutput{}, s3api.ErrInvalidArgument.WithMessage("Invalid version id specified.")
+		return s3api.DeleteOutput{}, s3api.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
 	for attempt := 0; ; attempt++ {
 		out, err := s.deleteVersionOnce(ctx, o, vid, bypass)

@@ -90,7 +90,7 @@ func (s *Service) archiveAfter(ctx context.Context, in *s3api.ListVersionsInput)
 		return archivePrefix + k + "\x01", nil // past every version of k
 	case v != nullVersion:
 		if !validVersionID(v) {
-			return "", s3api.ErrInvalidArgument.WithMessage("Invalid version id specified.")
+			return "", s3api.ErrInvalidArgument.WithMessage("Invalid version id specified")
 		}
 		return archiveKey(k, v), nil
 	}

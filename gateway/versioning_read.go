@@ -68,7 +68,7 @@ func checkVersionBinding(so *storedObject, vid string) error {
 // noncurrent name. s3api.ErrNoSuchVersion when there is none.
 func (s *Service) locateVersion(ctx context.Context, bucket, key, vid string) (string, error) {
 	if !validVersionID(vid) {
-		return "", s3api.ErrInvalidArgument.WithMessage("Invalid version id specified.")
+		return "", s3api.ErrInvalidArgument.WithMessage("Invalid version id specified")
 	}
 	cur, exists, err := s.statCurrent(ctx, bucket, key)
 	if err != nil && !errors.Is(err, envelope.ErrAuth) && !errors.Is(err, envelope.ErrSignature) {

@@ -15,3 +15,16 @@ func (rq *request) bucketFirst(err error) error {
 	}
 	return err
 }
+
+// noBucketFirst turns a refused configuration body into NoSuchBucket when
+// the bucket does not exist: S3 names the missing bucket before it reads
+// what was sent to it. Only a failed request pays the extra lookup.
+func (rq *request) noBucketFirst(err error) error {
+	if err == nil || rq.bucket == "" {
+		return err
+	}
+	if herr := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); errors.Is(herr, ErrNoSuchBucket) {
+		return ErrNoSuchBucket
+	}
+	return err
+}

@@ -72,7 +72,7 @@ func (rq *request) deleteObjects() error {
 	var wg sync.WaitGroup
 	for i, o := range req.Objects {
 		if o.VersionID != "" && (v == nil && o.VersionID != "null" || checkVersionSyntax(o.VersionID) != nil) {
-			results[i] = ErrInvalidArgument.WithMessage("Invalid version id specified.")
+			results[i] = ErrInvalidArgument.WithMessage("Invalid version id specified")
 			continue
 		}
 		if err := checkKey(o.Key); err != nil {

@@ -226,34 +226,11 @@ func (rq *request) putObjectLockConfiguration() error {
 	}
 	var in objectLockConfigurationXML
 	if err := rq.readSmallXML("ObjectLockConfiguration", &in); err != nil {
-		return err
+		return rq.noBucketFirst(err)
 	}
-	if in.ObjectLockEnabled != "Enabled" {
-		return ErrMalformedXML.WithMessage("ObjectLockEnabled must be Enabled.")
-	}
-	cfg := &LockConfiguration{}
-	if in.Rule != nil {
-		d := in.Rule.DefaultRetention
-		if d == nil {
-			return ErrMalformedXML.WithMessage("A Rule must hold a DefaultRetention.")
-		}
-		if d.Mode != LockGovernance && d.Mode != LockCompliance {
-			return ErrMalformedXML.WithMessage("The DefaultRetention Mode must be GOVERNANCE or COMPLIANCE.")
-		}
-		switch {
-		case (d.Days == nil) == (d.Years == nil):
-			return ErrMalformedXML.WithMessage("A DefaultRetention names either Days or Years.")
-		case d.Days != nil && (*d.Days <= 0 || *d.Days > 36500):
-			return ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
-		case d.Years != nil && (*d.Years <= 0 || *d.Years > 100):
-			return ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
-		}
-		cfg.Mode = d.Mode
-		if d.Days != nil {
-			cfg.Days = *d.Days
-		} else {
-			cfg.Years = *d.Years
-		}
+	cfg, err := parseLockConfiguration(&in)
+	if err != nil {
+		return rq.noBucketFirst(err)
 	}
 	if err := l.PutObjectLockConfiguration(rq.r.Context(), rq.bucket, cfg); err != nil {
 		return err
@@ -304,10 +281,16 @@ func (rq *request) putObjectRetention() error {
 	}
 	var in retentionXML
 	if err := rq.readSmallXML("Retention", &in); err != nil {
-		return err
+		return rq.noBucketFirst(err)
 	}
 	var r *Retention
 	if in.Mode != "" || in.RetainUntilDate != "" {
+		if in.Mode != LockGovernance && in.Mode != LockCompliance {
+			// The body's Mode is checked against S3's schema: an
+			// unknown value is MalformedXML there (the header's is
+			// InvalidArgument).
+			return rq.noBucketFirst(ErrMalformedXML)
+		}
 		if r, err = parseRetention(in.Mode, in.RetainUntilDate); err != nil {
 			return err
 		}
@@ -343,10 +326,10 @@ func (rq *request) putObjectLegalHold() error {
 	}
 	var in legalHoldXML
 	if err := rq.readSmallXML("LegalHold", &in); err != nil {
-		return err
+		return rq.noBucketFirst(err)
 	}
 	if in.Status != LegalHoldOn && in.Status != LegalHoldOff {
-		return ErrMalformedXML.WithMessage("The LegalHold Status must be ON or OFF.")
+		return rq.noBucketFirst(ErrMalformedXML.WithMessage("The LegalHold Status must be ON or OFF."))
 	}
 	got, err := l.PutObjectLegalHold(rq.r.Context(), rq.bucket, rq.key, vid, in.Status)
 	if err != nil {
@@ -355,4 +338,36 @@ func (rq *request) putObjectLegalHold() error {
 	rq.setVersionHeader(got)
 	rq.noContent(http.StatusOK)
 	return nil
+}
+
+// parseLockConfiguration checks a PutObjectLockConfiguration body.
+func parseLockConfiguration(in *objectLockConfigurationXML) (*LockConfiguration, error) {
+	if in.ObjectLockEnabled != "Enabled" {
+		return nil, ErrMalformedXML.WithMessage("ObjectLockEnabled must be Enabled.")
+	}
+	cfg := &LockConfiguration{}
+	if in.Rule != nil {
+		d := in.Rule.DefaultRetention
+		if d == nil {
+			return nil, ErrMalformedXML.WithMessage("A Rule must hold a DefaultRetention.")
+		}
+		if d.Mode != LockGovernance && d.Mode != LockCompliance {
+			return nil, ErrMalformedXML.WithMessage("The DefaultRetention Mode must be GOVERNANCE or COMPLIANCE.")
+		}
+		switch {
+		case (d.Days == nil) == (d.Years == nil):
+			return nil, ErrMalformedXML.WithMessage("A DefaultRetention names either Days or Years.")
+		case d.Days != nil && (*d.Days <= 0 || *d.Days > 36500):
+			return nil, ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
+		case d.Years != nil && (*d.Years <= 0 || *d.Years > 100):
+			return nil, ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
+		}
+		cfg.Mode = d.Mode
+		if d.Days != nil {
+			cfg.Days = *d.Days
+		} else {
+			cfg.Years = *d.Years
+		}
+	}
+	return cfg, nil
 }

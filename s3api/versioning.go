@@ -161,14 +161,23 @@ func checkVersionSyntax(v string) error {
 	if v == "null" {
 		return nil
 	}
-	if v == "" || len(v) > 64 {
-		return ErrInvalidArgument.WithMessage("Invalid version id specified.")
+	if v == "" {
+		// S3 refuses "?versionId=" (the SDKs send it for an empty
+		// string) rather than reading it as no version.
+		return ErrInvalidArgument.WithMessage("Version id cannot be the empty string")
+	}
+	if len(v) > 64 {
+		return errInvalidVersionID
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return ErrInvalidArgument.WithMessage("Invalid version id specified.")
+			return errInvalidVersionID
 		}
 	}
 	return nil
 }
+
+// errInvalidVersionID is S3's answer to a versionId it could not have
+// made (its wording, without a final period).
+var errInvalidVersionID = ErrInvalidArgument.WithMessage("Invalid version id specified")
