@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // mapAll makes every range reader map a file body, however short the
@@ -230,4 +232,25 @@ type writes struct {
 func (w *writes) Write(p []byte) (int, error) {
 	w.n++
 	return w.buf.Write(p)
+}
+
+// resident tells a page in the page cache from one that is not (a hole
+// of a sparse file), which decides whether a window is read in ahead.
+func TestResident(t *testing.T) {
+	ps := os.Getpagesize()
+	f := bodyFile(t, bytes.Repeat([]byte{7}, ps), 0)
+	if err := f.Truncate(int64(3 * ps)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := unix.Mmap(int(f.Fd()), 0, 3*ps, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	if !resident(m[ps-1:]) {
+		t.Error("a page just written is not resident")
+	}
+	if resident(m[2*ps+5:]) {
+		t.Error("a hole never read is resident")
+	}
 }
