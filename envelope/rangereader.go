@@ -69,7 +69,7 @@ type rangeReader struct {
 	pkIndex int  // its part number
 
 	loaded bool       // a batch was read
-	slow   bool       // the last batch read here took longer than slowRead
+	slow   int        // how many batch reads in a row took longer than slowRead
 	next   int64      // plaintext offset where the next batch starts
 	ahead  *readAhead // nil until a batch is needed after a slow read
 }
@@ -300,8 +300,8 @@ func (r *rangeReader) load(buf []byte, b batchPlan) ([]byte, error) {
 }
 
 // nextBatch makes the next batch current: read here while reads are
-// fast, from the read-ahead once one was slow, so a range of one batch,
-// or a range in the page cache, starts no goroutine.
+// fast, from the read-ahead once slowReads in a row were slow, so a
+// range of one batch, or a range in the page cache, starts no goroutine.
 func (r *rangeReader) nextBatch() error {
 	var b batchPlan
 	var ct []byte
@@ -310,12 +310,16 @@ func (r *rangeReader) nextBatch() error {
 		b = r.plan(r.pos)
 		r.used = max(r.used, b.ctLen)
 		ct, r.out, err = r.loadMapped(b)
-	} else if r.ahead == nil && (!r.loaded || !r.slow) {
+	} else if r.ahead == nil && (!r.loaded || r.slow < slowReads) {
 		b = r.plan(r.pos)
 		r.used = max(r.used, b.ctLen)
 		t0 := time.Now()
 		ct, err = r.load(*r.ctp, b)
-		r.slow = time.Since(t0) > slowRead
+		if time.Since(t0) > slowRead {
+			r.slow++
+		} else {
+			r.slow = 0
+		}
 		r.loaded, r.next = true, b.end
 	} else {
 		if r.ahead == nil {

@@ -17,6 +17,17 @@ const aheadBuffers = 3
 // one while this batch is verified is what the read-ahead is for.
 const slowRead = 200 * time.Microsecond
 
+// slowReads is how many batch reads in a row must be slow before the
+// reader reads ahead. One is not a disk: on a loaded machine a copy out
+// of memory is now and then descheduled for milliseconds, and a reader
+// that took that for a slow body handed every later copy to a goroutine
+// of its own, where the copy lost its cache locality and each batch
+// paid two hand-offs (measured under load: readAhead.run a fifth of the
+// reader's samples, the decrypt-range ratio of BenchmarkRatio 0.66-0.70
+// against 0.74-0.78 with two). A body that waits for a disk or a network
+// is slow every time.
+const slowReads = 2
+
 // readAhead reads the batches of one range in order in its own goroutine,
 // ahead of the reader that opens them, so that the disk (or the copy out
 // of the page cache) works while earlier segments are verified. It reads
