@@ -366,7 +366,9 @@ func (b *requestBody) finish() error {
 	}
 	if b.sha != nil {
 		if got := b.sha.Sum(nil); !bytes.Equal(got, b.wantSHA) {
-			return ErrXAmzContentSHA256Mismatch.WithMessage("The provided 'x-amz-content-sha256' header does not match what was computed: got %x.", got)
+			return ErrXAmzContentSHA256Mismatch.
+				WithField("ClientComputedContentSHA256", hex.EncodeToString(b.wantSHA)).
+				WithField("S3ComputedContentSHA256", hex.EncodeToString(got))
 		}
 	}
 	b.sums.MD5 = b.md5.Sum(nil)

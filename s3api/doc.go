@@ -146,11 +146,12 @@
 // runs, and every value reaches the Service as
 // CompleteMultipartUploadInput.ExpectedChecksums.
 //
-// SigV4 credential scopes may name any region: clients pointed at a custom
-// endpoint sign with whatever region they are configured for, and refusing
-// them gains nothing. Config.Region is what the gateway reports
-// (GetBucketLocation, x-amz-bucket-region) and what CreateBucket's
-// LocationConstraint must match.
+// SigV4 credential scopes must name Config.Region, as S3 requires (a client
+// signing for another region gets AuthorizationHeaderMalformed with the
+// expected <Region>, which botocore uses to retry in the right region).
+// Config.Region is also what the gateway reports (GetBucketLocation,
+// x-amz-bucket-region) and what CreateBucket's LocationConstraint must
+// match.
 //
 // Buckets are unversioned: ListObjectVersions reports each object as its
 // only version "null", and versionId=null is accepted wherever S3 takes a

@@ -20,6 +20,9 @@ type Error struct {
 	// the log, never inside Message: Message stays S3's own sentence for
 	// the code, which SDKs and people search for (error_wording.go).
 	Detail string
+	// Fields are the further elements S3 puts in this error's document
+	// (AWSAccessKeyId, HeadersNotSigned, Region, ...); see WithField.
+	Fields []errorField
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

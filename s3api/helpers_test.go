@@ -36,6 +36,8 @@ type testEnv struct {
 	h    http.Handler
 	now  time.Time
 	logs *bytes.Buffer
+	// region is the endpoint's region, which every signature names.
+	region string
 }
 
 func newEnv(t *testing.T, mod ...func(*Config)) *testEnv {
@@ -52,6 +54,10 @@ func newEnv(t *testing.T, mod ...func(*Config)) *testEnv {
 		m(&cfg)
 	}
 	e.h = NewHandler(cfg)
+	e.region = testRegion
+	if cfg.Region != "" {
+		e.region = cfg.Region
+	}
 	return e
 }
 
@@ -100,7 +106,7 @@ func (e *testEnv) newRequest(q req) *http.Request {
 	r.Header.Set("X-Amz-Content-Sha256", ph)
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	creds := aws.Credentials{AccessKeyID: testAK, SecretAccessKey: testSK}
-	if err := signer.SignHTTP(context.Background(), creds, r, ph, "s3", testRegion, e.now); err != nil {
+	if err := signer.SignHTTP(context.Background(), creds, r, ph, "s3", e.region, e.now); err != nil {
 		e.t.Fatal(err)
 	}
 	return r

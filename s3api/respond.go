@@ -31,6 +31,7 @@ type errorDoc struct {
 	Resource  string `xml:",omitempty"`
 	Condition string `xml:",omitempty"`
 	Detail    string `xml:",omitempty"`
+	Fields    []errorField
 	RequestID string `xml:"RequestId"`
 	HostID    string `xml:"HostId"`
 }
@@ -93,6 +94,7 @@ func (rq *request) fail(err error) {
 		Resource:  rq.r.URL.Path,
 		Condition: e.Condition,
 		Detail:    e.Detail,
+		Fields:    e.Fields,
 		RequestID: rq.id,
 		HostID:    rq.id2,
 	}

@@ -86,7 +86,7 @@ func (rq *request) serve() {
 		return
 	}
 
-	res, err := auth.VerifyWithBucket(r, rq.h.creds, rq.h.now(), hb)
+	res, err := auth.VerifyInRegion(r, rq.h.creds, rq.h.now(), hb, rq.h.region)
 	if err != nil {
 		rq.op = OpAuth
 		rq.authFail = authFailureReason(err)

@@ -70,7 +70,8 @@ var (
 	// more than 7 days ahead).
 	ErrPresignExpiry = errors.New("presigned URL validity out of range")
 	// ErrInvalidArgument: the Authorization header names a scheme S3 does
-	// not know, or is a SigV2 header without "access-key:signature".
+	// not know, or is a SigV2 header without "access-key:signature", or
+	// x-amz-content-sha256 is neither a digest nor a payload mode.
 	ErrInvalidArgument = errors.New("invalid Authorization header")
 )
 
@@ -98,6 +99,14 @@ func Verify(r *http.Request, creds Credentials, now time.Time) (*Result, error) 
 // resource is "/bucket" followed by the path, while SigV4 signs the path as
 // sent and the Host header as is.
 func VerifyWithBucket(r *http.Request, creds Credentials, now time.Time, vhostBucket string) (*Result, error) {
+	return VerifyInRegion(r, creds, now, vhostBucket, "")
+}
+
+// VerifyInRegion is VerifyWithBucket for an endpoint that serves one
+// region: a SigV4 credential scope (header, presigned URL, and so the
+// chunk signatures derived from it) must name region, as S3 requires, or
+// the request is refused with a *RegionError. An empty region accepts any.
+func VerifyInRegion(r *http.Request, creds Credentials, now time.Time, vhostBucket, region string) (*Result, error) {
 	authz := r.Header.Values("Authorization")
 	q := parseQuery(r.URL.RawQuery)
 	qv4 := q.has("X-Amz-Algorithm") || q.has("X-Amz-Signature") || q.has("X-Amz-Credential")
@@ -111,7 +120,7 @@ func VerifyWithBucket(r *http.Request, creds Credentials, now time.Time, vhostBu
 		h := authz[0]
 		switch {
 		case strings.HasPrefix(h, algV4+" "):
-			return verifyV4Header(r, h, q, creds, now)
+			return verifyV4Header(r, h, q, creds, now, region)
 		case strings.HasPrefix(h, "AWS4-ECDSA-P256-SHA256"):
 			return nil, unsupported("SigV4A (AWS4-ECDSA-P256-SHA256) is not supported; sign with SigV4 (AWS4-HMAC-SHA256)")
 		case strings.HasPrefix(h, "AWS "):
@@ -120,12 +129,14 @@ func VerifyWithBucket(r *http.Request, creds Credentials, now time.Time, vhostBu
 			// S3 treats an empty Authorization header as none at all.
 			return nil, ErrMissing
 		}
-		alg, _, _ := strings.Cut(h, " ")
-		return nil, errorf(ErrInvalidArgument, "Unsupported Authorization Type %.40q", alg)
+		if !strings.Contains(h, " ") {
+			return nil, invalidArgument("Authorization", h, sentenceSpace)
+		}
+		return nil, invalidArgument("Authorization", h, sentenceAuthType)
 	case qv4 && qv2:
 		return nil, malformed("query carries both SigV4 and SigV2 presign parameters")
 	case qv4:
-		return verifyV4Query(r, q, creds, now)
+		return verifyV4Query(r, q, creds, now, region)
 	case qv2:
 		return verifyV2Query(r, q, creds, now, vhostBucket)
 	}

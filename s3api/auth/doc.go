@@ -24,9 +24,12 @@
 //     "host" from r.Host; repeated headers are joined with ",", values are
 //     trimmed and runs of spaces collapsed.
 //
-// SigV4 accepts any region, but the credential scope must be well formed
-// (date/region/s3/aws4_request) and its date must be the day of the request
-// time. The request time may differ from the server's by MaxSkew; presigned
+// The credential scope must be well formed (akid/date/region/s3/aws4_request),
+// its date must be the day of the request time, and with VerifyInRegion its
+// region must be the endpoint's (S3 refuses any other; the chunk
+// signatures of a streaming upload inherit the header's scope). Faults are
+// worded in S3's own sentences (wording.go) and checked in S3's order, from
+// the end of the scope: terminal, service, region, date. The request time may differ from the server's by MaxSkew; presigned
 // URLs may be valid for 1 s to 7 days and may be dated at most MaxSkew in
 // the future (the signer's clock may run ahead of the server's).
 // Signatures are compared with hmac.Equal.

@@ -31,6 +31,18 @@ func unsupported(format string, args ...any) error {
 // missing"), or "" when there is nothing more. s3api puts it in the S3
 // error message.
 func Detail(err error) string {
+	var re *RegionError
+	if errors.As(err, &re) {
+		return re.detail()
+	}
+	var se *SignatureError
+	if errors.As(err, &se) {
+		return se.msg
+	}
+	var ae *ArgumentError
+	if errors.As(err, &ae) {
+		return ae.msg
+	}
 	var d *detailed
 	if errors.As(err, &d) {
 		return d.msg

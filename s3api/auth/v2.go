@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -52,7 +53,7 @@ func union(a, b map[string]bool) map[string]bool {
 func verifyV2Header(r *http.Request, h string, q query, creds Credentials, now time.Time, bucket string) (*Result, error) {
 	ak, sig, ok := strings.Cut(strings.TrimPrefix(h, "AWS "), ":")
 	if !ok || ak == "" || sig == "" {
-		return nil, errorf(ErrInvalidArgument, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
+		return nil, invalidArgument("Authorization", h, "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature")
 	}
 	// The request time: x-amz-date takes precedence over Date, even when
 	// it is empty (S3 then refuses the request rather than fall back).
@@ -132,7 +133,7 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 	}
 	secret, ok := creds.SecretKey(ak)
 	if !ok {
-		return nil, errorf(ErrInvalidAccessKeyID, "access key %.128q", ak)
+		return nil, &InvalidAccessKeyError{AccessKey: ak}
 	}
 	// Candidate "Date line + CanonicalizedAmzHeaders" forms. With
 	// x-amz-date, the documented rule leaves the Date line empty and signs
@@ -187,7 +188,7 @@ func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool,
 			}
 		}
 	}
-	return nil, errorf(ErrSignatureDoesNotMatch, "SigV2 signature of access key %.128q does not match (string to sign %q)", ak, prefixes[0]+resources[0])
+	return nil, &SignatureError{AccessKey: ak, msg: fmt.Sprintf("SigV2 signature of access key %.128q does not match (string to sign %q)", ak, prefixes[0]+resources[0])}
 }
 
 func appendNew(list []string, s string) []string {

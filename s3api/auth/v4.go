@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -30,26 +31,26 @@ type v4Request struct {
 	signature     []byte
 }
 
-// parseCredential splits "AK/yyyymmdd/region/s3/aws4_request".
-func (v *v4Request) parseCredential(cred, where string) error {
+// parseCredential splits "AK/yyyymmdd/region/s3/aws4_request", checking
+// the parts from the end as S3 does (terminal, service, region, date), and
+// the region against want unless want is "".
+func (v *v4Request) parseCredential(cred string, f form, want string) error {
 	parts := strings.Split(cred, "/")
-	if len(parts) < 5 {
-		return malformed("%s: credential %.200q is not <access-key>/<date>/<region>/s3/aws4_request", where, cred)
+	if len(parts) != 5 || parts[0] == "" {
+		return f.credential(sentenceCredential)
 	}
-	n := len(parts)
-	v.accessKey = strings.Join(parts[:n-4], "/")
-	v.date, v.region = parts[n-4], parts[n-3]
+	v.accessKey, v.date, v.region = parts[0], parts[1], parts[2]
 	switch {
-	case v.accessKey == "":
-		return malformed("%s: credential has an empty access key", where)
-	case len(v.date) != 8 || !allDigits(v.date):
-		return malformed("%s: credential scope date %.20q is not yyyymmdd", where, v.date)
+	case parts[4] != terminator:
+		return f.credential(sentenceTerminal, parts[4])
+	case parts[3] != service:
+		return f.credential(sentenceService, parts[3])
 	case v.region == "":
-		return malformed("%s: credential scope has an empty region", where)
-	case parts[n-2] != service:
-		return malformed("%s: credential scope service is %.40q, want %q", where, parts[n-2], service)
-	case parts[n-1] != terminator:
-		return malformed("%s: credential scope ends in %.40q, want %q", where, parts[n-1], terminator)
+		return f.credential(sentenceCredential)
+	case want != "" && v.region != want:
+		return &RegionError{Got: v.region, Want: want, query: f == formQuery}
+	case len(v.date) != 8 || !allDigits(v.date):
+		return f.credential(sentenceScopeDate, v.date)
 	}
 	return nil
 }
@@ -89,51 +90,41 @@ func (v *v4Request) scope() string {
 }
 
 // parseAuthorizationV4 parses
-// "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
-func parseAuthorizationV4(h string) (*v4Request, error) {
+// "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...":
+// exactly three key=value components, worded as S3 words each fault.
+func parseAuthorizationV4(h, region string) (*v4Request, error) {
 	const where = "Authorization header"
 	rest := strings.TrimPrefix(h, algV4+" ")
-	var cred, signed, sig string
-	var seen [3]bool
+	var fields []string
 	for _, field := range strings.Split(rest, ",") {
-		field = strings.TrimSpace(field)
-		if field == "" {
-			continue
+		if field = strings.TrimSpace(field); field != "" {
+			fields = append(fields, field)
 		}
+	}
+	if len(fields) != 3 {
+		return nil, malformed(sentenceThreeComponents)
+	}
+	vals := map[string]string{}
+	for _, field := range fields {
 		k, val, ok := strings.Cut(field, "=")
 		if !ok {
-			return nil, malformed("%s: field %.100q is not key=value", where, field)
+			return nil, malformed(sentenceComponent, field)
 		}
-		var dst *string
-		var i int
-		switch k {
-		case "Credential":
-			dst, i = &cred, 0
-		case "SignedHeaders":
-			dst, i = &signed, 1
-		case "Signature":
-			dst, i = &sig, 2
-		default:
-			return nil, malformed("%s: unknown field %.40q", where, k)
-		}
-		if seen[i] {
-			return nil, malformed("%s: field %s appears twice", where, k)
-		}
-		seen[i], *dst = true, val
+		vals[k] = val
 	}
-	for i, name := range []string{"Credential", "SignedHeaders", "Signature"} {
-		if !seen[i] {
-			return nil, malformed("%s: missing %s", where, name)
+	for _, name := range []string{"Credential", "SignedHeaders", "Signature"} {
+		if _, ok := vals[name]; !ok {
+			return nil, malformed(sentenceMissing, name)
 		}
 	}
 	v := new(v4Request)
-	if err := v.parseCredential(cred, where); err != nil {
+	if err := v.parseCredential(vals["Credential"], formHeader, region); err != nil {
 		return nil, err
 	}
-	if err := v.parseSignedHeaders(signed, where); err != nil {
+	if err := v.parseSignedHeaders(vals["SignedHeaders"], where); err != nil {
 		return nil, err
 	}
-	if err := v.parseSignature(sig, where); err != nil {
+	if err := v.parseSignature(vals["Signature"], where); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -153,11 +144,11 @@ func checkPayloadHash(s string) (string, error) {
 			return strings.ToLower(s), nil
 		}
 	}
-	return "", malformed("x-amz-content-sha256 %.80q is neither a hex SHA-256 nor a known payload mode", s)
+	return "", invalidArgument("x-amz-content-sha256", s, sentencePayloadHash)
 }
 
-func verifyV4Header(r *http.Request, h string, q query, creds Credentials, now time.Time) (*Result, error) {
-	v, err := parseAuthorizationV4(h)
+func verifyV4Header(r *http.Request, h string, q query, creds Credentials, now time.Time, region string) (*Result, error) {
+	v, err := parseAuthorizationV4(h, region)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +169,7 @@ func verifyV4Header(r *http.Request, h string, q query, creds Credentials, now t
 	}
 	v.amzDate = t.UTC().Format(iso8601Basic)
 	if v.date != v.amzDate[:8] {
-		return nil, malformed("credential scope date %s does not match the request date %s", v.date, v.amzDate)
+		return nil, malformed(sentenceHeaderDates)
 	}
 	if d := now.Sub(t); d > MaxSkew || d < -MaxSkew {
 		return nil, errorf(ErrRequestTimeTooSkewed, "request time %s is %s away from server time %s (max %s)",
@@ -195,13 +186,13 @@ func verifyV4Header(r *http.Request, h string, q query, creds Credentials, now t
 	return finishV4(r, v, q, "", ph[0], payload, false, creds)
 }
 
-func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time) (*Result, error) {
+func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time, region string) (*Result, error) {
 	const where = "presigned URL"
 	get := func(name string) (string, error) {
 		v, n := q.get(name)
 		switch {
 		case n == 0:
-			return "", malformed("%s: missing query parameter %s", where, name)
+			return "", malformed(sentenceQueryParams)
 		case n > 1:
 			return "", malformed("%s: query parameter %s appears %d times", where, name, n)
 		}
@@ -219,12 +210,14 @@ func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time) (
 	switch alg {
 	case algV4:
 	case "AWS4-ECDSA-P256-SHA256":
-		return nil, unsupported("%s: SigV4A (AWS4-ECDSA-P256-SHA256) is not supported", where)
+		// SigV4A is S3's too, but not this gateway's: refused as a
+		// parameter S3 would refuse, naming the one algorithm served.
+		return nil, malformed(sentenceQueryAlgorithm)
 	default:
-		return nil, malformed("%s: X-Amz-Algorithm %.40q is not %s", where, alg, algV4)
+		return nil, malformed(`X-Amz-Algorithm only supports "AWS4-HMAC-SHA256 and AWS4-ECDSA-P256-SHA256"`)
 	}
 	v := new(v4Request)
-	if err := v.parseCredential(cred, where); err != nil {
+	if err := v.parseCredential(cred, formQuery, region); err != nil {
 		return nil, err
 	}
 	if err := v.parseSignedHeaders(signed, where); err != nil {
@@ -235,11 +228,11 @@ func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time) (
 	}
 	t, err := time.Parse(iso8601Basic, date)
 	if err != nil {
-		return nil, malformed("%s: X-Amz-Date %.40q is not yyyymmddThhmmssZ", where, date)
+		return nil, malformed(sentenceQueryDate)
 	}
 	v.amzDate = date
 	if v.date != date[:8] {
-		return nil, malformed("%s: credential scope date %s does not match X-Amz-Date %s", where, v.date, date)
+		return nil, malformed(sentenceQueryDates, v.date, date[:8])
 	}
 	secs, err := strconv.ParseInt(expires, 10, 64)
 	switch {
@@ -276,10 +269,10 @@ func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time) (
 func finishV4(r *http.Request, v *v4Request, q query, skipParam, canonicalPayload, payload string, presigned bool, creds Credentials) (*Result, error) {
 	secret, ok := creds.SecretKey(v.accessKey)
 	if !ok {
-		return nil, errorf(ErrInvalidAccessKeyID, "access key %.128q", v.accessKey)
+		return nil, &InvalidAccessKeyError{AccessKey: v.accessKey}
 	}
-	if h := unsignedAmzHeader(r, v.signedHeaders); h != "" {
-		return nil, errorf(ErrUnsignedHeader, "header %.100q is present but not among the signed headers", h)
+	if hs := unsignedAmzHeaders(r, v.signedHeaders); len(hs) > 0 {
+		return nil, &UnsignedHeadersError{Headers: hs}
 	}
 	creq := canonicalRequestV4(r, v, q, skipParam, canonicalPayload)
 	key := signingKey(secret, v.date, v.region)
@@ -287,7 +280,7 @@ func finishV4(r *http.Request, v *v4Request, q query, skipParam, canonicalPayloa
 	sts := algV4 + "\n" + v.amzDate + "\n" + v.scope() + "\n" + hex.EncodeToString(sum[:])
 	want := hmacSHA256(key, []byte(sts))
 	if !hmac.Equal(want, v.signature) {
-		return nil, errorf(ErrSignatureDoesNotMatch, "SigV4 signature of access key %.128q does not match (string to sign %q)", v.accessKey, sts)
+		return nil, &SignatureError{AccessKey: v.accessKey, msg: fmt.Sprintf("SigV4 signature of access key %.128q does not match (string to sign %q)", v.accessKey, sts)}
 	}
 	res := &Result{
 		AccessKey:   v.accessKey,
@@ -354,17 +347,19 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// unsignedAmzHeader returns the first x-amz-* header of r that the
-// signature does not cover, or "". Such headers change what a request does
+// unsignedAmzHeaders returns, sorted, the x-amz-* headers of r that the
+// signature does not cover. Such headers change what a request does
 // (x-amz-copy-source turns a PUT into a copy, x-amz-meta-* is stored), so
 // a signature, header or presigned, authorizes them only when it signs
 // them, as S3 requires.
-func unsignedAmzHeader(r *http.Request, signed []string) string {
+func unsignedAmzHeaders(r *http.Request, signed []string) []string {
+	var out []string
 	for name := range r.Header {
 		l := strings.ToLower(name)
 		if strings.HasPrefix(l, "x-amz-") && !slices.Contains(signed, l) {
-			return l
+			out = append(out, l)
 		}
 	}
-	return ""
+	slices.Sort(out)
+	return out
 }

@@ -1,0 +1,21 @@
+package s3api
+
+import "encoding/xml"
+
+// errorField is one element S3 adds to an error document for some codes:
+// the access key of InvalidAccessKeyId and SignatureDoesNotMatch, the
+// headers of an unsigned-header AccessDenied, the expected Region of a
+// wrong credential scope, the digests of XAmzContentSHA256Mismatch.
+// Clients read them from the body (botocore keeps them in the error dict).
+type errorField struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// WithField returns a copy of e whose document carries the element name
+// with value, after any fields e already has.
+func (e *Error) WithField(name, value string) *Error {
+	c := *e
+	c.Fields = append(append([]errorField(nil), e.Fields...), errorField{XMLName: xml.Name{Local: name}, Value: value})
+	return &c
+}
