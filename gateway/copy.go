@@ -40,6 +40,12 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 			return nil, s.fail(o, err)
 		}
 	}
+	// S3 never carries a website redirect over: the copy has the one
+	// given with the request, or none.
+	delete(meta, mWebsiteRedirect)
+	if in.Redirect != "" {
+		meta[mWebsiteRedirect] = in.Redirect
+	}
 	if in.ReplaceTags {
 		if err := putTags(meta, in.Tags); err != nil {
 			return nil, s.fail(o, err)
@@ -51,7 +57,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	}
 
 	self := in.SrcBucket == in.DstBucket && in.SrcKey == in.DstKey && in.SrcVersionID == ""
-	if self && !in.ReplaceMeta {
+	if self && !in.ReplaceMeta && in.Redirect == "" {
 		return nil, s3api.ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata.")
 	}
 	if !self {

@@ -41,6 +41,7 @@ import (
 //	          Content-Type, -Encoding, -Disposition, -Language, Cache-Control,
 //	          Expires (as the client sent them; absent when empty)
 //	u         user metadata (x-amz-meta-*), a JSON object name -> value
+//	wr        x-amz-website-redirect-location (absent when none)
 //	tg        object tags, a JSON array of [key, value] pairs in the order
 //	          the client gave them (absent when there are none). Tags are
 //	          user metadata: whatever protects u must protect tg alike.
@@ -85,6 +86,7 @@ const (
 	mContentLanguage = "cl"
 	mCacheControl    = "cc"
 	mExpires         = "ex"
+	mWebsiteRedirect = "wr"
 	mUser            = "u"
 	mTags            = "tg"
 	mLastModified    = "lm"
@@ -108,11 +110,11 @@ var errForeignMeta = errors.New("gateway: stored metadata is missing or of an un
 var b64 = base64.StdEncoding
 
 // objectMetaKeys are the names CopyObject replaces under REPLACE.
-var objectMetaKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser}
+var objectMetaKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mWebsiteRedirect}
 
 // uploadObjectKeys are the names CompleteMultipartUpload carries from the
 // upload to the object.
-var uploadObjectKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mTags, mLockMode, mLockUntil, mLegalHold}
+var uploadObjectKeys = []string{mContentType, mContentEncoding, mContentDisp, mContentLanguage, mCacheControl, mExpires, mUser, mWebsiteRedirect, mTags, mLockMode, mLockUntil, mLegalHold}
 
 func checkVersion(m backend.Meta) error {
 	if v := m[mVersion]; v != metaVersion {
@@ -137,6 +139,7 @@ func putObjectMeta(m backend.Meta, om s3api.ObjectMeta) error {
 	set(mContentLanguage, om.ContentLanguage)
 	set(mCacheControl, om.CacheControl)
 	set(mExpires, om.Expires)
+	set(mWebsiteRedirect, om.WebsiteRedirect)
 	if len(om.User) > 0 {
 		b, err := json.Marshal(om.User)
 		if err != nil {
@@ -155,6 +158,7 @@ func getObjectMeta(m backend.Meta) (s3api.ObjectMeta, error) {
 		ContentLanguage:    m[mContentLanguage],
 		CacheControl:       m[mCacheControl],
 		Expires:            m[mExpires],
+		WebsiteRedirect:    m[mWebsiteRedirect],
 	}
 	if u := m[mUser]; u != "" {
 		if err := json.Unmarshal([]byte(u), &om.User); err != nil {

@@ -30,6 +30,10 @@ func parseMeta(h http.Header) (ObjectMeta, error) {
 		}
 	}
 	m.ContentEncoding = strings.Join(enc, ", ")
+	var err error
+	if m.WebsiteRedirect, err = parseWebsiteRedirect(h); err != nil {
+		return m, err
+	}
 
 	size := 0
 	for k, vs := range h {
@@ -76,6 +80,7 @@ func setObjectHeaders(h http.Header, info *ObjectInfo) {
 		"Content-Language":    info.Meta.ContentLanguage,
 		"Cache-Control":       info.Meta.CacheControl,
 		"Expires":             info.Meta.Expires,
+		websiteRedirectHeader: info.Meta.WebsiteRedirect,
 	} {
 		if v != "" {
 			h.Set(name, v)

@@ -63,7 +63,7 @@ func (rq *request) createMultipartUpload() error {
 func parseUploadChecksum(h http.Header) (alg, typ string, err error) {
 	if v := h.Get("x-amz-checksum-algorithm"); v != "" {
 		if alg = checksum.Canonical(v); alg == "" {
-			return "", "", ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported: %q.", truncate(v, 50))
+			return "", "", errUnsupportedChecksumAlgorithm(v)
 		}
 	}
 	switch v := h.Get("x-amz-checksum-type"); v {

@@ -84,7 +84,8 @@ func (rq *request) uploadPartCopy() error {
 		}
 		switch {
 		case rng != nil && rng.Last >= info.Size:
-			return ErrInvalidRange.WithMessage("The x-amz-copy-source-range %d-%d is beyond the source object's %d bytes.", rng.First, rng.Last, info.Size)
+			return ErrInvalidArgument.WithMessage("Range specified is not valid for source object of size: %d", info.Size).
+				WithDetail("x-amz-copy-source-range asks for bytes %d-%d.", rng.First, rng.Last)
 		case rng == nil && info.Size > maxPart:
 			return ErrInvalidRequest.WithMessage("The specified copy source is larger than the maximum allowable size for a part: %d; use x-amz-copy-source-range.", maxPart)
 		}

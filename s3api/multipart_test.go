@@ -164,7 +164,7 @@ func TestUploadPartCopy(t *testing.T) {
 	for _, r := range []string{"bytes=5-2", "2-5", "bytes=-5", "bytes=1-"} {
 		e.fails(req{method: "PUT", target: "/bkt/dst?partNumber=1&uploadId=" + id, header: map[string]string{"x-amz-copy-source": "/bkt/src", "x-amz-copy-source-range": r}}, 400, "InvalidArgument")
 	}
-	e.fails(req{method: "PUT", target: "/bkt/dst?partNumber=1&uploadId=" + id, header: map[string]string{"x-amz-copy-source": "/bkt/src", "x-amz-copy-source-range": "bytes=5-10"}}, 416, "InvalidRange")
+	e.fails(req{method: "PUT", target: "/bkt/dst?partNumber=1&uploadId=" + id, header: map[string]string{"x-amz-copy-source": "/bkt/src", "x-amz-copy-source-range": "bytes=5-10"}}, 400, "InvalidArgument") // S3: "Range specified is not valid for source object of size: N"
 	e.fails(req{method: "PUT", target: "/bkt/dst?partNumber=1&uploadId=" + id, header: map[string]string{"x-amz-copy-source": "/bkt/src", "x-amz-copy-source-if-match": `"nope"`}}, 412, "PreconditionFailed")
 }
 

@@ -2,8 +2,10 @@ package s3api
 
 import (
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"envelopegw/s3api/checksum"
@@ -16,19 +18,20 @@ type copySource struct{ bucket, key, versionID string }
 // URL-encoded. The query is split off before decoding, so an encoded "?"
 // (%3F) stays part of the key. Only the version "null" exists here.
 func parseCopySource(s string) (copySource, error) {
-	bad := func(why string) error {
-		return ErrInvalidArgument.WithMessage("Invalid copy source %q: %s. Use sourcebucket/sourcekey, URL-encoded.", truncate(s, 200), why)
+	// S3's sentences, with what exactly was wrong as the detail.
+	bad := func(msg, why string) error {
+		return ErrInvalidArgument.WithMessage("%s", msg).WithDetail("x-amz-copy-source %q: %s. Use sourcebucket/sourcekey, URL-encoded.", truncate(s, 200), why)
 	}
 	raw, query, hasQuery := strings.Cut(s, "?")
 	vid := ""
 	if hasQuery {
 		q, err := url.ParseQuery(query)
 		if err != nil {
-			return copySource{}, bad("malformed query")
+			return copySource{}, bad("Invalid copy source encoding", "malformed query")
 		}
 		for k := range q {
 			if k != "versionId" {
-				return copySource{}, bad("unknown parameter " + k)
+				return copySource{}, bad("Invalid copy source", "unknown parameter "+k)
 			}
 		}
 		vid = q.Get("versionId")
@@ -38,14 +41,14 @@ func parseCopySource(s string) (copySource, error) {
 	}
 	path, err := url.PathUnescape(raw)
 	if err != nil {
-		return copySource{}, bad("bad URL encoding")
+		return copySource{}, bad("Invalid copy source encoding", "bad URL encoding")
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
 	if bucket == "" || key == "" {
-		return copySource{}, bad("it must name a bucket and a key")
+		return copySource{}, bad("Invalid copy source object key", "it must name a bucket and a key")
 	}
-	if !validExistingBucketName(bucket) {
-		return copySource{}, ErrInvalidBucketName.WithMessage("The copy source bucket is not valid: %q.", truncate(bucket, 100))
+	if !validExistingBucketName(bucket) || net.ParseIP(bucket) != nil {
+		return copySource{}, bad("Invalid copy source bucket name", "not a bucket name")
 	}
 	if err := checkKey(key); err != nil {
 		return copySource{}, err
@@ -59,6 +62,10 @@ func parseCopySource(s string) (copySource, error) {
 func (rq *request) copySource() (copySource, error) {
 	src, err := parseCopySource(rq.r.Header.Get("x-amz-copy-source"))
 	if err != nil {
+		// S3 names a missing destination bucket before a malformed source.
+		if herr := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); errors.Is(herr, ErrNoSuchBucket) {
+			return src, ErrNoSuchBucket
+		}
 		return src, err
 	}
 	if rq.versioning() == nil && src.versionID != "" && src.versionID != "null" {
@@ -97,9 +104,17 @@ func copyChecksumAlgorithm(h http.Header) (string, error) {
 	}
 	alg := checksum.Canonical(v)
 	if alg == "" {
-		return "", ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported: %q.", truncate(v, 50))
+		return "", errUnsupportedChecksumAlgorithm(v)
 	}
 	return alg, nil
+}
+
+// errUnsupportedChecksumAlgorithm is S3's answer to an x-amz-checksum-algorithm
+// it does not know: the sentence lists the valid names, sorted.
+func errUnsupportedChecksumAlgorithm(v string) error {
+	names := slices.Sorted(slices.Values(checksum.Algorithms))
+	return ErrInvalidRequest.WithMessage("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [%s]", strings.Join(names, ", ")).
+		WithDetail("Unknown algorithm %q.", truncate(v, 50))
 }
 
 // copyObject answers PUT /bucket/key with x-amz-copy-source.
@@ -124,12 +139,17 @@ func (rq *request) copyObject() error {
 	default:
 		return ErrInvalidArgument.WithMessage("Unknown metadata directive.").WithDetail("%q is neither COPY nor REPLACE.", truncate(d, 64))
 	}
-	if src.bucket == rq.bucket && src.key == rq.key && !replace {
-		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
-	}
+	// Header errors come before the copy-onto-itself check, as in S3.
 	replaceTags, tags, err := rq.copyTags()
 	if err != nil {
 		return err
+	}
+	redirect, err := parseWebsiteRedirect(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	if src.bucket == rq.bucket && src.key == rq.key && !replace && redirect == "" {
+		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
 	var meta ObjectMeta
 	if replace {
@@ -151,6 +171,7 @@ func (rq *request) copyObject() error {
 		DstKey:       rq.key,
 		ReplaceMeta:  replace,
 		Meta:         meta,
+		Redirect:     redirect,
 		ReplaceTags:  replaceTags,
 		Tags:         tags,
 		Cond:         cond,

@@ -58,6 +58,8 @@ type ObjectMeta struct {
 	CacheControl       string
 	Expires            string            // as the client sent it (an HTTP date)
 	User               map[string]string // x-amz-meta-*: lower-case name without the prefix -> value
+	// WebsiteRedirect is x-amz-website-redirect-location (website_redirect.go).
+	WebsiteRedirect string
 }
 
 // Checksum algorithm names, as S3 spells them in headers (lower case) and
@@ -166,9 +168,12 @@ type CopyObjectInput struct {
 	DstBucket, DstKey string
 	ReplaceMeta       bool
 	Meta              ObjectMeta
-	ReplaceTags       bool
-	Tags              []Tag
-	SourceCheck       func(*ObjectInfo) error
+	// Redirect is the request's x-amz-website-redirect-location: the
+	// copy's, whatever the directive; S3 never copies the source's.
+	Redirect    string
+	ReplaceTags bool
+	Tags        []Tag
+	SourceCheck func(*ObjectInfo) error
 	// Cond: If-None-Match / If-Match on the destination, held atomically
 	// with the commit as for PutObject.
 	Cond WriteConditions

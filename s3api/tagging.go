@@ -140,7 +140,7 @@ func parseTaggingDirective(h http.Header) (replace bool, err error) {
 	case "REPLACE":
 		return true, nil
 	default:
-		return false, ErrInvalidArgument.WithMessage("Unknown tagging directive %q: use COPY or REPLACE.", truncate(d, 64))
+		return false, ErrInvalidArgument.WithMessage("Unknown tagging directive.").WithDetail("%q is neither COPY nor REPLACE.", truncate(d, 64))
 	}
 }
 
