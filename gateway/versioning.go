@@ -155,6 +155,7 @@ type bucketConfig struct {
 	Lock       *lockConfig `json:"l,omitempty"`  // Object Lock, when enabled
 	Lifecycle  string      `json:"lc,omitempty"` // lifecycle configuration, canonical XML (lifecycle.go)
 	Tags       []s3api.Tag `json:"t,omitempty"`  // bucket tags (bucket_tagging.go)
+	CORS       string      `json:"co,omitempty"` // CORS configuration, canonical XML (cors.go)
 }
 
 const mConfig = "cfg"

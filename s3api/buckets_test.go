@@ -93,7 +93,6 @@ func TestACLAndTaggingProbes(t *testing.T) {
 		{method: "PUT", target: "/bkt?encryption", body: []byte("<x/>")},
 		{method: "GET", target: "/bkt?policy"},
 		{method: "GET", target: "/bkt?lifecycle"},
-		{method: "PUT", target: "/bkt?cors", body: []byte("<x/>")},
 		{method: "DELETE", target: "/bkt?website"},
 		{method: "PUT", target: "/bkt?versioning", body: []byte("<x/>")},
 		{method: "POST", target: "/bkt/k?restore"},

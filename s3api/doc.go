@@ -19,7 +19,10 @@
 //  3. authenticates with package auth, before anything reads the body, so
 //     that a client waiting on "Expect: 100-continue" is refused without
 //     uploading (net/http sends the 100 only when the body is first read).
-//     Anonymous requests are denied;
+//     Anonymous requests are denied, except the browser's CORS preflight
+//     (OPTIONS), which browsers never sign: it is answered from the
+//     bucket's CORS rules alone and runs no operation (cors.go,
+//     cors_handlers.go);
 //  4. dispatches on method, whether bucket and key are present, and the
 //     query's sub-resource, to a typed Operation (operations.go: its S3
 //     name, IAM action and resource kind, shared by the log, authorization,
@@ -44,14 +47,15 @@
 // sub-resource and careful escaping rules; the switch in route.go is a
 // single function that reads like the S3 reference. Query parameters that are not
 // sub-resources (the SDKs' x-id, for instance) are ignored; S3
-// sub-resources this gateway does not implement (?policy, ?lifecycle,
-// ?cors, ...) answer 501 NotImplemented rather than being mistaken for plain
+// sub-resources this gateway does not implement (?policy, ?website,
+// ?replication, ...) answer 501 NotImplemented rather than being mistaken for plain
 // object operations.
 //
 // One file holds each operation group: buckets.go, list_buckets.go,
 // object_put.go, object_get.go, object_copy.go, object_delete.go,
 // list_objects.go, multipart_*.go, tagging.go (object tags),
-// bucket_tagging.go, acl.go (ACLs as S3 answers them with ACLs disabled)
+// bucket_tagging.go, cors.go and cors_handlers.go (bucket CORS and
+// preflights), acl.go (ACLs as S3 answers them with ACLs disabled)
 // and ownership.go (Object
 // Ownership, the owner ID and x-amz-expected-bucket-owner); xml.go holds
 // the documents and respond.go the error writing.

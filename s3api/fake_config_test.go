@@ -35,3 +35,31 @@ func (f *fakeService) GetBucketTagging(ctx context.Context, bucket string) ([]Ta
 func (f *fakeService) DeleteBucketTagging(ctx context.Context, bucket string) error {
 	return f.PutBucketTagging(ctx, bucket, nil)
 }
+
+func (f *fakeService) PutBucketCors(ctx context.Context, bucket string, cfg *CORSConfiguration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	b.cors = cfg
+	return nil
+}
+
+func (f *fakeService) GetBucketCors(ctx context.Context, bucket string) (*CORSConfiguration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	b, err := f.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	if b.cors == nil {
+		return nil, ErrNoSuchCORSConfiguration
+	}
+	return b.cors, nil
+}
+
+func (f *fakeService) DeleteBucketCors(ctx context.Context, bucket string) error {
+	return f.PutBucketCors(ctx, bucket, nil)
+}

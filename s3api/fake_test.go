@@ -36,7 +36,8 @@ type fakeService struct {
 type fakeBucket struct {
 	created time.Time
 	objects map[string]*fakeObject
-	tags    []Tag // bucket tags (fake_config_test.go)
+	tags    []Tag              // bucket tags (fake_config_test.go)
+	cors    *CORSConfiguration // (fake_config_test.go)
 }
 
 type fakeObject struct {

@@ -15,6 +15,7 @@ const (
 	OpNone           Operation = iota // no operation: refused before routing
 	OpAuth                            // authentication failed before routing
 	OpNotImplemented                  // a sub-resource or form this gateway does not serve
+	OpPreflightCORS                   // OPTIONS: a browser's CORS preflight, never authenticated
 
 	OpListBuckets
 
@@ -37,6 +38,9 @@ const (
 	OpGetBucketLifecycleConfiguration
 	OpPutBucketLifecycleConfiguration
 	OpDeleteBucketLifecycle
+	OpGetBucketCors
+	OpPutBucketCors
+	OpDeleteBucketCors
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -98,6 +102,7 @@ var operations = [numOperations]opInfo{
 	OpNone:           {"-", "", ResourceNone},
 	OpAuth:           {"auth", "", ResourceNone},
 	OpNotImplemented: {"NotImplemented", "", ResourceNone},
+	OpPreflightCORS:  {"PreflightCORS", "", ResourceNone},
 
 	OpListBuckets: {"ListBuckets", "s3:ListAllMyBuckets", ResourceService},
 
@@ -121,6 +126,9 @@ var operations = [numOperations]opInfo{
 	OpGetBucketLifecycleConfiguration: {"GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", ResourceBucket},
 	OpPutBucketLifecycleConfiguration: {"PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", ResourceBucket},
 	OpDeleteBucketLifecycle:           {"DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", ResourceBucket},
+	OpGetBucketCors:                   {"GetBucketCors", "s3:GetBucketCORS", ResourceBucket},
+	OpPutBucketCors:                   {"PutBucketCors", "s3:PutBucketCORS", ResourceBucket},
+	OpDeleteBucketCors:                {"DeleteBucketCors", "s3:PutBucketCORS", ResourceBucket},
 	OpListObjects:                     {"ListObjects", "s3:ListBucket", ResourceBucket},
 	OpListObjectsV2:                   {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
 	OpListObjectVersions:              {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
@@ -181,7 +189,8 @@ func (o Operation) Writes() bool {
 		OpPutBucketOwnershipControls, OpDeleteBucketOwnershipControls,
 		OpPutBucketVersioning, OpPutObjectLockConfiguration, OpPutObjectRetention,
 		OpPutObjectLegalHold,
-		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle:
+		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle,
+		OpPutBucketCors, OpDeleteBucketCors:
 		return true
 	}
 	return false

@@ -86,6 +86,11 @@ func (rq *request) serve() {
 		return
 	}
 
+	if r.Method == http.MethodOptions {
+		rq.preflight() // browsers send preflights unsigned (cors_handlers.go)
+		return
+	}
+
 	res, err := auth.VerifyInRegion(r, rq.h.creds, rq.h.now(), hb, rq.h.region)
 	if err != nil {
 		rq.op = OpAuth
@@ -125,6 +130,7 @@ func (rq *request) serve() {
 		return
 	}
 	rq.authorized = true
+	rq.setCORSHeaders()
 	if err := op(); err != nil {
 		rq.fail(rq.bodyError(rq.bucketFirst(err)))
 	}
@@ -175,6 +181,8 @@ func (rq *request) route() func() error {
 				return set(OpGetBucketOwnershipControls, rq.getOwnershipControls)
 			case rq.q.Has("lifecycle"):
 				return set(OpGetBucketLifecycleConfiguration, rq.getBucketLifecycle)
+			case rq.q.Has("cors"):
+				return set(OpGetBucketCors, rq.getBucketCors)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on a bucket")
 			case rq.q.Get("list-type") == "2":
@@ -197,6 +205,8 @@ func (rq *request) route() func() error {
 				return set(OpPutBucketLifecycleConfiguration, rq.putBucketLifecycle)
 			case rq.q.Has("object-lock"):
 				return set(OpPutObjectLockConfiguration, rq.putObjectLockConfiguration)
+			case rq.q.Has("cors"):
+				return set(OpPutBucketCors, rq.putBucketCors)
 			case rq.subresource() != "":
 				return notImpl("PUT ?" + rq.subresource() + " on a bucket")
 			}
@@ -209,6 +219,8 @@ func (rq *request) route() func() error {
 				return set(OpDeleteBucketOwnershipControls, rq.deleteOwnershipControls)
 			case rq.q.Has("lifecycle"):
 				return set(OpDeleteBucketLifecycle, rq.deleteBucketLifecycle)
+			case rq.q.Has("cors"):
+				return set(OpDeleteBucketCors, rq.deleteBucketCors)
 			}
 			if s := rq.subresource(); s != "" {
 				return notImpl("DELETE ?" + s + " on a bucket")
