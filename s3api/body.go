@@ -22,6 +22,9 @@ import (
 	md5simd "github.com/minio/md5-simd"
 )
 
+// minChunkSize is S3's smallest aws-chunked chunk but the last.
+const minChunkSize = 8 << 10
+
 // requestBody is the Body the Service reads: the payload after aws-chunked
 // decoding, hashed in the same pass (MD5 always, SHA-256 when the client
 // signed a payload digest, the one x-amz-checksum it declared), verified
@@ -106,7 +109,8 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		}
 		n, err := strconv.ParseInt(dl, 10, 64)
 		if err != nil || n < 0 {
-			return nil, ErrInvalidArgument.WithMessage("x-amz-decoded-content-length %q is not a byte count.", truncate(dl, 64))
+			// S3 treats a value that is not a byte count as no value.
+			return nil, ErrMissingContentLength.WithDetail("x-amz-decoded-content-length %q is not a byte count.", truncate(dl, 64))
 		}
 		b.size = n
 		var v chunked.Verifier
@@ -114,11 +118,15 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 			v = rq.auth.Chunks
 		}
 		b.chunks = chunked.New(rq.in, chunked.Options{
-			Signed:           signed,
-			Verifier:         v,
-			Trailer:          trailerMode,
-			HasDecodedLength: true,
-			DecodedLength:    n,
+			Signed:            signed,
+			Verifier:          v,
+			Trailer:           trailerMode,
+			HasDecodedLength:  true,
+			DecodedLength:     n,
+			MinChunkSize:      minChunkSize,
+			CheckTrailerNames: true,
+			StrictEnd:         true,
+			TrailerNames:      commaList(r.Header.Values("x-amz-trailer")),
 		})
 		b.src = b.chunks
 	} else {
@@ -206,31 +214,28 @@ func unknownChecksumHeader(name string) bool {
 // the body (CompleteMultipartUpload: they state the whole object's
 // checksum) and are left alone.
 func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyChecksum, error) {
+	multiple := ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 	var ck *bodyChecksum
-	set := func(alg string, c *bodyChecksum) error {
-		if ck != nil && ck.alg != alg {
-			return ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
-		}
-		if ck == nil || c.want != "" || c.trailer {
-			ck = c
-		}
-		return nil
-	}
-	for name, vs := range h {
+	var named []string // x-amz-checksum-<alg> headers, validated after counting
+	for name := range h {
 		alg := checksum.FromHeaderName(name)
 		if alg == "" && unknownChecksumHeader(name) {
 			return nil, ErrInvalidRequest.WithMessage("The %s header names a checksum algorithm this gateway does not know; it cannot be verified.", truncate(strings.ToLower(name), 64))
 		}
-		if alg == "" || !headerValues {
-			continue
+		if alg != "" && headerValues {
+			named = append(named, name)
 		}
-		v := vs[0]
+	}
+	// S3 counts the checksum headers before it looks at their values.
+	if len(named) > 1 {
+		return nil, multiple
+	}
+	for _, name := range named {
+		alg, v := checksum.FromHeaderName(name), h.Get(name)
 		if _, err := checksum.Decode(alg, v); err != nil {
 			return nil, ErrInvalidRequest.WithMessage("Value for %s header is invalid.", strings.ToLower(name))
 		}
-		if err := set(alg, &bodyChecksum{alg: alg, want: v}); err != nil {
-			return nil, err
-		}
+		ck = &bodyChecksum{alg: alg, want: v}
 	}
 	for _, t := range commaList(h.Values("x-amz-trailer")) {
 		alg := checksum.FromHeaderName(t)
@@ -240,20 +245,20 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 		if !trailerMode {
 			return nil, ErrInvalidRequest.WithMessage("x-amz-trailer needs an aws-chunked body with a trailer (STREAMING-*-TRAILER).")
 		}
-		if ck != nil && ck.want != "" {
-			return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+		if ck != nil {
+			return nil, multiple
 		}
-		if err := set(alg, &bodyChecksum{alg: alg, trailer: true}); err != nil {
-			return nil, err
-		}
+		ck = &bodyChecksum{alg: alg, trailer: true}
 	}
 	if v := h.Get("x-amz-sdk-checksum-algorithm"); v != "" {
 		alg := checksum.Canonical(v)
-		if alg == "" {
-			return nil, ErrInvalidRequest.WithMessage("Value for x-amz-sdk-checksum-algorithm header is invalid: %q.", truncate(v, 64))
+		if alg == "" || ck != nil && ck.alg != alg {
+			// Unknown, or naming another algorithm than the checksum
+			// header or trailer the request carries.
+			return nil, ErrInvalidRequest.WithMessage("Value for x-amz-sdk-checksum-algorithm header is invalid.").WithDetail("x-amz-sdk-checksum-algorithm is %q.", truncate(v, 64))
 		}
-		if err := set(alg, &bodyChecksum{alg: alg}); err != nil {
-			return nil, err
+		if ck == nil {
+			ck = &bodyChecksum{alg: alg}
 		}
 	}
 	if ck != nil {
@@ -279,7 +284,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	if n > 0 {
 		b.n += int64(n)
 		if b.size >= 0 && b.n > b.size {
-			b.err = ErrIncompleteBody.WithMessage("The body carries more than the declared %d bytes.", b.size)
+			b.err = errBodyLengthMismatch.WithDetail("The body carries more than the declared %d bytes.", b.size)
 			return 0, b.err
 		}
 		if b.n > b.limit {
@@ -325,7 +330,7 @@ func (b *requestBody) probeEnd() error {
 	for range 100 {
 		m, err := b.src.Read(one[:])
 		if m > 0 {
-			return ErrIncompleteBody.WithMessage("The body carries more than the declared %d bytes.", b.size)
+			return errBodyLengthMismatch.WithDetail("The body carries more than the declared %d bytes.", b.size)
 		}
 		if err != nil {
 			return err
@@ -346,23 +351,25 @@ func (b *requestBody) readError(err error) error {
 	case errors.Is(err, auth.ErrSignatureDoesNotMatch), errors.Is(err, chunked.ErrSignature):
 		return ErrSignatureDoesNotMatch.WithMessage("The aws-chunked body failed verification: %v", err)
 	case errors.Is(err, chunked.ErrLengthMismatch):
-		return ErrIncompleteBody.WithMessage("%v", err)
+		return errBodyLengthMismatch.WithDetail("%v", err)
 	case errors.Is(err, chunked.ErrMalformedTrailer):
-		return ErrMalformedTrailerError.WithMessage("%s (%v)", ErrMalformedTrailerError.Message, err)
+		return ErrMalformedTrailerError.WithDetail("%v", err)
+	case errors.Is(err, chunked.ErrChunkTooSmall):
+		return ErrInvalidChunkSizeError.WithDetail("%v", err)
 	case errors.Is(err, chunked.ErrTooLarge), errors.Is(err, chunked.ErrMalformed):
 		// The body cannot be decoded into the bytes its headers declare;
 		// S3 answers a broken aws-chunked framing as an incomplete body.
-		return ErrIncompleteBody.WithMessage("The request body terminated unexpectedly: the aws-chunked framing is broken (%v).", err)
+		return errBodyTerminated.WithDetail("The aws-chunked framing is broken: %v.", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return ErrIncompleteBody.WithMessage("The request body terminated unexpectedly after %d bytes, before the declared %d.", b.n, b.size)
+		return errBodyTerminated.WithDetail("The body ended after %d bytes, before the declared %d.", b.n, b.size)
 	}
-	return ErrIncompleteBody.WithMessage("Reading the request body failed after %d bytes: %v", b.n, err)
+	return errBodyTerminated.WithDetail("Reading the request body failed after %d bytes: %v", b.n, err)
 }
 
 // finish verifies the digests once the payload has ended.
 func (b *requestBody) finish() error {
 	if b.size >= 0 && b.n != b.size {
-		return ErrIncompleteBody.WithMessage("The request body ended after %d bytes, before the declared %d.", b.n, b.size)
+		return errBodyLengthMismatch.WithDetail("The request body ended after %d bytes, before the declared %d.", b.n, b.size)
 	}
 	if b.sha != nil {
 		if got := b.sha.Sum(nil); !bytes.Equal(got, b.wantSHA) {
@@ -381,7 +388,7 @@ func (b *requestBody) finish() error {
 			name := checksum.HeaderName(b.ck.alg)
 			want = b.chunks.Trailer().Get(name)
 			if want == "" {
-				return ErrMalformedTrailerError.WithMessage("%s (the %s trailer announced in x-amz-trailer is missing)", ErrMalformedTrailerError.Message, name)
+				return ErrMalformedTrailerError.WithDetail("The %s trailer announced in x-amz-trailer is missing.", name)
 			}
 			if _, err := checksum.Decode(b.ck.alg, want); err != nil {
 				return ErrInvalidRequest.WithMessage("Value for %s trailing header is invalid.", name)

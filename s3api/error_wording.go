@@ -12,6 +12,10 @@ package s3api
 // fixedWording maps each code with a single S3 message to that message.
 var fixedWording = map[string]string{}
 
+// otherWording lists, for a code in fixedWording, the other sentences S3
+// also sends for it in particular cases; they are kept as they are.
+var otherWording = map[string][]string{}
+
 func init() {
 	for _, e := range []*Error{
 		ErrBucketAlreadyOwnedByYou, ErrBucketNotEmpty, ErrEntityTooLarge,
@@ -35,6 +39,11 @@ func worded(e *Error) *Error {
 	base, ok := fixedWording[e.Code]
 	if !ok || e.Message == base {
 		return e
+	}
+	for _, m := range otherWording[e.Code] {
+		if e.Message == m {
+			return e
+		}
 	}
 	c := *e
 	c.Message = base

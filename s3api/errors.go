@@ -95,7 +95,7 @@ var (
 	ErrServiceUnavailable           = newErr("ServiceUnavailable", http.StatusServiceUnavailable, "Please reduce your request rate.")
 	ErrSignatureDoesNotMatch        = newErr("SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method.")
 	ErrXAmzContentSHA256Mismatch    = newErr("XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed.")
-	ErrInvalidChunkSizeError        = newErr("InvalidChunkSizeError", http.StatusBadRequest, "Only the last chunk is allowed to have a size less than 8192 bytes.")
+	ErrInvalidChunkSizeError        = newErr("InvalidChunkSizeError", http.StatusBadRequest, "Only the last chunk is allowed to have a size less than 8192 bytes")
 	ErrAuthorizationHeaderMalformed = newErr("AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed.")
 	ErrExpiredToken                 = newErr("AccessDenied", http.StatusForbidden, "Request has expired")
 	// ErrNoDecryptionKey answers reads on a gateway that holds only public

@@ -41,10 +41,17 @@
 // number and total size of trailer lines. Each payload byte is hashed once
 // (only in the signed forms), chunk buffers come from a pool shared by all
 // requests and go back when the body ends or fails, and the steady state
-// allocates nothing per chunk. The minimum chunk size of the signed forms
-// (8 KiB but the last) is not enforced: it protects nothing here.
+// allocates nothing per chunk. S3's minimum chunk size (8 KiB for every
+// chunk but the last that carries data) is enforced when the caller sets
+// Options.MinChunkSize, as s3api does, so that a client that would fail
+// against S3 fails here too.
 //
-// Errors wrap ErrMalformed, ErrSignature, ErrTooLarge, ErrLengthMismatch or
-// io.ErrUnexpectedEOF (a truncated body), and say where in the stream the
-// problem was found.
+// The trailer must carry exactly the headers the request declared in
+// x-amz-trailer (Options.TrailerNames); this is checked before the
+// trailer signature, so that an undeclared or missing trailer is reported
+// as such (S3: MalformedTrailerError) rather than as a signature mismatch.
+//
+// Errors wrap ErrMalformed, ErrSignature, ErrTooLarge, ErrLengthMismatch,
+// ErrMalformedTrailer, ErrChunkTooSmall or io.ErrUnexpectedEOF (a
+// truncated body), and say where in the stream the problem was found.
 package chunked

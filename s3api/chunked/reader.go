@@ -37,6 +37,9 @@ var (
 	// error in the trailer's lines: S3 answers those MalformedTrailerError
 	// rather than as a broken body.
 	ErrMalformedTrailer = errors.New("malformed aws-chunked trailer")
+	// ErrChunkTooSmall: a chunk other than the last carrying data is
+	// smaller than Options.MinChunkSize.
+	ErrChunkTooSmall = errors.New("aws-chunked chunk smaller than the minimum")
 )
 
 // Bounds.
@@ -67,6 +70,22 @@ type Options struct {
 	DecodedLength    int64
 	// MaxChunkSize bounds each chunk; 0 means DefaultMaxChunkSize.
 	MaxChunkSize int
+	// MinChunkSize, when positive, is the smallest size allowed for a
+	// chunk that is followed by another chunk carrying data (S3: 8 KiB).
+	MinChunkSize int
+	// CheckTrailerNames makes the trailer forms require that the trailer
+	// carries exactly TrailerNames (the names the request declared in
+	// x-amz-trailer), each once: an undeclared, missing or repeated
+	// trailer is ErrMalformedTrailer, found before the trailer signature
+	// is checked.
+	CheckTrailerNames bool
+	TrailerNames      []string
+	// StrictEnd makes the trailer forms require what every SDK sends and
+	// S3 requires: the body ends with an empty line, and in the signed
+	// form the trailer's last line is its signature. A body that breaks
+	// either is broken framing (ErrMalformed), reported before the
+	// trailer names are checked.
+	StrictEnd bool
 }
 
 type state int
@@ -91,6 +110,7 @@ type Reader struct {
 	offset    int64 // encoded bytes consumed, for error messages
 	remaining int64 // unsigned: data bytes left in the chunk
 	decoded   int64 // payload bytes so far
+	prevSize  int64 // size of the previous chunk, for MinChunkSize
 
 	// Signed chunk buffering.
 	buf     []byte
@@ -260,8 +280,12 @@ func (d *Reader) nextChunk() error {
 		return err
 	}
 	if d.opts.HasDecodedLength && d.decoded+size > d.opts.DecodedLength {
-		return fmt.Errorf("%w: chunks carry more than the declared %d bytes (%s)", ErrLengthMismatch, d.opts.DecodedLength, d.where())
+		return d.overLength(size)
 	}
+	if size > 0 && d.chunkNo > 1 && d.prevSize < int64(d.opts.MinChunkSize) {
+		return fmt.Errorf("%w: chunk %d carries %d bytes, fewer than %d, and is not the last (%s)", ErrChunkTooSmall, d.chunkNo-1, d.prevSize, d.opts.MinChunkSize, d.where())
+	}
+	d.prevSize = size
 	d.decoded += size
 	if !d.opts.Signed {
 		if size == 0 {
@@ -317,6 +341,25 @@ func (d *Reader) nextChunk() error {
 	return nil
 }
 
+// overLength handles a chunk that would carry the payload past the
+// declared length. None of it is released; it is read through (at most
+// one chunk, bounded by MaxChunkSize) so that a chunk whose framing is
+// broken too is reported as broken framing, as S3 does, and a well-framed
+// one as a length mismatch.
+func (d *Reader) overLength(size int64) error {
+	n, err := io.CopyN(io.Discard, d.br, size)
+	d.offset += n
+	if err != nil {
+		return d.readErr(err, "chunk data")
+	}
+	if size > 0 {
+		if err := d.expectCRLF("after chunk data"); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%w: chunks carry more than the declared %d bytes (%s)", ErrLengthMismatch, d.opts.DecodedLength, d.where())
+}
+
 // parseHeader parses "hex-size[;ext...]" and, in the signed forms, keeps
 // the chunk signature in d.sig.
 func (d *Reader) parseHeader(line []byte) (int64, error) {
@@ -354,7 +397,9 @@ func (d *Reader) parseHeader(line []byte) (int64, error) {
 			}
 			s := e[len(sigKey):]
 			if len(s) != len(d.sig) {
-				return 0, fmt.Errorf("%w: chunk signature must be 64 hex digits, got %d bytes (%s)", ErrSignature, len(s), d.where())
+				// A header that does not parse is broken framing (S3:
+				// IncompleteBody), not a wrong signature.
+				return 0, fmt.Errorf("%w: chunk signature must be 64 hex digits, got %d bytes (%s)", ErrMalformed, len(s), d.where())
 			}
 			d.sigLen = copy(d.sig[:], s)
 		} else if d.opts.Signed {
@@ -363,7 +408,7 @@ func (d *Reader) parseHeader(line []byte) (int64, error) {
 		// Unsigned form: other extensions and a stray signature are ignored.
 	}
 	if d.opts.Signed && d.sigLen == 0 {
-		return 0, fmt.Errorf("%w: chunk header has no chunk-signature (%s)", ErrSignature, d.where())
+		return 0, fmt.Errorf("%w: chunk header has no chunk-signature (%s)", ErrMalformed, d.where())
 	}
 	return size, nil
 }
@@ -412,7 +457,7 @@ func (d *Reader) readTrailer() error {
 	d.trailer = http.Header{}
 	d.canon = d.canon[:0]
 	total, count := 0, 0
-	sigSeen := false
+	sigSeen, lastEmpty := false, false
 	for {
 		if _, err := d.br.Peek(1); err == io.EOF {
 			break
@@ -424,11 +469,11 @@ func (d *Reader) readTrailer() error {
 		if total += n; total > maxTrailerBytes {
 			return fmt.Errorf("%w: %w: trailer longer than %d bytes", ErrMalformedTrailer, ErrTooLarge, maxTrailerBytes)
 		}
-		if len(line) == 0 {
+		if lastEmpty = len(line) == 0; lastEmpty {
 			continue
 		}
 		if sigSeen {
-			return fmt.Errorf("%w: %w: trailer line after x-amz-trailer-signature (body offset %d)", ErrMalformedTrailer, ErrMalformed, d.offset)
+			return fmt.Errorf("%w: trailer line after x-amz-trailer-signature (body offset %d)", ErrMalformed, d.offset)
 		}
 		colon := indexByte(line, ':')
 		if colon <= 0 || !isToken(line[:colon]) {
@@ -438,7 +483,7 @@ func (d *Reader) readTrailer() error {
 		value := trimSpace(line[colon+1:])
 		if string(name) == "x-amz-trailer-signature" {
 			if len(value) != len(d.sig) {
-				return fmt.Errorf("%w: trailer signature must be 64 hex digits, got %d bytes", ErrSignature, len(value))
+				return fmt.Errorf("%w: trailer signature must be 64 hex digits, got %d bytes", ErrMalformed, len(value))
 			}
 			d.sigLen = copy(d.sig[:], value)
 			sigSeen = true
@@ -453,12 +498,46 @@ func (d *Reader) readTrailer() error {
 		d.canon = append(d.canon, '\n')
 		d.trailer.Add(string(name), string(value))
 	}
+	if d.opts.StrictEnd && !lastEmpty {
+		return fmt.Errorf("aws-chunked body ends without the empty line after the trailer (body offset %d): %w", d.offset, io.ErrUnexpectedEOF)
+	}
+	if d.opts.StrictEnd && d.opts.Signed && !sigSeen {
+		return fmt.Errorf("%w: the signed trailer does not end with x-amz-trailer-signature (body offset %d)", ErrMalformed, d.offset)
+	}
+	if d.opts.CheckTrailerNames {
+		if err := d.checkTrailerNames(); err != nil {
+			return err
+		}
+	}
 	if d.opts.Signed {
 		if !sigSeen {
 			return fmt.Errorf("%w: signed trailer without x-amz-trailer-signature", ErrSignature)
 		}
 		if err := d.opts.Verifier.VerifyTrailer(d.canon, unsafe.String(&d.sig[0], d.sigLen)); err != nil {
 			return fmt.Errorf("%w: trailer: %w", ErrSignature, err)
+		}
+	}
+	return nil
+}
+
+// checkTrailerNames compares the trailer's header names with the ones the
+// request declared (Options.TrailerNames).
+func (d *Reader) checkTrailerNames() error {
+	for name, vs := range d.trailer {
+		if len(vs) > 1 {
+			return fmt.Errorf("%w: %w: trailer %s appears %d times", ErrMalformedTrailer, ErrMalformed, name, len(vs))
+		}
+		declared := false
+		for _, n := range d.opts.TrailerNames {
+			declared = declared || strings.EqualFold(n, name)
+		}
+		if !declared {
+			return fmt.Errorf("%w: %w: trailer %.64s was not declared in x-amz-trailer", ErrMalformedTrailer, ErrMalformed, name)
+		}
+	}
+	for _, n := range d.opts.TrailerNames {
+		if d.trailer.Get(n) == "" {
+			return fmt.Errorf("%w: %w: the trailer %.64s declared in x-amz-trailer is missing", ErrMalformedTrailer, ErrMalformed, n)
 		}
 	}
 	return nil

@@ -298,8 +298,8 @@ func TestSignedMalformed(t *testing.T) {
 		name, body string
 		want       error
 	}{
-		{"no signature", "3\r\nabc\r\n", ErrSignature},
-		{"short signature", "3;chunk-signature=abc\r\nabc\r\n", ErrSignature},
+		{"no signature", "3\r\nabc\r\n", ErrMalformed},
+		{"short signature", "3;chunk-signature=abc\r\nabc\r\n", ErrMalformed},
 		{"two signatures", "3;chunk-signature=" + sig + ";chunk-signature=" + sig + "\r\nabc\r\n", ErrMalformed},
 		{"other extension", "3;chunk-signature=" + sig + ";x=1\r\nabc\r\n", ErrMalformed},
 		{"wrong signature", "3;chunk-signature=" + sig + "\r\nabc\r\n", ErrSignature},
