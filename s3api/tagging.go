@@ -56,7 +56,9 @@ func validateTags(tags []Tag) error {
 		return err
 	}
 	if len(tags) > MaxObjectTags {
-		return ErrInvalidTag.WithMessage("Object tags cannot be greater than %d", MaxObjectTags)
+		// S3's code and sentence for this limit (observed on PutObject's
+		// header and on PutObjectTagging).
+		return ErrBadRequest.WithMessage("Object tags cannot be greater than %d", MaxObjectTags)
 	}
 	return nil
 }
@@ -113,7 +115,13 @@ func parseTaggingHeader(h http.Header) ([]Tag, error) {
 		if pair == "" {
 			continue
 		}
+		// A pair is "key" or "key=value": an empty key or a second "="
+		// is not the URL query form S3 asks for (it answers
+		// "TagSet=[{Key=a,Value=b}]" with this error, not InvalidTag).
 		k, val, _ := strings.Cut(pair, "=")
+		if k == "" || strings.Contains(val, "=") {
+			return nil, bad
+		}
 		k, err1 := url.QueryUnescape(k)
 		val, err2 := url.QueryUnescape(val)
 		if err1 != nil || err2 != nil {

@@ -123,11 +123,21 @@ func TestTagValidation(t *testing.T) {
 		{{"k", "semi;colon"}},
 	}
 	for i, tags := range bad {
-		e.fails(req{method: "PUT", target: "/bkt/k?tagging", body: tagBody(tags...)}, 400, "InvalidTag")
-		if i == 4 {
-			continue // duplicates in the header are InvalidArgument, below
+		// S3 answers more than 10 tags with BadRequest, and an empty key
+		// or a duplicate in the header (not URL query form) with
+		// InvalidArgument.
+		body, header := "InvalidTag", "InvalidTag"
+		switch i {
+		case 0:
+			body, header = "BadRequest", "BadRequest"
+		case 3, 4:
+			header = "InvalidArgument"
 		}
-		e.fails(req{method: "PUT", target: "/bkt/t", body: []byte("x"), header: map[string]string{"x-amz-tagging": encodeTags(tags)}}, 400, "InvalidTag")
+		e.fails(req{method: "PUT", target: "/bkt/k?tagging", body: tagBody(tags...)}, 400, body)
+		e.fails(req{method: "PUT", target: "/bkt/t", body: []byte("x"), header: map[string]string{"x-amz-tagging": encodeTags(tags)}}, 400, header)
+	}
+	for _, h := range []string{"=", "=v", "k=v=w", "TagSet=[{Key=a,Value=b}]"} {
+		e.fails(req{method: "PUT", target: "/bkt/t", body: []byte("x"), header: map[string]string{"x-amz-tagging": h}}, 400, "InvalidArgument")
 	}
 	e.fails(req{method: "GET", target: "/bkt/t"}, 404, "NoSuchKey")
 	for _, b := range []string{"<Tagging", "<Tagging></Tagging>", "<Other><TagSet/></Other>"} {

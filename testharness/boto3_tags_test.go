@@ -96,9 +96,11 @@ print(json.dumps(res))
 	if !got.BigSame || got.BigCount != 10 || got.BigAfter != 10 {
 		t.Errorf("10 tags of 128/256 characters: same %v, count %d, after refusals %d", got.BigSame, got.BigCount, got.BigAfter)
 	}
-	for name, v := range map[string]string{"11 tags": got.Excess, "129-character key": got.LongKey, "257-character value": got.LongValue} {
-		if v != "400 InvalidTag" {
-			t.Errorf("%s: %s, want 400 InvalidTag", name, v)
+	// More than 10 tags: S3 answers 400 BadRequest (observed; ceph's
+	// s3-tests expect InvalidTag there, S3 does not).
+	for name, c := range map[string][2]string{"11 tags": {got.Excess, "400 BadRequest"}, "129-character key": {got.LongKey, "400 InvalidTag"}, "257-character value": {got.LongValue, "400 InvalidTag"}} {
+		if c[0] != c[1] {
+			t.Errorf("%s: %s, want %s", name, c[0], c[1])
 		}
 	}
 	for name, c := range map[string][2]string{

@@ -130,8 +130,14 @@ func TestSDKObjectTagging(t *testing.T) {
 		for i := range eleven {
 			eleven[i] = types.Tag{Key: aws.String(fmt.Sprint("k", i)), Value: aws.String("v")}
 		}
+		// More than 10 tags is S3's 400 BadRequest "Object tags cannot be
+		// greater than 10"; each bad tag is InvalidTag.
+		_, err = c.PutObjectTagging(ctx(t), &s3.PutObjectTaggingInput{Bucket: &b, Key: aws.String("src"), Tagging: &types.Tagging{TagSet: eleven}})
+		wantAPIError(t, err, "BadRequest", http.StatusBadRequest)
+		if msg := errMessage(err); msg != "Object tags cannot be greater than 10" {
+			t.Errorf("11 tags: message %q", msg)
+		}
 		for _, bad := range [][]types.Tag{
-			eleven,
 			{{Key: aws.String(strings.Repeat("k", 129)), Value: aws.String("v")}},
 			{{Key: aws.String("k"), Value: aws.String(strings.Repeat("v", 257))}},
 			{{Key: aws.String("k"), Value: aws.String("1")}, {Key: aws.String("k"), Value: aws.String("2")}},
@@ -146,6 +152,12 @@ func TestSDKObjectTagging(t *testing.T) {
 		}
 		_, err = c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("bad"), Body: bytes.NewReader(body), Tagging: aws.String("aws:x=1")})
 		wantAPIError(t, err, "InvalidTag", http.StatusBadRequest)
+		// A header that is not URL query form (an empty key, a second
+		// "=") is InvalidArgument, as S3 answers it.
+		for _, h := range []string{"=", "=v&k=1", "k=v=w", "TagSet=[{Key=a,Value=b}]"} {
+			_, err = c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("bad"), Body: bytes.NewReader(body), Tagging: aws.String(h)})
+			wantAPIError(t, err, "InvalidArgument", http.StatusBadRequest)
+		}
 		_, err = c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("bad")})
 		wantAPIError(t, err, "", http.StatusNotFound)
 		_, err = c.GetObjectTagging(ctx(t), &s3.GetObjectTaggingInput{Bucket: &b, Key: aws.String("missing")})
