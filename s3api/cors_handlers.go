@@ -125,12 +125,17 @@ func (rq *request) answerPreflight() error {
 	if err != nil {
 		return err
 	}
+	// S3 names the method asked about and what it addresses.
+	resource := "OBJECT"
+	if rq.key == "" {
+		resource = "BUCKET"
+	}
 	if cfg == nil {
-		return ErrCORSNotEnabled
+		return ErrCORSNotEnabled.WithField("Method", method).WithField("ResourceType", resource)
 	}
 	m, ok := cfg.match(origin, method, requested)
 	if !ok {
-		return ErrCORSForbidden
+		return ErrCORSForbidden.WithField("Method", method).WithField("ResourceType", resource)
 	}
 	m.setHeaders(rq.w.Header(), origin, requested)
 	rq.noContent(http.StatusOK)

@@ -182,6 +182,8 @@ func TestPreflight(t *testing.T) {
 	errCase("/bkt/k", "https://app.example", "GET", "", 403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.")
 	errCase("/missing/k", "https://app.example", "GET", "", 403, "AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.")
 	errCase("/open/k", "https://evil.example", "GET", "", 403, "AccessForbidden", "CORSResponse: This CORS request is not allowed.")
+	errCase("/open/k", "https://evil.example", "GET", "", 403, "AccessForbidden", "<Method>GET</Method><ResourceType>OBJECT</ResourceType>")
+	errCase("/bkt", "https://app.example", "PUT", "", 403, "AccessForbidden", "<Method>PUT</Method><ResourceType>BUCKET</ResourceType>")
 	errCase("/open/k", "https://app.example", "DELETE", "", 403, "AccessForbidden", "This CORS request is not allowed")
 	errCase("/open/k", "https://app.example", "PUT", "authorization", 403, "AccessForbidden", "This CORS request is not allowed")
 
