@@ -104,7 +104,7 @@ func (s *Service) CopyObject(ctx context.Context, in *s3api.CopyObjectInput) (*s
 	if err != nil {
 		return nil, err
 	}
-	ci, err := s.commitCopy(ctx, in, src, bi, meta, vw.conds(cond))
+	ci, err := s.commitCopyVersion(ctx, in, src, bi, meta, cond, &vw)
 	if err != nil {
 		if isCondFailure(err) && in.Cond.Set() {
 			return nil, s.condFailed(ctx, o, in.Cond)

@@ -44,7 +44,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	w, err := s.be.NewObject(ctx, in.Bucket, in.Key, vw.conds(cond)...)
+	target, conds := vw.target(in.Key, cond)
+	w, err := s.be.NewObject(ctx, in.Bucket, target, conds...)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -92,7 +93,8 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
-	if _, err := w.Commit(meta); err != nil {
+	committed, err := w.Commit(meta)
+	if err != nil {
 		if isCondFailure(err) && in.Cond.Set() {
 			return nil, s.condFailed(ctx, o, in.Cond)
 		}
@@ -100,6 +102,12 @@ func (s *Service) PutObject(ctx context.Context, in *s3api.PutObjectInput) (*s3a
 			return nil, errWriteRace
 		}
 		return nil, s.fail(o, err)
+	}
+	if vw.staged() {
+		committed.Key, committed.Meta = target, meta
+		if err := s.promoteStaged(ctx, o, committed, cond, in.Cond, &vw); err != nil {
+			return nil, err
+		}
 	}
 	s.finishWrite(ctx, in.Bucket, in.Key, &vw)
 	return &s3api.PutObjectOutput{ETag: etag, Checksums: cs, VersionID: vw.versionID()}, nil

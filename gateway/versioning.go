@@ -52,9 +52,13 @@ import (
 // copies it to its noncurrent name (create-only: a copy another process
 // already made is the same bytes) and commits the new version under
 // Cond{IfVersion: current} (or IfAbsent). Of concurrent writers of one
-// key, across processes, each commit that lost the race is refused with
-// 503 SlowDown, which S3 clients retry: no version is ever lost or
-// overwritten. Deletes and CompleteMultipartUpload retry by themselves.
+// key, across processes, a commit that lost the race keeps the new
+// current version and tries again: no version is ever lost or
+// overwritten. A streamed PUT into a versioning-enabled bucket commits
+// its body at its version's noncurrent name first and is then copied
+// onto the key, so it can try again without the body
+// (versioning_stage.go); in a suspended bucket a PUT that lost is
+// refused with 503, which S3 clients retry.
 // Keeping the old current version is a Backend.Copy (posix: hard links;
 // upstream S3: a server-side copy), so no byte passes through the
 // gateway; a store that cannot share bytes falls back to streaming them.

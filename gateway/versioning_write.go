@@ -60,22 +60,38 @@ func (s *Service) prepareWrite(ctx context.Context, bucket, key string) (version
 			return vw, err
 		}
 	}
+	// The current version may be replaced while it is being kept (the
+	// copy's source moved, or other writers keep it at the same
+	// moment): whoever replaced it kept it first, so keeping the new
+	// current one is what is left to do.
+	for attempt := 0; ; attempt++ {
+		err = s.keepCurrent(ctx, bucket, key, &vw)
+		if !errors.Is(err, errWriteRace) || attempt >= maxVersionRetries {
+			return vw, err
+		}
+	}
+}
+
+// keepCurrent sets vw's condition on the current version of bucket/key
+// and keeps that version as a noncurrent one, unless the write replaces
+// it in place (null onto null).
+func (s *Service) keepCurrent(ctx context.Context, bucket, key string, vw *versionedWrite) error {
 	cur, exists, err := s.statCurrent(ctx, bucket, key)
 	if err != nil {
-		return vw, err
+		return err
 	}
 	vw.dropNull = vw.vid == ""
 	if !exists {
 		vw.cond = backend.Cond{IfAbsent: true}
-		return vw, nil
+		return nil
 	}
 	vw.cond = backend.Cond{IfVersion: cur.bi.Version}
 	if cur.vid == nullVersion && vw.vid == "" {
 		// A null write replaces the null version in place.
 		vw.dropNull = false
-		return vw, nil
+		return nil
 	}
-	return vw, s.archive(ctx, bucket, key, cur)
+	return s.archive(ctx, bucket, key, cur)
 }
 
 // finishWrite does what is left after a committed null write: the null
@@ -169,6 +185,11 @@ func (s *Service) archive(ctx context.Context, bucket, key string, cur current) 
 		if !isCondFailure(err) {
 			return err
 		}
+		// Another writer replaced the copy since it was looked at: a
+		// copy made after that look is as fresh as this one would be.
+		if again, err := s.be.Stat(ctx, bucket, to); err == nil && again.Version != st.Version {
+			return nil
+		}
 	}
 	return errWriteRace
 }
@@ -185,11 +206,11 @@ func (s *Service) copyEntry(ctx context.Context, bucket string, src backend.Obje
 	return err
 }
 
-// copyEntryCond is copyEntry onto an entry that must satisfy cond: a
-// failed condition is returned (isCondFailure), as is a source that
+// copyEntryCond is copyEntry onto an entry that must satisfy every cond:
+// a failed condition is returned (isCondFailure), as is a source that
 // changed or went since it was listed.
-func (s *Service) copyEntryCond(ctx context.Context, bucket string, src backend.ObjectInfo, to string, cond backend.Cond) error {
-	_, err := s.be.Copy(ctx, backend.CopySource{Bucket: bucket, Key: src.Key, Version: src.Version}, bucket, to, src.Meta.Clone(), cond)
+func (s *Service) copyEntryCond(ctx context.Context, bucket string, src backend.ObjectInfo, to string, cond ...backend.Cond) error {
+	_, err := s.be.Copy(ctx, backend.CopySource{Bucket: bucket, Key: src.Key, Version: src.Version}, bucket, to, src.Meta.Clone(), cond...)
 	switch {
 	case err == nil, isCondFailure(err):
 		return err
@@ -198,12 +219,12 @@ func (s *Service) copyEntryCond(ctx context.Context, bucket string, src backend.
 	case !errors.Is(err, backend.ErrCopyUnsupported):
 		return err
 	}
-	return s.streamEntry(ctx, bucket, src.Key, to, src.Version, cond)
+	return s.streamEntry(ctx, bucket, src.Key, to, src.Version, cond...)
 }
 
 // streamEntry copies backend object bucket/from, which must still be at
 // version ver, to bucket/to under cond, through the gateway.
-func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string, cond backend.Cond) error {
+func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string, cond ...backend.Cond) error {
 	obj, err := s.be.Open(ctx, bucket, from)
 	if err != nil {
 		return err
@@ -213,7 +234,7 @@ func (s *Service) streamEntry(ctx context.Context, bucket, from, to, ver string,
 	if bi.Version != ver {
 		return errVersionMoved
 	}
-	w, err := s.be.NewObject(ctx, bucket, to, cond)
+	w, err := s.be.NewObject(ctx, bucket, to, cond...)
 	if err != nil {
 		return err
 	}
