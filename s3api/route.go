@@ -91,6 +91,11 @@ func (rq *request) serve() {
 		return
 	}
 
+	if err := rq.shapeError(); err != nil {
+		rq.op = OpNone
+		rq.fail(err)
+		return
+	}
 	res, err := auth.VerifyInRegion(r, rq.h.creds, rq.h.now(), hb, rq.h.region)
 	if err != nil {
 		rq.op = OpAuth
@@ -145,7 +150,7 @@ func (rq *request) route() func() error {
 			return ErrNotImplemented.WithMessage("%s is not implemented by this gateway.", what)
 		}
 	}
-	notAllowed := func() error { return ErrMethodNotAllowed }
+	notAllowed := func() error { return rq.methodNotAllowed() }
 	set := func(op Operation, f func() error) func() error {
 		rq.op = op
 		return f
@@ -286,7 +291,8 @@ func (rq *request) route() func() error {
 			case rq.subresource() != "":
 				return notImpl("POST ?" + rq.subresource() + " on an object")
 			}
-			return notImpl("POST on an object without ?uploads or ?uploadId")
+			rq.op = OpNone // shapeError refuses it before authentication
+			return notAllowed
 		case http.MethodDelete:
 			switch {
 			case rq.q.Has("uploadId"):

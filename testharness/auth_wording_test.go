@@ -202,3 +202,38 @@ func TestAuthWording(t *testing.T) {
 	resp, body = presigned(setParam("X-Amz-Credential", "AKIDNOSUCHKEY/"+day+"/us-east-1/s3/aws4_request"))
 	wantBody(t, "presigned unknown key", resp, body, 403, "InvalidAccessKeyId", "", "<AWSAccessKeyId>AKIDNOSUCHKEY</AWSAccessKeyId>")
 }
+
+// TestShapeBeforeAuth: requests no operation takes are answered as S3
+// answers them, signed or anonymous (raw HTTP: no SDK sends them).
+func TestShapeBeforeAuth(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	for _, tc := range []struct {
+		method, path string
+		query        url.Values
+		copySource   bool
+		status       int
+		code         string
+	}{
+		{"POST", "/", nil, false, 405, "MethodNotAllowed"},
+		{"POST", "/bkt/obj", nil, false, 405, "MethodNotAllowed"},
+		{"PUT", "/bkt/obj", url.Values{"uploadId": {"u"}}, false, 405, "MethodNotAllowed"},
+		{"PUT", "/bkt/obj", url.Values{"partNumber": {"1"}}, false, 400, "InvalidArgument"},
+		{"GET", "/bkt/obj", url.Values{"uploads": {""}}, false, 400, "InvalidRequest"},
+		{"GET", "/bkt/obj", url.Values{"versions": {""}}, false, 400, "InvalidRequest"},
+		{"DELETE", "/bkt/obj", nil, true, 400, "InvalidArgument"},
+		{"POST", "/bkt", url.Values{"uploadId": {"u"}}, true, 400, "InvalidArgument"},
+	} {
+		hdr := http.Header{}
+		if tc.copySource {
+			hdr.Set("X-Amz-Copy-Source", "src/key")
+		}
+		req := signed(t, g, tc.method, tc.path, tc.query, nil, "", hdr)
+		resp, body := rawDo(t, g, req)
+		wantBody(t, "signed "+tc.method+" "+req.URL.RequestURI(), resp, body, tc.status, tc.code, "")
+		anon, _ := http.NewRequest(tc.method, req.URL.String(), nil)
+		anon.Header = hdr
+		resp, body = rawDo(t, g, anon)
+		wantBody(t, "anonymous "+tc.method+" "+req.URL.RequestURI(), resp, body, tc.status, tc.code, "")
+	}
+}

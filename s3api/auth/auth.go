@@ -132,7 +132,8 @@ func VerifyInRegion(r *http.Request, creds Credentials, now time.Time, vhostBuck
 		if !strings.Contains(h, " ") {
 			return nil, invalidArgument("Authorization", h, sentenceSpace)
 		}
-		return nil, invalidArgument("Authorization", h, sentenceAuthType)
+		scheme, _, _ := strings.Cut(h, " ")
+		return nil, invalidArgument("Authorization", scheme, sentenceAuthType)
 	case qv4 && qv2:
 		return nil, malformed("query carries both SigV4 and SigV2 presign parameters")
 	case qv4:
