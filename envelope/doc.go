@@ -81,12 +81,13 @@
 // io interfaces demand it. Steady-state streaming allocates nothing per
 // segment. Encryption runs at the speed of raw crypto/cipher AES-GCM.
 // Decryption through io.ReaderAt pays one copy of the ciphertext into
-// the reader's buffer (pread(2) from a file does the same): about 0.7 of
+// the reader's buffer (pread(2) from a file does the same): about 0.75 of
 // raw Open in CPU per byte, see BenchmarkRatio, whose baseline opens the
 // same 64 MiB of segments straight from memory. A body that is a file
-// (the decrypt command's, a GET's posix object) is mapped instead and
-// opened from the mapping into the reader's buffer: 0.85-1.0 of raw,
-// depending on the window size (mapped.go).
+// (the decrypt command's, a GET's posix object) or lies in one file per
+// part (a posix multipart object) is mapped instead and opened from the
+// mapping into the reader's buffer: 0.85-1.0 of raw, depending on the
+// window size (mapped.go).
 // NewParallelRangeReader (DecryptLayout) opens each 1 MiB batch on every
 // core, since segments are independent (parallel.go): a little more CPU
 // per byte, less wall time when a core is free.

@@ -3,6 +3,7 @@ package envelope
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime/debug"
 	"unsafe"
@@ -15,8 +16,9 @@ import (
 // again: about a third more CPU per byte than AES-GCM alone (see
 // BenchmarkRatio). When the body is an *os.File (directly or behind
 // io.SectionReader, as the decrypt command passes it) or a backend object
-// whose bytes lie in one file (a GET of a single PUT's object), a range
-// reader maps the file read-only, mapWindow at a time, and opens each
+// whose bytes lie in one file (a GET of a single PUT's object) or in one
+// file per part (a multipart object), a range reader maps the file (one
+// part's file at a time) read-only, mapWindow at a time, and opens each
 // segment from the mapping into its own buffer: the cipher's pass is the
 // only one over the ciphertext, and plaintext still exists only in the
 // reader's buffer, released segment by segment as tags verify.
@@ -45,13 +47,16 @@ const (
 var mapMin int64 = 1 << 20
 
 type fileMap struct {
-	fd   int   // a duplicate of the file's descriptor, closed by close
-	base int64 // file offset of body offset 0
-	size int64 // file size when the window was mapped
-	win  int64 // mapWindow or mapWindowLarge
-	m    []byte
-	mOff int64 // file offset of m[0]
+	fd     int   // a duplicate of the file's descriptor, closed by close; -1: none yet
+	base   int64 // file offset of body offset 0
+	lo, hi int64 // the body bytes the file holds: all of one file, an extent's
+	size   int64 // file size when the window was mapped
+	win    int64 // mapWindow or mapWindowLarge
+	m      []byte
+	mOff   int64 // file offset of m[0]
 
+	ext     extentFiler   // the body, when its bytes lie in several files; else nil
+	sec     int64         // offset of body offset 0 in ext's bytes (section readers)
 	counter mappedCounter // told the bytes each view hands out, or nil
 }
 
@@ -61,17 +66,31 @@ type dataFiler interface {
 	DataFile() (f *os.File, off int64, ok bool)
 }
 
-// mappedCounter is a dataFiler that counts the bytes read through the
-// mapping, as it counts those read through its ReadAt (metrics).
+// extentFiler is a body whose bytes lie in several files, one extent of
+// them each (a posix backend object of several data files: a multipart
+// upload's parts, one file each, so that a batch, which never crosses a
+// part, lies in one file). ExtentFile runs fn with the open file that
+// holds byte off, the extent [start, end) of the body's bytes it holds,
+// and the file offset of byte start; the file is open only while fn
+// runs. It returns false when it cannot (off outside the body, a file
+// gone, a body of this kind that holds no files).
+type extentFiler interface {
+	ExtentFile(off int64, fn func(f *os.File, fileOff, start, end int64)) bool
+}
+
+// mappedCounter is a dataFiler or extentFiler that counts the bytes read
+// through the mapping, as it counts those read through its ReadAt
+// (metrics).
 type mappedCounter interface {
 	CountMapped(n int)
 }
 
-// mapBody returns a fileMap for body when it is a regular file or a
-// dataFiler, possibly behind (nested) io.SectionReaders; else nil. It
-// duplicates the descriptor, so the mapping never depends on how long
-// the body's owner keeps its file open.
-func mapBody(body io.ReaderAt) *fileMap {
+// mapBody returns a fileMap for body when it is a regular file, a
+// dataFiler or an extentFiler, possibly behind (nested)
+// io.SectionReaders; else nil. off is where reading starts. It
+// duplicates descriptors, so a mapping never depends on how long the
+// body's owner keeps its files open.
+func mapBody(body io.ReaderAt, off int64) *fileMap {
 	var base int64
 	for {
 		s, ok := body.(*io.SectionReader)
@@ -87,28 +106,56 @@ func mapBody(body io.ReaderAt) *fileMap {
 	case *os.File:
 		f = b
 	case dataFiler:
-		df, off, ok := b.DataFile()
+		if df, off, ok := b.DataFile(); ok {
+			f, base = df, base+off
+		}
+	}
+	if f == nil {
+		ef, ok := body.(extentFiler)
 		if !ok {
 			return nil
 		}
-		f, base = df, base+off
-	default:
+		fm := &fileMap{fd: -1, ext: ef, sec: base, counter: counter, win: mapWindow}
+		if !fm.openExtent(off) {
+			return nil
+		}
+		return fm
+	}
+	fd, ok := dupFile(f)
+	if !ok {
 		return nil
 	}
+	return &fileMap{fd: fd, base: base, hi: math.MaxInt64, counter: counter, win: mapWindow}
+}
+
+// dupFile duplicates f's descriptor when f is a regular file.
+func dupFile(f *os.File) (int, bool) {
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return nil
+		return -1, false
 	}
 	fd := -1
 	if rc.Control(func(s uintptr) { fd, _ = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) }) != nil || fd < 0 {
-		return nil
+		return -1, false
 	}
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unix.Close(fd)
-		return nil
+		return -1, false
 	}
-	return &fileMap{fd: fd, base: base, counter: counter, win: mapWindow}
+	return fd, true
+}
+
+// openExtent makes the file that holds body byte off the mapped one.
+func (fm *fileMap) openExtent(off int64) bool {
+	fm.closeFile()
+	ok := fm.ext.ExtentFile(fm.sec+off, func(f *os.File, fileOff, start, end int64) {
+		if fd, ok := dupFile(f); ok {
+			fm.fd, fm.base = fd, fm.sec+fileOff-start
+			fm.lo, fm.hi = start-fm.sec, end-fm.sec
+		}
+	})
+	return ok && fm.fd >= 0 && off >= fm.lo && off < fm.hi
 }
 
 // view returns body bytes [off, off+n) from a mapping, mapping a new
@@ -116,6 +163,13 @@ func mapBody(body io.ReaderAt) *fileMap {
 // cannot be mapped (beyond the file's end: the caller reads them with
 // ReadAt, which reports the truncation).
 func (fm *fileMap) view(off int64, n int) ([]byte, bool) {
+	if off < fm.lo || off+int64(n) > fm.hi || fm.fd < 0 {
+		// Another extent's bytes; a batch that crossed files, if a body
+		// had one, would be read with ReadAt.
+		if fm.ext == nil || !fm.openExtent(off) || off+int64(n) > fm.hi {
+			return nil, false
+		}
+	}
 	b, ok := fm.viewAt(fm.base+off, n)
 	if ok && fm.counter != nil {
 		fm.counter.CountMapped(n)
@@ -137,7 +191,11 @@ func (fm *fileMap) viewAt(start int64, n int) ([]byte, bool) {
 		return nil, false
 	}
 	mOff := start &^ int64(os.Getpagesize()-1)
-	length := min(fm.size, max(mOff+fm.win, start+int64(n))) - mOff
+	limit := fm.size
+	if fm.ext != nil {
+		limit = min(limit, fm.base+fm.hi) // the extent's end in its file
+	}
+	length := min(limit, max(mOff+fm.win, start+int64(n))) - mOff
 	m, err := unix.Mmap(fm.fd, mOff, int(length), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
 		return nil, false
@@ -166,7 +224,10 @@ func resident(b []byte) bool {
 }
 
 // close unmaps and closes the descriptor; the fileMap is done.
-func (fm *fileMap) close() {
+func (fm *fileMap) close() { fm.closeFile() }
+
+// closeFile unmaps the window and closes the file's descriptor.
+func (fm *fileMap) closeFile() {
 	fm.unmap()
 	if fm.fd >= 0 {
 		unix.Close(fm.fd)

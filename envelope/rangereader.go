@@ -110,7 +110,7 @@ func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, 
 		ctp: getBuf(saltSize + kb*(seg+tagSize)),
 	}
 	if n >= mapMin {
-		r.fm = mapBody(body)
+		r.fm = mapBody(body, off)
 	}
 	if r.fm != nil && workers > 1 {
 		r.fm.win = mapWindowLarge

@@ -16,7 +16,17 @@ func (o *countedObject) DataFile() (*os.File, int64, bool) {
 	return df.DataFile()
 }
 
-// CountMapped counts n stored bytes read through a mapping of DataFile.
+// CountMapped counts n stored bytes read through a mapping of DataFile
+// or ExtentFile.
 func (o *countedObject) CountMapped(n int) {
 	o.m.backendBytes.WithLabelValues("read").Add(float64(n))
+}
+
+// ExtentFile passes through the stored object's files when its bytes lie
+// in several (see posix's ExtentFile), for the same reason as DataFile.
+func (o *countedObject) ExtentFile(off int64, fn func(f *os.File, fileOff, start, end int64)) bool {
+	ef, ok := o.Object.(interface {
+		ExtentFile(int64, func(*os.File, int64, int64, int64)) bool
+	})
+	return ok && ef.ExtentFile(off, fn)
 }

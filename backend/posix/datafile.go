@@ -1,6 +1,9 @@
 package posix
 
-import "os"
+import (
+	"os"
+	"sort"
+)
 
 // DataFile returns the open file that holds all of the object's bytes and
 // the offset at which they start in it, when one file holds them all (a
@@ -22,4 +25,25 @@ func (o *object) DataFile() (f *os.File, off int64, ok bool) {
 	// A single extent is never evicted before Close (maxOpenExtents).
 	o.release(f)
 	return f, o.exts[0].Off, true
+}
+
+// ExtentFile runs fn with the open data file that holds the object's
+// byte off, the extent [start, end) of the object's bytes that file
+// holds, and the file offset of byte start; ok is false when off lies
+// outside the object or its file cannot be opened. It is DataFile for
+// an object of several data files (a multipart upload's parts): a reader
+// maps one part's file at a time. The file is held open only while fn
+// runs; fn duplicates its descriptor to keep using it.
+func (o *object) ExtentFile(off int64, fn func(f *os.File, fileOff, start, end int64)) bool {
+	if off < 0 || len(o.ends) == 0 || off >= o.ends[len(o.ends)-1] {
+		return false
+	}
+	i := sort.Search(len(o.ends), func(i int) bool { return o.ends[i] > off })
+	f, err := o.acquire(i)
+	if err != nil {
+		return false
+	}
+	defer o.release(f)
+	fn(f, o.exts[i].Off, o.ends[i]-o.exts[i].Size, o.ends[i])
+	return true
 }

@@ -54,3 +54,53 @@ func TestDataFile(t *testing.T) {
 		o.Close()
 	}
 }
+
+// ExtentFile names, for any byte of an object of several data files, the
+// file that holds it, the extent of the object's bytes in that file and
+// where the extent starts in it; nothing outside the object.
+func TestExtentFile(t *testing.T) {
+	b := newTestBackend(t, Options{NoFsync: true})
+	mustCreateBucket(t, b, "bkt")
+	id, err := b.CreateUpload(ctx, "bkt", "mp", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []backend.PartRef
+	var all []byte
+	for n, size := range []int{5000, 1, 70000} {
+		data := bytes.Repeat([]byte{byte('a' + n)}, size)
+		all = append(all, data...)
+		refs = append(refs, backend.PartRef{Number: n + 1, ID: mustPart(t, b, "bkt", "mp", id, n+1, data)})
+	}
+	if _, err := b.CompleteUpload(ctx, "bkt", "mp", id, refs, nil); err != nil {
+		t.Fatal(err)
+	}
+	o, err := b.Open(ctx, "bkt", "mp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	ef := o.(interface {
+		ExtentFile(int64, func(*os.File, int64, int64, int64)) bool
+	})
+	for _, off := range []int64{0, 4999, 5000, 5001, 40000, int64(len(all)) - 1} {
+		ok := ef.ExtentFile(off, func(f *os.File, fileOff, start, end int64) {
+			if off < start || off >= end || end > int64(len(all)) {
+				t.Errorf("byte %d: extent [%d, %d)", off, start, end)
+				return
+			}
+			got := make([]byte, end-start)
+			if _, err := f.ReadAt(got, fileOff); err != nil || !bytes.Equal(got, all[start:end]) {
+				t.Errorf("byte %d: file at %d holds other bytes than [%d, %d) (%v)", off, fileOff, start, end, err)
+			}
+		})
+		if !ok {
+			t.Errorf("byte %d: no extent", off)
+		}
+	}
+	for _, off := range []int64{-1, int64(len(all))} {
+		if ef.ExtentFile(off, func(*os.File, int64, int64, int64) { t.Errorf("byte %d: called", off) }) {
+			t.Errorf("byte %d outside the object: ok", off)
+		}
+	}
+}
