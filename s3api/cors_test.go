@@ -205,6 +205,11 @@ func TestPreflight(t *testing.T) {
 			t.Errorf("granted preflight %s: %q, want %q", k, got, v)
 		}
 	}
+	// Virtual-host style names the bucket in Host, as browsers address it.
+	res = e.preflight("http://open.s3.test/some/key", "https://app.example", "GET", "")
+	if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("virtual-host preflight: %d %v", res.StatusCode, res.Header)
+	}
 	res = e.preflight("/open", "https://anyone.example", "HEAD", "")
 	if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "*" || res.Header.Get("Access-Control-Allow-Credentials") != "" || res.Header.Get("Access-Control-Max-Age") != "" {
 		t.Errorf("wildcard preflight: %d %v", res.StatusCode, res.Header)
