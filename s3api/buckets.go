@@ -67,6 +67,7 @@ func (rq *request) createBucket() error {
 	if err := rq.checkCreateBucketOwnership(); err != nil {
 		return err
 	}
+	var tags []Tag
 	if rq.r.ContentLength != 0 {
 		b, err := rq.openBody(bodyOptions{maxSize: maxCreateBucketBody, tooLarge: ErrMalformedXML})
 		if err != nil {
@@ -84,12 +85,29 @@ func (rq *request) createBucket() error {
 			}
 			lc := cfg.LocationConstraint
 			if lc != "" && lc != rq.h.region && !(lc == "US" && rq.h.region == DefaultRegion) {
-				return ErrInvalidLocationConstraint.WithMessage("The %q location constraint is incompatible with this endpoint's region %q.", truncate(lc, 64), rq.h.region)
+				return ErrInvalidLocationConstraint.WithDetail("The %q location constraint is incompatible with this endpoint's region %q.", truncate(lc, 64), rq.h.region)
+			}
+			// S3 has no "us-east-1" constraint: that region is the one a
+			// request without a constraint gets, and naming it is refused.
+			if lc == DefaultRegion {
+				return ErrInvalidLocationConstraint.WithDetail("us-east-1 is the default: send no LocationConstraint for it.")
+			}
+			if cfg.Tags != nil {
+				tags = cfg.Tags.Tags
 			}
 		}
 	}
+	tagger, err := rq.checkCreateBucketTags(tags)
+	if err != nil {
+		return err
+	}
 	if err := rq.h.svc.CreateBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
+	}
+	if tagger != nil {
+		if err := rq.tagNewBucket(tagger, tags); err != nil {
+			return err
+		}
 	}
 	if lock {
 		if err := rq.objectLock().EnableObjectLock(rq.r.Context(), rq.bucket); err != nil {

@@ -37,7 +37,11 @@ func TestCreateBucketConfiguration(t *testing.T) {
 	e := newEnv(t)
 	body := []byte(`<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>`)
 	e.fails(req{method: "PUT", target: "/bk1", body: body}, 400, "InvalidLocationConstraint")
+	// S3 refuses the default region by name, as the only one without a
+	// constraint.
 	body = []byte(`<CreateBucketConfiguration><LocationConstraint>us-east-1</LocationConstraint></CreateBucketConfiguration>`)
+	e.fails(req{method: "PUT", target: "/bk1", body: body}, 400, "InvalidLocationConstraint")
+	body = []byte(`<CreateBucketConfiguration><LocationConstraint></LocationConstraint></CreateBucketConfiguration>`)
 	e.ok(req{method: "PUT", target: "/bk1", body: body, header: map[string]string{"Content-MD5": b64md5(body)}}, 200)
 	e.fails(req{method: "PUT", target: "/bk2", body: []byte("<nope")}, 400, "MalformedXML")
 	e.fails(req{method: "PUT", target: "/bk3", body: body, header: map[string]string{"Content-MD5": b64md5([]byte("other"))}}, 400, "BadDigest")

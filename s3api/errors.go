@@ -119,7 +119,7 @@ var (
 	ErrRequestHeaderSectionTooLarge = newErr("RequestHeaderSectionTooLarge", http.StatusBadRequest, "Your request header section exceeds the maximum allowed size.")
 	ErrInvalidPartNumber            = newErr("InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable.")
 	ErrMalformedTrailerError        = newErr("MalformedTrailerError", http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema.")
-	ErrInvalidLocationConstraint    = newErr("InvalidLocationConstraint", http.StatusBadRequest, "The specified location constraint is not valid.")
+	ErrInvalidLocationConstraint    = newErr("InvalidLocationConstraint", http.StatusBadRequest, "The specified location-constraint is not valid")
 	// ErrAuthorizationQueryParametersError is the presigned-URL form of
 	// AuthorizationHeaderMalformed.
 	ErrAuthorizationQueryParametersError = newErr("AuthorizationQueryParametersError", http.StatusBadRequest, "Error parsing the X-Amz-Credential parameter.")

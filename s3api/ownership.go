@@ -59,7 +59,8 @@ func (rq *request) checkCreateBucketOwnership() error {
 	case ownershipPreferred, ownershipWriter:
 		return ErrNotImplemented.WithMessage("Object Ownership %s (ACLs enabled) is not implemented by this gateway; buckets are BucketOwnerEnforced.", v)
 	default:
-		return ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership %q: use BucketOwnerEnforced.", truncate(v, 64))
+		return ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header: %s", truncate(v, 64)).
+			WithDetail("S3 knows BucketOwnerEnforced, BucketOwnerPreferred and ObjectWriter; this gateway keeps BucketOwnerEnforced.")
 	}
 	if _, err := rq.checkACLHeaders(); err != nil {
 		if AsError(err).Code == ErrAccessControlListNotSupported.Code {

@@ -94,6 +94,7 @@ type bucketXML struct {
 type createBucketConfiguration struct {
 	XMLName            xml.Name `xml:"CreateBucketConfiguration"`
 	LocationConstraint string
+	Tags               *createBucketTags // create_bucket_tags.go
 }
 
 type locationConstraint struct {
