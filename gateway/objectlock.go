@@ -310,9 +310,10 @@ func (s *Service) PutObjectRetention(ctx context.Context, bucket, key, vid strin
 	return s.relock(ctx, o, vid, func(attrs backend.Meta) error {
 		old := retentionOf(attrs)
 		if old != nil && old.Until.After(s.now()) {
-			// Extending, or turning GOVERNANCE into COMPLIANCE, only
-			// strengthens the lock; anything else weakens it.
-			stronger := r != nil && !r.Until.Before(old.Until) && (r.Mode == old.Mode || r.Mode == s3api.LockCompliance)
+			// Only extending in the same mode is free: any other change
+			// of a GOVERNANCE lock, even to COMPLIANCE, alters its
+			// settings and needs the bypass, as S3 answers.
+			stronger := r != nil && !r.Until.Before(old.Until) && r.Mode == old.Mode
 			if !stronger && (old.Mode == s3api.LockCompliance || !bypass) {
 				return s3api.ErrObjectLocked
 			}
