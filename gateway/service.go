@@ -131,9 +131,10 @@ var _ s3api.Service = (*Service)(nil)
 // The optional parts of s3api.Service this gateway serves: s3api answers
 // 501 only to a Service without them.
 var (
-	_ s3api.Versioning = (*Service)(nil)
-	_ s3api.ObjectLock = (*Service)(nil)
-	_ s3api.Lifecycle  = (*Service)(nil)
+	_ s3api.Versioning     = (*Service)(nil)
+	_ s3api.ObjectLock     = (*Service)(nil)
+	_ s3api.Lifecycle      = (*Service)(nil)
+	_ s3api.BucketPolicies = (*Service)(nil)
 )
 
 // New returns a Service for cfg.

@@ -155,11 +155,12 @@ func validVersionID(v string) bool {
 // bucketConfig is what the gateway keeps about a bucket, in the metadata
 // of its configuration object.
 type bucketConfig struct {
-	Versioning string      `json:"v,omitempty"`  // "", Enabled, Suspended
-	Lock       *lockConfig `json:"l,omitempty"`  // Object Lock, when enabled
-	Lifecycle  string      `json:"lc,omitempty"` // lifecycle configuration, canonical XML (lifecycle.go)
-	Tags       []s3api.Tag `json:"t,omitempty"`  // bucket tags (bucket_tagging.go)
-	CORS       string      `json:"co,omitempty"` // CORS configuration, canonical XML (cors.go)
+	Versioning string      `json:"v,omitempty"`   // "", Enabled, Suspended
+	Lock       *lockConfig `json:"l,omitempty"`   // Object Lock, when enabled
+	Lifecycle  string      `json:"lc,omitempty"`  // lifecycle configuration, canonical XML (lifecycle.go)
+	Tags       []s3api.Tag `json:"t,omitempty"`   // bucket tags (bucket_tagging.go)
+	CORS       string      `json:"co,omitempty"`  // CORS configuration, canonical XML (cors.go)
+	Policy     string      `json:"pol,omitempty"` // bucket policy, JSON as sent (bucket_policy.go)
 }
 
 const mConfig = "cfg"

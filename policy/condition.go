@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"encoding/base64"
 	"math/big"
 	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // condition is one (operator, key, values) triple of a Condition block.
@@ -14,6 +17,12 @@ type condition struct {
 	values   []string // as written (for Numeric: canonical numbers)
 	nums     []*big.Rat
 	nets     []netip.Prefix
+	times    []time.Time
+	// set is "forany" or "forall" for the ForAnyValue: and ForAllValues:
+	// qualifiers (bucket policies only): every key here has one value, so
+	// ForAnyValue is the plain operator on a present key and false on an
+	// absent one, and ForAllValues is true on an absent key.
+	set string
 }
 
 type opKind uint8
@@ -24,6 +33,9 @@ const (
 	kBool
 	kIP
 	kNull
+	kDate
+	kBinary
+	kArn
 )
 
 // operators maps each supported operator to its kind and whether it is
@@ -48,6 +60,31 @@ var operators = map[string]struct {
 	"IpAddress":                 {kIP, false},
 	"NotIpAddress":              {kIP, true},
 	"Null":                      {kNull, false},
+	"DateEquals":                {kDate, false},
+	"DateNotEquals":             {kDate, true},
+	"DateLessThan":              {kDate, false},
+	"DateLessThanEquals":        {kDate, false},
+	"DateGreaterThan":           {kDate, false},
+	"DateGreaterThanEquals":     {kDate, false},
+	"BinaryEquals":              {kBinary, false},
+	"ArnEquals":                 {kArn, false},
+	"ArnLike":                   {kArn, false},
+	"ArnNotEquals":              {kArn, true},
+	"ArnNotLike":                {kArn, true},
+}
+
+// parseTime reads a Date operator's value or a date context key: ISO 8601
+// (with or without a time, with Z or an offset) or epoch seconds.
+func parseTime(s string) (time.Time, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(n, 0).UTC(), true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02", "20060102T150405Z"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func parseConditions(src source, n *node) ([]condition, error) {
@@ -113,6 +150,16 @@ func parseCondition(src source, op string, ifExists bool, kind opKind, kf field)
 			if s != "true" && s != "false" {
 				return c, src.errAt(v.off, "%s needs true or false, not %q", op, s)
 			}
+		case kDate:
+			t, ok := parseTime(s)
+			if !ok {
+				return c, src.errAt(v.off, "%s needs an ISO 8601 date or epoch seconds, not %q", op, s)
+			}
+			c.times = append(c.times, t)
+		case kBinary:
+			if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+				return c, src.errAt(v.off, "%s needs base64, not %q", op, s)
+			}
 		case kIP:
 			p, err := parsePrefix(s)
 			if err != nil {
@@ -145,6 +192,12 @@ func (c *condition) holds(ctx map[string]string) bool {
 		return (c.values[0] == "true") != present
 	}
 	if !present {
+		switch c.set {
+		case "forany":
+			return false
+		case "forall":
+			return true
+		}
 		return c.ifExists || spec.negated
 	}
 	any := false
@@ -193,6 +246,30 @@ func (c *condition) matchOne(kind opKind, i int, want, got string) bool {
 	case kIP:
 		a, err := netip.ParseAddr(got)
 		return err == nil && c.nets[i].Contains(a.Unmap())
+	case kDate:
+		g, ok := parseTime(got)
+		if !ok {
+			return false
+		}
+		w := c.times[i]
+		switch c.op {
+		case "DateEquals", "DateNotEquals":
+			return g.Equal(w)
+		case "DateLessThan":
+			return g.Before(w)
+		case "DateLessThanEquals":
+			return !g.After(w)
+		case "DateGreaterThan":
+			return g.After(w)
+		}
+		return !g.Before(w)
+	case kBinary:
+		return base64.StdEncoding.EncodeToString([]byte(got)) == want
+	case kArn:
+		if c.op == "ArnEquals" || c.op == "ArnNotEquals" {
+			return got == want
+		}
+		return wildcard(want, got)
 	}
 	return false
 }

@@ -18,8 +18,10 @@
 // StringEqualsIgnoreCase, StringNotEqualsIgnoreCase, StringLike,
 // StringNotLike, NumericEquals, NumericNotEquals, NumericLessThan,
 // NumericLessThanEquals, NumericGreaterThan, NumericGreaterThanEquals,
-// Bool, IpAddress, NotIpAddress, each also with an IfExists suffix, and
-// Null. Within one operator several keys must all match (AND), and
+// DateEquals, DateNotEquals, DateLessThan(Equals), DateGreaterThan(Equals)
+// (ISO 8601 or epoch seconds), Bool, BinaryEquals, ArnEquals, ArnLike,
+// ArnNotEquals, ArnNotLike, IpAddress, NotIpAddress, each also with an
+// IfExists suffix, and Null. Within one operator several keys must all match (AND), and
 // several values of one key are alternatives (OR), as in AWS. A key the
 // request does not carry makes a positive operator false and a negated
 // one (StringNotEquals, NotIpAddress, ...) true, as in AWS; IfExists
@@ -30,7 +32,8 @@
 //
 // What is refused rather than ignored, because ignoring it would grant
 // more than the author meant or less than they think: Principal and
-// NotPrincipal (these are user policies), actions of other services,
+// NotPrincipal (in user policies; bucket policies, bucket.go, require
+// them), actions of other services,
 // resources that are not S3 ARNs, unknown condition operators, the
 // ForAnyValue:/ForAllValues: set qualifiers, and policy variables
 // (${aws:username}) in resources. Unknown top-level or statement fields
@@ -41,7 +44,11 @@
 //
 // A user's policies are evaluated together: an explicit Deny in any
 // statement that matches wins over every Allow; otherwise any matching
-// Allow allows; otherwise the request is denied (default deny).
+// Allow allows; otherwise the request is denied (default deny). A bucket
+// policy's statements apply only to the callers their Principal names
+// (Request.Principals); combining its decision with the user's is the
+// S3 layer's (s3api/bucket_policy.go), as AWS combines identity and
+// resource policies within one account.
 //
 // # Canned policies
 //

@@ -13,6 +13,9 @@ type Request struct {
 	// Context holds the condition keys of the request, lower-case names
 	// ("s3:prefix", "aws:sourceip").
 	Context map[string]string
+	// Principals are the caller's names a bucket policy's Principal may
+	// use (the access key, the user's name); user policies ignore them.
+	Principals []string
 }
 
 // BucketARN and ObjectARN name S3 resources.
@@ -56,6 +59,9 @@ func Evaluate(policies []*Policy, r *Request) Decision {
 func (p *Policy) Evaluate(r *Request) Decision { return Evaluate([]*Policy{p}, r) }
 
 func (st *Statement) applies(action string, r *Request) bool {
+	if st.HasPrincipal && st.matchesPrincipal(r.Principals) == st.NotPrincipal {
+		return false
+	}
 	if matchAny(st.Actions, action) == st.NotAction {
 		return false
 	}

@@ -41,6 +41,12 @@ type Statement struct {
 	Resources []string
 	NotRes    bool // Resources came from NotResource
 	Conds     []condition
+	// HasPrincipal marks a bucket policy's statement: it applies only to
+	// the callers Principals name ("*": every authenticated caller), or
+	// with NotPrincipal to every other caller.
+	HasPrincipal bool
+	NotPrincipal bool
+	Principals   []string
 }
 
 // Parse parses the policy document text read from file (the name is for

@@ -41,6 +41,9 @@ type AuthzDecision struct {
 	// Reason says which policy statement decided, or why none did; it is
 	// logged, never sent to the client.
 	Reason string
+	// Deny: an explicit Deny decided, which a bucket policy's Allow does
+	// not override (an unset Allowed alone is "nothing allowed it").
+	Deny bool
 }
 
 // Gateway-specific actions, beside the s3: actions of the operation table.
@@ -55,7 +58,7 @@ const (
 // authorized per key inside the operation, copies also on their source.
 func (rq *request) authorize() error {
 	switch {
-	case rq.h.authz == nil || rq.op == OpDeleteObjects:
+	case !rq.authzActive() || rq.op == OpDeleteObjects:
 		return nil
 	case rq.op.Action() == "":
 		// Only the pseudo-operations have no action, and they never
@@ -131,13 +134,14 @@ func (rq *request) check(action, bucket, key string, cond map[string]string) boo
 // ask asks the Authorizer (allowing everything without one) and records the
 // user's name for the logs.
 func (rq *request) ask(action, bucket, key string, cond map[string]string) AuthzDecision {
-	if rq.h.authz == nil {
-		return AuthzDecision{Allowed: true, User: rq.accessKey}
+	d := AuthzDecision{Allowed: true, User: rq.accessKey}
+	if rq.h.authz != nil {
+		d = rq.h.authz.Authorize(rq.r.Context(), &AuthzRequest{
+			AccessKey: rq.accessKey, Operation: rq.op, Action: action,
+			Bucket: bucket, Key: key, Conditions: cond,
+		})
 	}
-	d := rq.h.authz.Authorize(rq.r.Context(), &AuthzRequest{
-		AccessKey: rq.accessKey, Operation: rq.op, Action: action,
-		Bucket: bucket, Key: key, Conditions: cond,
-	})
+	d = rq.withBucketPolicy(d, action, bucket, key, cond)
 	// Set once: DeleteObjects asks per key while earlier keys' deletes
 	// (which audit, reading rq.user) already run.
 	if rq.user == "" && d.User != "" {
@@ -149,10 +153,21 @@ func (rq *request) ask(action, bucket, key string, cond map[string]string) Authz
 // allowedExtra asks about an action beyond the operation's own (a copy's
 // source, a DeleteObjects key), with the request's general conditions.
 func (rq *request) allowedExtra(action, bucket, key string) bool {
-	if rq.h.authz == nil {
+	if !rq.authzActive() {
 		return true
 	}
 	return rq.check(action, bucket, key, rq.conditions())
+}
+
+// authzActive reports whether requests are authorized at all: with an
+// Authorizer, or with a Service that keeps bucket policies (whose Deny
+// binds even the single-admin setup).
+func (rq *request) authzActive() bool {
+	if rq.h.authz != nil {
+		return true
+	}
+	_, ok := rq.h.svc.(BucketPolicies)
+	return ok
 }
 
 // mayQuietly is allowedExtra for optional extras (the key IDs header):
@@ -176,6 +191,7 @@ func (rq *request) conditions() map[string]string {
 	if host, _, err := net.SplitHostPort(rq.r.RemoteAddr); err == nil {
 		c["aws:sourceip"] = host
 	}
+	rq.requestConditions(c)
 	return c
 }
 

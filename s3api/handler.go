@@ -110,6 +110,7 @@ type handler struct {
 	stdMD5    bool
 	stall     time.Duration
 	now       func() time.Time
+	policies  policyCache // parsed bucket policies (bucket_policy.go)
 }
 
 // NewHandler returns the S3 HTTP handler for cfg. It panics if cfg has no

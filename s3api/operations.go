@@ -41,6 +41,10 @@ const (
 	OpGetBucketCors
 	OpPutBucketCors
 	OpDeleteBucketCors
+	OpGetBucketPolicy
+	OpPutBucketPolicy
+	OpDeleteBucketPolicy
+	OpGetBucketPolicyStatus
 	OpListObjects
 	OpListObjectsV2
 	OpListObjectVersions
@@ -129,6 +133,10 @@ var operations = [numOperations]opInfo{
 	OpGetBucketCors:                   {"GetBucketCors", "s3:GetBucketCORS", ResourceBucket},
 	OpPutBucketCors:                   {"PutBucketCors", "s3:PutBucketCORS", ResourceBucket},
 	OpDeleteBucketCors:                {"DeleteBucketCors", "s3:PutBucketCORS", ResourceBucket},
+	OpGetBucketPolicy:                 {"GetBucketPolicy", "s3:GetBucketPolicy", ResourceBucket},
+	OpPutBucketPolicy:                 {"PutBucketPolicy", "s3:PutBucketPolicy", ResourceBucket},
+	OpDeleteBucketPolicy:              {"DeleteBucketPolicy", "s3:DeleteBucketPolicy", ResourceBucket},
+	OpGetBucketPolicyStatus:           {"GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", ResourceBucket},
 	OpListObjects:                     {"ListObjects", "s3:ListBucket", ResourceBucket},
 	OpListObjectsV2:                   {"ListObjectsV2", "s3:ListBucket", ResourceBucket},
 	OpListObjectVersions:              {"ListObjectVersions", "s3:ListBucketVersions", ResourceBucket},
@@ -190,7 +198,8 @@ func (o Operation) Writes() bool {
 		OpPutBucketVersioning, OpPutObjectLockConfiguration, OpPutObjectRetention,
 		OpPutObjectLegalHold,
 		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle,
-		OpPutBucketCors, OpDeleteBucketCors:
+		OpPutBucketCors, OpDeleteBucketCors,
+		OpPutBucketPolicy, OpDeleteBucketPolicy:
 		return true
 	}
 	return false

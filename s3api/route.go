@@ -44,7 +44,7 @@ var unsupportedSubresources = []string{
 	"accelerate", "analytics", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataConfiguration", "metadataTable", "metrics", "notification",
-	"object-lock", "policy", "policyStatus",
+	"object-lock",
 	"publicAccessBlock", "renameObject", "replication", "requestPayment",
 	"restore", "retention", "select", "session", "torrent",
 	"versioning", "website",
@@ -188,6 +188,10 @@ func (rq *request) route() func() error {
 				return set(OpGetBucketLifecycleConfiguration, rq.getBucketLifecycle)
 			case rq.q.Has("cors"):
 				return set(OpGetBucketCors, rq.getBucketCors)
+			case rq.q.Has("policy"):
+				return set(OpGetBucketPolicy, rq.getBucketPolicy)
+			case rq.q.Has("policyStatus"):
+				return set(OpGetBucketPolicyStatus, rq.getBucketPolicyStatus)
 			case rq.subresource() != "":
 				return notImpl("GET ?" + rq.subresource() + " on a bucket")
 			case rq.q.Get("list-type") == "2":
@@ -208,6 +212,8 @@ func (rq *request) route() func() error {
 				return set(OpPutBucketVersioning, rq.putBucketVersioning)
 			case rq.q.Has("lifecycle"):
 				return set(OpPutBucketLifecycleConfiguration, rq.putBucketLifecycle)
+			case rq.q.Has("policy"):
+				return set(OpPutBucketPolicy, rq.putBucketPolicy)
 			case rq.q.Has("object-lock"):
 				return set(OpPutObjectLockConfiguration, rq.putObjectLockConfiguration)
 			case rq.q.Has("cors"):
@@ -226,6 +232,8 @@ func (rq *request) route() func() error {
 				return set(OpDeleteBucketLifecycle, rq.deleteBucketLifecycle)
 			case rq.q.Has("cors"):
 				return set(OpDeleteBucketCors, rq.deleteBucketCors)
+			case rq.q.Has("policy"):
+				return set(OpDeleteBucketPolicy, rq.deleteBucketPolicy)
 			}
 			if s := rq.subresource(); s != "" {
 				return notImpl("DELETE ?" + s + " on a bucket")

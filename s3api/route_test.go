@@ -43,7 +43,10 @@ func TestRouting(t *testing.T) {
 		{req{method: "GET", target: "/bkt/k?uploadId=u"}, "ListParts"},
 		{req{method: "DELETE", target: "/bkt/k?uploadId=u"}, "AbortMultipartUpload"},
 		{req{method: "DELETE", target: "/bkt/k"}, "DeleteObject"},
-		{req{method: "GET", target: "/bkt?policy"}, "NotImplemented"},
+		{req{method: "GET", target: "/bkt?policy"}, "GetBucketPolicy"},
+		{req{method: "PUT", target: "/bkt?policy", body: []byte("{}")}, "PutBucketPolicy"},
+		{req{method: "DELETE", target: "/bkt?policy"}, "DeleteBucketPolicy"},
+		{req{method: "GET", target: "/bkt?policyStatus"}, "GetBucketPolicyStatus"},
 		{req{method: "PUT", target: "/bkt/k?retention", body: []byte("x")}, "PutObjectRetention"},
 		{req{method: "PUT", target: "/bkt/k?restore", body: []byte("x")}, "NotImplemented"},
 		{req{method: "POST", target: "/bkt/k"}, "-"}, // refused before routing (route_shape.go)

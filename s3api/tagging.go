@@ -269,7 +269,7 @@ func (rq *request) writeTags() ([]Tag, error) {
 // without allowing PutObjectTagging on existing ones (tags drive
 // lifecycle rules).
 func (rq *request) mayTag(tags []Tag) error {
-	if len(tags) == 0 || rq.h.authz == nil {
+	if len(tags) == 0 || !rq.authzActive() {
 		return nil
 	}
 	cond := rq.conditions()

@@ -82,7 +82,22 @@ func (u *users) Authorize(_ context.Context, q *s3api.AuthzRequest) s3api.AuthzD
 			reason += " statement " + d.Sid
 		}
 	}
-	return s3api.AuthzDecision{Allowed: d.Allowed(), User: x.name, Reason: reason}
+	return s3api.AuthzDecision{Allowed: d.Allowed(), Deny: d.Effect == policy.Deny, User: x.name, Reason: reason}
+}
+
+// KnownPrincipal implements s3api.PrincipalResolver: a bucket policy's
+// principal names a user by access key or by name.
+func (u *users) KnownPrincipal(name string) bool {
+	t := u.cur.Load()
+	if _, ok := t.byKey[name]; ok {
+		return true
+	}
+	for _, x := range t.byKey {
+		if x.name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // accessKeys lists the access keys, sorted, for the startup log.
