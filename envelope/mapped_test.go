@@ -254,3 +254,53 @@ func TestResident(t *testing.T) {
 		t.Error("a hole never read is resident")
 	}
 }
+
+// Serial readers that map at the same time share mapBudget: each maps a
+// smaller window when there are many, the whole one when few, and a
+// closed reader gives its share back.
+func TestMappedWindowShared(t *testing.T) {
+	mapAll(t)
+	k, tab, body, plain := bigObject(t, 20<<20)
+	f := bodyFile(t, body, 0)
+	open := func() *rangeReader {
+		r, err := k.NewRangeReader(io.NewSectionReader(f, 0, int64(len(body))), tab, 0, tab.Size())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := make([]byte, 1000)
+		if _, err := io.ReadFull(r, p); err != nil || !bytes.Equal(p, plain[:1000]) {
+			t.Fatalf("read: %v", err)
+		}
+		return r.(*rangeReader)
+	}
+	one := open()
+	if len(one.fm.m) != mapWindow {
+		t.Errorf("a reader alone maps %d bytes, want %d", len(one.fm.m), mapWindow)
+	}
+	one.Close()
+	one.Close() // a second Close gives nothing back twice
+	var rs []*rangeReader
+	for range 2 * mapBudget / mapWindow {
+		rs = append(rs, open())
+	}
+	// A reader keeps the window it has; the next one it maps is its share.
+	p := make([]byte, mapWindow+1<<20)
+	for _, r := range rs {
+		if _, err := io.ReadFull(r, p); err != nil || !bytes.Equal(p, plain[1000:1000+len(p)]) {
+			t.Fatalf("read: %v", err)
+		}
+		if len(r.fm.m) != mapWindow/2 {
+			t.Errorf("one of %d readers maps %d bytes, want %d", len(rs), len(r.fm.m), mapWindow/2)
+		}
+	}
+	for _, r := range rs {
+		got, err := io.ReadAll(r)
+		if err != nil || !bytes.Equal(got, plain[1000+len(p):]) {
+			t.Fatalf("rest: %v", err)
+		}
+		r.Close()
+	}
+	if n := mapping.Load(); n != 0 {
+		t.Errorf("%d readers still counted as mapping after Close", n)
+	}
+}
