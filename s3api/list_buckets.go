@@ -35,7 +35,7 @@ func parseListBucketsParams(q url.Values) (listBucketsParams, error) {
 		v := q.Get("max-buckets")
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxListBuckets {
-			return p, ErrInvalidArgument.WithMessage("Argument max-buckets must be an integer between 1 and %d, not %q.", maxListBuckets, truncate(v, 50))
+			return p, ErrInvalidArgument.WithMessage("Argument max-buckets must be an integer between 1 and %d.", maxListBuckets).WithDetail("max-buckets %q.", truncate(v, 50))
 		}
 		p.max = n
 	}

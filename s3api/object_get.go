@@ -28,7 +28,7 @@ func (rq *request) getObject() error {
 		}
 		partNumber = n
 		if rq.r.Header.Get("Range") != "" {
-			return ErrInvalidRequest.WithMessage("Cannot specify both Range header and partNumber query parameter.")
+			return ErrInvalidRequest.WithMessage("Cannot specify both Range header and partNumber query parameter")
 		}
 	}
 

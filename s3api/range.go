@@ -77,7 +77,7 @@ func parseDigits(s string) (int64, bool) {
 // parseCopySourceRange parses x-amz-copy-source-range, which S3 requires
 // to be exactly "bytes=first-last".
 func parseCopySourceRange(h string) (*ByteRange, error) {
-	bad := ErrInvalidArgument.WithMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy.")
+	bad := ErrInvalidArgument.WithMessage("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy")
 	spec, ok := strings.CutPrefix(h, "bytes=")
 	if !ok {
 		return nil, bad

@@ -55,7 +55,7 @@ func parseWriteConditions(h http.Header) (WriteConditions, error) {
 	var c WriteConditions
 	if vs := h.Values("If-None-Match"); len(vs) > 0 {
 		if len(vs) != 1 || strings.TrimSpace(vs[0]) != "*" {
-			return c, ErrNotImplemented.WithMessage("If-None-Match on a write accepts only the value *.")
+			return c, ErrNotImplemented.WithMessage("A header you provided implies functionality that is not implemented.").WithDetail("If-None-Match on a write accepts only the value *.")
 		}
 		c.IfNoneMatch = true
 	}
