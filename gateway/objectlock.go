@@ -37,7 +37,7 @@ import (
 const (
 	mLockMode  = "lkm" // sealed: GOVERNANCE or COMPLIANCE
 	mLockUntil = "lku" // sealed: retain-until date, RFC 3339
-	mLegalHold = "lkh" // sealed: ON (absent or OFF: no hold)
+	mLegalHold = "lkh" // sealed: ON, or OFF once set so; absent: never set (no hold either)
 )
 
 // lockConfig is a bucket's Object Lock configuration: enabled, with an
@@ -78,7 +78,7 @@ func setRetention(attrs backend.Meta, r *s3api.Retention) {
 
 func setLegalHold(attrs backend.Meta, status string) {
 	delete(attrs, mLegalHold)
-	if status == s3api.LegalHoldOn {
+	if status == s3api.LegalHoldOn || status == s3api.LegalHoldOff {
 		attrs[mLegalHold] = status
 	}
 }
@@ -275,10 +275,13 @@ func (s *Service) GetObjectLegalHold(ctx context.Context, bucket, key, vid strin
 	if err != nil {
 		return "", err
 	}
-	if so.attrs[mLegalHold] == s3api.LegalHoldOn {
-		return s3api.LegalHoldOn, nil
+	switch h := so.attrs[mLegalHold]; h {
+	case s3api.LegalHoldOn, s3api.LegalHoldOff:
+		return h, nil
 	}
-	return s3api.LegalHoldOff, nil
+	// A version that never had a legal hold has none to show, as S3
+	// answers (HEAD sends no x-amz-object-lock-legal-hold for it).
+	return "", s3api.ErrNoSuchObjectLockConfiguration
 }
 
 // needLock refuses lock requests on a bucket without Object Lock.

@@ -58,3 +58,44 @@ func TestRetentionModeChange(t *testing.T) {
 	}
 	wantAPIError(t, retain(types.ObjectLockRetentionModeGovernance, until.Add(3*time.Second), true), "AccessDenied", 403)
 }
+
+// TestLegalHoldNeverSet: a version that never had a legal hold answers
+// GetObjectLegalHold with 404 NoSuchObjectLockConfiguration and HEAD
+// sends no x-amz-object-lock-legal-hold, as S3 does; once set, ON and
+// then OFF read back as set.
+func TestLegalHoldNeverSet(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c) + "-lock"
+	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &b, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	key := "k"
+	put(t, c, b, key, []byte("data"))
+	_, err := c.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &b, Key: &key})
+	wantMessage(t, "GetObjectLegalHold of a version never held", err, "NoSuchObjectLockConfiguration", "The specified object does not have a ObjectLock configuration")
+	hold := func(st types.ObjectLockLegalHoldStatus) {
+		t.Helper()
+		if _, err := c.PutObjectLegalHold(ctx(t), &s3.PutObjectLegalHoldInput{Bucket: &b, Key: &key, LegalHold: &types.ObjectLockLegalHold{Status: st}}); err != nil {
+			t.Fatal(err)
+		}
+		lh, err := c.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &b, Key: &key})
+		if err != nil || lh.LegalHold.Status != st {
+			t.Fatalf("GetObjectLegalHold after %s: %v %+v", st, err, lh)
+		}
+		h, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: &key})
+		if err != nil || h.ObjectLockLegalHoldStatus != st {
+			t.Fatalf("HEAD after %s: %v %q", st, err, h.ObjectLockLegalHoldStatus)
+		}
+	}
+	h, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: &key})
+	if err != nil || h.ObjectLockLegalHoldStatus != "" {
+		t.Fatalf("HEAD of a version never held: %v %q", err, h.ObjectLockLegalHoldStatus)
+	}
+	hold(types.ObjectLockLegalHoldStatusOn)
+	hold(types.ObjectLockLegalHoldStatusOff)
+	if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &b, Key: &key, VersionId: currentVersionID(t, c, b, key)}); err != nil {
+		t.Fatalf("deleting a version whose hold is OFF: %v", err)
+	}
+}
