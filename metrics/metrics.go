@@ -152,10 +152,10 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // arrivalOps are the operations whose success puts a new object in its
 // bucket: what the newest-object metric follows.
-var arrivalOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpCompleteMultipartUpload: true, s3api.OpCopyObject: true}
+var arrivalOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpPostObject: true, s3api.OpCompleteMultipartUpload: true, s3api.OpCopyObject: true}
 
 // uploadOps are the operations that stream a body into storage.
-var uploadOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpUploadPart: true, s3api.OpUploadPartCopy: true, s3api.OpCopyObject: true}
+var uploadOps = map[s3api.Operation]bool{s3api.OpPutObject: true, s3api.OpPostObject: true, s3api.OpUploadPart: true, s3api.OpUploadPartCopy: true, s3api.OpCopyObject: true}
 
 // Begin implements s3api.Observer.
 func (m *Metrics) Begin() { m.inFlight.Inc() }

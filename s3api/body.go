@@ -69,6 +69,9 @@ type bodyOptions struct {
 	// objectChecksums: x-amz-checksum-<alg> headers describe the object
 	// being completed, not this body.
 	objectChecksums bool
+	// src, when set, is the payload instead of the request body: the file
+	// part of a browser-form upload, whose length is not known up front.
+	src io.Reader
 }
 
 // openBody prepares the request body for reading. It validates the headers
@@ -142,6 +145,9 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 			return nil, ErrMissingContentLength
 		}
 		b.src = rq.in
+		if o.src != nil {
+			b.size, b.src = -1, o.src
+		}
 	}
 	if b.size > o.maxSize {
 		return nil, o.tooLarge

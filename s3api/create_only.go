@@ -70,7 +70,7 @@ func (rq *request) putIdentical(b *requestBody, refusal error) error {
 		return err
 	}
 	sums := b.Sums()
-	if sums.MD5 == nil || size != b.size || hex.EncodeToString(sums.MD5) != etag {
+	if sums.MD5 == nil || size != b.n || hex.EncodeToString(sums.MD5) != etag {
 		return rq.errOverwrite()
 	}
 	rq.identical = true

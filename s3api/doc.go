@@ -53,7 +53,9 @@
 //
 // One file holds each operation group: buckets.go, list_buckets.go,
 // object_put.go, object_get.go, object_copy.go, object_delete.go,
-// list_objects.go, multipart_*.go, tagging.go (object tags),
+// list_objects.go, multipart_*.go, post_*.go (browser-form uploads: the
+// form is authenticated by its signed policy instead of step 3, then stored
+// through object_put.go's put path), tagging.go (object tags),
 // bucket_tagging.go, cors.go and cors_handlers.go (bucket CORS and
 // preflights), acl.go (ACLs as S3 answers them with ACLs disabled)
 // and ownership.go (Object

@@ -19,3 +19,14 @@ func (e *Error) WithField(name, value string) *Error {
 	c.Fields = append(append([]errorField(nil), e.Fields...), errorField{XMLName: xml.Name{Local: name}, Value: value})
 	return &c
 }
+
+// WithFields is WithField for name/value pairs; a pair of empty value is
+// left out, as S3 leaves out an element it has nothing for.
+func (e *Error) WithFields(kv ...string) *Error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			e = e.WithField(kv[i], kv[i+1])
+		}
+	}
+	return e
+}

@@ -76,7 +76,7 @@ func (rq *request) objectLock() ObjectLock {
 // PutObject, CopyObject and CreateMultipartUpload when the Service keeps
 // locks.
 func (rq *request) lockHeadersAllowed() bool {
-	return rq.objectLock() != nil && (rq.op == OpPutObject || rq.op == OpCopyObject || rq.op == OpCreateMultipartUpload)
+	return rq.objectLock() != nil && (rq.op == OpPutObject || rq.op == OpPostObject || rq.op == OpCopyObject || rq.op == OpCreateMultipartUpload)
 }
 
 // bypassGovernance reads x-amz-bypass-governance-retention: it counts only

@@ -72,6 +72,7 @@ const (
 	OpPutObjectRetention
 	OpGetObjectLegalHold
 	OpPutObjectLegalHold
+	OpPostObject // a browser-form upload (POST /bucket, multipart/form-data)
 
 	numOperations
 )
@@ -164,6 +165,7 @@ var operations = [numOperations]opInfo{
 	OpPutObjectRetention:      {"PutObjectRetention", "s3:PutObjectRetention", ResourceObject},
 	OpGetObjectLegalHold:      {"GetObjectLegalHold", "s3:GetObjectLegalHold", ResourceObject},
 	OpPutObjectLegalHold:      {"PutObjectLegalHold", "s3:PutObjectLegalHold", ResourceObject},
+	OpPostObject:              {"PostObject", "s3:PutObject", ResourceObject},
 }
 
 func (o Operation) info() opInfo {
@@ -199,7 +201,7 @@ func (o Operation) Writes() bool {
 		OpPutObjectLegalHold,
 		OpPutBucketLifecycleConfiguration, OpDeleteBucketLifecycle,
 		OpPutBucketCors, OpDeleteBucketCors,
-		OpPutBucketPolicy, OpDeleteBucketPolicy:
+		OpPutBucketPolicy, OpDeleteBucketPolicy, OpPostObject:
 		return true
 	}
 	return false

@@ -96,6 +96,11 @@ func (rq *request) serve() {
 		rq.fail(err)
 		return
 	}
+	if rq.isPostObject() {
+		// A browser-form upload signs its form, not its headers.
+		rq.servePostObject()
+		return
+	}
 	res, err := auth.VerifyInRegion(r, rq.h.creds, rq.h.now(), hb, rq.h.region)
 	if err != nil {
 		rq.op = OpAuth
@@ -243,7 +248,10 @@ func (rq *request) route() func() error {
 			if rq.q.Has("delete") {
 				return set(OpDeleteObjects, rq.deleteObjects)
 			}
-			return notImpl("POST on a bucket (browser-form uploads)")
+			if s := rq.subresource(); s != "" {
+				return notImpl("POST ?" + s + " on a bucket")
+			}
+			return notAllowed // browser-form uploads are served before routing (post_object.go)
 		}
 
 	default:
