@@ -226,7 +226,7 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 	for name := range h {
 		alg := checksum.FromHeaderName(name)
 		if alg == "" && unknownChecksumHeader(name) {
-			return nil, ErrInvalidRequest.WithMessage("The %s header names a checksum algorithm this gateway does not know; it cannot be verified.", truncate(strings.ToLower(name), 64))
+			return nil, ErrInvalidRequest.WithMessage("The algorithm type you specified in x-amz-checksum- header is invalid.").WithDetail("%s names no checksum algorithm this gateway knows; it cannot be verified.", truncate(strings.ToLower(name), 64))
 		}
 		if alg != "" && headerValues {
 			named = append(named, name)
