@@ -14,6 +14,7 @@ import (
 // validity S3 never grants is refused with 403 too.
 var (
 	errBadDate       = newErr("AccessDenied", 403, "AWS authentication requires a valid Date or x-amz-date header")
+	errInvalidToken  = newErr("InvalidToken", 400, "The provided token is malformed or otherwise invalid.")
 	errPresignExpiry = newErr("AuthorizationQueryParametersError", 403, "X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds")
 )
 
@@ -36,6 +37,8 @@ func authError(err error, q url.Values) error {
 		return ErrSignatureDoesNotMatch.WithField("AWSAccessKeyId", auth.AccessKeyOf(err))
 	case errors.Is(err, auth.ErrRequestTimeTooSkewed):
 		return ErrRequestTimeTooSkewed
+	case errors.Is(err, auth.ErrInvalidToken):
+		return errInvalidToken.WithDetail("%s", detail)
 	case errors.Is(err, auth.ErrExpired):
 		return ErrExpiredToken
 	case errors.Is(err, auth.ErrBadDate):

@@ -58,7 +58,7 @@ type RequestInfo struct {
 // counter born at 1 is invisible to rate() and increase()).
 func AuthFailureReasons() []string {
 	return []string{"anonymous", "unknown_access_key", "signature_mismatch", "time_skewed",
-		"expired", "unsigned_header", "unsupported", "malformed", "other"}
+		"expired", "unsigned_header", "unsupported", "invalid_token", "malformed", "other"}
 }
 
 // authFailureReason names an authentication error for metrics: a small,
@@ -79,6 +79,8 @@ func authFailureReason(err error) string {
 		return "unsigned_header"
 	case errors.Is(err, auth.ErrUnsupported):
 		return "unsupported"
+	case errors.Is(err, auth.ErrInvalidToken):
+		return "invalid_token"
 	case errors.Is(err, auth.ErrMalformed):
 		return "malformed"
 	}

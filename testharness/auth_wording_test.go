@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/minio/minio-go/v7"
 )
@@ -199,6 +200,16 @@ func TestAuthWording(t *testing.T) {
 		resp, body := presigned(tc.mod)
 		wantBody(t, "presigned "+tc.name, resp, body, 400, "AuthorizationQueryParametersError", tc.msg)
 	}
+	resp, body = presigned(setParam("X-Amz-Security-Token", "my_token"))
+	wantBody(t, "presigned with a session token", resp, body, 400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
+	// An SDK holding temporary credentials sends the token as a header.
+	tc := S3Client(t, g, S3Options{}, func(o *s3.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider(g.AccessKey, g.SecretKey, "session-token")
+	})
+	_, err = tc.HeadBucket(ctx(t), &s3.HeadBucketInput{Bucket: &b})
+	wantAPIError(t, err, "", 400)
+	_, err = tc.ListBuckets(ctx(t), &s3.ListBucketsInput{})
+	wantMessage(t, "ListBuckets with a session token", err, "InvalidToken", "The provided token is malformed or otherwise invalid.")
 	resp, body = presigned(setParam("X-Amz-Credential", "AKIDNOSUCHKEY/"+day+"/us-east-1/s3/aws4_request"))
 	wantBody(t, "presigned unknown key", resp, body, 403, "InvalidAccessKeyId", "", "<AWSAccessKeyId>AKIDNOSUCHKEY</AWSAccessKeyId>")
 }

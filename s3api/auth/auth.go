@@ -69,6 +69,9 @@ var (
 	// grants (X-Amz-Expires of 0, negative or over 7 days; a SigV2 Expires
 	// more than 7 days ahead).
 	ErrPresignExpiry = errors.New("presigned URL validity out of range")
+	// ErrInvalidToken: the request carries an X-Amz-Security-Token. This
+	// gateway issues no temporary credentials, so no token is valid.
+	ErrInvalidToken = errors.New("security token not issued here")
 	// ErrInvalidArgument: the Authorization header names a scheme S3 does
 	// not know, or is a SigV2 header without "access-key:signature", or
 	// x-amz-content-sha256 is neither a digest nor a payload mode.
@@ -142,4 +145,13 @@ func VerifyInRegion(r *http.Request, creds Credentials, now time.Time, vhostBuck
 		return verifyV2Query(r, q, creds, now, vhostBucket)
 	}
 	return nil, ErrMissing
+}
+
+// checkToken refuses a session token (header or presigned parameter): S3
+// checks it before the signature, and no token can be valid here.
+func checkToken(r *http.Request, q query) error {
+	if len(r.Header.Values("X-Amz-Security-Token")) > 0 || q.has("X-Amz-Security-Token") {
+		return errorf(ErrInvalidToken, "X-Amz-Security-Token given, but this endpoint issues no temporary credentials")
+	}
+	return nil
 }

@@ -127,13 +127,18 @@ func verifyV2Query(r *http.Request, q query, creds Credentials, now time.Time, b
 // finishV2 checks a SigV2 signature. expires is the Expires value of a
 // presigned URL ("" for header authentication).
 func finishV2(r *http.Request, q query, ak, sig, expires string, presigned bool, creds Credentials, bucket string) (*Result, error) {
-	got, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil || len(got) != sha1.Size {
-		return nil, malformed("SigV2 signature is not base64 of an HMAC-SHA1")
+	if err := checkToken(r, q); err != nil {
+		return nil, err
 	}
 	secret, ok := creds.SecretKey(ak)
 	if !ok {
 		return nil, &InvalidAccessKeyError{AccessKey: ak}
+	}
+	// A signature that is not even base64 of an HMAC-SHA1 is one that
+	// does not match: S3 answers it so, for the header and the query.
+	got, err := base64.StdEncoding.DecodeString(sig)
+	if err != nil || len(got) != sha1.Size {
+		return nil, &SignatureError{AccessKey: ak, msg: "SigV2 signature is not base64 of an HMAC-SHA1"}
 	}
 	// Candidate "Date line + CanonicalizedAmzHeaders" forms. With
 	// x-amz-date, the documented rule leaves the Date line empty and signs

@@ -267,6 +267,9 @@ func verifyV4Query(r *http.Request, q query, creds Credentials, now time.Time, r
 
 // finishV4 builds the canonical request and checks the signature.
 func finishV4(r *http.Request, v *v4Request, q query, skipParam, canonicalPayload, payload string, presigned bool, creds Credentials) (*Result, error) {
+	if err := checkToken(r, q); err != nil {
+		return nil, err
+	}
 	secret, ok := creds.SecretKey(v.accessKey)
 	if !ok {
 		return nil, &InvalidAccessKeyError{AccessKey: v.accessKey}
