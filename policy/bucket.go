@@ -357,6 +357,9 @@ func (st *Statement) bucketConditions(n *node) ([]condition, error) {
 			if err := st.checkConditionKey(kf); err != nil {
 				return nil, err
 			}
+			if err := checkSupplied(kf); err != nil {
+				return nil, err
+			}
 			c, err := parseCondition(source{}, base, ifExists, spec.kind, kf)
 			if err != nil {
 				return nil, malformed(msgConditionValue)
@@ -400,6 +403,14 @@ func (st *Statement) checkConditionKey(kf field) error {
 		if !slices.Contains(acts, strings.TrimPrefix(a, "s3:")) {
 			return malformed(msgConditionActions)
 		}
+	}
+	return nil
+}
+
+// checkSupplied refuses a known key the gateway never supplies.
+func checkSupplied(kf field) error {
+	if key := strings.ToLower(kf.key); !suppliedKeys[key] {
+		return &UnsupportedError{Key: kf.key}
 	}
 	return nil
 }

@@ -100,3 +100,26 @@ func conditionKey(key string) (actions []string, known bool) {
 	}
 	return nil, false
 }
+
+// suppliedKeys are the keys the gateway puts into a request's context
+// (s3api's conditions); a bucket policy naming another known key is
+// refused with UnsupportedError rather than accepted: a condition on a
+// key no request carries never holds, so a Deny meant to bind would
+// silently not.
+var suppliedKeys = setOf("aws:sourceip", "aws:securetransport", "aws:currenttime", "aws:epochtime",
+	"aws:useragent", "aws:referer", "aws:username", "s3:prefix", "s3:delimiter", "s3:max-keys",
+	"s3:authtype", "s3:signatureversion", "s3:if-none-match", "s3:if-match", "s3:x-amz-acl",
+	"s3:x-amz-metadata-directive", "s3:x-amz-storage-class", "s3:x-amz-server-side-encryption",
+	"s3:x-amz-server-side-encryption-aws-kms-key-id", "s3:x-amz-content-sha256",
+	"s3:x-amz-grant-read", "s3:x-amz-grant-write", "s3:x-amz-grant-read-acp",
+	"s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control", "s3:x-amz-copy-source",
+	"s3:object-lock-mode", "s3:object-lock-retain-until-date", "s3:object-lock-legal-hold",
+	"s3:versionid")
+
+// UnsupportedError is a bucket policy S3 would take that names a
+// condition key this gateway does not supply.
+type UnsupportedError struct{ Key string }
+
+func (e *UnsupportedError) Error() string {
+	return "the condition key " + e.Key + " is not supplied by this gateway: a condition on it would never hold"
+}

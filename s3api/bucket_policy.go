@@ -104,6 +104,10 @@ func (rq *request) putBucketPolicy() error {
 		if errors.As(err, &me) {
 			return ErrMalformedPolicy.WithMessage("%s", me.Msg)
 		}
+		var ue *policy.UnsupportedError
+		if errors.As(err, &ue) {
+			return ErrNotImplemented.WithMessage("The condition key %s is not implemented by this gateway: no request carries it, so a condition on it would never hold.", truncate(ue.Key, 64))
+		}
 		return err
 	}
 	if p.IsPublic() {
