@@ -151,11 +151,14 @@ func (rq *request) copyObject() error {
 	if src.bucket == rq.bucket && src.key == rq.key && !replace && redirect == "" {
 		return ErrInvalidRequest.WithMessage("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
-	var meta ObjectMeta
-	if replace {
-		if meta, err = parseMeta(rq.r.Header); err != nil {
-			return err
-		}
+	// The metadata headers are judged whatever the directive (S3 refuses
+	// oversized x-amz-meta-* on a COPY too); only REPLACE uses them.
+	meta, err := parseMeta(rq.r.Header)
+	if err != nil {
+		return err
+	}
+	if !replace {
+		meta = ObjectMeta{}
 	}
 	// The copy is a new version: it gets the lock the request asks for
 	// (or the bucket's default), never the source's.

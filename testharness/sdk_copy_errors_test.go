@@ -13,8 +13,9 @@ import (
 // with S3's codes and sentences: a range beyond the source is
 // InvalidArgument naming the source's size, an unknown tagging directive
 // or checksum algorithm is refused before the copy-onto-itself check, a
-// malformed x-amz-copy-source says which part is wrong, and a missing
-// destination bucket is named before a malformed source.
+// malformed x-amz-copy-source says which part is wrong, oversized
+// x-amz-meta-* headers are MetadataTooLarge even under the COPY directive,
+// and a missing destination bucket is named before a malformed source.
 func TestSDKCopyErrors(t *testing.T) {
 	t.Parallel()
 	g := Start(t, Options{NoFsync: true})
@@ -69,6 +70,17 @@ func TestSDKCopyErrors(t *testing.T) {
 		_, err = c.UploadPartCopy(ctx(t), &s3.UploadPartCopyInput{Bucket: &b, Key: aws.String("mp"), UploadId: mp.UploadId,
 			PartNumber: aws.Int32(2), CopySource: aws.String(src)})
 		wantMsg(err, "InvalidArgument", msg)
+	}
+
+	// Oversized metadata headers are refused whatever the directive.
+	big := map[string]string{"big": strings.Repeat("m", 2100)}
+	for _, d := range []types.MetadataDirective{"", types.MetadataDirectiveReplace} {
+		_, err = c.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &b, Key: aws.String("big-meta"), CopySource: aws.String(b + "/src"),
+			Metadata: big, MetadataDirective: d})
+		wantAPIError(t, err, "MetadataTooLarge", 400)
+	}
+	if _, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("big-meta")}); httpStatus(err) != 404 {
+		t.Errorf("a refused copy left an object: %v", err)
 	}
 
 	// A missing destination bucket comes first.
