@@ -3,13 +3,13 @@ package testharness
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/xml"
 	"errors"
 	"io"
 	"maps"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/minio/minio-go/v7"
 	miniocreds "github.com/minio/minio-go/v7/pkg/credentials"
@@ -26,6 +27,12 @@ import (
 // postForm sends a browser-form upload: the fields (in a stable order),
 // then the file last, as browsers send it.
 func postForm(t *testing.T, g *Gateway, bucket string, fields map[string]string, filename string, file []byte) (*http.Response, []byte) {
+	t.Helper()
+	return postFormWith(t, g, bucket, nil, fields, filename, file)
+}
+
+// postFormWith is postForm with extra request headers (a browser's Origin).
+func postFormWith(t *testing.T, g *Gateway, bucket string, hdr http.Header, fields map[string]string, filename string, file []byte) (*http.Response, []byte) {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -42,7 +49,23 @@ func postForm(t *testing.T, g *Gateway, bucket string, fields map[string]string,
 	mw.Close()
 	req := mustRequest(t, http.MethodPost, g.Endpoint+"/"+bucket, body.Bytes())
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return rawDo(t, g, req)
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	// A browser would follow success_action_redirect; the test looks at it.
+	c := g.HTTPClient()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("POST %s: reading body: %v", req.URL, err)
+	}
+	return resp, b
 }
 
 // presignPost signs a POST policy with minio-go (aws-sdk-go-v2 has no
@@ -84,8 +107,8 @@ func TestPostObjectMinio(t *testing.T) {
 		p.SetSuccessStatusAction("201")
 	})
 	form["key"] = "uploads/${filename}"
-	data := make([]byte, 300<<10)
-	rand.Read(data)
+	marker := newMarker()
+	data, _ := io.ReadAll(markedReader(7, 300<<10, marker))
 	resp, body := postForm(t, g, b, form, "db.xbstream", data)
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST: %d %s", resp.StatusCode, body)
@@ -112,11 +135,34 @@ func TestPostObjectMinio(t *testing.T) {
 		t.Errorf("object: Content-Type %q, metadata %v, ETag %s (POST said %s)", aws.ToString(out.ContentType), out.Metadata, aws.ToString(out.ETag), pr.ETag)
 	}
 
-	// The default answer is 204 with the ETag and Location.
+	assertNoMarker(t, g.DataDir, marker)
+
+	// The default answer is 204 with the ETag and Location; a page on an
+	// origin the bucket's CORS rules allow to POST gets the CORS headers.
+	cors := &types.CORSConfiguration{CORSRules: []types.CORSRule{{AllowedOrigins: []string{"https://app.example"}, AllowedMethods: []string{"POST"}}}}
+	if _, err := c.PutBucketCors(ctx(t), &s3.PutBucketCorsInput{Bucket: aws.String(b), CORSConfiguration: cors}); err != nil {
+		t.Fatalf("PutBucketCors: %v", err)
+	}
 	form = presignPost(t, mc, func(p *minio.PostPolicy) { p.SetBucket(b); p.SetKey("plain") })
-	resp, body = postForm(t, g, b, form, "x", []byte("small"))
+	resp, body = postFormWith(t, g, b, http.Header{"Origin": {"https://app.example"}}, form, "x", []byte("small"))
 	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("ETag") == "" {
 		t.Fatalf("POST without success_action_status: %d %s (ETag %q)", resp.StatusCode, body, resp.Header.Get("ETag"))
+	}
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+		t.Errorf("cross-origin POST: Access-Control-Allow-Origin %q", got)
+	}
+
+	// success_action_redirect: 303 to the page, told bucket, key and ETag.
+	form = presignPost(t, mc, func(p *minio.PostPolicy) {
+		p.SetBucket(b)
+		p.SetKey("redirected")
+		p.SetSuccessActionRedirect("https://app.example/done?from=form")
+	})
+	resp, body = postForm(t, g, b, form, "x", []byte("small"))
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil || loc.Host != "app.example" || loc.Path != "/done" ||
+		loc.Query().Get("from") != "form" || loc.Query().Get("key") != "redirected" || loc.Query().Get("bucket") != b || loc.Query().Get("etag") != resp.Header.Get("ETag") {
+		t.Errorf("POST with success_action_redirect: %d Location %q %s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 }
 
