@@ -35,15 +35,12 @@ func (vw *versionedWrite) stamp(attrs backend.Meta) {
 	}
 }
 
-// versionID is the ID S3 reports for the written version.
+// versionID is the ID S3 reports for the written version: none for the
+// null version a suspended bucket writes (S3's PutObject, Copy and
+// Complete then send no x-amz-version-id, though listings and reads call
+// the version "null").
 func (vw *versionedWrite) versionID() string {
-	switch {
-	case vw.vid != "":
-		return vw.vid
-	case vw.status != "":
-		return nullVersion
-	}
-	return ""
+	return vw.vid
 }
 
 // prepareWrite readies a write of bucket/key: in a versioned bucket it

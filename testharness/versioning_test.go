@@ -170,11 +170,19 @@ func TestVersioningSDK(t *testing.T) {
 	_, err = c.GetObject(ctx(t), &s3.GetObjectInput{Bucket: &b, Key: &key, VersionId: aws.String("null")})
 	wantAPIError(t, err, "NoSuchVersion", 404)
 
-	// Suspended: writes are the null version, older versions stay.
+	// Suspended: writes are the null version, older versions stay. As in
+	// S3, the PUT's answer names no version (x-amz-version-id absent).
 	enableVersioning(t, c, b, types.BucketVersioningStatusSuspended)
 	out := put(t, c, b, key, Data(9, 10))
-	if aws.ToString(out.VersionId) != "null" {
-		t.Errorf("PUT in a suspended bucket: version %q", aws.ToString(out.VersionId))
+	if out.VersionId != nil {
+		t.Errorf("PUT in a suspended bucket: version %q, want no x-amz-version-id", aws.ToString(out.VersionId))
+	}
+	cp, err = c.CopyObject(ctx(t), &s3.CopyObjectInput{Bucket: &b, Key: aws.String("suspended-copy"), CopySource: aws.String(b + "/" + key)})
+	if err != nil || cp.VersionId != nil {
+		t.Errorf("CopyObject in a suspended bucket: %v, version %q, want no x-amz-version-id", err, aws.ToString(cp.VersionId))
+	}
+	if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &b, Key: aws.String("suspended-copy"), VersionId: aws.String("null")}); err != nil {
+		t.Fatal(err)
 	}
 	put(t, c, b, key, Data(10, 11))
 	if got, _ := getVersion(t, c, b, key, id1); !bytes.Equal(got, v1) {
