@@ -33,7 +33,7 @@ import (
 // call (and munmap a TLB flush): measured in CPU per byte against raw
 // Open, 1 MiB windows 0.6, 8 MiB 0.85-0.93, 32 MiB 0.95-1.0 when every
 // window was also madvised; without that, 2 MiB 0.84-0.88, 4 MiB
-// 0.92-0.93, 8 MiB 0.96-0.98 (docs/BENCHMARKS.md). But mapped
+// 0.92-0.93, 8 MiB 0.95-0.98 (docs/BENCHMARKS.md). But mapped
 // pages count in the process's resident set (RssFile: page cache, not
 // memory of its own), so a gateway serving many GETs uses the small
 // window and a single long reader (the decrypt command's parallel one)
