@@ -219,14 +219,21 @@ func syncDir(dir string) error {
 }
 
 // openInput opens the positional input argument ("" or "-" is stdin) and
-// reports its size when it is a regular file (else -1).
+// reports its size when it is a regular file (else -1); standard input
+// redirected from a regular file counts as one (stdinFile).
 func openInput(fs *flag.FlagSet, s stdio) (io.Reader, *os.File, int64, error) {
+	stdin := func() (io.Reader, *os.File, int64, error) {
+		if f, size := stdinFile(s.in); f != nil {
+			return f, f, size, nil
+		}
+		return s.in, nil, -1, nil
+	}
 	switch fs.NArg() {
 	case 0:
-		return s.in, nil, -1, nil
+		return stdin()
 	case 1:
 		if fs.Arg(0) == "-" {
-			return s.in, nil, -1, nil
+			return stdin()
 		}
 		f, err := os.Open(fs.Arg(0))
 		if err != nil {
