@@ -23,11 +23,12 @@ const (
 	MaxUserMetadataSize  = 2 << 10 // sum of x-amz-meta-* names and values
 	MaxPartNumber        = 10000
 	MaxListKeys          = 1000
-	// MaxHeaderBytes bounds the request header section (names plus values);
-	// the handler answers RequestHeaderSectionTooLarge above it. Servers
-	// should set http.Server.MaxHeaderBytes a little higher so that the
-	// handler, not the connection, reports it.
-	MaxHeaderBytes = 64 << 10
+	// MaxHeaderBytes bounds the request header section (names plus values),
+	// at S3's own 8 KiB: the handler answers RequestHeaderSectionTooLarge
+	// with MaxSizeAllowed above it, as S3 does. Servers should set
+	// http.Server.MaxHeaderBytes a little higher so that the handler, not
+	// the connection, reports it.
+	MaxHeaderBytes = 8 << 10
 
 	maxCompleteBody     = 2 << 20 // CompleteMultipartUpload with 10,000 parts
 	maxDeleteBody       = 1 << 20 // DeleteObjects with 1,000 keys

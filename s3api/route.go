@@ -66,7 +66,8 @@ func (rq *request) serve() {
 	r := rq.r
 	if n := headerBytes(r.Header); n > MaxHeaderBytes {
 		rq.op = OpNone
-		rq.fail(ErrRequestHeaderSectionTooLarge.WithMessage("Your request header section is %d bytes, the maximum is %d.", n, MaxHeaderBytes))
+		rq.fail(ErrRequestHeaderSectionTooLarge.WithDetail("Your request header section is %d bytes.", n).
+			WithField("MaxSizeAllowed", itoa(MaxHeaderBytes)))
 		return
 	}
 	hb, err := rq.h.hostBucket(r.Host)

@@ -283,7 +283,7 @@ func TestStalledDownload(t *testing.T) {
 	}
 }
 
-// TestHugeHeaderRefused: a header section far over s3api's 64 KiB limit is
+// TestHugeHeaderRefused: a header section far over s3api's 8 KiB limit is
 // refused by the server before it buffers it all (431), instead of being
 // read up to net/http's 1 MiB default on every connection.
 func TestHugeHeaderRefused(t *testing.T) {
