@@ -32,7 +32,7 @@ func parseListParams(q url.Values, maxName string) (listParams, error) {
 	case "url":
 		p.encode, p.encodingType = s3URLEncode, "url"
 	default:
-		return p, ErrInvalidArgument.WithMessage("Invalid Encoding Method specified in Request: %q (only \"url\").", truncate(et, 50))
+		return p, ErrInvalidArgument.WithMessage("Invalid Encoding Method specified in Request").WithDetail("encoding-type %q: only \"url\" is defined.", truncate(et, 50))
 	}
 	return p, nil
 }
@@ -49,7 +49,16 @@ func parseMax(q url.Values, name string, limit int) (int, error) {
 		if len(v) > 0 && err != nil && strings.Trim(v, "0123456789") == "" {
 			return limit, nil // a huge number: capped
 		}
-		return 0, ErrInvalidArgument.WithMessage("Provided %s %q is not an integer between 0 and 2147483647.", name, truncate(v, 50))
+		// S3's two sentences: one for what is no integer, one for a
+		// negative number (which names max-keys "maxKeys").
+		if err != nil {
+			return 0, ErrInvalidArgument.WithMessage("Provided %s not an integer or within integer range", name).WithDetail("%s %q.", name, truncate(v, 50))
+		}
+		arg := name
+		if name == "max-keys" {
+			arg = "maxKeys"
+		}
+		return 0, ErrInvalidArgument.WithMessage("Argument %s must be an integer between 0 and 2147483647", arg).WithDetail("%s %q.", name, truncate(v, 50))
 	}
 	return min(n, limit), nil
 }
