@@ -262,6 +262,9 @@ func (s *Service) DeleteBucket(ctx context.Context, bucket string) error {
 	if errors.Is(err, backend.ErrBucketNotEmpty) {
 		err = s.deleteConfiguredBucket(ctx, bucket)
 	}
+	if errors.Is(err, backend.ErrBucketNotEmpty) {
+		return s.notEmpty(ctx, bucket)
+	}
 	return s.fail(op{"DeleteBucket", bucket, "", ctx}, err)
 }
 

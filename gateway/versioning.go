@@ -266,3 +266,12 @@ func (s *Service) deleteConfiguredBucket(ctx context.Context, bucket string) err
 	}
 	return err
 }
+
+// notEmpty answers DeleteBucket of a bucket that still holds something:
+// in one that has had versioning S3 adds that the versions count too.
+func (s *Service) notEmpty(ctx context.Context, bucket string) error {
+	if cfg, _, err := s.readConfig(ctx, bucket); err == nil && cfg.Versioning != "" {
+		return s3api.ErrVersionedBucketNotEmpty
+	}
+	return s3api.ErrBucketNotEmpty
+}

@@ -181,3 +181,11 @@ func checkVersionSyntax(v string) error {
 // errInvalidVersionID is S3's answer to a versionId it could not have
 // made (its wording, without a final period).
 var errInvalidVersionID = ErrInvalidArgument.WithMessage("Invalid version id specified")
+
+// ErrVersionedBucketNotEmpty is S3's BucketNotEmpty for a bucket that has
+// had versioning: its versions and delete markers count too.
+var ErrVersionedBucketNotEmpty = newErr("BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty. You must delete all versions in the bucket.")
+
+func init() {
+	otherWording[ErrBucketNotEmpty.Code] = append(otherWording[ErrBucketNotEmpty.Code], ErrVersionedBucketNotEmpty.Message)
+}
