@@ -107,7 +107,7 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		if i < len(in.Parts)-1 && pm.info.Size < s.minPartSize {
 			return nil, s3api.ErrEntityTooSmall.WithMessage("Part %d is %d bytes; every part but the last must be at least 5 MiB.", cp.PartNumber, pm.info.Size)
 		}
-		if err := checkPartChecksums(cp, pm.checksums); err != nil {
+		if err := checkPartChecksums(cp, pm.checksums, alg, typ); err != nil {
 			return nil, err
 		}
 		if alg == "" {
@@ -164,10 +164,10 @@ func (s *Service) completeUpload(ctx context.Context, in *s3api.CompleteMultipar
 		return nil, err
 	}
 	if in.ObjectSize != nil && *in.ObjectSize != total {
-		return nil, s3api.ErrInvalidRequest.WithMessage("The provided x-amz-mp-object-size does not match the size of the object.").WithDetail("x-amz-mp-object-size is %d; the parts add up to %d bytes.", *in.ObjectSize, total)
+		return nil, s3api.ErrInvalidRequest.WithMessage("The provided 'x-amz-mp-object-size' header value %d does not match what was computed: %d", *in.ObjectSize, total)
 	}
 	if in.ChecksumType != "" && in.ChecksumType != out.ChecksumType {
-		return nil, s3api.ErrBadDigest.WithMessage("The x-amz-checksum-type %s does not match the upload's checksum type %q.", in.ChecksumType, out.ChecksumType)
+		return nil, s3api.ErrInvalidRequest.WithMessage("The upload was created using the %s checksum mode. The complete request must use the same checksum mode.", out.ChecksumType).WithDetail("The request asks for %s.", in.ChecksumType)
 	}
 
 	attrs := backend.Meta{
@@ -284,15 +284,20 @@ func (s *Service) completedBefore(ctx context.Context, in *s3api.CompleteMultipa
 // checkPartChecksums holds a part's checksums in the Complete body to the
 // ones stored with the part: a mismatch is InvalidPart, as on S3, and so
 // is a checksum the part was uploaded without, which nothing could verify.
-func checkPartChecksums(cp s3api.CompletedPart, stored s3api.Checksums) error {
+func checkPartChecksums(cp s3api.CompletedPart, stored s3api.Checksums, alg, typ string) error {
 	for a, v := range cp.Checksums {
 		got, ok := stored[a]
 		if !ok {
-			return s3api.ErrInvalidPart.WithMessage("Part %d was uploaded without a %s checksum, so the one given cannot be verified.", cp.PartNumber, a)
+			return s3api.ErrBadDigest.WithMessage("The %s you specified for part %d did not match what we received.", strings.ToLower(a), cp.PartNumber).WithDetail("Part %d was uploaded without a %s checksum.", cp.PartNumber, a)
 		}
 		if got != v {
 			return s3api.ErrInvalidPart.WithMessage("The %s checksum given for part %d does not match the uploaded part.", a, cp.PartNumber)
 		}
+	}
+	if alg != "" && typ == s3api.ChecksumTypeComposite && cp.Checksums[alg] == "" {
+		// The object's composite checksum is made of the parts' own,
+		// which S3 wants stated.
+		return s3api.ErrInvalidRequest.WithMessage("The upload was created using a %s checksum. The complete request must include the checksum for each part. It was missing for part %d in the request.", strings.ToLower(alg), cp.PartNumber)
 	}
 	return nil
 }

@@ -58,10 +58,11 @@ func TestDefaultChecksum(t *testing.T) {
 	}
 	in := &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "mp", UploadID: id,
 		Parts: []s3api.CompletedPart{{PartNumber: 1, ETag: o1.ETag}, {PartNumber: 2, ETag: o2.ETag}}}
-	// A part checksum the part was not uploaded with cannot be verified.
+	// A part checksum the part was not uploaded with cannot be verified
+	// (S3: BadDigest).
 	in.Parts[0].Checksums = s3api.Checksums{checksum.SHA256: checksum.Encode(make([]byte, 32))}
 	_, err = s.CompleteMultipartUpload(ctx, in)
-	wantCode(t, err, "InvalidPart", 400)
+	wantCode(t, err, "BadDigest", 400)
 	in.Parts[0].Checksums = s3api.Checksums{checksum.CRC64NVME: crc64b64(randBytes(3))}
 	_, err = s.CompleteMultipartUpload(ctx, in)
 	wantCode(t, err, "InvalidPart", 400)
@@ -85,9 +86,9 @@ func TestCompleteChecksumType(t *testing.T) {
 	ctx := context.Background()
 	mustBucket(t, s, "bkt")
 	for _, tc := range []struct{ alg, typ, sent, want string }{
-		{"", "", s3api.ChecksumTypeComposite, "BadDigest"},
+		{"", "", s3api.ChecksumTypeComposite, "InvalidRequest"},
 		{"", "", s3api.ChecksumTypeFullObject, ""},
-		{checksum.SHA256, s3api.ChecksumTypeComposite, s3api.ChecksumTypeFullObject, "BadDigest"},
+		{checksum.SHA256, s3api.ChecksumTypeComposite, s3api.ChecksumTypeFullObject, "InvalidRequest"},
 		{checksum.CRC32, s3api.ChecksumTypeFullObject, s3api.ChecksumTypeFullObject, ""},
 	} {
 		id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "k", ChecksumAlgorithm: tc.alg, ChecksumType: tc.typ})

@@ -77,7 +77,7 @@ func TestVolumeLeaksNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			parts = append(parts, s3api.CompletedPart{PartNumber: n, ETag: out.ETag})
+			parts = append(parts, s3api.CompletedPart{PartNumber: n, ETag: out.ETag, Checksums: out.Checksums})
 			md5s = append(md5s, md5Sum(plain)...)
 		}
 		if key == "done" {

@@ -156,6 +156,11 @@ func (s *Service) UploadPart(ctx context.Context, in *s3api.UploadPartInput) (*s
 	if err != nil {
 		return nil, err
 	}
+	if d, ok := in.Body.(s3api.ChecksumDeclarer); ok {
+		if err := partChecksumMatches(attrs[mChecksumAlg], attrs[mChecksumType], d.DeclaredChecksum()); err != nil {
+			return nil, err
+		}
+	}
 	w, err := s.be.NewPart(ctx, in.Bucket, in.Key, in.UploadID, in.PartNumber)
 	if err != nil {
 		return nil, s.fail(o, err)

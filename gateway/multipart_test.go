@@ -83,7 +83,7 @@ func TestMultipart(t *testing.T) {
 	// Clients may send quoted ETags.
 	out, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "big", UploadID: id, Parts: []s3api.CompletedPart{
 		{PartNumber: 1, ETag: `"` + o1.ETag + `"`, Checksums: o1.Checksums},
-		{PartNumber: 2, ETag: o2.ETag},
+		{PartNumber: 2, ETag: o2.ETag, Checksums: o2.Checksums},
 		{PartNumber: 3, ETag: o3.ETag, Checksums: o3.Checksums},
 	}})
 	if err != nil {
@@ -256,7 +256,10 @@ func TestCompleteValidation(t *testing.T) {
 	_, err = s.UploadPart(ctx, &s3api.UploadPartInput{Bucket: "bkt", Key: "k", UploadID: id, PartNumber: 4, Body: newBody([]byte("x")), Size: 1})
 	wantCode(t, err, "InvalidRequest", 400)
 
-	cp := func(n int, etag string) s3api.CompletedPart { return s3api.CompletedPart{PartNumber: n, ETag: etag} }
+	sums := map[string]s3api.Checksums{o1.ETag: o1.Checksums, o2.ETag: o2.Checksums, o3.ETag: o3.Checksums}
+	cp := func(n int, etag string) s3api.CompletedPart {
+		return s3api.CompletedPart{PartNumber: n, ETag: etag, Checksums: sums[etag]}
+	}
 	complete := func(parts ...s3api.CompletedPart) error {
 		_, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "k", UploadID: id, Parts: parts})
 		return err
@@ -271,6 +274,8 @@ func TestCompleteValidation(t *testing.T) {
 	bad := cp(1, o1.ETag)
 	bad.Checksums = s3api.Checksums{checksum.SHA256: o3.Checksums[checksum.SHA256]}
 	wantCode(t, complete(bad, cp(3, o3.ETag)), "InvalidPart", 400)
+	// A COMPOSITE upload's parts must state their checksums.
+	wantCode(t, complete(s3api.CompletedPart{PartNumber: 1, ETag: o1.ETag}, cp(3, o3.ETag)), "InvalidRequest", 400)
 	_, err = s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "k", UploadID: "nope", Parts: []s3api.CompletedPart{cp(1, o1.ETag)}})
 	wantCode(t, err, "NoSuchUpload", 404)
 

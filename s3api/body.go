@@ -48,8 +48,9 @@ type requestBody struct {
 
 	ck *bodyChecksum // nil when the client declared none
 
-	err  error
-	sums Sums
+	err     error
+	pending error // a deferred failure of an empty body (bodyOptions.deferEmpty)
+	sums    Sums
 }
 
 // bodyChecksum is the x-amz-checksum-* a request declared.
@@ -72,6 +73,11 @@ type bodyOptions struct {
 	// src, when set, is the payload instead of the request body: the file
 	// part of a browser-form upload, whose length is not known up front.
 	src io.Reader
+	// deferEmpty: a failed check of an empty body is returned by Read
+	// (and consumed) instead of by openBody, so that the Service can
+	// answer its own refusals first (UploadPart: the upload's checksum
+	// algorithm). Only for handlers that call consumed on success.
+	deferEmpty bool
 }
 
 // openBody prepares the request body for reading. It validates the headers
@@ -189,8 +195,13 @@ func (rq *request) openBody(o bodyOptions) (*requestBody, error) {
 		// empty body cannot skip the checks.
 		var one [1]byte
 		if _, err := b.Read(one[:]); err != nil && err != io.EOF {
-			b.close()
-			return nil, err
+			if !o.deferEmpty {
+				b.close()
+				return nil, err
+			}
+			// Kept for the first Read (and consumed): until the Service
+			// reads, its own refusal is the answer.
+			b.pending, b.err = err, nil
 		}
 	}
 	return b, nil
@@ -280,6 +291,9 @@ func declaredChecksum(h http.Header, trailerMode, headerValues bool) (*bodyCheck
 func (b *requestBody) Read(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.pending != nil {
+		b.err, b.pending = b.pending, nil
+	}
 	if b.err != nil {
 		return 0, b.err
 	}
@@ -432,6 +446,12 @@ func (b *requestBody) verified() bool {
 func (b *requestBody) consumed() error {
 	if err := b.failed(); err != nil {
 		return err
+	}
+	b.mu.Lock()
+	pending := b.pending
+	b.mu.Unlock()
+	if pending != nil {
+		return pending // an empty body whose check failed, never read
 	}
 	if !b.verified() {
 		return fmt.Errorf("s3api: the Service returned success after reading %d of %d body bytes, so the body was never verified", b.n, b.size)

@@ -13,8 +13,11 @@ func mpObjectSize(h http.Header) (*int64, error) {
 		return nil, nil
 	}
 	n, err := strconv.ParseInt(v[0], 10, 64)
-	if err != nil || n < 0 || len(v) > 1 {
-		return nil, ErrInvalidArgument.WithMessage("Invalid value for x-amz-mp-object-size header.").WithDetail("%q is not a byte count.", truncate(v[0], 64))
+	switch {
+	case err != nil || len(v) > 1:
+		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-mp-object-size header is invalid: '%s'", truncate(v[0], 64))
+	case n < 0:
+		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-mp-object-size header is less than zero: '%d'", n)
 	}
 	return &n, nil
 }

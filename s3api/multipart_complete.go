@@ -106,7 +106,10 @@ func parseCompleteMultipartUpload(data []byte) ([]CompletedPart, error) {
 			return nil, ErrMalformedXML.WithMessage("Part %d of the CompleteMultipartUpload body lacks a PartNumber or an ETag.", i+1)
 		}
 		n := *p.PartNumber
-		if n < 1 || n > MaxPartNumber {
+		if n < 1 {
+			return nil, ErrInvalidArgument.WithMessage("PartNumber must be >= 1").WithDetail("Part %d of the body has PartNumber %d.", i+1, n)
+		}
+		if n > MaxPartNumber {
 			return nil, ErrInvalidArgument.WithMessage("Part number must be an integer between 1 and %d, inclusive (got %d).", MaxPartNumber, n)
 		}
 		if n <= prev {
@@ -117,7 +120,11 @@ func parseCompleteMultipartUpload(data []byte) ([]CompletedPart, error) {
 		if etag == "" {
 			return nil, ErrInvalidPart.WithMessage("Part %d has an empty ETag.", n)
 		}
-		parts = append(parts, CompletedPart{PartNumber: n, ETag: etag, Checksums: p.checksumFields.checksums()})
+		cp := CompletedPart{PartNumber: n, ETag: etag, Checksums: p.checksumFields.checksums()}
+		if err := checkPartChecksumSyntax(cp); err != nil {
+			return nil, err
+		}
+		parts = append(parts, cp)
 	}
 	return parts, nil
 }

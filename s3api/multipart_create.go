@@ -3,6 +3,7 @@ package s3api
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"envelopegw/s3api/checksum"
 )
@@ -77,9 +78,9 @@ func parseUploadChecksum(h http.Header) (alg, typ string, err error) {
 	case typ != "" && alg == "":
 		return "", "", ErrInvalidRequest.WithMessage("The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
 	case typ == ChecksumTypeFullObject && !checksum.IsCRC(alg):
-		return "", "", ErrInvalidRequest.WithMessage("The FULL_OBJECT checksum type cannot be used with the %s checksum algorithm.", alg)
+		return "", "", ErrInvalidRequest.WithMessage("The FULL_OBJECT checksum type cannot be used with the %s checksum algorithm.", strings.ToLower(alg))
 	case typ == ChecksumTypeComposite && alg == ChecksumCRC64NVME:
-		return "", "", ErrInvalidRequest.WithMessage("The COMPOSITE checksum type cannot be used with the CRC64NVME checksum algorithm.")
+		return "", "", ErrInvalidRequest.WithMessage("The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.")
 	}
 	return alg, typ, nil
 }

@@ -29,6 +29,7 @@ func (rq *request) uploadPart() error {
 	}
 	b, err := rq.openBody(bodyOptions{
 		requireLength: true,
+		deferEmpty:    true, // the upload's checksum algorithm is checked first
 		maxSize:       rq.h.maxPart,
 		tooLarge:      ErrEntityTooLarge.WithMessage("Your proposed part exceeds the maximum allowed part size of %d bytes.", rq.h.maxPart),
 	})

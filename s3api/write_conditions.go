@@ -50,19 +50,23 @@ func (c WriteConditions) Check(exists bool, etag string) error {
 // parseWriteConditions reads If-None-Match and If-Match of a write. S3
 // takes only "*" in If-None-Match on writes and one ETag (or "*") in
 // If-Match; a list or an ETag in If-None-Match is refused rather than
-// half-honoured.
+// half-honoured, and so are both headers together. S3 answers these with
+// its generic NotImplemented sentence.
 func parseWriteConditions(h http.Header) (WriteConditions, error) {
 	var c WriteConditions
 	if vs := h.Values("If-None-Match"); len(vs) > 0 {
 		if len(vs) != 1 || strings.TrimSpace(vs[0]) != "*" {
-			return c, ErrNotImplemented.WithMessage("A header you provided implies functionality that is not implemented.").WithDetail("If-None-Match on a write accepts only the value *.")
+			return c, errHeaderNotImplemented.WithDetail("If-None-Match on a write accepts only the value *.")
+		}
+		if len(h.Values("If-Match")) > 0 {
+			return c, errHeaderNotImplemented.WithDetail("If-Match and If-None-Match cannot be combined on a write.")
 		}
 		c.IfNoneMatch = true
 	}
 	if vs := h.Values("If-Match"); len(vs) > 0 {
 		v := strings.TrimSpace(vs[0])
 		if len(vs) != 1 || v == "" || strings.Contains(v, ",") {
-			return c, ErrNotImplemented.WithMessage("If-Match on a write accepts one entity tag or *.")
+			return c, errHeaderNotImplemented.WithDetail("If-Match on a write accepts one entity tag or *.")
 		}
 		if v != "*" {
 			v = unquoteETag(v)
@@ -96,3 +100,7 @@ func (rq *request) drainForRefusal() {
 func refusedCondition(err error) bool {
 	return errors.Is(err, ErrPreconditionFailed) || errors.Is(err, ErrNoSuchKey) || errors.Is(err, ErrConditionalRequestConflict)
 }
+
+// errHeaderNotImplemented is S3's NotImplemented for a header it does not
+// support in that form.
+var errHeaderNotImplemented = ErrNotImplemented.WithMessage("A header you provided implies functionality that is not implemented.")
