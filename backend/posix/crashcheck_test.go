@@ -406,7 +406,7 @@ func (c *crashRun) checkUploads(b *Backend, k int) []string {
 		}
 		got := map[int][]byte{}
 		for _, p := range parts {
-			d, err := os.ReadFile(b.dataPath(c.bucket, p.ID))
+			d, err := partBytes(b, c.bucket, p)
 			if err != nil {
 				bad = append(bad, fmt.Sprintf("upload %s part %d: data file: %v", u, p.Number, err))
 			}
@@ -442,4 +442,23 @@ func (c *crashRun) checkLeftovers(b *Backend) []string {
 		}
 	}
 	return bad
+}
+
+// partBytes reads part p's bytes from its data file: the whole file in
+// the old layout, the extent a part file's header and record describe in
+// the new (partfile.go).
+func partBytes(b *Backend, bucket string, p backend.PartInfo) ([]byte, error) {
+	path := b.dataPath(bucket, p.ID)
+	d, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	off, n, inline := InlineBody(path)
+	if !inline {
+		return d, nil
+	}
+	if n != p.Size || off+n > int64(len(d)) {
+		return nil, fmt.Errorf("%s: header says %d bytes at %d, part is %d bytes, file %d", path, n, off, p.Size, len(d))
+	}
+	return d[off : off+n], nil
 }

@@ -152,7 +152,7 @@ func decodeHeadBytes(b []byte, path string, kind byte, inline bool, n int64) (*r
 	if r.Kind != kind {
 		return nil, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kind, errCorrupt)
 	}
-	if inline && (r.Inline != n || len(r.Extents) != 0) {
+	if inline && !inlineMatches(r, n) {
 		return nil, fmt.Errorf("%s: inline record does not match its header: %w", path, errCorrupt)
 	}
 	if !inline && r.Inline != 0 {
@@ -160,6 +160,16 @@ func decodeHeadBytes(b []byte, path string, kind byte, inline bool, n int64) (*r
 	}
 	r.inline = inline
 	return r, nil
+}
+
+// inlineMatches reports whether the record of an inline file describes
+// the n bytes before it: a head holds them inline, a part record (a part
+// file, partfile.go) names the file itself as its one extent.
+func inlineMatches(r *record, n int64) bool {
+	if r.Kind == kindPart {
+		return r.Inline == 0 && len(r.Extents) == 1 && r.Extents[0].Size == n && r.Extents[0].Off == inlineDataOff
+	}
+	return r.Inline == n && len(r.Extents) == 0
 }
 
 // isInlineFile reports whether the file at path starts with an inline

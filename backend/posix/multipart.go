@@ -120,9 +120,9 @@ func (b *Backend) StatUpload(ctx context.Context, bucket, key, uploadID string) 
 	return backend.Upload{Bucket: bucket, Key: key, UploadID: uploadID, Initiated: r.Time, Meta: r.Meta}, nil
 }
 
-// NewPart streams a part into a data file of its own; Commit publishes a
-// part record that names it, replacing the previous version of the part
-// number, whose data file is then removed.
+// NewPart streams a part into a file of its own that Commit completes with
+// the part record and publishes (partfile.go), replacing the previous
+// version of the part number, whose data file is then removed.
 func (b *Backend) NewPart(ctx context.Context, bucket, key, uploadID string, number int) (backend.Writer, error) {
 	if err := checkBucketKey(bucket, key); err != nil {
 		return nil, err
@@ -137,65 +137,14 @@ func (b *Backend) NewPart(ctx context.Context, bucket, key, uploadID string, num
 	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
 		return nil, err
 	}
-	return b.newWriter(ctx, bucket, where, func(e extent, meta backend.Meta) (backend.ObjectInfo, error) {
-		r, published, err := b.commitPart(bucket, key, uploadID, number, e, meta, where)
-		if err != nil && !published {
-			b.removeData(bucket, []extent{e}, nil)
-		}
-		if !published {
-			return backend.ObjectInfo{}, err
-		}
-		return backend.ObjectInfo{Key: key, Size: e.Size, ModTime: r.Time, Meta: r.Meta, Version: e.ID}, err
-	})
-}
-
-// commitPart publishes the part record for data file e, replacing the
-// previous version of the part number. published reports whether the
-// record was renamed into place: from then on the data file may belong to
-// a completed object (a concurrent CompleteUpload takes the record as it
-// finds it), so the caller must never remove it, whatever the error.
-func (b *Backend) commitPart(bucket, key, uploadID string, number int, e extent, meta backend.Meta, where string) (r *record, published bool, err error) {
-	r = &record{Kind: kindPart, Key: key, Time: time.Now(), Extents: []extent{e}, Meta: meta}
-	tmp := b.tmpPath(bucket, "part")
-	if err := b.writeFileSync(tmp, r.marshal()); err != nil {
-		return nil, false, b.notFound(bucket, err, nil, "%s: write part record", where)
-	}
-	defer b.fs.Remove(tmp) // a no-op once renamed
-	release, err := b.lockKey(bucket, key)
+	w, err := b.newFileWriter(ctx, bucket, where, "data-")
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if _, err := b.uploadRecord(bucket, key, uploadID); err != nil {
-		release()
-		return nil, false, err
-	}
-	dst := filepath.Join(b.uploadDir(bucket, uploadID), partName(number))
-	old, err := readRecord(dst, kindPart)
-	if err != nil && !notExist(err) {
-		release()
-		return nil, false, fmt.Errorf("%s: %w", where, err)
-	}
-	var keep map[string]bool
-	if old != nil {
-		keep = b.headExtents(bucket, key)
-	}
-	err = b.fs.Rename(tmp, dst)
-	release()
-	if err != nil {
-		return nil, false, fmt.Errorf("%s: publish part record: %w", where, err)
-	}
-	hook("part-published")
-	// A concurrent CompleteUpload or AbortUpload may have retired the
-	// upload directory since the lock was released; it then owns this
-	// record and its data file, and syncDirUp does not fail.
-	if err := b.syncDirUp(b.uploadsDir(bucket), filepath.Dir(dst)); err != nil {
-		// The whole bucket went (DeleteBucket takes uploads with it).
-		return r, true, b.notFound(bucket, err, nil, "%s: fsync", where)
-	}
-	if old != nil {
-		b.removeData(bucket, old.Extents, keep)
-	}
-	return r, true, nil
+	p := &partDest{key: key, uploadID: uploadID, number: number}
+	p.publish = func(src string, r *record) (bool, error) { return b.publishPart(bucket, p, src, r, where) }
+	w.key, w.part = key, p
+	return w, nil
 }
 
 // headExtents returns the data ids of bucket/key's current head. Upload

@@ -18,34 +18,30 @@ const writeBufSize = 1 << 20
 
 var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
 
-// writer streams a new data file into the bucket's tmp directory. Commit
-// fsyncs it, renames it to data/<xx>/<id> and hands it to commitFn, which
-// publishes a record that references it.
+// writer streams a new file into the bucket's tmp directory: the data of
+// a single PUT or of a part, followed at Commit by its record (inline.go).
 type writer struct {
-	b        *Backend
-	ctx      context.Context
-	bucket   string
-	where    string // "bucket/key" or "bucket/key part N of upload U", for errors
-	id       string
-	tmp      string
-	f        *os.File
-	bw       *bufio.Writer
-	n        int64
-	err      error // sticky write error
-	done     bool
-	commitFn func(e extent, meta backend.Meta) (backend.ObjectInfo, error)
-	// inline: the file is an inline head (inline.go) for key, published
-	// by commitInline under cond instead of commitFn.
-	inline bool
+	b      *Backend
+	ctx    context.Context
+	bucket string
+	where  string // "bucket/key" or "bucket/key part N of upload U", for errors
+	id     string
+	tmp    string
+	f      *os.File
+	bw     *bufio.Writer
+	n      int64
+	err    error // sticky write error
+	done   bool
 	key    string
-	cond   []backend.Cond
+	// A head (inline.go) is published by commitInline under cond; a part
+	// (partfile.go), when part is set, by commitPart.
+	cond []backend.Cond
+	part *partDest
 }
 
-func (b *Backend) newWriter(ctx context.Context, bucket, where string, commitFn func(extent, backend.Meta) (backend.ObjectInfo, error)) (*writer, error) {
-	return b.newFileWriter(ctx, bucket, where, "data-", commitFn)
-}
-
-func (b *Backend) newFileWriter(ctx context.Context, bucket, where, prefix string, commitFn func(extent, backend.Meta) (backend.ObjectInfo, error)) (*writer, error) {
+// newFileWriter starts a temp file in the layout of inline.go: the header's
+// place is reserved, and seal writes it once the length is known.
+func (b *Backend) newFileWriter(ctx context.Context, bucket, where, prefix string) (*writer, error) {
 	id := newID()
 	tmp := filepath.Join(b.tmpDir(bucket), prefix+b.writer+"-"+id)
 	f, err := b.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -54,7 +50,8 @@ func (b *Backend) newFileWriter(ctx context.Context, bucket, where, prefix strin
 	}
 	bw := bufPool.Get().(*bufio.Writer)
 	bw.Reset(f)
-	return &writer{b: b, ctx: ctx, bucket: bucket, where: where, id: id, tmp: tmp, f: f, bw: bw, commitFn: commitFn}, nil
+	bw.Write(make([]byte, inlineDataOff))
+	return &writer{b: b, ctx: ctx, bucket: bucket, where: where, id: id, tmp: tmp, f: f, bw: bw}, nil
 }
 
 func (w *writer) Write(p []byte) (int, error) {
@@ -131,46 +128,10 @@ func (w *writer) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 		w.Abort()
 		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
 	}
-	if w.inline {
-		return w.commitInline(meta)
+	if w.part != nil {
+		return w.commitPart(meta)
 	}
-	if err := w.bw.Flush(); err != nil {
-		w.Abort()
-		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
-	}
-	if err := w.b.syncFile(w.f); err != nil {
-		w.Abort()
-		return backend.ObjectInfo{}, fmt.Errorf("%s: fsync: %w", w.where, err)
-	}
-	if err := w.release(); err != nil {
-		w.Abort()
-		return backend.ObjectInfo{}, fmt.Errorf("%s: %w", w.where, err)
-	}
-	w.done = true
-	e := extent{ID: w.id, Size: w.n}
-	data := w.b.dataPath(w.bucket, w.id)
-	// The data file is linked, not renamed, into data/: while the temp
-	// name (which carries this writer's ID) exists, the file has two links
-	// and is in flight; Sweep removes an unreferenced data file at once
-	// only when it has one link left (see sweep.go).
-	touched, err := w.b.placeInto(w.b.dataDir(w.bucket), w.tmp, data, w.b.fs.Link)
-	if err != nil {
-		w.b.fs.Remove(w.tmp)
-		return backend.ObjectInfo{}, w.b.notFound(w.bucket, err, nil, "%s: publish data file", w.where)
-	}
-	for _, d := range append(touched, filepath.Dir(data)) {
-		if err := w.b.syncDir(d); err != nil {
-			w.b.fs.Remove(data)
-			w.b.fs.Remove(w.tmp)
-			// A DeleteBucket in between removed the directory: NoSuchBucket.
-			return backend.ObjectInfo{}, w.b.notFound(w.bucket, err, nil, "%s: fsync %s", w.where, d)
-		}
-	}
-	// commitFn owns the data file from here: it removes it unless a record
-	// that references it was published.
-	info, err := w.commitFn(e, meta.Clone())
-	w.b.fs.Remove(w.tmp)
-	return info, err
+	return w.commitInline(meta)
 }
 
 // NewObject starts writing bucket/key. The data goes to a temp file that
@@ -187,13 +148,11 @@ func (b *Backend) NewObject(ctx context.Context, bucket, key string, cond ...bac
 	if err := b.checkWritable(ctx); err != nil {
 		return nil, err
 	}
-	w, err := b.newFileWriter(ctx, bucket, bucket+"/"+key, "obj-", nil)
+	w, err := b.newFileWriter(ctx, bucket, bucket+"/"+key, "obj-")
 	if err != nil {
 		return nil, err
 	}
-	w.inline, w.key, w.cond = true, key, cond
-	// The header's place; seal writes it once the length is known.
-	w.bw.Write(make([]byte, inlineDataOff))
+	w.key, w.cond = key, cond
 	return w, nil
 }
 
