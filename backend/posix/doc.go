@@ -14,7 +14,8 @@
 //	      data/<xx>/<id>           data files; <id> is 128 random bits in hex, <xx> its first byte
 //	      uploads/<upload-id>/     one directory per multipart upload in progress
 //	        upload                 record: key, initiation time, metadata
-//	        p00001 ... p10000      part records: the current version of each part number
+//	        p00001 ... p10000      the current version of each part number: a part file
+//	                               (data and part record), also linked in data/ (partfile.go)
 //	      tmp/                     files being written, and retired upload directories: <what>-<writer-id>-<random>
 //	      locks/                   flock(2) files: "bucket" and 256 key stripes "k00".."kff"
 //
@@ -82,10 +83,13 @@
 // the head's directory (an fsync shared with the concurrent commits in
 // that directory, groupcommit.go); only then does it remove the old head's
 // data files, if it had any. Two disk waits, neither under the lock. A
-// part writer (and SetMeta's conversion of inline data) streams into
-// tmp/, fsyncs the file, links it to data/<xx>/<id>, fsyncs that
-// directory, writes the new record to tmp/, fsyncs it, renames it over the
-// old one under the key lock and fsyncs its directory. File fsyncs are
+// part writer streams into tmp/ in the same layout, with a part record
+// that names the file itself (partfile.go), fsyncs it, links it to
+// data/<xx>/<id>, fsyncs that directory, renames the temp name over the
+// part's record under the key lock and fsyncs the upload directory: three
+// waits. SetMeta's conversion of inline data links the head file to
+// data/<xx>/<id>, fsyncs that directory, writes the new head to tmp/,
+// fsyncs it, renames it into place and fsyncs its directory. File fsyncs are
 // fdatasync(2): content and size, no timestamps. The rename is the commit
 // point: a crash before it leaves an
 // unreferenced file in tmp/ or data/ (Sweep removes both) and the old
