@@ -60,11 +60,12 @@ func (s *Service) DeleteBucketPolicy(ctx context.Context, bucket string) error {
 
 // BucketPolicy implements s3api.BucketPolicies: the policy authorization
 // applies, one read of the configuration record; "" when there is none
-// or the bucket does not exist (the operation then answers for it).
+// or the bucket does not exist or cannot (an invalid name: CreateBucket
+// answers InvalidBucketName).
 func (s *Service) BucketPolicy(ctx context.Context, bucket string) (string, error) {
 	bc, _, err := s.readConfig(ctx, bucket)
-	if errors.Is(err, backend.ErrNoSuchBucket) {
-		return "", nil
+	if errors.Is(err, backend.ErrNoSuchBucket) || errors.Is(err, backend.ErrInvalidBucket) {
+		return "", nil // no such bucket, so no policy: the operation answers for it
 	}
 	if err != nil {
 		return "", s.fail(op{"BucketPolicy", bucket, "", ctx}, err)

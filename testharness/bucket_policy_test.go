@@ -187,3 +187,16 @@ func bpGet(t *testing.T, c *s3.Client, b, k string) string {
 	t.Helper()
 	return string(get(t, c, b, k))
 }
+
+// TestBucketPolicyInvalidBucketName: looking for a policy of a bucket
+// whose name is invalid finds none, so CreateBucket still answers
+// InvalidBucketName (not AccessDenied).
+func TestBucketPolicyInvalidBucketName(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	for _, name := range []string{"ab", "Bucket-Upper", "bucket..dots", "-bucket", "192.168.5.4"} {
+		_, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String(name)})
+		wantAPIError(t, err, "InvalidBucketName", 400)
+	}
+}
