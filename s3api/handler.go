@@ -44,6 +44,7 @@ type Config struct {
 	// is authenticated; anonymous requests are denied.
 	Credentials auth.Credentials
 	// Region is the one region this endpoint serves; "" means us-east-1.
+	// SigV4 credential scopes must name it.
 	Region string
 	// Domains are the base domains of virtual-host style requests: with
 	// "s3.local", Host "b.s3.local:9000" addresses bucket b and Host

@@ -102,7 +102,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Var((*listFlag)(&c.domains), "domain", "base `domain` for virtual-host style requests; repeatable")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM); serves HTTPS with --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
-	fs.StringVar(&c.region, "region", "us-east-1", "the `region` this endpoint serves")
+	fs.StringVar(&c.region, "region", "us-east-1", "the `region` this endpoint serves: SigV4 signatures must name it, as on S3")
 	fs.BoolVar(&c.noFsync, "no-fsync", false, "do not fsync (faster; a power loss may lose acknowledged objects)")
 	c.uploadMaxAge = 7 * 24 * time.Hour
 	fs.Var((*ageFlag)(&c.uploadMaxAge), "upload-max-age", "abort unfinished multipart uploads after this `age` (e.g. 7d, 36h)")
