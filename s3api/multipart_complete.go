@@ -58,7 +58,7 @@ func (rq *request) completeMultipartUpload() error {
 		UploadID:          id,
 		Parts:             parts,
 		ExpectedChecksums: expected,
-		ChecksumType:      rq.r.Header.Get("x-amz-checksum-type"),
+		ChecksumType:      strings.ToUpper(rq.r.Header.Get("x-amz-checksum-type")),
 		Cond:              cond,
 		ObjectSize:        objectSize,
 	})
@@ -151,7 +151,7 @@ func expectedObjectChecksums(h http.Header) (Checksums, error) {
 	if len(cs) > 1 {
 		return nil, ErrInvalidRequest.WithMessage("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
 	}
-	switch t := h.Get("x-amz-checksum-type"); t {
+	switch t := h.Get("x-amz-checksum-type"); strings.ToUpper(t) {
 	case "", ChecksumTypeComposite, ChecksumTypeFullObject:
 	default:
 		return nil, ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid.").WithDetail("%q is neither COMPOSITE nor FULL_OBJECT.", truncate(t, 50))
@@ -167,7 +167,7 @@ func expectedObjectChecksums(h http.Header) (Checksums, error) {
 func checkCompositeChecksum(h http.Header, expected Checksums, parts []CompletedPart) error {
 	for alg, want := range expected {
 		base := trimPartCount(want)
-		if h.Get("x-amz-checksum-type") != ChecksumTypeComposite && base == want {
+		if !strings.EqualFold(h.Get("x-amz-checksum-type"), ChecksumTypeComposite) && base == want {
 			continue // not known to be composite
 		}
 		digests := make([][]byte, 0, len(parts))

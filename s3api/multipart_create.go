@@ -67,10 +67,10 @@ func parseUploadChecksum(h http.Header) (alg, typ string, err error) {
 			return "", "", errUnsupportedChecksumAlgorithm(v)
 		}
 	}
-	switch v := h.Get("x-amz-checksum-type"); v {
+	switch v := h.Get("x-amz-checksum-type"); strings.ToUpper(v) {
 	case "":
 	case ChecksumTypeComposite, ChecksumTypeFullObject:
-		typ = v
+		typ = strings.ToUpper(v) // S3 takes the value in any case
 	default:
 		return "", "", ErrInvalidRequest.WithMessage("Value for x-amz-checksum-type header is invalid.").WithDetail("%q is neither COMPOSITE nor FULL_OBJECT.", truncate(v, 50))
 	}

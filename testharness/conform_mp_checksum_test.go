@@ -105,4 +105,10 @@ func TestMultipartChecksumRules(t *testing.T) {
 	_, err = c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: &key,
 		ChecksumAlgorithm: types.ChecksumAlgorithmCrc64nvme, ChecksumType: types.ChecksumTypeComposite})
 	wantMessage(t, "COMPOSITE CRC64NVME", err, "InvalidRequest", "The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.")
+	// ... and takes the type and algorithm in any case.
+	cr, err := c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: &key,
+		ChecksumAlgorithm: types.ChecksumAlgorithm("cRc32C"), ChecksumType: types.ChecksumType("fUlL_oBjEcT")})
+	if err != nil || cr.ChecksumType != types.ChecksumTypeFullObject {
+		t.Errorf("CreateMultipartUpload with a mixed-case type: %v, %+v", err, cr)
+	}
 }
