@@ -210,8 +210,8 @@
 // reopens it with a fresh Backend and its startup Sweep, and checks that
 // every acknowledged object reads back byte-identical, an unacknowledged
 // change is done or not done, and nothing listed is unreadable: about
-// 2,400 distinct states (fewer than before inline heads: fewer steps per
-// PUT), 0 violations. docs/CRASH-CONSISTENCY.md has the
+// 1,650 distinct states (fewer since inline heads and part files: fewer
+// steps per PUT and per part), 0 violations. docs/CRASH-CONSISTENCY.md has the
 // model and the latest numbers.
 //
 // # Requirements on the filesystem
