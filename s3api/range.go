@@ -33,8 +33,14 @@ func parseRange(h string, size int64) (off, n int64, partial bool, err error) {
 		if !ok {
 			return 0, size, false, nil
 		}
-		if sfx == 0 || size == 0 {
+		if sfx == 0 {
 			return 0, 0, false, ErrInvalidRange
+		}
+		// RFC 9110: on an empty representation a non-zero suffix is the
+		// only satisfiable range, and it selects all of it; S3 answers
+		// it with 200 and the (empty) object, no Content-Range.
+		if size == 0 {
+			return 0, 0, false, nil
 		}
 		sfx = min(sfx, size)
 		return size - sfx, sfx, true, nil
