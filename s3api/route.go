@@ -44,7 +44,7 @@ var unsupportedSubresources = []string{
 	"accelerate", "analytics", "cors", "encryption",
 	"intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging",
 	"metadataConfiguration", "metadataTable", "metrics", "notification",
-	"object-lock",
+	"object-lock", "policy", "policyStatus",
 	"publicAccessBlock", "renameObject", "replication", "requestPayment",
 	"restore", "retention", "select", "session", "torrent",
 	"versioning", "website",

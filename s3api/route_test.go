@@ -47,6 +47,8 @@ func TestRouting(t *testing.T) {
 		{req{method: "PUT", target: "/bkt?policy", body: []byte("{}")}, "PutBucketPolicy"},
 		{req{method: "DELETE", target: "/bkt?policy"}, "DeleteBucketPolicy"},
 		{req{method: "GET", target: "/bkt?policyStatus"}, "GetBucketPolicyStatus"},
+		{req{method: "GET", target: "/bkt/k?policy"}, "NotImplemented"},
+		{req{method: "PUT", target: "/bkt?policyStatus", body: []byte("x")}, "NotImplemented"},
 		{req{method: "PUT", target: "/bkt/k?retention", body: []byte("x")}, "PutObjectRetention"},
 		{req{method: "PUT", target: "/bkt/k?restore", body: []byte("x")}, "NotImplemented"},
 		{req{method: "POST", target: "/bkt/k"}, "-"}, // refused before routing (route_shape.go)
