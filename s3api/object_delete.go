@@ -66,8 +66,7 @@ func (rq *request) deleteObjects() error {
 	results := make([]error, len(req.Objects))
 	outs := make([]DeleteOutput, len(req.Objects))
 	v := rq.versioning()
-	bypass := strings.EqualFold(rq.r.Header.Get("x-amz-bypass-governance-retention"), "true") &&
-		rq.allowedExtra("s3:BypassGovernanceRetention", rq.bucket, "")
+	askBypass := strings.EqualFold(rq.r.Header.Get("x-amz-bypass-governance-retention"), "true")
 	sem := make(chan struct{}, deleteParallelism)
 	var wg sync.WaitGroup
 	for i, o := range req.Objects {
@@ -92,6 +91,11 @@ func (rq *request) deleteObjects() error {
 			results[i] = err
 			continue
 		}
+		// s3:BypassGovernanceRetention is an object action in IAM: asked
+		// per key, as for DeleteObject, so that a Deny on some keys (or
+		// an Allow on some) binds DeleteObjects exactly as it binds the
+		// single delete.
+		bypass := askBypass && o.VersionID != "" && rq.allowedExtra("s3:BypassGovernanceRetention", rq.bucket, o.Key)
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
