@@ -68,13 +68,12 @@ func (s *Service) promoteStaged(ctx context.Context, o op, staged backend.Object
 			return s.condFailed(ctx, o, uc)
 		case isCondFailure(err) && attempt < maxVersionRetries:
 			// Another writer committed first: keep its version as a
-			// noncurrent one, then replace it.
-			again, perr := s.prepareWrite(ctx, bucket, key)
-			if perr != nil {
+			// noncurrent one (even a null one: this write has a
+			// version ID), then replace it.
+			if perr := s.keepCurrentRetry(ctx, bucket, key, vw); perr != nil {
 				s.dropStaged(ctx, bucket, staged)
 				return s.fail(o, perr)
 			}
-			vw.cond = again.cond
 		case isCondFailure(err):
 			s.log.InfoContext(ctx, "versioning: a write overtaken by every retry stays a noncurrent version",
 				"bucket", bucket, "key", key, "version", vw.vid)
@@ -106,10 +105,8 @@ func (s *Service) commitCopyVersion(ctx context.Context, in *s3api.CopyObjectInp
 		if err == nil || !vw.raced(err) || in.Cond.Set() || attempt >= maxVersionRetries {
 			return ci, err
 		}
-		again, perr := s.prepareWrite(ctx, in.DstBucket, in.DstKey)
-		if perr != nil {
+		if perr := s.keepCurrentRetry(ctx, in.DstBucket, in.DstKey, vw); perr != nil {
 			return ci, perr
 		}
-		vw.cond, vw.dropNull = again.cond, again.dropNull
 	}
 }

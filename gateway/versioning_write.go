@@ -57,14 +57,21 @@ func (s *Service) prepareWrite(ctx context.Context, bucket, key string) (version
 			return vw, err
 		}
 	}
-	// The current version may be replaced while it is being kept (the
-	// copy's source moved, or other writers keep it at the same
-	// moment): whoever replaced it kept it first, so keeping the new
-	// current one is what is left to do.
+	return vw, s.keepCurrentRetry(ctx, bucket, key, &vw)
+}
+
+// keepCurrentRetry is keepCurrent, tried again while the current version
+// is replaced while it is being kept (the copy's source moved, or other
+// writers keep it at the same moment): whoever replaced it kept it
+// first, so keeping the new current one is what is left to do. A write
+// that lost its commit to another writer calls it with its own vw: a
+// write with a version ID keeps even a null current version, which only
+// a null write replaces in place.
+func (s *Service) keepCurrentRetry(ctx context.Context, bucket, key string, vw *versionedWrite) error {
 	for attempt := 0; ; attempt++ {
-		err = s.keepCurrent(ctx, bucket, key, &vw)
+		err := s.keepCurrent(ctx, bucket, key, vw)
 		if !errors.Is(err, errWriteRace) || attempt >= maxVersionRetries {
-			return vw, err
+			return err
 		}
 	}
 }
