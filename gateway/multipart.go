@@ -107,24 +107,30 @@ func uploadChecksum(alg, typ string) (string, string, error) {
 // uploadAttrs opens an upload's sealed attributes (checksum algorithm and
 // type, content headers, user metadata).
 func (s *Service) uploadAttrs(o op, up backend.Upload) (backend.Meta, error) {
+	attrs, err := s.openUploadAttrs(up)
+	if err != nil {
+		return nil, s.fail(o, err)
+	}
+	return attrs, nil
+}
+
+// openUploadAttrs is uploadAttrs without the error mapping, for callers
+// that decide themselves what an unreadable upload means.
+func (s *Service) openUploadAttrs(up backend.Upload) (backend.Meta, error) {
 	if s.attrSealer == nil {
 		return nil, errNoStateKey
 	}
 	if v := up.Meta[mVersion]; v != metaV2 {
-		return nil, s.fail(o, fmt.Errorf("%w (upload version %q)", errForeignMeta, v))
+		return nil, fmt.Errorf("%w (upload version %q)", errForeignMeta, v)
 	}
 	if up.Meta[mPartKeys] != partKeysV1 {
 		return nil, errOldUpload
 	}
 	nonce, err := getBytes(up.Meta, mUploadNonce)
 	if err != nil {
-		return nil, s.fail(o, err)
+		return nil, err
 	}
-	attrs, err := s.openAttrsSealed(up.Meta, uploadAttrAD(up.Bucket, up.Key, nonce))
-	if err != nil {
-		return nil, s.fail(o, err)
-	}
-	return attrs, nil
+	return s.openAttrsSealed(up.Meta, uploadAttrAD(up.Bucket, up.Key, nonce))
 }
 
 func checkPartNumber(n int) error {
@@ -312,7 +318,7 @@ func (s *Service) ListMultipartUploads(ctx context.Context, in *s3api.ListUpload
 		NextUploadIDMarker: page.NextUploadIDMarker,
 	}
 	for i, u := range page.Uploads {
-		out.Uploads[i] = s3api.UploadInfo{Key: u.Key, UploadID: u.UploadID, Initiated: u.Initiated}
+		out.Uploads[i] = s.listedUpload(u)
 	}
 	return out, nil
 }

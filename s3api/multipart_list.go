@@ -115,6 +115,9 @@ func (rq *request) listMultipartUploads() error {
 			Owner:        o,
 			StorageClass: "STANDARD",
 			Initiated:    timeISO(u.Initiated),
+
+			ChecksumAlgorithm: u.ChecksumAlgorithm,
+			ChecksumType:      u.ChecksumType,
 		})
 	}
 	rq.writeXML(http.StatusOK, &res)

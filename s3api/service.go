@@ -332,6 +332,10 @@ type UploadInfo struct {
 	Key       string
 	UploadID  string
 	Initiated time.Time
+	// ChecksumAlgorithm and ChecksumType are what the upload was created
+	// with; empty when it was created without a checksum.
+	ChecksumAlgorithm string
+	ChecksumType      string
 }
 
 // ListUploadsOutput is one page of uploads.

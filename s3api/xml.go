@@ -346,10 +346,12 @@ type listMultipartUploadsResult struct {
 }
 
 type uploadXML struct {
-	Key          string
-	UploadID     string `xml:"UploadId"`
-	Initiator    owner
-	Owner        owner
-	StorageClass string
-	Initiated    string
+	Key               string
+	UploadID          string `xml:"UploadId"`
+	Initiator         owner
+	Owner             owner
+	StorageClass      string
+	Initiated         string
+	ChecksumAlgorithm string `xml:",omitempty"`
+	ChecksumType      string `xml:",omitempty"`
 }
