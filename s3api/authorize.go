@@ -185,7 +185,14 @@ func (rq *request) conditions() map[string]string {
 		"aws:securetransport": strconv.FormatBool(rq.r.TLS != nil),
 		"s3:authtype":         "REST-HEADER",
 	}
-	if rq.auth != nil && rq.auth.Presigned {
+	switch {
+	case rq.op == OpPostObject:
+		// S3's values: a browser form is "POST", signed with SigV4
+		// (SigV2 forms are refused), so that a policy may tell form
+		// uploads apart.
+		c["s3:authtype"] = "POST"
+		c["s3:signatureversion"] = "AWS4-HMAC-SHA256"
+	case rq.auth != nil && rq.auth.Presigned:
 		c["s3:authtype"] = "REST-QUERY-STRING"
 	}
 	if host, _, err := net.SplitHostPort(rq.r.RemoteAddr); err == nil {

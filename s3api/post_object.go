@@ -220,8 +220,14 @@ func (rq *request) postStore(f *postForm, minSize, maxSize int64) error {
 	if err != nil {
 		return err
 	}
-	if o := rq.r.Header.Get("Origin"); o != "" {
-		h.Set("Origin", o) // a browser's cross-origin upload (setCORSHeaders)
+	// The request headers policies and CORS read stay: Origin for a
+	// browser's cross-origin upload (setCORSHeaders), User-Agent and
+	// Referer for aws:UserAgent and aws:Referer, so that a policy
+	// conditioned on them binds a form upload as it binds a PUT.
+	for _, k := range []string{"Origin", "User-Agent", "Referer"} {
+		if v := rq.r.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
 	}
 	r := rq.r.Clone(rq.r.Context())
 	r.Header, r.ContentLength = h, -1
