@@ -67,7 +67,7 @@ func Canned(name string, buckets []string) (*Policy, []byte, error) {
 			allow("Buckets", b, "s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation",
 				"s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketTagging"),
 			allow("Objects", o, "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectTagging",
-				"s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
+				"s3:GetObjectVersionTagging", "s3:GetObjectAttributes", "s3:GetObjectVersionAttributes"),
 		}
 	case "readwrite":
 		st = []stmt{

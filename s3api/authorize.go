@@ -105,8 +105,9 @@ func (rq *request) authorize() error {
 }
 
 // action is the IAM action of the request: the operation's, except that
-// naming a version is s3:GetObjectVersion / s3:DeleteObjectVersion, as
-// in AWS, so that a role may read or delete current objects only.
+// naming a version is s3:GetObjectVersion / s3:DeleteObjectVersion (and
+// the Version forms of the tagging actions), as in AWS, so that a role may
+// read, tag or delete current objects only.
 func (rq *request) action() string {
 	if rq.q.Has("versionId") {
 		switch rq.op {
@@ -116,6 +117,12 @@ func (rq *request) action() string {
 			return "s3:DeleteObjectVersion"
 		case OpGetObjectAttributes:
 			return "s3:GetObjectVersionAttributes"
+		case OpGetObjectTagging:
+			return "s3:GetObjectVersionTagging"
+		case OpPutObjectTagging:
+			return "s3:PutObjectVersionTagging"
+		case OpDeleteObjectTagging:
+			return "s3:DeleteObjectVersionTagging"
 		}
 	}
 	return rq.op.Action()

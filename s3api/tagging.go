@@ -162,8 +162,12 @@ func setTaggingCount(h http.Header, tags []Tag) {
 
 // getObjectTagging answers GET /bucket/key?tagging.
 func (rq *request) getObjectTagging() error {
-	if err := checkVersionID(rq.q); err != nil {
+	vt, vid, err := rq.taggedVersion()
+	if err != nil {
 		return err
+	}
+	if vt != nil {
+		return rq.getVersionTagging(vt, vid)
 	}
 	o, err := rq.h.svc.GetObject(rq.r.Context(), rq.bucket, rq.key)
 	if err != nil {
@@ -171,6 +175,13 @@ func (rq *request) getObjectTagging() error {
 	}
 	tags := slices.Clone(o.Info().Tags)
 	o.Close()
+	rq.writeTagSet(tags)
+	return nil
+}
+
+// writeTagSet answers a Tagging document with tags.
+func (rq *request) writeTagSet(tags []Tag) {
+	tags = slices.Clone(tags)
 	// S3 lists a tag set sorted by key, whatever order it was given in
 	// (conformance suites compare the lists as they are).
 	slices.SortFunc(tags, func(a, b Tag) int { return strings.Compare(a.Key, b.Key) })
@@ -179,18 +190,21 @@ func (rq *request) getObjectTagging() error {
 		Tags []Tag `xml:"Tag"`
 	}{Tags: tags}
 	rq.writeXML(http.StatusOK, &doc)
-	return nil
 }
 
 // putObjectTagging answers PUT /bucket/key?tagging: the tag set replaces
 // the object's tags, atomically and without rewriting its data.
 func (rq *request) putObjectTagging() error {
-	if err := checkVersionID(rq.q); err != nil {
+	vt, vid, err := rq.taggedVersion()
+	if err != nil {
 		return err
 	}
 	tags, err := rq.readTaggingBody()
 	if err != nil {
 		return err
+	}
+	if vt != nil {
+		return rq.putVersionTagging(vt, vid, tags, http.StatusOK)
 	}
 	if err := rq.h.svc.PutObjectTagging(rq.r.Context(), rq.bucket, rq.key, tags); err != nil {
 		return err
@@ -201,8 +215,12 @@ func (rq *request) putObjectTagging() error {
 
 // deleteObjectTagging answers DELETE /bucket/key?tagging.
 func (rq *request) deleteObjectTagging() error {
-	if err := checkVersionID(rq.q); err != nil {
+	vt, vid, err := rq.taggedVersion()
+	if err != nil {
 		return err
+	}
+	if vt != nil {
+		return rq.putVersionTagging(vt, vid, nil, http.StatusNoContent)
 	}
 	if err := rq.h.svc.PutObjectTagging(rq.r.Context(), rq.bucket, rq.key, nil); err != nil {
 		return err
