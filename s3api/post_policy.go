@@ -194,13 +194,18 @@ func jsonString(s string) string {
 // check evaluates the conditions against the form: every condition must
 // hold, and every field but the exempt ones must be named by one. bucket
 // is the request's bucket ($bucket is checked against it). The
-// content-length-range, if any, is returned for the body to enforce.
+// content-length-ranges, if any, are returned as the one range within
+// all of them, for the body to enforce.
 func (p *postPolicy) check(f *postForm, bucket string) (minSize, maxSize int64, err error) {
 	minSize, maxSize = 0, -1
 	named := map[string]bool{}
 	for _, c := range p.conditions {
 		if c.op == "content-length-range" {
-			minSize, maxSize = c.min, c.max
+			// Every range binds: the file must lie in all of them.
+			minSize = max(minSize, c.min)
+			if maxSize < 0 || c.max < maxSize {
+				maxSize = c.max
+			}
 			continue
 		}
 		named[c.field] = true

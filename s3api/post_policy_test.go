@@ -89,6 +89,11 @@ func TestPostPolicyCheck(t *testing.T) {
 	if err != nil || lo != 10 || hi != 20 {
 		t.Errorf("content-length-range: %d..%d, %v", lo, hi, err)
 	}
+	// Two ranges: the file must meet both, not only the last one written.
+	lo, hi, err = policy(`["content-length-range", 5, 20],["content-length-range", 0, 1000000]`).check(form(), "b")
+	if err != nil || lo != 5 || hi != 20 {
+		t.Errorf("two content-length-ranges: %d..%d, %v, want 5..20", lo, hi, err)
+	}
 }
 
 // FuzzParsePostPolicy: no policy document panics the parser.
