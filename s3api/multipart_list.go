@@ -15,11 +15,9 @@ func (rq *request) listParts() error {
 	if err != nil {
 		return err
 	}
-	marker := 0
-	if v := rq.q.Get("part-number-marker"); v != "" {
-		if marker, err = strconv.Atoi(v); err != nil || marker < 0 {
-			return ErrInvalidArgument.WithMessage("Provided part-number-marker %q is not a non-negative integer.", truncate(v, 50))
-		}
+	marker, err := parsePartNumberMarker(rq.q.Get("part-number-marker"))
+	if err != nil {
+		return err
 	}
 	out := &ListPartsOutput{}
 	if maxParts > 0 {
@@ -122,4 +120,21 @@ func (rq *request) listMultipartUploads() error {
 	}
 	rq.writeXML(http.StatusOK, &res)
 	return nil
+}
+
+// parsePartNumberMarker parses ListParts' part-number-marker ("" is 0) and
+// refuses a bad one with S3's sentences: one for what is no 32-bit integer,
+// one for a negative number; the value goes to Detail, not the message.
+func parsePartNumberMarker(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil {
+		return 0, ErrInvalidArgument.WithMessage("Provided part-number-marker not an integer or within integer range").WithDetail("part-number-marker %q.", truncate(v, 50))
+	}
+	if n < 0 {
+		return 0, ErrInvalidArgument.WithMessage("Argument part-number-marker must be an integer between 0 and 2147483647").WithDetail("part-number-marker %q.", truncate(v, 50))
+	}
+	return int(n), nil
 }
