@@ -239,11 +239,11 @@ func (s *Service) commitUpload(ctx context.Context, o op, in *s3api.CompleteMult
 		case isCondFailure(err) && in.Cond.Set():
 			return s.condFailed(ctx, o, in.Cond)
 		case vw.raced(err) && attempt < maxVersionRetries:
-			again, err := s.prepareWrite(ctx, in.Bucket, in.Key)
-			if err != nil {
+			// Kept as this write (its version ID, or none) needs:
+			// a versioned write keeps even a null current version.
+			if err := s.keepCurrentRetry(ctx, in.Bucket, in.Key, vw); err != nil {
 				return s.fail(o, err)
 			}
-			vw.cond, vw.dropNull = again.cond, again.dropNull
 		case vw.raced(err):
 			return errWriteRace
 		default:

@@ -24,8 +24,17 @@ func (h *hookCopy) Copy(ctx context.Context, src backend.CopySource, bucket, key
 	return h.Backend.Copy(ctx, src, bucket, key, meta, cond...)
 }
 
+// CompleteUpload runs before on the first CompleteUpload it forwards.
+func (h *hookCopy) CompleteUpload(ctx context.Context, bucket, key, uploadID string, refs []backend.PartRef, meta backend.Meta, cond ...backend.Cond) (backend.ObjectInfo, error) {
+	if f := h.before; f != nil {
+		h.before = nil
+		f()
+	}
+	return h.Backend.CompleteUpload(ctx, bucket, key, uploadID, refs, meta, cond...)
+}
+
 // TestStagedWriteKeepsNullVersion races a write that began in a
-// versioning-enabled bucket (a staged PUT, or a copy) with a suspension of
+// versioning-enabled bucket (a staged PUT, a copy, or a complete) with a suspension of
 // versioning and a null write of the same key, landed between its start
 // and its commit onto the key. The write that lost the race must keep the
 // null version as a noncurrent one before replacing it: it has a version
@@ -46,6 +55,20 @@ func TestStagedWriteKeepsNullVersion(t *testing.T) {
 			})
 			if err != nil {
 				t.Fatalf("CopyObject: %v", err)
+			}
+			return out.VersionID
+		}},
+		{"complete", func(t *testing.T, s *Service) string {
+			ctx := context.Background()
+			id, err := s.CreateMultipartUpload(ctx, &s3api.CreateMultipartUploadInput{Bucket: "bkt", Key: "k"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := uploadPart(t, s, "bkt", "k", id, 1, []byte("versioned"))
+			out, err := s.CompleteMultipartUpload(ctx, &s3api.CompleteMultipartUploadInput{Bucket: "bkt", Key: "k", UploadID: id,
+				Parts: []s3api.CompletedPart{{PartNumber: 1, ETag: p.ETag}}})
+			if err != nil {
+				t.Fatalf("CompleteMultipartUpload: %v", err)
 			}
 			return out.VersionID
 		}},
