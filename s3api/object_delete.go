@@ -123,12 +123,7 @@ func (rq *request) deleteObjects() error {
 			}
 			res.Errors = append(res.Errors, deleteErrorXML{Key: o.Key, VersionID: o.VersionID, Code: e.Code, Message: e.Message})
 		} else if !req.Quiet {
-			d := deletedXML{Key: o.Key, VersionID: o.VersionID}
-			if outs[i].DeleteMarker {
-				d.DeleteMarker = true
-				d.DeleteMarkerVersionID = outs[i].VersionID
-			}
-			res.Deleted = append(res.Deleted, d)
+			res.Deleted = append(res.Deleted, deletedEntry(o.Key, o.VersionID, outs[i]))
 		}
 	}
 	rq.writeXML(http.StatusOK, &res)
@@ -195,4 +190,20 @@ func hasDeclaredChecksum(h http.Header) bool {
 		}
 	}
 	return false
+}
+
+// deletedEntry is the Deleted element of one key: a delete marker made or
+// removed carries DeleteMarker true and the marker's version; a version
+// removed by ID that was not a marker says DeleteMarker false, as S3
+// documents the field ("was or was not a delete marker before deletion").
+func deletedEntry(key, vid string, out DeleteOutput) deletedXML {
+	d := deletedXML{Key: key, VersionID: vid}
+	if out.DeleteMarker || vid != "" && out.VersionID != "" {
+		marker := out.DeleteMarker
+		d.DeleteMarker = &marker
+	}
+	if out.DeleteMarker {
+		d.DeleteMarkerVersionID = out.VersionID
+	}
+	return d
 }

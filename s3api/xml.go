@@ -244,7 +244,7 @@ type deleteResult struct {
 type deletedXML struct {
 	Key                   string
 	VersionID             string `xml:"VersionId,omitempty"`
-	DeleteMarker          bool   `xml:",omitempty"`
+	DeleteMarker          *bool  `xml:",omitempty"` // false is sent for a version deleted by ID
 	DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 }
 
