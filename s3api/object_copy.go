@@ -36,7 +36,7 @@ func parseCopySource(s string) (copySource, error) {
 		}
 		vid = q.Get("versionId")
 		if err := checkVersionSyntax(vid); err != nil {
-			return copySource{}, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source.")
+			return copySource{}, errInvalidVersionID.WithDetail("x-amz-copy-source %q: the versionId is malformed.", truncate(s, 200))
 		}
 	}
 	path, err := url.PathUnescape(raw)
@@ -69,7 +69,7 @@ func (rq *request) copySource() (copySource, error) {
 		return src, err
 	}
 	if rq.versioning() == nil && src.versionID != "" && src.versionID != "null" {
-		return src, ErrInvalidArgument.WithMessage("Invalid version id specified in x-amz-copy-source: this gateway keeps no versions, the only version is \"null\".")
+		return src, errInvalidVersionID.WithDetail("x-amz-copy-source: this gateway's object service keeps no versions, the only version is \"null\".")
 	}
 	// Reading a named version is s3:GetObjectVersion in AWS.
 	action := "s3:GetObject"
