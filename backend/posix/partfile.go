@@ -134,15 +134,18 @@ func (b *Backend) publishPart(bucket string, p *partDest, src string, r *record,
 	return true, nil
 }
 
-// isPartFile reports whether the file at path holds a part record (a
-// part file, linked into data/): Sweep must not take its second link for
-// a head's (see orphanCandidates).
-func isPartFile(path string) bool {
+// isInlineHead reports whether the file at path positively holds an
+// inline head record: only then may Sweep take its second link for a
+// head's (see orphanCandidates). A part file (same layout, a part record)
+// and a file that cannot be read or decoded, for whatever reason, are not
+// heads, so Sweep keeps them: being unable to look is never a reason to
+// delete.
+func isInlineHead(path string) bool {
 	f, err := os.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	_, err = readRecordFile(f, path, kindPart)
-	return err == nil
+	r, err := readRecordFile(f, path, kindHead)
+	return err == nil && r.inline
 }

@@ -200,7 +200,7 @@ func (b *Backend) orphanCandidates(bucket string, cutoff time.Time, deadData map
 			// has three (head, temp name, data). A part file (partfile.go)
 			// has two in flight and two published: it goes by its links
 			// as any data file.
-			headLink := st.Nlink == 2 && ctime.Before(settled) && isInlineFile(b.dataPath(bucket, id)) && !isPartFile(b.dataPath(bucket, id))
+			headLink := st.Nlink == 2 && ctime.Before(settled) && isInlineHead(b.dataPath(bucket, id))
 			// By age, the later of mtime and ctime: a copy (copy.go)
 			// links old bytes, whose mtime is old, into a new name, and
 			// the link renews only the ctime.
