@@ -101,6 +101,9 @@ func (rq *request) authorize() error {
 			return rq.checkCreateOnly()
 		}
 	}
+	if rq.policyErr != nil {
+		return rq.policyErr
+	}
 	return ErrAccessDenied
 }
 

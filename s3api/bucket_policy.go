@@ -231,13 +231,16 @@ func (rq *request) bucketPolicy(bucket string) (*policy.Policy, error) {
 
 // withBucketPolicy combines the caller's own decision d with bucket's
 // policy: an explicit Deny in either wins, then an Allow in either. A
-// policy that cannot be read denies (fail closed).
+// policy that cannot be read denies (fail closed), and the request is
+// answered with why it could not be read (a store that is down is 503,
+// which clients retry) rather than AccessDenied.
 func (rq *request) withBucketPolicy(d AuthzDecision, action, bucket, key string, cond map[string]string) AuthzDecision {
 	if bucket == "" || d.Deny || policyExempt(action) {
 		return d
 	}
 	p, err := rq.bucketPolicy(bucket)
 	if err != nil {
+		rq.policyErr = err
 		return AuthzDecision{User: d.User, Deny: true, Reason: "the bucket policy cannot be read: " + err.Error()}
 	}
 	if p == nil {

@@ -33,6 +33,7 @@ type request struct {
 	authFail   string       // why authentication refused, for metrics
 	routed     bool         // Observer.Routed was called
 	denied     bool         // the Authorizer refused an action (metrics)
+	policyErr  error        // why the bucket policy could not be read (answered instead of AccessDenied)
 	limit      string       // the limit that cut the request, for metrics
 }
 
