@@ -90,10 +90,12 @@ func (l *Listener) Accept() (net.Conn, error) {
 		}
 		ip := hostOf(c.RemoteAddr())
 		if lim := l.take(ip); lim != "" {
-			c.Close()
+			// Reported before the close, so that whoever sees the
+			// connection closed finds the refusal already counted.
 			if l.cfg.OnRefuse != nil {
 				l.cfg.OnRefuse(lim, c.RemoteAddr())
 			}
+			c.Close()
 			continue
 		}
 		return &conn{Conn: c, l: l, ip: ip}, nil
