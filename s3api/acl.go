@@ -120,12 +120,7 @@ func (rq *request) putACL() error {
 		return err
 	}
 	if rq.r.ContentLength != 0 {
-		b, err := rq.openBody(bodyOptions{maxSize: maxACLBody, tooLarge: ErrMalformedACLError})
-		if err != nil {
-			return err
-		}
-		defer b.close()
-		data, err := b.readAll(maxACLBody, "AccessControlPolicy")
+		data, err := rq.readDocument("AccessControlPolicy", maxACLBody, ErrMalformedACLError)
 		if err != nil {
 			return err
 		}

@@ -70,14 +70,7 @@ var (
 const maxPolicyBody = 4 * policy.MaxBucketPolicySize
 
 func (rq *request) policyService() (BucketPolicies, error) {
-	bp, ok := rq.h.svc.(BucketPolicies)
-	if !ok {
-		return nil, ErrNotImplemented.WithMessage("Bucket policies are not implemented by this service.")
-	}
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return nil, err
-	}
-	return bp, nil
+	return bucketConfigService[BucketPolicies](rq, "Bucket policies are not implemented by this service.")
 }
 
 // putBucketPolicy answers PUT /bucket?policy: 204, as S3 answers.

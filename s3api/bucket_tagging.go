@@ -47,14 +47,7 @@ func validateBucketTags(tags []Tag) error {
 }
 
 func (rq *request) bucketTaggingService() (BucketTagging, error) {
-	t, ok := rq.h.svc.(BucketTagging)
-	if !ok {
-		return nil, ErrNotImplemented.WithMessage("Bucket tagging is not implemented by this service.")
-	}
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return bucketConfigService[BucketTagging](rq, "Bucket tagging is not implemented by this service.")
 }
 
 // getBucketTagging answers GET /bucket?tagging, sorted by key as S3 lists
@@ -84,12 +77,7 @@ func (rq *request) putBucketTagging() error {
 	if err != nil {
 		return err
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxTaggingBody, tooLarge: ErrMalformedXML})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxTaggingBody, "Tagging")
+	data, err := rq.readDocument("Tagging", maxTaggingBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

@@ -69,12 +69,7 @@ func (rq *request) createBucket() error {
 	}
 	var tags []Tag
 	if rq.r.ContentLength != 0 {
-		b, err := rq.openBody(bodyOptions{maxSize: maxCreateBucketBody, tooLarge: ErrMalformedXML})
-		if err != nil {
-			return err
-		}
-		defer b.close()
-		data, err := b.readAll(maxCreateBucketBody, "CreateBucketConfiguration")
+		data, err := rq.readDocument("CreateBucketConfiguration", maxCreateBucketBody, ErrMalformedXML)
 		if err != nil {
 			return err
 		}

@@ -23,14 +23,7 @@ type BucketCORS interface {
 }
 
 func (rq *request) corsService() (BucketCORS, error) {
-	c, ok := rq.h.svc.(BucketCORS)
-	if !ok {
-		return nil, ErrNotImplemented.WithMessage("Bucket CORS is not implemented by this service.")
-	}
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return bucketConfigService[BucketCORS](rq, "Bucket CORS is not implemented by this service.")
 }
 
 // putBucketCors answers PUT /bucket?cors.
@@ -39,12 +32,7 @@ func (rq *request) putBucketCors() error {
 	if err != nil {
 		return err
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxCORSBody, tooLarge: ErrMalformedXML})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxCORSBody, "CORSConfiguration")
+	data, err := rq.readDocument("CORSConfiguration", maxCORSBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

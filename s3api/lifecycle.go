@@ -29,14 +29,7 @@ var ErrNoSuchLifecycleConfiguration = newErr("NoSuchLifecycleConfiguration", htt
 const maxLifecycleBody = 1 << 20
 
 func (rq *request) lifecycleService() (Lifecycle, error) {
-	l, ok := rq.h.svc.(Lifecycle)
-	if !ok {
-		return nil, ErrNotImplemented.WithMessage("Bucket lifecycle is not implemented by this service.")
-	}
-	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
-		return nil, err
-	}
-	return l, nil
+	return bucketConfigService[Lifecycle](rq, "Bucket lifecycle is not implemented by this service.")
 }
 
 // putBucketLifecycle answers PUT /bucket?lifecycle.
@@ -45,12 +38,7 @@ func (rq *request) putBucketLifecycle() error {
 	if err != nil {
 		return err
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxLifecycleBody, tooLarge: ErrMalformedXML})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxLifecycleBody, "LifecycleConfiguration")
+	data, err := rq.readDocument("LifecycleConfiguration", maxLifecycleBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

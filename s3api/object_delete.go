@@ -46,12 +46,7 @@ func (rq *request) deleteObjects() error {
 	if h.Get("Content-MD5") == "" && !hasDeclaredChecksum(h) {
 		return ErrInvalidRequest.WithMessage("Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header).")
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxDeleteBody, tooLarge: ErrMalformedXML.WithMessage("The DeleteObjects body is larger than %d bytes.", maxDeleteBody)})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxDeleteBody, "DeleteObjects")
+	data, err := rq.readDocument("DeleteObjects", maxDeleteBody, ErrMalformedXML.WithMessage("The DeleteObjects body is larger than %d bytes.", maxDeleteBody))
 	if err != nil {
 		return err
 	}

@@ -175,12 +175,7 @@ type legalHoldXML struct {
 
 // readSmallXML reads and strictly decodes a small configuration body.
 func (rq *request) readSmallXML(what string, v any) error {
-	b, err := rq.openBody(bodyOptions{maxSize: maxSmallXML, tooLarge: ErrMalformedXML.WithMessage("The %s is larger than %d bytes.", what, maxSmallXML)})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxSmallXML, what)
+	data, err := rq.readDocument(what, maxSmallXML, ErrMalformedXML.WithMessage("The %s is larger than %d bytes.", what, maxSmallXML))
 	if err != nil {
 		return err
 	}

@@ -231,12 +231,7 @@ func (rq *request) deleteObjectTagging() error {
 
 // readTaggingBody reads and validates a Tagging document.
 func (rq *request) readTaggingBody() ([]Tag, error) {
-	b, err := rq.openBody(bodyOptions{maxSize: maxTaggingBody, tooLarge: ErrMalformedXML})
-	if err != nil {
-		return nil, err
-	}
-	defer b.close()
-	data, err := b.readAll(maxTaggingBody, "Tagging")
+	data, err := rq.readDocument("Tagging", maxTaggingBody, ErrMalformedXML)
 	if err != nil {
 		return nil, err
 	}

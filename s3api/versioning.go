@@ -120,12 +120,7 @@ func (rq *request) putBucketVersioning() error {
 	if v == nil {
 		return ErrNotImplemented.WithMessage("Versioning is not implemented by this gateway's object service.")
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxSmallXML, tooLarge: ErrMalformedXML.WithMessage("The VersioningConfiguration is larger than %d bytes.", maxSmallXML)})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxSmallXML, "PutBucketVersioning")
+	data, err := rq.readDocument("PutBucketVersioning", maxSmallXML, ErrMalformedXML.WithMessage("The VersioningConfiguration is larger than %d bytes.", maxSmallXML))
 	if err != nil {
 		return err
 	}
