@@ -30,10 +30,7 @@ func (s *Service) PutBucketPolicy(ctx context.Context, bucket, policy string) er
 // GetBucketPolicy implements s3api.BucketPolicies.
 func (s *Service) GetBucketPolicy(ctx context.Context, bucket string) (string, error) {
 	o := op{"GetBucketPolicy", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return "", s.fail(o, err)
-	}
-	bc, _, err := s.readConfig(ctx, bucket)
+	bc, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return "", s.fail(o, err)
 	}
@@ -46,10 +43,7 @@ func (s *Service) GetBucketPolicy(ctx context.Context, bucket string) (string, e
 // DeleteBucketPolicy implements s3api.BucketPolicies.
 func (s *Service) DeleteBucketPolicy(ctx context.Context, bucket string) error {
 	o := op{"DeleteBucketPolicy", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return s.fail(o, err)
-	}
-	if bc, _, err := s.readConfig(ctx, bucket); err != nil || bc.Policy == "" {
+	if bc, err := s.existingConfig(ctx, bucket); err != nil || bc.Policy == "" {
 		return s.fail(o, err) // nothing to delete is success, as in S3
 	}
 	return s.fail(o, s.updateConfig(ctx, bucket, func(c *bucketConfig) error {

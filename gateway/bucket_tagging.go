@@ -30,10 +30,7 @@ func (s *Service) PutBucketTagging(ctx context.Context, bucket string, tags []s3
 // GetBucketTagging implements s3api.BucketTagging.
 func (s *Service) GetBucketTagging(ctx context.Context, bucket string) ([]s3api.Tag, error) {
 	o := op{"GetBucketTagging", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return nil, s.fail(o, err)
-	}
-	bc, _, err := s.readConfig(ctx, bucket)
+	bc, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -46,10 +43,7 @@ func (s *Service) GetBucketTagging(ctx context.Context, bucket string) ([]s3api.
 // DeleteBucketTagging implements s3api.BucketTagging.
 func (s *Service) DeleteBucketTagging(ctx context.Context, bucket string) error {
 	o := op{"DeleteBucketTagging", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return s.fail(o, err)
-	}
-	if bc, _, err := s.readConfig(ctx, bucket); err != nil || len(bc.Tags) == 0 {
+	if bc, err := s.existingConfig(ctx, bucket); err != nil || len(bc.Tags) == 0 {
 		return s.fail(o, err) // nothing to delete is success, as in S3
 	}
 	return s.fail(o, s.updateConfig(ctx, bucket, func(c *bucketConfig) error {

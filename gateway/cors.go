@@ -32,10 +32,7 @@ func (s *Service) PutBucketCors(ctx context.Context, bucket string, cfg *s3api.C
 // GetBucketCors implements s3api.BucketCORS.
 func (s *Service) GetBucketCors(ctx context.Context, bucket string) (*s3api.CORSConfiguration, error) {
 	o := op{"GetBucketCors", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return nil, s.fail(o, err)
-	}
-	bc, _, err := s.readConfig(ctx, bucket)
+	bc, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -52,10 +49,7 @@ func (s *Service) GetBucketCors(ctx context.Context, bucket string) (*s3api.CORS
 // DeleteBucketCors implements s3api.BucketCORS.
 func (s *Service) DeleteBucketCors(ctx context.Context, bucket string) error {
 	o := op{"DeleteBucketCors", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return s.fail(o, err)
-	}
-	if bc, _, err := s.readConfig(ctx, bucket); err != nil || bc.CORS == "" {
+	if bc, err := s.existingConfig(ctx, bucket); err != nil || bc.CORS == "" {
 		return s.fail(o, err) // nothing to delete is success, as in S3
 	}
 	return s.fail(o, s.updateConfig(ctx, bucket, func(c *bucketConfig) error {

@@ -35,10 +35,7 @@ func (s *Service) PutBucketLifecycle(ctx context.Context, bucket string, cfg *li
 // GetBucketLifecycle implements s3api.Lifecycle.
 func (s *Service) GetBucketLifecycle(ctx context.Context, bucket string) (*lifecycle.Configuration, error) {
 	o := op{"GetBucketLifecycleConfiguration", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return nil, s.fail(o, err)
-	}
-	bc, _, err := s.readConfig(ctx, bucket)
+	bc, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return nil, s.fail(o, err)
 	}
@@ -55,10 +52,7 @@ func (s *Service) GetBucketLifecycle(ctx context.Context, bucket string) (*lifec
 // DeleteBucketLifecycle implements s3api.Lifecycle.
 func (s *Service) DeleteBucketLifecycle(ctx context.Context, bucket string) error {
 	o := op{"DeleteBucketLifecycle", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return s.fail(o, err)
-	}
-	if bc, _, err := s.readConfig(ctx, bucket); err != nil || bc.Lifecycle == "" {
+	if bc, err := s.existingConfig(ctx, bucket); err != nil || bc.Lifecycle == "" {
 		return s.fail(o, err) // nothing to delete is success, as in S3
 	}
 	return s.fail(o, s.updateConfig(ctx, bucket, func(c *bucketConfig) error {
