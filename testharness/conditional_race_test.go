@@ -3,7 +3,6 @@ package testharness
 import (
 	"bytes"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,45 +36,19 @@ func TestConditionalCompleteAcrossGateways(t *testing.T) {
 			ids[w] = cr.UploadId
 			parts[w] = uploadPart(t, c, b, key, aws.ToString(cr.UploadId), 1, body(w), "")
 		}
-		errs := make([]error, uploads+1) // the last one: a create-only PUT
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for w := range uploads {
-			wg.Go(func() {
-				<-start
-				_, errs[w] = clients[(w+1)%2].CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &key,
-					UploadId: ids[w], IfNoneMatch: aws.String("*"),
-					MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{parts[w]}}})
-			})
-		}
-		wg.Go(func() {
-			<-start
-			_, errs[uploads] = clients[r%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key,
-				Body: bytes.NewReader(body(uploads)), IfNoneMatch: aws.String("*")})
+		errs := atOnce(uploads+1, func(w int) error {
+			if w == uploads { // the last one: a create-only PUT
+				_, err := clients[r%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key,
+					Body: bytes.NewReader(body(uploads)), IfNoneMatch: aws.String("*")})
+				return err
+			}
+			_, err := clients[(w+1)%2].CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &key,
+				UploadId: ids[w], IfNoneMatch: aws.String("*"),
+				MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{parts[w]}}})
+			return err
 		})
-		close(start)
-		wg.Wait()
-		winner := -1
-		for w, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("%s: writers %d and %d both created the object", key, winner, w)
-			case err == nil:
-				winner = w
-				winners++
-			default:
-				wantAPIError(t, err, "PreconditionFailed", 412)
-				refused++
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("%s: no writer won", key)
-		}
-		for _, c := range clients {
-			if got := get(t, c, b, key); !bytes.Equal(got, body(winner)) {
-				t.Fatalf("%s: the object is not the winner's (writer %d)", key, winner)
-			}
-		}
+		oneCreateWon(t, clients, b, key, errs, body)
+		winners, refused = winners+1, refused+len(errs)-1
 	}
 	t.Logf("%d rounds of %d create-only Completes and 1 create-only PUT across 2 gateway processes: %d winners, %d PreconditionFailed",
 		rounds, uploads, winners, refused)

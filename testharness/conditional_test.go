@@ -3,7 +3,6 @@ package testharness
 import (
 	"bytes"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -73,42 +72,13 @@ func TestConditionalCreateAcrossGateways(t *testing.T) {
 	winners, refused := 0, 0
 	for k := range keys {
 		key := fmt.Sprintf("race/%d", k)
-		var wg sync.WaitGroup
-		errs := make([]error, writers)
-		start := make(chan struct{})
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				body := Data(uint64(k*writers+w), 64<<10)
-				_, errs[w] = clients[w%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key, Body: bytes.NewReader(body), IfNoneMatch: aws.String("*")})
-			}()
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for w, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("%s: writers %d and %d both created the object", key, winner, w)
-			case err == nil:
-				winner = w
-				winners++
-			default:
-				wantAPIError(t, err, "PreconditionFailed", 412)
-				refused++
-			}
-		}
-		if winner < 0 {
-			t.Fatalf("%s: no writer won", key)
-		}
-		want := Data(uint64(k*writers+winner), 64<<10)
-		for _, c := range clients {
-			if got := get(t, c, b, key); !bytes.Equal(got, want) {
-				t.Fatalf("%s: object is not the winner's (writer %d)", key, winner)
-			}
-		}
+		body := func(w int) []byte { return Data(uint64(k*writers+w), 64<<10) }
+		errs := atOnce(writers, func(w int) error {
+			_, err := clients[w%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key, Body: bytes.NewReader(body(w)), IfNoneMatch: aws.String("*")})
+			return err
+		})
+		oneCreateWon(t, clients, b, key, errs, body)
+		winners, refused = winners+1, refused+len(errs)-1
 	}
 	t.Logf("%d keys, %d create-only writers each across 2 gateway processes: %d winners, %d PreconditionFailed", keys, writers, winners, refused)
 }

@@ -74,35 +74,13 @@ func TestRolesUpstream(t *testing.T) {
 	const keys, writers = 4, 6
 	for k := range keys {
 		key := fmt.Sprintf("race/%d", k)
-		errs := make([]error, writers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for w := range writers {
-			wg.Go(func() {
-				<-start
-				_, errs[w] = admins[w%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String(b), Key: &key,
-					Body: bytes.NewReader(Data(uint64(100*k+w), 32<<10)), IfNoneMatch: aws.String("*")})
-			})
-		}
-		close(start)
-		wg.Wait()
-		winners := 0
-		winner := -1
-		for w, err := range errs {
-			if err == nil {
-				winners, winner = winners+1, w
-				continue
-			}
-			wantAPIError(t, err, "PreconditionFailed", 412)
-		}
-		if winners != 1 {
-			t.Fatalf("%s: %d create-only writers won, want 1", key, winners)
-		}
-		for _, c := range admins {
-			if got := get(t, c, b, key); !bytes.Equal(got, Data(uint64(100*k+winner), 32<<10)) {
-				t.Fatalf("%s: the object is not the winner's", key)
-			}
-		}
+		body := func(w int) []byte { return Data(uint64(100*k+w), 32<<10) }
+		errs := atOnce(writers, func(w int) error {
+			_, err := admins[w%2].PutObject(ctx(t), &s3.PutObjectInput{Bucket: aws.String(b), Key: &key,
+				Body: bytes.NewReader(body(w)), IfNoneMatch: aws.String("*")})
+			return err
+		})
+		oneCreateWon(t, admins, b, key, errs, body)
 	}
 
 	// The keyring: team A's bucket is sealed to team A's key alone.

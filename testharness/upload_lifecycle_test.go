@@ -143,20 +143,11 @@ func TestDuplicateCompleteAcrossGateways(t *testing.T) {
 		}
 		const callers = 8
 		outs := make([]*s3.CompleteMultipartUploadOutput, callers)
-		errs := make([]error, callers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := range callers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				outs[i], errs[i] = clients[i%2].CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &key, UploadId: &id,
-					MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := atOnce(callers, func(i int) (err error) {
+			outs[i], err = clients[i%2].CompleteMultipartUpload(ctx(t), &s3.CompleteMultipartUploadInput{Bucket: &b, Key: &key, UploadId: &id,
+				MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+			return err
+		})
 		for i := range callers {
 			if errs[i] != nil {
 				t.Fatalf("round %d: caller %d of a duplicate complete: %v", round, i, errs[i])
