@@ -42,8 +42,15 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 	// a lost answer), and pendingOld the head that attempt replaces: if
 	// it lands after all, a later look sees its unique nonce and takes it
 	// as this change's commit, never as another writer's head to replace
-	// (which would remove this change's own data).
+	// (which would remove this change's own data). Once there is one,
+	// every failure is reported with errKept: that attempt may still land.
 	var pending, pendingOld *head
+	fail := func(err error) error {
+		if pending != nil {
+			return keep(err)
+		}
+		return err
+	}
 	for unknown := 0; ; {
 		cur, etag, live, err := b.readHead(ctx, bucket, gen, key)
 		if errors.Is(err, errDamaged) {
@@ -51,22 +58,29 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			// absent key would (its data is left to the sweep).
 			err = nil
 		}
-		if err != nil {
-			if pending != nil {
-				return nil, "", keep(err)
+		switch {
+		case err == nil:
+		case pending != nil && !answered(err) && unknown < maxUnknown && ctx.Err() == nil:
+			// The look after an unknown outcome failed the same way:
+			// look again after the backoff, within the same budget.
+			unknown++
+			if err := sleep(ctx, &delay); err != nil {
+				return nil, "", fail(err)
 			}
-			return nil, "", err
+			continue
+		default:
+			return nil, "", fail(err)
 		}
 		if pending != nil && live && cur.Nonce == pending.Nonce {
 			return pendingOld, etag, nil // an earlier attempt landed
 		}
 		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
 			if err := check(&cur, live); err != nil {
-				return nil, "", err
+				return nil, "", fail(err)
 			}
 		}
 		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
-			return nil, "", err
+			return nil, "", fail(err)
 		}
 		pc := putCond("*")
 		if etag != "" {
@@ -78,47 +92,60 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			rec = n
 			if !live { // the key becomes live: index it first
 				if err := b.ensureIndex(ctx, bucket, gen, key); err != nil {
-					return nil, "", err
+					return nil, "", fail(err)
 				}
 			}
 		}
 		version, err = b.putRecord(ctx, name, rec, pc, false)
-		switch {
-		case err == nil:
-			return replaced(cur, live), version, nil
-		case errors.Is(err, backend.ErrPrecondition):
-			// another change landed first: look again
-		case answered(err):
-			return nil, "", err // the upstream refused it: not stored
-		default:
-			landed, v := b.headLanded(ctx, bucket, gen, key, n)
-			if landed {
-				return replaced(cur, live), v, nil
-			}
-			if unknown >= 3 {
-				if n == nil {
-					return nil, "", err // a tombstone names no data
-				}
-				return nil, "", keep(err)
-			}
-			// Try again, conditioned on what is read then: a retry cannot
-			// overwrite a late landing of this attempt (the condition
-			// fails, and the next look finds the nonce).
+		for err != nil && !errors.Is(err, backend.ErrPrecondition) && !answered(err) && unknown < maxUnknown {
+			// The outcome is unknown (a 5xx, a lost answer): send the same
+			// conditional PUT again. If the earlier one landed after all,
+			// the condition fails and the next look finds its nonce; back
+			// to back, the retries cannot fall into step with an
+			// upstream's periodic failures either.
 			unknown++
 			if n != nil {
 				pending, pendingOld = n, replaced(cur, live)
 			}
-		}
-		select {
-		case <-ctx.Done():
-			if pending != nil {
-				return nil, "", keep(ctx.Err())
+			if err := sleep(ctx, &delay); err != nil {
+				return nil, "", fail(err)
 			}
-			return nil, "", ctx.Err()
-		case <-time.After(delay):
+			version, err = b.putRecord(ctx, name, rec, pc, false)
 		}
-		delay = min(2*delay, 500*time.Millisecond)
+		switch {
+		case err == nil:
+			return replaced(cur, live), version, nil
+		case errors.Is(err, backend.ErrPrecondition):
+			// another change (or an earlier attempt of this one) landed
+			// first: look again
+		case answered(err):
+			return nil, "", fail(err) // the upstream refused it: not stored
+		default:
+			if landed, v := b.headLanded(ctx, bucket, gen, key, n); landed {
+				return replaced(cur, live), v, nil
+			}
+			if n == nil {
+				return nil, "", err // a tombstone names no data
+			}
+			return nil, "", keep(err)
+		}
 	}
+}
+
+// maxUnknown bounds the attempts of a head change whose outcome is
+// unknown (5xx, lost answers), with the backoff of sleep: 1.6 s in
+// all, longer than a burst of an upstream's SlowDown answers lasts.
+const maxUnknown = 8
+
+// sleep waits the backoff delay, then doubles it (at most 500 ms).
+func sleep(ctx context.Context, delay *time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(*delay):
+	}
+	*delay = min(2**delay, 500*time.Millisecond)
+	return nil
 }
 
 // answered reports an upstream refusal (4xx): the request was not
