@@ -161,6 +161,7 @@ type bucketConfig struct {
 	Tags       []s3api.Tag `json:"t,omitempty"`   // bucket tags (bucket_tagging.go)
 	CORS       string      `json:"co,omitempty"`  // CORS configuration, canonical XML (cors.go)
 	Policy     string      `json:"pol,omitempty"` // bucket policy, JSON as sent (bucket_policy.go)
+	Ownership  string      `json:"own,omitempty"` // Object Ownership; "" is BucketOwnerEnforced (ownership.go)
 }
 
 const mConfig = "cfg"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -37,7 +38,36 @@ var (
 		"log-delivery-write": true,
 	}
 	ownerOnlyACLs = map[string]bool{"private": true, "bucket-owner-full-control": true}
+	// publicACLs grant to everyone or to every AWS account: what Block
+	// Public Access refuses where ACLs are enabled.
+	publicACLs = map[string]bool{"public-read": true, "public-read-write": true, "authenticated-read": true}
 )
+
+// errPublicACL refuses an ACL that would make something public; with ACLs
+// enabled it becomes 403 AccessDenied (ownership.go).
+var errPublicACL = ErrAccessControlListNotSupported.WithDetail("The ACL grants public access.")
+
+// publicGroupURIs are the grantee groups whose grants are public.
+var publicGroupURIs = []string{
+	"http://acs.amazonaws.com/groups/global/AllUsers",
+	"http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+}
+
+func isPublicACLRefusal(err error) bool {
+	e := AsError(err)
+	return e.Code == errPublicACL.Code && e.Detail == errPublicACL.Detail
+}
+
+// grantsToPublicGroup reports whether an x-amz-grant-* value names one of
+// the public groups.
+func grantsToPublicGroup(v string) bool {
+	for _, g := range publicGroupURIs {
+		if strings.Contains(v, g) {
+			return true
+		}
+	}
+	return false
+}
 
 // grantHeaders are the explicit-grant headers of PUT, copy, multipart
 // create, CreateBucket and the ?acl operations.
@@ -55,6 +85,8 @@ func (rq *request) checkACLHeaders() (present bool, err error) {
 		present = true
 		switch {
 		case ownerOnlyACLs[v]:
+		case publicACLs[v]:
+			return true, errPublicACL
 		case cannedACLs[v]:
 			return true, ErrAccessControlListNotSupported
 		default:
@@ -67,6 +99,9 @@ func (rq *request) checkACLHeaders() (present bool, err error) {
 			continue
 		}
 		present = true
+		if grantsToPublicGroup(v) {
+			return true, errPublicACL
+		}
 		if k != "x-amz-grant-full-control" || !rq.grantsOnlyOwner(v) {
 			return true, ErrAccessControlListNotSupported
 		}
@@ -113,11 +148,11 @@ func (rq *request) getACL() error {
 // the one every bucket and object already has.
 func (rq *request) putACL() error {
 	present, err := rq.checkACLHeaders()
-	if err != nil {
-		return err
-	}
 	if err := rq.checkExists(); err != nil {
 		return err
+	}
+	if err != nil {
+		return rq.aclRefusal(err)
 	}
 	if rq.r.ContentLength != 0 {
 		data, err := rq.readDocument("AccessControlPolicy", maxACLBody, ErrMalformedACLError)
@@ -129,7 +164,7 @@ func (rq *request) putACL() error {
 				return ErrUnexpectedContent.WithMessage("This request does not support content when ACL headers are given.")
 			}
 			if err := rq.checkACLDocument(data); err != nil {
-				return err
+				return rq.aclRefusal(err)
 			}
 			present = true
 		}
@@ -169,6 +204,11 @@ func (rq *request) checkACLDocument(data []byte) error {
 	id := rq.owner().ID
 	if doc.Owner.ID != "" && doc.Owner.ID != id {
 		return ErrAccessDenied.WithMessage("The ACL names an owner other than the bucket owner %q.", id)
+	}
+	for _, g := range doc.Grants {
+		if slices.Contains(publicGroupURIs, strings.TrimSpace(g.Grantee.URI)) {
+			return errPublicACL
+		}
 	}
 	if len(doc.Grants) != 1 {
 		return ErrAccessControlListNotSupported

@@ -40,7 +40,7 @@ func (rq *request) listBuckets() error {
 			Name:         b.Name,
 			CreationDate: timeISO(b.Created),
 			BucketRegion: rq.h.region,
-			BucketArn:    "arn:aws:s3:::" + b.Name,
+			BucketArn:    bucketARN(b.Name),
 		})
 	}
 	rq.writeXML(http.StatusOK, &res)
@@ -64,7 +64,8 @@ func (rq *request) createBucket() error {
 		!rq.allowedExtra("s3:PutBucketVersioning", rq.bucket, "")) {
 		return ErrAccessDenied
 	}
-	if err := rq.checkCreateBucketOwnership(); err != nil {
+	ownership, err := rq.checkCreateBucketOwnership()
+	if err != nil {
 		return err
 	}
 	var tags []Tag
@@ -109,10 +110,18 @@ func (rq *request) createBucket() error {
 			return err
 		}
 	}
+	if err := rq.setCreatedBucketOwnership(ownership); err != nil {
+		return err
+	}
 	rq.w.Header().Set("Location", "/"+rq.bucket)
+	rq.w.Header().Set("x-amz-bucket-arn", bucketARN(rq.bucket))
 	rq.noContent(http.StatusOK)
 	return nil
 }
+
+// bucketARN is a general purpose bucket's ARN, as S3 spells it (no
+// region, no account).
+func bucketARN(bucket string) string { return "arn:aws:s3:::" + bucket }
 
 // headBucket answers HEAD /bucket (and HEAD /bucket/, the form xbcloud
 // probes with). A missing bucket is 404, never 403.

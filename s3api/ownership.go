@@ -2,6 +2,7 @@ package s3api
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"net/http"
 )
@@ -50,25 +51,104 @@ func (rq *request) checkExpectedOwner() error {
 	return nil
 }
 
+// BucketOwnership is implemented by a Service that stores each bucket's
+// Object Ownership. A Service without it keeps every bucket
+// BucketOwnerEnforced: the settings that enable ACLs, and deleting the
+// controls, answer NotImplemented.
+//
+// The settings mean here what they mean in S3 for a bucket whose owner is
+// the only account, with Block Public Access on (S3's default since April
+// 2023, and this gateway's only mode: no anonymous access, no public
+// policies). Every credential writes as the bucket owner, so the owner
+// owns every object under all three settings. What the setting changes is
+// how an ACL the gateway cannot hold is refused: with ACLs disabled
+// (BucketOwnerEnforced) 400 AccessControlListNotSupported; with ACLs
+// enabled, a public ACL is 403 AccessDenied, as Block Public Access
+// refuses it, and a grant to anyone else (another account, a group, an
+// e-mail address) is 501 NotImplemented, since the gateway has no one
+// else to grant to. The owner-only ACLs succeed under every setting.
+type BucketOwnership interface {
+	// GetBucketOwnership returns bucket's Object Ownership, or "" when
+	// its ownership controls were deleted.
+	GetBucketOwnership(ctx context.Context, bucket string) (string, error)
+	// PutBucketOwnership sets it ("" deletes the controls).
+	PutBucketOwnership(ctx context.Context, bucket, ownership string) error
+}
+
 // checkCreateBucketOwnership validates CreateBucket's x-amz-object-ownership
-// and ACL headers: BucketOwnerEnforced is the only ownership, and an ACL
-// may not grant anything beyond the owner.
-func (rq *request) checkCreateBucketOwnership() error {
-	switch v := rq.r.Header.Get("x-amz-object-ownership"); v {
+// and ACL headers and returns the ownership to store after creating the
+// bucket ("" for the default, BucketOwnerEnforced).
+func (rq *request) checkCreateBucketOwnership() (string, error) {
+	v := rq.r.Header.Get("x-amz-object-ownership")
+	switch v {
 	case "", ownershipEnforced:
-	case ownershipPreferred, ownershipWriter:
-		return ErrNotImplemented.WithMessage("Object Ownership %s (ACLs enabled) is not implemented by this gateway; buckets are BucketOwnerEnforced.", v)
-	default:
-		return ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header: %s", truncate(v, 64)).
-			WithDetail("S3 knows BucketOwnerEnforced, BucketOwnerPreferred and ObjectWriter; this gateway keeps BucketOwnerEnforced.")
-	}
-	if _, err := rq.checkACLHeaders(); err != nil {
-		if AsError(err).Code == ErrAccessControlListNotSupported.Code {
-			return ErrInvalidBucketACLWithOwnership
+		if _, err := rq.checkACLHeaders(); err != nil {
+			if AsError(err).Code == ErrAccessControlListNotSupported.Code {
+				return "", ErrInvalidBucketACLWithOwnership
+			}
+			return "", err
 		}
+		return "", nil
+	case ownershipPreferred, ownershipWriter:
+		if _, ok := rq.h.svc.(BucketOwnership); !ok {
+			return "", ErrNotImplemented.WithMessage("Object Ownership %s (ACLs enabled) is not implemented by this service; buckets are BucketOwnerEnforced.", v)
+		}
+		// As in IAM: choosing the ownership at creation needs the right
+		// to set it.
+		if !rq.allowedExtra("s3:PutBucketOwnershipControls", rq.bucket, "") {
+			return "", ErrAccessDenied
+		}
+		if _, err := rq.checkACLHeaders(); err != nil {
+			return "", aclsEnabledRefusal(err)
+		}
+		return v, nil
+	default:
+		return "", ErrInvalidArgument.WithMessage("Invalid x-amz-object-ownership header: %s", truncate(v, 64)).
+			WithDetail("S3 knows BucketOwnerEnforced, BucketOwnerPreferred and ObjectWriter.")
+	}
+}
+
+// setCreatedBucketOwnership stores the ownership a CreateBucket asked for.
+func (rq *request) setCreatedBucketOwnership(v string) error {
+	if v == "" {
+		return nil
+	}
+	return rq.h.svc.(BucketOwnership).PutBucketOwnership(rq.r.Context(), rq.bucket, v)
+}
+
+// aclRefusal turns the refusal of an ACL the gateway cannot hold
+// (ErrAccessControlListNotSupported from the checks in acl.go) into the
+// answer the bucket's ownership setting calls for; other errors pass.
+func (rq *request) aclRefusal(err error) error {
+	if err == nil || AsError(err).Code != ErrAccessControlListNotSupported.Code {
 		return err
 	}
-	return nil
+	o, ok := rq.h.svc.(BucketOwnership)
+	if !ok {
+		return err
+	}
+	v, gerr := o.GetBucketOwnership(rq.r.Context(), rq.bucket)
+	if gerr != nil {
+		return gerr
+	}
+	if v == ownershipEnforced {
+		return err
+	}
+	return aclsEnabledRefusal(err)
+}
+
+// aclsEnabledRefusal is the answer, in a bucket with ACLs enabled, to an
+// ACL that grants beyond the owner: public ones as Block Public Access
+// refuses them, the rest not implemented. The checks mark public ones
+// with errPublicACL's detail.
+func aclsEnabledRefusal(err error) error {
+	if AsError(err).Code != ErrAccessControlListNotSupported.Code {
+		return err
+	}
+	if isPublicACLRefusal(err) {
+		return ErrAccessDenied.WithDetail("The ACL grants public access, which Block Public Access (always on in this gateway) refuses.")
+	}
+	return ErrNotImplemented.WithMessage("ACL grants beyond the bucket owner are not implemented by this gateway: it has one account and no public access.")
 }
 
 // getOwnershipControls answers GET ?ownershipControls.
@@ -76,16 +156,25 @@ func (rq *request) getOwnershipControls() error {
 	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
+	v := ownershipEnforced
+	if o, ok := rq.h.svc.(BucketOwnership); ok {
+		var err error
+		if v, err = o.GetBucketOwnership(rq.r.Context(), rq.bucket); err != nil {
+			return err
+		}
+		if v == "" {
+			return ErrOwnershipControlsNotFound
+		}
+	}
 	var oc ownershipControls
 	oc.Xmlns = s3Namespace
-	oc.Rules = append(oc.Rules, struct{ ObjectOwnership string }{ownershipEnforced})
+	oc.Rules = append(oc.Rules, struct{ ObjectOwnership string }{v})
 	rq.writeXML(http.StatusOK, &oc)
 	return nil
 }
 
-// putOwnershipControls answers PUT ?ownershipControls: setting
-// BucketOwnerEnforced succeeds (it is already in force); the settings that
-// enable ACLs are refused.
+// putOwnershipControls answers PUT ?ownershipControls. A Service without
+// BucketOwnership accepts BucketOwnerEnforced only (it is in force).
 func (rq *request) putOwnershipControls() error {
 	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
@@ -103,23 +192,39 @@ func (rq *request) putOwnershipControls() error {
 	if err := xml.Unmarshal(bytes.TrimSpace(data), &oc); err != nil || len(oc.Rules) != 1 {
 		return ErrMalformedXML
 	}
-	switch v := oc.Rules[0].ObjectOwnership; v {
-	case ownershipEnforced:
-	case ownershipPreferred, ownershipWriter:
-		return ErrNotImplemented.WithMessage("Object Ownership %s (ACLs enabled) is not implemented by this gateway; buckets are BucketOwnerEnforced.", v)
+	v := oc.Rules[0].ObjectOwnership
+	switch v {
+	case ownershipEnforced, ownershipPreferred, ownershipWriter:
 	default:
 		return ErrMalformedXML
+	}
+	o, ok := rq.h.svc.(BucketOwnership)
+	switch {
+	case ok:
+		if err := o.PutBucketOwnership(rq.r.Context(), rq.bucket, v); err != nil {
+			return err
+		}
+	case v != ownershipEnforced:
+		return ErrNotImplemented.WithMessage("Object Ownership %s (ACLs enabled) is not implemented by this service; buckets are BucketOwnerEnforced.", v)
 	}
 	rq.noContent(http.StatusOK)
 	return nil
 }
 
-// deleteOwnershipControls answers DELETE ?ownershipControls. Without
-// ownership controls S3 buckets fall back to ObjectWriter, which enables
-// ACLs; this gateway cannot, so it refuses rather than pretend.
+// deleteOwnershipControls answers DELETE ?ownershipControls: the bucket
+// then has none (GetBucketOwnershipControls answers
+// OwnershipControlsNotFoundError) and, as in S3, ACLs enabled.
 func (rq *request) deleteOwnershipControls() error {
 	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
-	return ErrNotImplemented.WithMessage("Deleting ownership controls (which enables ACLs) is not implemented by this gateway; buckets are BucketOwnerEnforced.")
+	o, ok := rq.h.svc.(BucketOwnership)
+	if !ok {
+		return ErrNotImplemented.WithMessage("Deleting ownership controls (which enables ACLs) is not implemented by this service; buckets are BucketOwnerEnforced.")
+	}
+	if err := o.PutBucketOwnership(rq.r.Context(), rq.bucket, ""); err != nil {
+		return err
+	}
+	rq.noContent(http.StatusNoContent)
+	return nil
 }

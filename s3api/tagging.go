@@ -264,7 +264,7 @@ func parseTaggingDoc(data []byte) ([]Tag, error) {
 // CreateMultipartUpload) and returns the tags its x-amz-tagging sets.
 func (rq *request) writeTags() ([]Tag, error) {
 	if _, err := rq.checkACLHeaders(); err != nil {
-		return nil, err
+		return nil, rq.aclRefusal(err)
 	}
 	tags, err := parseTaggingHeader(rq.r.Header)
 	if err != nil {
@@ -300,7 +300,7 @@ func (rq *request) mayTag(tags []Tag) error {
 // ignores that header).
 func (rq *request) copyTags() (replace bool, tags []Tag, err error) {
 	if _, err := rq.checkACLHeaders(); err != nil {
-		return false, nil, err
+		return false, nil, rq.aclRefusal(err)
 	}
 	if replace, err = parseTaggingDirective(rq.r.Header); err != nil || !replace {
 		return false, nil, err

@@ -125,7 +125,8 @@ func TestSDKACLsAndOwnership(t *testing.T) {
 	_, err = c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: aws.String("mp"), ACL: types.ObjectCannedACLAuthenticatedRead})
 	wantAPIError(t, err, "AccessControlListNotSupported", http.StatusBadRequest)
 
-	// Ownership controls: BucketOwnerEnforced, and only that.
+	// Ownership controls: BucketOwnerEnforced by default (the other
+	// settings: sdk_ownership_test.go).
 	oc, err := c.GetBucketOwnershipControls(ctx(t), &s3.GetBucketOwnershipControlsInput{Bucket: &b})
 	if err != nil {
 		t.Fatalf("GetBucketOwnershipControls: %v", err)
@@ -139,10 +140,6 @@ func TestSDKACLsAndOwnership(t *testing.T) {
 	if _, err := c.PutBucketOwnershipControls(ctx(t), rule(types.ObjectOwnershipBucketOwnerEnforced)); err != nil {
 		t.Errorf("PutBucketOwnershipControls BucketOwnerEnforced: %v", err)
 	}
-	_, err = c.PutBucketOwnershipControls(ctx(t), rule(types.ObjectOwnershipObjectWriter))
-	wantAPIError(t, err, "NotImplemented", http.StatusNotImplemented)
-	_, err = c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("writer-owned"), ObjectOwnership: types.ObjectOwnershipObjectWriter})
-	wantAPIError(t, err, "NotImplemented", http.StatusNotImplemented)
 	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String("enforced"), ObjectOwnership: types.ObjectOwnershipBucketOwnerEnforced, ACL: types.BucketCannedACLPrivate}); err != nil {
 		t.Errorf("CreateBucket BucketOwnerEnforced private: %v", err)
 	}

@@ -1,0 +1,125 @@
+package testharness
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"envelopegw/backend/s3/s3test"
+)
+
+// TestSDKOwnershipControls: Put/Get/DeleteBucketOwnershipControls and
+// CreateBucket's x-amz-object-ownership with the aws-sdk-go-v2 on the
+// posix volume: the setting is stored and reported, and it decides how an
+// ACL the gateway cannot hold is refused (ACLs disabled: 400
+// AccessControlListNotSupported; enabled: 403 AccessDenied for a public
+// one, as Block Public Access answers, 501 NotImplemented for a grant to
+// anyone else). Owner-only ACLs succeed under every setting.
+func TestSDKOwnershipControls(t *testing.T) {
+	t.Parallel()
+	ownershipRoundTrip(t, Start(t, Options{NoFsync: true}))
+}
+
+// TestUpstreamOwnershipControls: the same through a gateway on an
+// upstream S3 server (MinIO): the setting lives in the gateway's
+// configuration record there too.
+func TestUpstreamOwnershipControls(t *testing.T) {
+	t.Parallel()
+	ownershipRoundTrip(t, Start(t, Options{Upstream: s3test.SharedMinIO(t)}))
+}
+
+func ownershipRoundTrip(t *testing.T, g *Gateway) {
+	c := S3Client(t, g, S3Options{})
+	b := newBucket(t, c)
+	get := func() (types.ObjectOwnership, error) {
+		out, err := c.GetBucketOwnershipControls(ctx(t), &s3.GetBucketOwnershipControlsInput{Bucket: &b})
+		if err != nil {
+			return "", err
+		}
+		if len(out.OwnershipControls.Rules) != 1 {
+			t.Fatalf("GetBucketOwnershipControls rules: %+v", out.OwnershipControls.Rules)
+		}
+		return out.OwnershipControls.Rules[0].ObjectOwnership, nil
+	}
+	put := func(o types.ObjectOwnership) {
+		t.Helper()
+		if _, err := c.PutBucketOwnershipControls(ctx(t), &s3.PutBucketOwnershipControlsInput{Bucket: &b,
+			OwnershipControls: &types.OwnershipControls{Rules: []types.OwnershipControlsRule{{ObjectOwnership: o}}}}); err != nil {
+			t.Fatalf("PutBucketOwnershipControls %s: %v", o, err)
+		}
+		if got, err := get(); err != nil || got != o {
+			t.Fatalf("after PutBucketOwnershipControls %s: %s, %v", o, got, err)
+		}
+	}
+	putObject := func(key string, acl types.ObjectCannedACL) error {
+		_, err := c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: &key, Body: bytes.NewReader([]byte("x")), ACL: acl})
+		return err
+	}
+	// refusals checks the answers to ACLs beyond the owner, and that the
+	// owner-only ones succeed.
+	refusals := func(state, code string, status int) {
+		t.Helper()
+		if err := putObject("private", types.ObjectCannedACLPrivate); err != nil {
+			t.Errorf("%s: PutObject private: %v", state, err)
+		}
+		if _, err := c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b, ACL: types.BucketCannedACLPrivate}); err != nil {
+			t.Errorf("%s: PutBucketAcl private: %v", state, err)
+		}
+		wantAPIError(t, putObject("public", types.ObjectCannedACLPublicRead), code, status)
+		_, err := c.HeadObject(ctx(t), &s3.HeadObjectInput{Bucket: &b, Key: aws.String("public")})
+		wantAPIError(t, err, "", http.StatusNotFound)
+		_, err = c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b, GrantRead: aws.String(`uri="http://acs.amazonaws.com/groups/global/AuthenticatedUsers"`)})
+		wantAPIError(t, err, code, status)
+		acl, err := c.GetBucketAcl(ctx(t), &s3.GetBucketAclInput{Bucket: &b})
+		if err != nil || len(acl.Grants) != 1 || acl.Grants[0].Permission != types.PermissionFullControl {
+			t.Errorf("%s: GetBucketAcl after refusals: %+v, %v", state, acl, err)
+		}
+	}
+
+	if got, err := get(); err != nil || got != types.ObjectOwnershipBucketOwnerEnforced {
+		t.Fatalf("a new bucket's ownership: %s, %v", got, err)
+	}
+	refusals("BucketOwnerEnforced", "AccessControlListNotSupported", http.StatusBadRequest)
+
+	put(types.ObjectOwnershipObjectWriter)
+	refusals("ObjectWriter", "AccessDenied", http.StatusForbidden)
+	_, err := c.PutObjectAcl(ctx(t), &s3.PutObjectAclInput{Bucket: &b, Key: aws.String("private"), GrantRead: aws.String(`id="someone-else"`)})
+	wantAPIError(t, err, "NotImplemented", http.StatusNotImplemented)
+
+	put(types.ObjectOwnershipBucketOwnerPreferred)
+	refusals("BucketOwnerPreferred", "AccessDenied", http.StatusForbidden)
+
+	if _, err := c.DeleteBucketOwnershipControls(ctx(t), &s3.DeleteBucketOwnershipControlsInput{Bucket: &b}); err != nil {
+		t.Fatalf("DeleteBucketOwnershipControls: %v", err)
+	}
+	_, err = get()
+	wantAPIError(t, err, "OwnershipControlsNotFoundError", http.StatusNotFound)
+	refusals("no ownership controls", "AccessDenied", http.StatusForbidden)
+
+	put(types.ObjectOwnershipBucketOwnerEnforced)
+	refusals("BucketOwnerEnforced again", "AccessControlListNotSupported", http.StatusBadRequest)
+
+	// CreateBucket: the ownership asked for is stored; a public ACL with
+	// ACLs enabled creates nothing. The answer carries the bucket's ARN.
+	w := b + "-w"
+	out, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &w, ObjectOwnership: types.ObjectOwnershipObjectWriter, ACL: types.BucketCannedACLPrivate})
+	if err != nil {
+		t.Fatalf("CreateBucket ObjectWriter: %v", err)
+	}
+	if aws.ToString(out.BucketArn) != "arn:aws:s3:::"+w {
+		t.Errorf("CreateBucket BucketArn %q", aws.ToString(out.BucketArn))
+	}
+	oc, err := c.GetBucketOwnershipControls(ctx(t), &s3.GetBucketOwnershipControlsInput{Bucket: &w})
+	if err != nil || oc.OwnershipControls.Rules[0].ObjectOwnership != types.ObjectOwnershipObjectWriter {
+		t.Errorf("ownership of a bucket created ObjectWriter: %+v, %v", oc, err)
+	}
+	p := b + "-p"
+	_, err = c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &p, ObjectOwnership: types.ObjectOwnershipBucketOwnerPreferred, ACL: types.BucketCannedACLPublicReadWrite})
+	wantAPIError(t, err, "AccessDenied", http.StatusForbidden)
+	_, err = c.HeadBucket(ctx(t), &s3.HeadBucketInput{Bucket: &p})
+	wantAPIError(t, err, "", http.StatusNotFound)
+}
