@@ -387,7 +387,11 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			}
 			batch = append(batch, r)
 		}
-		if err := b.addToPage(ctx, bucket, &page, opts.MaxKeys, batch, b.readHeads(batch)); err != nil {
+		heads, err := b.readHeads(ctx, batch)
+		if err != nil {
+			return backend.ListPage{}, err
+		}
+		if err := b.addToPage(ctx, bucket, &page, opts.MaxKeys, batch, heads); err != nil {
 			return backend.ListPage{}, fmt.Errorf("%s: %w", where, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package posix
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"sync"
@@ -20,8 +21,11 @@ import (
 // so a cold page keeps the disk's queue full instead of waiting for each
 // file in turn, and a warm one uses both cores.
 
-// listWorkers bounds the concurrent head reads of one List call.
-const listWorkers = 8
+// listWorkers bounds the concurrent head reads of one List call: enough
+// to keep a SAN's or a virtio disk's queue busy with a cold page's small
+// random reads, few enough that a page's goroutines and buffers stay
+// small (each worker holds one pooled 4 KiB buffer at a time).
+var listWorkers = 32
 
 // listBatch bounds the entries a List call holds before reading their
 // heads, so a caller asking for huge pages does not hold them all at once.
@@ -88,12 +92,28 @@ type headResult struct {
 	err    error
 }
 
+// endsPage reports whether a head read's error ends the listing: a head
+// deleted since its directory was read, or a damaged one, costs only its
+// own key (addToPage).
+func endsPage(err error) bool { return err != nil && !notExist(err) && !damaged(err) }
+
 // readHeads reads the head records of the keys in batch (common prefixes
 // have none), listWorkers at a time for a long batch, taking and keeping
 // them in the directory cache where their directory is cached
-// (headcache.go).
-func (b *Backend) readHeads(batch []listed) []headResult {
+// (headcache.go). Results are by index, so the page keeps key order
+// whatever order the reads finish in.
+//
+// The reads are claimed in key order, which on a filesystem that
+// allocates a directory's files together is also roughly disk order.
+// Once a read fails with an error that ends the page, no entry after it
+// is read: addToPage stops at the first such error in key order, so
+// their results could not be used (entries before it are all read). A
+// canceled ctx stops further reads (those in flight finish) and is the
+// error returned.
+func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, error) {
 	res := make([]headResult, len(batch))
+	var stop atomic.Int64 // index of the first read that ended the page
+	stop.Store(int64(len(batch)))
 	read := func(i int) {
 		e := &batch[i]
 		if e.cp {
@@ -103,27 +123,45 @@ func (b *Backend) readHeads(batch []listed) []headResult {
 			res[i] = headResult{rec: r, shared: true}
 			return
 		}
+		if testHook != nil {
+			testHook("list read head " + e.path)
+		}
 		r, n, err := readHead(e.path)
 		res[i] = headResult{rec: r, err: err}
 		if err == nil {
 			res[i].shared = b.dirs.keepHead(e.dir, e.idx, r, n)
 		}
+		for endsPage(err) {
+			s := stop.Load()
+			if int64(i) >= s || stop.CompareAndSwap(s, int64(i)) {
+				break
+			}
+		}
+	}
+	// claim returns the next index to read, or false when there is none
+	// left that the page can use.
+	var next atomic.Int64
+	claim := func() (int, bool) {
+		i := next.Add(1) - 1
+		return int(i), i < stop.Load() && ctx.Err() == nil
 	}
 	if len(batch) < listParallelMin {
-		for i := range batch {
+		for i, ok := claim(); ok; i, ok = claim() {
 			read(i)
 		}
-		return res
+	} else {
+		var wg sync.WaitGroup
+		for range min(listWorkers, len(batch)) {
+			wg.Go(func() {
+				for i, ok := claim(); ok; i, ok = claim() {
+					read(i)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range listWorkers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(batch); i = int(next.Add(1) - 1) {
-				read(i)
-			}
-		})
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	wg.Wait()
-	return res
+	return res, nil
 }
