@@ -77,7 +77,7 @@ func (rq *request) putBucketTagging() error {
 	if err != nil {
 		return err
 	}
-	data, err := rq.readDocument("Tagging", maxTaggingBody, ErrMalformedXML)
+	data, err := rq.requiredDocument("Tagging", maxTaggingBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

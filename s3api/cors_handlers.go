@@ -32,7 +32,7 @@ func (rq *request) putBucketCors() error {
 	if err != nil {
 		return err
 	}
-	data, err := rq.readDocument("CORSConfiguration", maxCORSBody, ErrMalformedXML)
+	data, err := rq.requiredDocument("CORSConfiguration", maxCORSBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (rq *request) putBucketLifecycle() error {
 	if err != nil {
 		return err
 	}
-	data, err := rq.readDocument("LifecycleConfiguration", maxLifecycleBody, ErrMalformedXML)
+	data, err := rq.requiredDocument("LifecycleConfiguration", maxLifecycleBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

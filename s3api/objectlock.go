@@ -93,7 +93,7 @@ func (rq *request) bypassGovernance() bool {
 // the user may set what they ask for (as in AWS: s3:PutObjectRetention,
 // s3:PutObjectLegalHold); a bucket's default retention needs neither.
 func (rq *request) lockWrite() (*ObjectLockWrite, error) {
-	w, err := parseLockHeaders(rq.r.Header)
+	w, err := parseLockHeaders(rq.r.Header, rq.h.now())
 	if err != nil || w == nil {
 		return w, err
 	}
@@ -106,8 +106,10 @@ func (rq *request) lockWrite() (*ObjectLockWrite, error) {
 	return w, nil
 }
 
-// parseLockHeaders reads the x-amz-object-lock-* headers of a write.
-func parseLockHeaders(h http.Header) (*ObjectLockWrite, error) {
+// parseLockHeaders reads the x-amz-object-lock-* headers of a write. A
+// retain-until date that does not parse or is not after now is refused
+// here, before the bucket is looked at, naming the header as S3 does.
+func parseLockHeaders(h http.Header, now time.Time) (*ObjectLockWrite, error) {
 	mode, until, hold := h.Get("x-amz-object-lock-mode"), h.Get("x-amz-object-lock-retain-until-date"), h.Get("x-amz-object-lock-legal-hold")
 	if mode == "" && until == "" && hold == "" {
 		return nil, nil
@@ -118,8 +120,15 @@ func parseLockHeaders(h http.Header) (*ObjectLockWrite, error) {
 	}
 	if mode != "" {
 		r, err := parseRetention(mode, until)
+		if err == errRetainUntilFormat { // the very value: errors.Is matches any InvalidArgument
+			return nil, errRetainUntilFormat.WithFields("ArgumentName", "x-amz-object-lock-retain-until-date", "ArgumentValue", until)
+		}
 		if err != nil {
 			return nil, err
+		}
+		if !r.Until.After(now) {
+			return nil, ErrInvalidArgument.WithMessage("The retain until date must be in the future!").
+				WithFields("ArgumentName", "x-amz-object-lock-retain-until-date", "ArgumentValue", until)
 		}
 		w.Retention = r
 	}
@@ -132,13 +141,17 @@ func parseLockHeaders(h http.Header) (*ObjectLockWrite, error) {
 	return w, nil
 }
 
+// errRetainUntilFormat refuses a retain-until date that is not RFC 3339;
+// for the header, S3 names it in ArgumentName and ArgumentValue.
+var errRetainUntilFormat = ErrInvalidArgument.WithMessage("The retain until date must be provided in ISO 8601 format")
+
 func parseRetention(mode, until string) (*Retention, error) {
 	if mode != LockGovernance && mode != LockCompliance {
 		return nil, ErrInvalidArgument.WithMessage("Unknown wormMode directive.")
 	}
 	t, err := time.Parse(time.RFC3339, until)
 	if err != nil {
-		return nil, ErrInvalidArgument.WithMessage("The retain until date must be provided in ISO 8601 format")
+		return nil, errRetainUntilFormat
 	}
 	return &Retention{Mode: mode, Until: t.UTC()}, nil
 }
@@ -173,9 +186,20 @@ type legalHoldXML struct {
 	Status  string   `xml:"Status"`
 }
 
-// readSmallXML reads and strictly decodes a small configuration body.
+// readSmallXML reads and strictly decodes a small configuration body; an
+// empty one is MalformedXML.
 func (rq *request) readSmallXML(what string, v any) error {
-	data, err := rq.readDocument(what, maxSmallXML, ErrMalformedXML.WithMessage("The %s is larger than %d bytes.", what, maxSmallXML))
+	return rq.decodeSmallXML(rq.readDocument, what, v)
+}
+
+// readRequiredXML is readSmallXML for a document S3 requires: an empty
+// body is MissingRequestBodyError.
+func (rq *request) readRequiredXML(what string, v any) error {
+	return rq.decodeSmallXML(rq.requiredDocument, what, v)
+}
+
+func (rq *request) decodeSmallXML(read func(string, int64, *Error) ([]byte, error), what string, v any) error {
+	data, err := read(what, maxSmallXML, ErrMalformedXML.WithMessage("The %s is larger than %d bytes.", what, maxSmallXML))
 	if err != nil {
 		return err
 	}
@@ -220,7 +244,7 @@ func (rq *request) putObjectLockConfiguration() error {
 		return err
 	}
 	var in objectLockConfigurationXML
-	if err := rq.readSmallXML("ObjectLockConfiguration", &in); err != nil {
+	if err := rq.readRequiredXML("ObjectLockConfiguration", &in); err != nil {
 		return rq.noBucketFirst(err)
 	}
 	cfg, err := parseLockConfiguration(&in)
@@ -352,10 +376,14 @@ func parseLockConfiguration(in *objectLockConfigurationXML) (*LockConfiguration,
 		switch {
 		case (d.Days == nil) == (d.Years == nil):
 			return nil, ErrMalformedXML.WithMessage("A DefaultRetention names either Days or Years.")
-		case d.Days != nil && (*d.Days <= 0 || *d.Days > 36500):
-			return nil, ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
-		case d.Years != nil && (*d.Years <= 0 || *d.Years > 100):
-			return nil, ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.")
+		case d.Days != nil:
+			if err := checkRetentionPeriod("Days", *d.Days, 36500); err != nil {
+				return nil, err
+			}
+		default:
+			if err := checkRetentionPeriod("Years", *d.Years, 100); err != nil {
+				return nil, err
+			}
 		}
 		cfg.Mode = d.Mode
 		if d.Days != nil {
@@ -365,4 +393,16 @@ func parseLockConfiguration(in *objectLockConfigurationXML) (*LockConfiguration,
 		}
 	}
 	return cfg, nil
+}
+
+// checkRetentionPeriod checks a default retention's Days or Years: S3
+// allows 1 to 100 years (36500 days) and names the element it refuses.
+func checkRetentionPeriod(name string, v, max int) error {
+	switch {
+	case v <= 0:
+		return ErrInvalidArgument.WithMessage("Default retention period must be a positive integer value.").WithField("ArgumentName", name)
+	case v > max:
+		return ErrInvalidArgument.WithMessage("Default retention period too large.").WithField("ArgumentName", name)
+	}
+	return nil
 }

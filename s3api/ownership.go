@@ -179,12 +179,7 @@ func (rq *request) putOwnershipControls() error {
 	if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
-	b, err := rq.openBody(bodyOptions{maxSize: maxOwnershipBody, tooLarge: ErrMalformedXML})
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	data, err := b.readAll(maxOwnershipBody, "OwnershipControls")
+	data, err := rq.requiredDocument("OwnershipControls", maxOwnershipBody, ErrMalformedXML)
 	if err != nil {
 		return err
 	}

@@ -231,7 +231,7 @@ func (rq *request) deleteObjectTagging() error {
 
 // readTaggingBody reads and validates a Tagging document.
 func (rq *request) readTaggingBody() ([]Tag, error) {
-	data, err := rq.readDocument("Tagging", maxTaggingBody, ErrMalformedXML)
+	data, err := rq.requiredDocument("Tagging", maxTaggingBody, ErrMalformedXML)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func (rq *request) putBucketVersioning() error {
 	if v == nil {
 		return ErrNotImplemented.WithMessage("Versioning is not implemented by this gateway's object service.")
 	}
-	data, err := rq.readDocument("PutBucketVersioning", maxSmallXML, ErrMalformedXML.WithMessage("The VersioningConfiguration is larger than %d bytes.", maxSmallXML))
+	data, err := rq.requiredDocument("PutBucketVersioning", maxSmallXML, ErrMalformedXML.WithMessage("The VersioningConfiguration is larger than %d bytes.", maxSmallXML))
 	if err != nil {
 		return err
 	}
