@@ -75,16 +75,9 @@ func hashDataFiles(t *testing.T, dataDir, bucket string) map[string][32]byte {
 func TestRewrapBucketKilledAndResumed(t *testing.T) {
 	t.Parallel()
 	const n, bucket = 10000, "rot-db"
-	dir := t.TempDir()
-	oldID, newID := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
-	Keygen(t, oldID)
-	Keygen(t, newID)
-	ring := filepath.Join(dir, "keyring.json")
-	setRing := func(id string) {
-		WriteFileAtomic(t, ring, []byte(`{"buckets": [{"bucket": "rot-*", "recipients": ["`+id+`.pub"]}]}`), 0o644)
-	}
-	setRing(oldID)
-	g := Start(t, Options{NoFsync: true, Args: []string{"--keyring", ring, "--identity", oldID, "--identity", newID}})
+	rot := newRotation(t)
+	oldID, newID := rot.oldID, rot.newID
+	g := Start(t, Options{NoFsync: true, Args: rot.gatewayArgs()})
 	c := S3Client(t, g, S3Options{ChecksumWhenRequired: true})
 	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: strPtr(bucket)}); err != nil {
 		t.Fatal(err)
@@ -94,7 +87,7 @@ func TestRewrapBucketKilledAndResumed(t *testing.T) {
 	before := hashDataFiles(t, g.DataDir, bucket)
 
 	// Gateways seal new objects for the new key before the rotation.
-	setRing(newID)
+	rot.sealTo(t, newID)
 	g.Reload("keyring reloaded")
 
 	rewrapArgs := []string{"rewrap", "--data", g.DataDir, "--signing-key", g.SigningKey, "--signer", g.SignerFile, "-i", oldID, "-r", newID + ".pub", "--remove", oldKeyID, "-j", "2", bucket}

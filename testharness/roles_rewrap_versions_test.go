@@ -2,7 +2,6 @@ package testharness
 
 import (
 	"bytes"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,16 +17,9 @@ import (
 func TestRewrapVersions(t *testing.T) {
 	t.Parallel()
 	const bucket = "rot-ver"
-	dir := t.TempDir()
-	oldID, newID := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
-	Keygen(t, oldID)
-	Keygen(t, newID)
-	ring := filepath.Join(dir, "keyring.json")
-	setRing := func(id string) {
-		WriteFileAtomic(t, ring, []byte(`{"buckets": [{"bucket": "rot-*", "recipients": ["`+id+`.pub"]}]}`), 0o644)
-	}
-	setRing(oldID)
-	g := Start(t, Options{NoFsync: true, Args: []string{"--keyring", ring, "--identity", oldID, "--identity", newID}})
+	rot := newRotation(t)
+	oldID, newID := rot.oldID, rot.newID
+	g := Start(t, Options{NoFsync: true, Args: rot.gatewayArgs()})
 	c := S3Client(t, g, S3Options{})
 	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -44,7 +36,7 @@ func TestRewrapVersions(t *testing.T) {
 		t.Fatal(err) // a delete marker: current, with three versions behind it
 	}
 	oldKeyID := keyIDsHeader(t, g, bucket, "db/a")
-	setRing(newID)
+	rot.sealTo(t, newID)
 	g.Reload("keyring reloaded")
 
 	newHost := Start(t, Options{NoFsync: true, Share: g, IngestOnly: true, Args: []string{"--identity", newID}})

@@ -115,16 +115,9 @@ func TestRewrapUpstream(t *testing.T) {
 	t.Parallel()
 	srv := s3test.SharedMinIO(t)
 	const n, bucket = 120, "rot-up"
-	dir := t.TempDir()
-	oldID, newID := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
-	Keygen(t, oldID)
-	Keygen(t, newID)
-	ring := filepath.Join(dir, "keyring.json")
-	setRing := func(id string) {
-		WriteFileAtomic(t, ring, []byte(`{"buckets": [{"bucket": "rot-*", "recipients": ["`+id+`.pub"]}]}`), 0o644)
-	}
-	setRing(oldID)
-	g := Start(t, Options{Upstream: srv, Args: []string{"--keyring", ring, "--identity", oldID, "--identity", newID}})
+	rot := newRotation(t)
+	oldID, newID := rot.oldID, rot.newID
+	g := Start(t, Options{Upstream: srv, Args: rot.gatewayArgs()})
 	c := S3Client(t, g, S3Options{})
 	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -146,7 +139,7 @@ func TestRewrapUpstream(t *testing.T) {
 	}
 	mpWant := bytes.Join(parts, nil)
 	oldKeyID := keyIDsHeader(t, g, bucket, rewrapKey(0))
-	setRing(newID)
+	rot.sealTo(t, newID)
 	g.Reload("keyring reloaded")
 
 	rewrap := func(target string, extra ...string) string {
