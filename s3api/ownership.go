@@ -163,7 +163,7 @@ func (rq *request) getOwnershipControls() error {
 			return err
 		}
 		if v == "" {
-			return ErrOwnershipControlsNotFound
+			return ErrOwnershipControlsNotFound.WithField("BucketName", rq.bucket)
 		}
 	}
 	var oc ownershipControls

@@ -3,6 +3,8 @@ package testharness
 import (
 	"bytes"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,6 +100,11 @@ func ownershipRoundTrip(t *testing.T, g *Gateway) {
 	}
 	_, err = get()
 	wantAPIError(t, err, "OwnershipControlsNotFoundError", http.StatusNotFound)
+	// S3's document names the bucket in <BucketName>.
+	resp, body := rawDo(t, g, signed(t, g, "GET", "/"+b, url.Values{"ownershipControls": {""}}, nil, "", nil))
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "<BucketName>"+b+"</BucketName>") {
+		t.Errorf("OwnershipControlsNotFoundError document: %d %s", resp.StatusCode, body)
+	}
 	refusals("no ownership controls", "AccessDenied", http.StatusForbidden)
 
 	put(types.ObjectOwnershipBucketOwnerEnforced)
