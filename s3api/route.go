@@ -133,6 +133,10 @@ func (rq *request) serve() {
 			return
 		}
 	}
+	if err := rq.checkPayloadMode(); err != nil {
+		rq.fail(err)
+		return
+	}
 	if err := rq.checkExpectedOwner(); err != nil {
 		rq.fail(err)
 		return
