@@ -36,8 +36,9 @@ func (rq *request) shapeError() error {
 	case m == http.MethodGet && rq.q.Has("versions"):
 		return errVersionsWithKey
 	case m == http.MethodPut && rq.q.Has("partNumber") && !rq.q.Has("uploadId"):
+		// S3 names the argument in both fields here, not the number sent.
 		return errPartNumberWithoutUploadID.WithField("ArgumentName", "partNumber").
-			WithField("ArgumentValue", truncate(rq.q.Get("partNumber"), 64))
+			WithField("ArgumentValue", "partNumber")
 	case m == http.MethodPut && rq.q.Has("uploadId") && !rq.q.Has("partNumber"):
 		return rq.methodNotAllowed()
 	case m == http.MethodPost && !rq.q.Has("uploads") && !rq.q.Has("uploadId") && rq.subresource() == "":
