@@ -191,10 +191,7 @@ func (s *Service) EnableObjectLock(ctx context.Context, bucket string) error {
 
 // GetObjectLockConfiguration implements s3api.ObjectLock.
 func (s *Service) GetObjectLockConfiguration(ctx context.Context, bucket string) (*s3api.LockConfiguration, error) {
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return nil, s.fail(op{"GetObjectLockConfiguration", bucket, "", ctx}, err)
-	}
-	cfg, _, err := s.readConfig(ctx, bucket)
+	cfg, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return nil, s.fail(op{"GetObjectLockConfiguration", bucket, "", ctx}, err)
 	}

@@ -23,10 +23,7 @@ const (
 // GetBucketOwnership implements s3api.BucketOwnership.
 func (s *Service) GetBucketOwnership(ctx context.Context, bucket string) (string, error) {
 	o := op{"GetBucketOwnership", bucket, "", ctx}
-	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
-		return "", s.fail(o, err)
-	}
-	bc, _, err := s.readConfig(ctx, bucket)
+	bc, err := s.existingConfig(ctx, bucket)
 	if err != nil {
 		return "", s.fail(o, err)
 	}
