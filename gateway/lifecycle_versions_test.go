@@ -21,6 +21,24 @@ type fakeClock struct {
 func (c *fakeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
+// serviceOnClock returns a Service whose clock is a fakeClock set to t0.
+func serviceOnClock(t *testing.T, t0 time.Time) (*Service, *fakeClock) {
+	clk := &fakeClock{t: t0}
+	return newEnv(t).service(func(c *Config) { c.Now = clk.now }), clk
+}
+
+// versionedOnClock is serviceOnClock with a bucket "bkt" that has
+// versioning enabled.
+func versionedOnClock(t *testing.T, t0 time.Time) (*Service, *fakeClock) {
+	t.Helper()
+	s, clk := serviceOnClock(t, t0)
+	mustBucket(t, s, "bkt")
+	if err := s.PutBucketVersioning(context.Background(), "bkt", s3api.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	return s, clk
+}
+
 // versionsOf lists bucket's versions as "key vid" (a "DM " prefix for
 // delete markers), in listing order.
 func versionsOf(t *testing.T, s *Service, bucket string) []string {
@@ -57,12 +75,7 @@ func TestLifecycleVersioned(t *testing.T) {
 	ctx := context.Background()
 	day := 24 * time.Hour
 	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	s := newEnv(t).service(func(c *Config) { c.Now = clk.now })
-	mustBucket(t, s, "bkt")
-	if err := s.PutBucketVersioning(ctx, "bkt", s3api.VersioningEnabled); err != nil {
-		t.Fatal(err)
-	}
+	s, clk := versionedOnClock(t, t0)
 	v1 := put(t, s, "bkt", "keep/k", []byte("v1")).VersionID
 	g1 := put(t, s, "bkt", "gone/g", []byte("g1")).VersionID
 	clk.set(t0.Add(day))
@@ -150,12 +163,7 @@ func readVersion(t *testing.T, s *Service, bucket, key, vid string) []byte {
 func TestLifecycleSuspended(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	s := newEnv(t).service(func(c *Config) { c.Now = clk.now })
-	mustBucket(t, s, "bkt")
-	if err := s.PutBucketVersioning(ctx, "bkt", s3api.VersioningEnabled); err != nil {
-		t.Fatal(err)
-	}
+	s, clk := versionedOnClock(t, t0)
 	v1 := put(t, s, "bkt", "k", []byte("v1")).VersionID
 	if err := s.PutBucketVersioning(ctx, "bkt", s3api.VersioningSuspended); err != nil {
 		t.Fatal(err)
@@ -185,8 +193,7 @@ func TestLifecycleObjectLockBackups(t *testing.T) {
 	ctx := context.Background()
 	day := 24 * time.Hour
 	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	s := newEnv(t).service(func(c *Config) { c.Now = clk.now })
+	s, clk := serviceOnClock(t, t0)
 	mustBucket(t, s, "backups")
 	if err := s.EnableObjectLock(ctx, "backups"); err != nil {
 		t.Fatal(err)

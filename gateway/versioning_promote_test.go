@@ -114,12 +114,7 @@ func TestPromoteCrashLifecycle(t *testing.T) {
 	ctx := context.Background()
 	day := 24 * time.Hour
 	t0 := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{t: t0}
-	s := newEnv(t).service(func(c *Config) { c.Now = clk.now })
-	mustBucket(t, s, "bkt")
-	if err := s.PutBucketVersioning(ctx, "bkt", s3api.VersioningEnabled); err != nil {
-		t.Fatal(err)
-	}
+	s, clk := versionedOnClock(t, t0)
 	v1 := put(t, s, "bkt", "k", []byte("v1")).VersionID
 	clk.set(t0.Add(day))
 	v2 := put(t, s, "bkt", "k", []byte("v2")).VersionID
