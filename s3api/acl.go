@@ -147,12 +147,23 @@ func (rq *request) getACL() error {
 // PutObjectAcl). It changes nothing: it succeeds when the requested ACL is
 // the one every bucket and object already has.
 func (rq *request) putACL() error {
-	present, err := rq.checkACLHeaders()
+	present, herr := rq.checkACLHeaders()
 	if err := rq.checkExists(); err != nil {
 		return err
 	}
+	enabled, err := rq.aclsEnabled()
 	if err != nil {
-		return rq.aclRefusal(err)
+		return err
+	}
+	if herr != nil && !enabled {
+		return herr
+	}
+	// With ACLs enabled the request is judged as S3 judges it before
+	// anything is granted: its form first (one way of saying the ACL, a
+	// well-formed document), then what it grants.
+	h := rq.r.Header
+	if enabled && h.Get("x-amz-acl") != "" && slices.ContainsFunc(grantHeaders, func(k string) bool { return h.Get(k) != "" }) {
+		return ErrInvalidRequest.WithMessage("Specifying both Canned ACLs and Header Grants is not allowed")
 	}
 	if rq.r.ContentLength != 0 {
 		data, err := rq.readDocument("AccessControlPolicy", maxACLBody, ErrMalformedACLError)
@@ -169,6 +180,9 @@ func (rq *request) putACL() error {
 			present = true
 		}
 	}
+	if herr != nil {
+		return aclsEnabledRefusal(herr)
+	}
 	if !present {
 		return ErrMissingSecurityHeader.WithMessage("Your request was missing a required header: x-amz-acl or an AccessControlPolicy body.")
 	}
@@ -182,7 +196,7 @@ var ErrUnexpectedContent = newErr("UnexpectedContent", http.StatusBadRequest, "T
 // aclDocument is an AccessControlPolicy as clients send it.
 type aclDocument struct {
 	XMLName xml.Name `xml:"AccessControlPolicy"`
-	Owner   struct{ ID string }
+	Owner   *struct{ ID string }
 	Grants  []struct {
 		Grantee struct {
 			Type string `xml:"type,attr"`
@@ -194,6 +208,38 @@ type aclDocument struct {
 	} `xml:"AccessControlList>Grant"`
 }
 
+// aclPermissions are the permissions an ACL grant may name.
+var aclPermissions = map[string]bool{"FULL_CONTROL": true, "WRITE": true, "WRITE_ACP": true, "READ": true, "READ_ACP": true}
+
+// validACLDocument checks an AccessControlPolicy against S3's schema: an
+// Owner with an ID, and grants of a known permission to a grantee of a
+// known type that carries what its type needs. S3 answers
+// MalformedACLError for anything else, before judging what is granted.
+func validACLDocument(doc *aclDocument) error {
+	if doc.Owner == nil || strings.TrimSpace(doc.Owner.ID) == "" {
+		return ErrMalformedACLError.WithDetail("The AccessControlPolicy has no Owner ID.")
+	}
+	for _, g := range doc.Grants {
+		if !aclPermissions[g.Permission] {
+			return ErrMalformedACLError.WithDetail("A grant's Permission is not one of FULL_CONTROL, WRITE, WRITE_ACP, READ, READ_ACP.")
+		}
+		ge := g.Grantee
+		ok := false
+		switch ge.Type {
+		case "CanonicalUser":
+			ok = strings.TrimSpace(ge.ID) != ""
+		case "AmazonCustomerByEmail":
+			ok = strings.TrimSpace(ge.Mail) != ""
+		case "Group":
+			ok = strings.TrimSpace(ge.URI) != ""
+		}
+		if !ok {
+			return ErrMalformedACLError.WithDetail("A Grantee must be CanonicalUser with an ID, AmazonCustomerByEmail with an EmailAddress or Group with a URI.")
+		}
+	}
+	return nil
+}
+
 // checkACLDocument accepts an AccessControlPolicy only if it is the
 // owner's FULL_CONTROL and nothing else.
 func (rq *request) checkACLDocument(data []byte) error {
@@ -201,8 +247,11 @@ func (rq *request) checkACLDocument(data []byte) error {
 	if err := xml.Unmarshal(data, &doc); err != nil {
 		return ErrMalformedACLError
 	}
+	if err := validACLDocument(&doc); err != nil {
+		return err
+	}
 	id := rq.owner().ID
-	if doc.Owner.ID != "" && doc.Owner.ID != id {
+	if doc.Owner.ID != id {
 		return ErrAccessDenied.WithMessage("The ACL names an owner other than the bucket owner %q.", id)
 	}
 	for _, g := range doc.Grants {

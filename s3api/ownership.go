@@ -123,18 +123,28 @@ func (rq *request) aclRefusal(err error) error {
 	if err == nil || AsError(err).Code != ErrAccessControlListNotSupported.Code {
 		return err
 	}
-	o, ok := rq.h.svc.(BucketOwnership)
-	if !ok {
-		return err
-	}
-	v, gerr := o.GetBucketOwnership(rq.r.Context(), rq.bucket)
+	enabled, gerr := rq.aclsEnabled()
 	if gerr != nil {
 		return gerr
 	}
-	if v == ownershipEnforced {
+	if !enabled {
 		return err
 	}
 	return aclsEnabledRefusal(err)
+}
+
+// aclsEnabled reports whether the bucket's ownership setting enables ACLs
+// (anything but BucketOwnerEnforced, including no controls at all).
+func (rq *request) aclsEnabled() (bool, error) {
+	o, ok := rq.h.svc.(BucketOwnership)
+	if !ok {
+		return false, nil
+	}
+	v, err := o.GetBucketOwnership(rq.r.Context(), rq.bucket)
+	if err != nil {
+		return false, err
+	}
+	return v != ownershipEnforced, nil
 }
 
 // aclsEnabledRefusal is the answer, in a bucket with ACLs enabled, to an

@@ -94,6 +94,7 @@ func ownershipRoundTrip(t *testing.T, g *Gateway) {
 
 	put(types.ObjectOwnershipBucketOwnerPreferred)
 	refusals("BucketOwnerPreferred", "AccessDenied", http.StatusForbidden)
+	aclForm(t, c, b)
 
 	if _, err := c.DeleteBucketOwnershipControls(ctx(t), &s3.DeleteBucketOwnershipControlsInput{Bucket: &b}); err != nil {
 		t.Fatalf("DeleteBucketOwnershipControls: %v", err)
@@ -129,4 +130,47 @@ func ownershipRoundTrip(t *testing.T, g *Gateway) {
 	wantAPIError(t, err, "AccessDenied", http.StatusForbidden)
 	_, err = c.HeadBucket(ctx(t), &s3.HeadBucketInput{Bucket: &p})
 	wantAPIError(t, err, "", http.StatusNotFound)
+}
+
+// aclForm: with ACLs enabled, a PutBucketAcl is judged on its form before
+// what it grants, as S3 does: a canned ACL with grant headers is 400
+// InvalidRequest, headers with a document 400 UnexpectedContent, and a
+// document outside S3's schema 400 MalformedACLError.
+func aclForm(t *testing.T, c *s3.Client, b string) {
+	t.Helper()
+	owner := aws.String(ownerIDOf(t, c))
+	_, err := c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b, ACL: types.BucketCannedACLPrivate, GrantRead: aws.String(`id="someone-else"`)})
+	wantAPIError(t, err, "InvalidRequest", http.StatusBadRequest)
+	grant := func(ge types.Grantee, p types.Permission) []types.Grant {
+		return []types.Grant{{Grantee: &ge, Permission: p}}
+	}
+	ownerFull := grant(types.Grantee{Type: types.TypeCanonicalUser, ID: owner}, types.PermissionFullControl)
+	_, err = c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b, GrantFullControl: aws.String(`id="someone-else"`),
+		AccessControlPolicy: &types.AccessControlPolicy{Owner: &types.Owner{ID: owner}, Grants: ownerFull}})
+	wantAPIError(t, err, "UnexpectedContent", http.StatusBadRequest)
+	// Each breaks S3's schema one way: no owner, an empty owner ID, an
+	// unknown permission, an unknown grantee type, a user without an ID.
+	for _, acp := range []types.AccessControlPolicy{
+		{Grants: ownerFull},
+		{Owner: &types.Owner{}, Grants: ownerFull},
+		{Owner: &types.Owner{ID: owner}, Grants: grant(types.Grantee{Type: types.TypeCanonicalUser, ID: aws.String("someone")}, "EVERYTHING")},
+		{Owner: &types.Owner{ID: owner}, Grants: grant(types.Grantee{Type: "Robot", ID: aws.String("someone")}, types.PermissionRead)},
+		{Owner: &types.Owner{ID: owner}, Grants: grant(types.Grantee{Type: types.TypeCanonicalUser}, types.PermissionRead)},
+	} {
+		_, err = c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b, AccessControlPolicy: &acp})
+		wantAPIError(t, err, "MalformedACLError", http.StatusBadRequest)
+	}
+	if _, err := c.PutBucketAcl(ctx(t), &s3.PutBucketAclInput{Bucket: &b,
+		AccessControlPolicy: &types.AccessControlPolicy{Owner: &types.Owner{ID: owner}, Grants: ownerFull}}); err != nil {
+		t.Errorf("PutBucketAcl with the owner's FULL_CONTROL: %v", err)
+	}
+}
+
+func ownerIDOf(t *testing.T, c *s3.Client) string {
+	t.Helper()
+	out, err := c.ListBuckets(ctx(t), &s3.ListBucketsInput{})
+	if err != nil || out.Owner == nil {
+		t.Fatalf("ListBuckets: %v", err)
+	}
+	return aws.ToString(out.Owner.ID)
 }
