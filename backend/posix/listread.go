@@ -41,7 +41,7 @@ var headBufs = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }
 // buffer and raw syscalls; n is the record's size. The record decoder
 // copies what it keeps, so the buffer goes back to the pool.
 func readHead(path string) (r *record, n int, err error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := openHead(path)
 	if err != nil {
 		return nil, 0, &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -82,6 +82,27 @@ func readHead(path string) (r *record, n int, err error) {
 		return nil, 0, fmt.Errorf("%s: record kind %q, want %q: %w", path, r.Kind, kindHead, errCorrupt)
 	}
 	return r, len(b), nil
+}
+
+// noAtimeRefused is set once the kernel refused O_NOATIME (EPERM: this
+// process neither owns the heads nor has CAP_FOWNER).
+var noAtimeRefused atomic.Bool
+
+// openHead opens a head for reading without updating its access time
+// where the kernel allows it. Under relatime, the first read of a file
+// since it was written updates its atime: the first listing of new
+// objects would dirty one inode per key listed (a journal write, then
+// inode table blocks written back; on a cluster filesystem, an exclusive
+// lock per file), for a timestamp nothing in the store reads.
+func openHead(path string) (int, error) {
+	if !noAtimeRefused.Load() {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOATIME, 0)
+		if err != unix.EPERM {
+			return fd, err
+		}
+		noAtimeRefused.Store(true)
+	}
+	return unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 }
 
 // headResult is one head read of a batch. A shared record is also held

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -145,5 +146,56 @@ func TestListCanceledDuringHeadReads(t *testing.T) {
 	// The reads already claimed when the cancel came may finish.
 	if n := reads.Load(); n > int64(20+listWorkers) {
 		t.Errorf("%d heads read, want at most %d after a cancel at the 20th", n, 20+listWorkers)
+	}
+}
+
+// Listing reads heads without updating their access times: under relatime
+// the first read of a file written since its last access would otherwise
+// dirty its inode, one inode write per key listed.
+func TestListLeavesAccessTimes(t *testing.T) {
+	b, keys := poolBucket(t, 40)
+	old := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	atime := func(p string) time.Time {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		return time.Unix(st.Atim.Unix())
+	}
+	age := func(p string) {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, fi.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe := filepath.Join(b.root, "probe")
+	if err := os.WriteFile(probe, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	age(probe)
+	if _, err := os.ReadFile(probe); err != nil {
+		t.Fatal(err)
+	}
+	if atime(probe).Equal(old) {
+		t.Skip("this filesystem does not update access times on read")
+	}
+	for _, k := range keys {
+		age(b.headPath("bkt", k))
+	}
+	for _, max := range []int{3, 1000} { // read in the caller's goroutine, then by the workers
+		if _, err := b.List(ctx, "bkt", backend.ListOptions{MaxKeys: max}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys {
+		if a := atime(b.headPath("bkt", k)); !a.Equal(old) {
+			t.Errorf("%s: listing moved its access time to %v", k, a)
+		}
 	}
 }
