@@ -114,22 +114,9 @@ func (s *Service) EachBackup(ctx context.Context, bucket, prefix string, current
 	// IDs in the records may be unreadable here (no state key).
 	var curKey, curRecord string
 	for {
-		a, err := cur.peek()
-		if err != nil {
+		it, err := nextVersion(cur, arch)
+		if err != nil || it == nil {
 			return err
-		}
-		b, err := arch.peek()
-		if err != nil {
-			return err
-		}
-		var it *verItem
-		switch {
-		case a == nil && b == nil:
-			return nil
-		case b == nil || a != nil && !b.less(a):
-			it = cur.pop()
-		default:
-			it = arch.pop()
 		}
 		if rh := RecordHash(it.bi.Meta); it.current {
 			curKey, curRecord = it.key, rh

@@ -49,21 +49,9 @@ func (s *Service) expireVersions(ctx context.Context, bucket, status string, cfg
 	arch := &verStream{s: s, ctx: ctx, bucket: bucket, archive: true, opts: backend.ListOptions{Prefix: archivePrefix, MaxKeys: 1000}}
 	var group []*verItem
 	for {
-		a, err := cur.peek()
+		it, err := nextVersion(cur, arch)
 		if err != nil {
 			return err
-		}
-		b, err := arch.peek()
-		if err != nil {
-			return err
-		}
-		var it *verItem
-		switch {
-		case a == nil && b == nil:
-		case b == nil || a != nil && !b.less(a):
-			it = cur.pop()
-		default:
-			it = arch.pop()
 		}
 		if len(group) > 0 && (it == nil || it.key != group[0].key) {
 			if err := s.expireKey(ctx, bucket, status, cfg, now, group, c); err != nil {

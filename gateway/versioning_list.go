@@ -35,22 +35,12 @@ func (s *Service) ListObjectVersions(ctx context.Context, in *s3api.ListVersions
 	lastPrefix := ""
 	var curKey, curVid string // the last current version listed
 	for {
-		a, err := cur.peek()
+		it, err := nextVersion(cur, arch)
 		if err != nil {
 			return nil, s.fail(o, err)
 		}
-		b, err := arch.peek()
-		if err != nil {
-			return nil, s.fail(o, err)
-		}
-		var it *verItem
-		switch {
-		case a == nil && b == nil:
+		if it == nil {
 			return out, nil
-		case b == nil || a != nil && !b.less(a):
-			it = cur.pop()
-		default:
-			it = arch.pop()
 		}
 		if !it.prefix && !it.current && it.key == curKey && s.versionInfo(in.Bucket, it).VersionID == curVid {
 			continue // a promotion's duplicate (versioning_promote.go): current wins
@@ -159,6 +149,27 @@ func (st *verStream) pop() *verItem {
 	it := st.buf[0]
 	st.buf = st.buf[1:]
 	return it
+}
+
+// nextVersion pops whichever of the current and the archived stream's
+// next entries comes first (see less): the two listings merged into one
+// version order. It returns nil once both are done.
+func nextVersion(cur, arch *verStream) (*verItem, error) {
+	a, err := cur.peek()
+	if err != nil {
+		return nil, err
+	}
+	b, err := arch.peek()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case a == nil && b == nil:
+		return nil, nil
+	case b == nil || a != nil && !b.less(a):
+		return cur.pop(), nil
+	}
+	return arch.pop(), nil
 }
 
 // fill merges a page's objects and common prefixes into entries.
