@@ -31,6 +31,7 @@ func (rq *request) listParts() error {
 		if err != nil {
 			return err
 		}
+		out.ChecksumAlgorithm, out.ChecksumType = orNull(out.ChecksumAlgorithm), orNull(out.ChecksumType)
 	}
 	o := rq.owner()
 	res := listPartsResult{
@@ -63,6 +64,15 @@ func (rq *request) listParts() error {
 	}
 	rq.writeXML(http.StatusOK, &res)
 	return nil
+}
+
+// orNull is how S3's ListParts spells the checksum algorithm and type of
+// an upload created without one: the word null, not an absent element.
+func orNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return s
 }
 
 // listMultipartUploads answers GET /bucket?uploads.
