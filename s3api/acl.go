@@ -15,8 +15,11 @@ import (
 // "bucket-owner-full-control" canned ACL, or an AccessControlPolicy that
 // gives the owner FULL_CONTROL and nobody anything). Anything else is 400
 // AccessControlListNotSupported, so a client asking for "public-read"
-// learns that nothing was made public. Anonymous requests stay refused
-// whatever an ACL says: authentication comes first.
+// learns that nothing was made public. A bucket whose ownership setting
+// enables ACLs refuses the same ACLs otherwise (ownership.go: 403 for
+// public ones, 501 for grants to anyone else), after judging the
+// request's form as S3 does. Anonymous requests stay refused whatever an
+// ACL says: authentication comes first.
 
 var (
 	ErrAccessControlListNotSupported = newErr("AccessControlListNotSupported", http.StatusBadRequest, "The bucket does not allow ACLs")

@@ -57,9 +57,10 @@
 // form is authenticated by its signed policy instead of step 3, then stored
 // through object_put.go's put path), tagging.go (object tags),
 // bucket_tagging.go, cors.go and cors_handlers.go (bucket CORS and
-// preflights), acl.go (ACLs as S3 answers them with ACLs disabled)
-// and ownership.go (Object
-// Ownership, the owner ID and x-amz-expected-bucket-owner); xml.go holds
+// preflights), acl.go (ACLs: owner-only ones succeed, the rest are
+// refused as the bucket's Object Ownership calls for) and ownership.go
+// (Object Ownership, stored through BucketOwnership, the owner ID and
+// x-amz-expected-bucket-owner); xml.go holds
 // the documents and respond.go the error writing.
 //
 // # Bodies
