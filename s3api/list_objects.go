@@ -275,39 +275,17 @@ func (rq *request) listObjectVersions() error {
 	if err != nil {
 		return err
 	}
-	o := rq.owner()
-	res := listVersionsResult{
-		Xmlns:           s3Namespace,
-		Name:            rq.bucket,
-		Prefix:          p.encode(p.prefix),
-		KeyMarker:       p.encode(keyMarker),
-		VersionIDMarker: vidMarker,
-		MaxKeys:         p.maxKeys,
-		Delimiter:       p.encode(p.delimiter),
-		IsTruncated:     out.IsTruncated,
-		EncodingType:    p.encodingType,
-		Versions:        make([]any, 0, len(out.Objects)),
-		Prefixes:        prefixEntries(out.CommonPrefixes, p.encode),
+	// Each object is its own only version, "null", and the latest.
+	page := &ListVersionsOutput{
+		Versions:       make([]VersionInfo, 0, len(out.Objects)),
+		CommonPrefixes: out.CommonPrefixes,
+		IsTruncated:    out.IsTruncated,
 	}
-	for i := range out.Objects {
-		info := &out.Objects[i]
-		res.Versions = append(res.Versions, versionXML{
-			Key:               p.encode(info.Key),
-			VersionID:         "null",
-			IsLatest:          true,
-			LastModified:      timeISO(info.LastModified),
-			ETag:              quoteETag(info.ETag),
-			Size:              info.Size,
-			StorageClass:      "STANDARD",
-			Owner:             o,
-			ChecksumAlgorithm: checksumAlgorithms(info.Checksums),
-			ChecksumType:      checksumType(info),
-		})
+	for _, info := range out.Objects {
+		page.Versions = append(page.Versions, VersionInfo{ObjectInfo: info, VersionID: "null", IsLatest: true})
 	}
 	if out.IsTruncated {
-		res.NextKeyMarker = p.encode(out.NextAfter)
-		res.NextVersionIDMarker = "null"
+		page.NextKeyMarker, page.NextVersionIDMarker = out.NextAfter, "null"
 	}
-	rq.writeXML(http.StatusOK, &res)
-	return nil
+	return rq.writeVersions(p, keyMarker, vidMarker, page)
 }

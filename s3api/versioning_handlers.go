@@ -20,6 +20,12 @@ func (rq *request) listVersions(v Versioning, p listParams, keyMarker, vidMarker
 	} else if err := rq.h.svc.HeadBucket(rq.r.Context(), rq.bucket); err != nil {
 		return err
 	}
+	return rq.writeVersions(p, keyMarker, vidMarker, out)
+}
+
+// writeVersions answers a ListObjectVersions page, of a versioned bucket
+// or not.
+func (rq *request) writeVersions(p listParams, keyMarker, vidMarker string, out *ListVersionsOutput) error {
 	o := rq.owner()
 	res := listVersionsResult{
 		Xmlns:           s3Namespace,
