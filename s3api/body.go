@@ -381,6 +381,11 @@ func (b *requestBody) readError(err error) error {
 		// S3 answers a broken aws-chunked framing as an incomplete body.
 		return errBodyTerminated.WithDetail("The aws-chunked framing is broken: %v.", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
+		if b.size < 0 {
+			// A form's file part has no declared length: it ends at the
+			// form's closing boundary, which never came.
+			return errBodyTerminated.WithDetail("The body ended after %d bytes, before its end.", b.n)
+		}
 		return errBodyTerminated.WithDetail("The body ended after %d bytes, before the declared %d.", b.n, b.size)
 	}
 	return errBodyTerminated.WithDetail("Reading the request body failed after %d bytes: %v", b.n, err)
