@@ -248,11 +248,13 @@ func (s *Service) lockTarget(ctx context.Context, o op, vid string) (string, bac
 // GetObjectRetention implements s3api.ObjectLock.
 func (s *Service) GetObjectRetention(ctx context.Context, bucket, key, vid string) (*s3api.Retention, error) {
 	o := op{"GetObjectRetention", bucket, key, ctx}
-	if err := s.needLock(ctx, o); err != nil {
-		return nil, err
-	}
+	// The version is looked up first: a key that does not exist is
+	// NoSuchKey even in a bucket without Object Lock, as S3 answers.
 	_, _, so, err := s.lockTarget(ctx, o, vid)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.needLock(ctx, o); err != nil {
 		return nil, err
 	}
 	r := retentionOf(so.attrs)
@@ -265,11 +267,13 @@ func (s *Service) GetObjectRetention(ctx context.Context, bucket, key, vid strin
 // GetObjectLegalHold implements s3api.ObjectLock.
 func (s *Service) GetObjectLegalHold(ctx context.Context, bucket, key, vid string) (string, error) {
 	o := op{"GetObjectLegalHold", bucket, key, ctx}
-	if err := s.needLock(ctx, o); err != nil {
-		return "", err
-	}
+	// The version is looked up first: a key that does not exist is
+	// NoSuchKey even in a bucket without Object Lock, as S3 answers.
 	_, _, so, err := s.lockTarget(ctx, o, vid)
 	if err != nil {
+		return "", err
+	}
+	if err := s.needLock(ctx, o); err != nil {
 		return "", err
 	}
 	switch h := so.attrs[mLegalHold]; h {

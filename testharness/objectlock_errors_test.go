@@ -63,3 +63,29 @@ func TestObjectLockErrorOrder(t *testing.T) {
 		t.Fatalf("a refused PutObjectLegalHold set the hold")
 	}
 }
+
+// TestObjectLockGetMissingKey: GetObjectRetention and GetObjectLegalHold
+// of a key that does not exist are NoSuchKey, in a bucket without Object
+// Lock too; of a key that exists there, InvalidRequest, as S3 answers.
+func TestObjectLockGetMissingKey(t *testing.T) {
+	t.Parallel()
+	g := Start(t, Options{NoFsync: true})
+	c := S3Client(t, g, S3Options{})
+	plain := newBucket(t, c)
+	lb := plain + "-lock"
+	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &lb, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{plain, lb} {
+		_, err := c.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &b, Key: aws.String("missing")})
+		wantAPIError(t, err, "NoSuchKey", 404)
+		_, err = c.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &b, Key: aws.String("missing")})
+		wantAPIError(t, err, "NoSuchKey", 404)
+	}
+	put(t, c, plain, "k", []byte("data"))
+	const noLock = "Bucket is missing Object Lock Configuration"
+	_, err := c.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &plain, Key: aws.String("k")})
+	wantMessage(t, "GetObjectRetention without Object Lock", err, "InvalidRequest", noLock)
+	_, err = c.GetObjectLegalHold(ctx(t), &s3.GetObjectLegalHoldInput{Bucket: &plain, Key: aws.String("k")})
+	wantMessage(t, "GetObjectLegalHold without Object Lock", err, "InvalidRequest", noLock)
+}

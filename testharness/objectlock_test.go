@@ -186,6 +186,7 @@ func TestObjectLockBackups(t *testing.T) {
 		ObjectLockEnabled: types.ObjectLockEnabledEnabled,
 		Rule:              &types.ObjectLockRule{DefaultRetention: &types.DefaultRetention{Mode: types.ObjectLockRetentionModeGovernance, Days: aws.Int32(-1)}}}})
 	wantAPIError(t, err, "InvalidArgument", 400)
+	put(t, ac, plain, "k", []byte("x"))
 	_, err = ac.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &plain, Key: aws.String("k")})
 	wantAPIError(t, err, "InvalidRequest", 400)
 
