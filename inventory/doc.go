@@ -64,30 +64,33 @@
 //	entries   the entries, one line each
 //	hashes    the tree's stored hashes, 32 bytes each, in tlog order
 //	head      JSON: entry count, entries length, latest signed checkpoint
-//	          and the point up to which the stored hashes are durable
+//	          and the point up to which the stored hashes are durable;
+//	          replaced when a checkpoint is signed
 //	head.tmp  an older head: the next head is written into it and
 //	          exchanged with head (renameat2), reusing the inode
+//	committed the commit mark: 32 bytes naming the entry count and
+//	          length the last batch made durable (mark.go)
 //
 // An append takes the lock, finds the durable end of the log (a crashed
 // appender may have left a torn tail, which is cut), appends the batch to
 // entries and fdatasyncs it, writes the batch's stored hashes without
-// fsync, then replaces head without fsync. A Log keeps the lock, entries
-// and hashes files open and remembers the head it last wrote, which it
-// trusts only while the head file is still the one it wrote (one stat per
-// append; files.go): in steady state an append opens no file and parses
-// no head. Several gateway processes on
-// one volume therefore append safely, one batch at a time. Inside a
+// fsync, then overwrites the commit mark without fsync (one pwrite). A
+// Log keeps the lock, entries, hashes and mark files open and remembers
+// the head it last wrote or read, which it trusts only while the head
+// file is still that file (one stat per append; files.go): in steady
+// state an append opens no file and parses no head. Several gateway
+// processes on one volume therefore append safely, one batch at a time. Inside a
 // process, Append is group-committed: callers that arrive while a batch
 // is being written form the next batch and share its lock, its fdatasync
-// and its head write; every caller returns only after its entry is
+// and its mark write; every caller returns only after its entry is
 // durable.
 //
 // # Durability: one wait per append
 //
 // The entries are the log; everything else is derived. The stored hashes
-// are a function of the entries (tlog.StoredHashes), and head is a hint of
-// where they end. So the only synchronous disk wait of an append is the
-// fdatasync of the entries file (fdatasync: the file's size is the only
+// are a function of the entries (tlog.StoredHashes), and the head and
+// the mark are hints of where they end. So the only synchronous disk
+// wait of an append is the fdatasync of the entries file (fdatasync: the file's size is the only
 // metadata a reader needs). After a machine crash, whatever stored hashes
 // were written since the last fsync may be missing, short, zeroed or
 // stale; the first append of each Log (each process: only a machine
@@ -96,7 +99,7 @@
 // point and rewrites those that differ. Every newline-ended line that
 // parses counts; the first that does not (a torn batch: a missing
 // newline, a block of zeros) is cut with all after it, unless the head
-// commits it, which is damage and an error.
+// or the mark commits it, which is damage and an error.
 //
 // The durable point is the latest checkpoint. Signing one (lazily, at
 // most once per SignDelay) fdatasyncs the stored hashes it covers, and

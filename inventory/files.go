@@ -26,10 +26,13 @@ import (
 // the volume, this package in any process) replaces it by a rename, and
 // a head copied or edited in place gets a new modification time, so any
 // change by anyone else makes the next commit read the head from disk as
-// before. Entries another appender wrote without getting to its head
-// write (it died) lie past the cached head's end exactly as past the
-// file's, and rollForward finds them the same way. One stat(2) per
-// commit checks the identity.
+// before. Between checkpoints the cached head runs ahead of the file
+// (batches write the commit mark, not the head; mark.go). Entries
+// another appender wrote since (it writes no head either, or it died
+// before its head write) lie past the cached head's end exactly as past
+// the file's, and rollForward finds them the same way, reading the mark
+// for how far they were committed. One stat(2) per commit checks the
+// identity.
 //
 // The flock is taken on the kept lock file, so it still excludes other
 // processes; within the process, commits (appends and signatures)
@@ -50,7 +53,8 @@ func idOf(st *unix.Stat_t) fileID {
 // logFiles is what a Log keeps between commits; guarded by Log.cmu.
 type logFiles struct {
 	lock, entries, hashes *os.File
-	head                  *head // the head last written or read; nil: read it
+	mark                  *os.File // the commit mark (mark.go)
+	head                  *head    // the head last written or read; nil: read it
 	headID                fileID
 }
 
@@ -59,7 +63,7 @@ func (lf *logFiles) open(dir string) error {
 	for _, p := range []struct {
 		f    **os.File
 		name string
-	}{{&lf.lock, lockName}, {&lf.entries, entriesName}, {&lf.hashes, hashesName}} {
+	}{{&lf.lock, lockName}, {&lf.entries, entriesName}, {&lf.hashes, hashesName}, {&lf.mark, markName}} {
 		if *p.f != nil {
 			continue
 		}
@@ -75,7 +79,7 @@ func (lf *logFiles) open(dir string) error {
 // close closes the files; the next commit opens them again.
 func (lf *logFiles) close() error {
 	var errs []error
-	for _, f := range []**os.File{&lf.lock, &lf.entries, &lf.hashes} {
+	for _, f := range []**os.File{&lf.lock, &lf.entries, &lf.hashes, &lf.mark} {
 		if *f != nil {
 			errs = append(errs, (*f).Close())
 			*f = nil

@@ -74,7 +74,7 @@ func TestCachedHeadYieldsToAnEditedHead(t *testing.T) {
 }
 
 // The steady-state append opens no file and parses no head: it is one
-// stat, the lock, two writes, one fdatasync and the head's replacement.
+// stat, the lock, two writes, one fdatasync and the commit mark's write.
 func TestAppendKeepsFilesOpen(t *testing.T) {
 	dir := t.TempDir()
 	k := testKey(t)
@@ -91,10 +91,10 @@ func TestAppendKeepsFilesOpen(t *testing.T) {
 	}
 }
 
-// Appends reuse the head files' inodes: the new head and the temp file
-// are exchanged, so the temp name keeps the previous head's inode for the
-// next append (allocating an inode per batch was what an append cost most
-// on ext4).
+// Checkpoints reuse the head files' inodes: the new head and the temp
+// file are exchanged, so the temp name keeps the previous head's inode
+// for the next one (allocating an inode per head was what an append cost
+// most on ext4, when every batch replaced the head).
 func TestHeadInodesAreReused(t *testing.T) {
 	dir := t.TempDir()
 	l, _ := Open(dir, testKey(t), Options{NoFsync: true, SignDelay: time.Hour})
@@ -110,6 +110,9 @@ func TestHeadInodesAreReused(t *testing.T) {
 	for i := 1; i < 6; i++ {
 		prev := ino(headName)
 		mustAppend(t, l, put("b", fmt.Sprint("k", i), fmt.Sprint(i)))
+		if err := l.Sign(); err != nil {
+			t.Fatal(err)
+		}
 		if got := ino(headName + ".tmp"); got != prev {
 			t.Fatalf("append %d: the temp file is inode %d, not the previous head's %d", i, got, prev)
 		}

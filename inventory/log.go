@@ -199,7 +199,7 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 		h = head{} // a head lost in a crash: find the end from the start
 	}
 	ef, hf := lf.entries, lf.hashes
-	if h, err = rollForward(ef, hf, h, !l.recovered.Load()); err != nil {
+	if h, err = rollForward(ef, hf, lf.mark, h, !l.recovered.Load()); err != nil {
 		return err
 	}
 	l.recovered.Store(true)
@@ -261,13 +261,21 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 		}
 		h.Durable = &point{N: h.N, Bytes: h.Bytes}
 	}
-	// The entries are durable; the head is a hint (see rollForward), so
-	// it is written without fsync unless it carries a new checkpoint.
-	id, err := writeHead(l.dir, h, l.sync && signing)
-	if err != nil {
+	// The entries are durable; the mark says so, without fsync (see
+	// mark.go). The head is replaced only when it carries a new
+	// checkpoint, and then synced: between checkpoints the cached head
+	// runs ahead of the file, which stays the one it was read from.
+	if err := writeMark(lf.mark, point{N: h.N, Bytes: h.Bytes}); err != nil {
 		return err
 	}
-	lf.head, lf.headID = &h, id
+	if signing {
+		id, err := writeHead(l.dir, h, l.sync)
+		if err != nil {
+			return err
+		}
+		lf.headID = id
+	}
+	lf.head = &h
 	return nil
 }
 
@@ -281,14 +289,16 @@ func openFile(name string) (*os.File, error) {
 
 // rollForward finds the durable end of the log from the head's hint.
 // An append fdatasyncs its entries, writes their stored hashes without
-// fsync, then writes the head without fsync. So every newline-ended,
-// parseable line of the entries file counts, and the first line that is
-// not (a torn batch of an appender that died) is cut with all after it.
+// fsync, then the commit mark without fsync (the head only with a new
+// checkpoint). So every newline-ended, parseable line of the entries
+// file counts, and the first line that is not (a torn batch of an
+// appender that died) is cut with all after it, unless the head or the
+// mark commits it: that is damage, an error.
 // Stored hashes are trusted up to h (or, when recover is set, up to the
 // last point they were fsynced, h.Durable); past it they are recomputed
 // from the entries and rewritten where missing or wrong. Files shorter
 // than those points were truncated by someone: an error.
-func rollForward(ef, hf *os.File, h head, recover bool) (head, error) {
+func rollForward(ef, hf, mf *os.File, h head, recover bool) (head, error) {
 	start := point{N: h.N, Bytes: h.Bytes}
 	if recover && h.Durable != nil {
 		start = *h.Durable
@@ -312,16 +322,26 @@ func rollForward(ef, hf *os.File, h head, recover bool) (head, error) {
 		// same size would still update the files' times.
 		return h, nil
 	}
+	// Past the head: another appender's lines, or this process's after a
+	// head it did not rewrite; the mark says how far they were committed.
+	m, err := readMark(mf)
+	if err != nil {
+		return h, err
+	}
+	committed := committedPoint(h, m)
+	if est.Size() < committed.Bytes {
+		return h, fmt.Errorf("inventory: the log is shorter than its commit mark (%d entries, %d bytes): it was truncated", committed.N, committed.Bytes)
+	}
 	tail := make([]byte, est.Size()-start.Bytes)
 	if _, err := ef.ReadAt(tail, start.Bytes); err != nil {
 		return h, fmt.Errorf("inventory: reading the log's tail: %w", err)
 	}
-	end, err := hashTail(hf, start, h.Bytes, tail)
+	end, err := hashTail(hf, start, committed.Bytes, tail)
 	if err != nil {
 		return h, err
 	}
-	if end.N < h.N {
-		return h, fmt.Errorf("inventory: the log is shorter than its head (%d entries, %d bytes): it was truncated", h.N, h.Bytes)
+	if end.N < committed.N {
+		return h, fmt.Errorf("inventory: the log is shorter than its head or commit mark (%d entries, %d bytes): it was truncated", committed.N, committed.Bytes)
 	}
 	h.N, h.Bytes = end.N, end.Bytes
 	if est.Size() != h.Bytes {

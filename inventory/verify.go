@@ -67,13 +67,18 @@ func Replay(dir string, trusted envelope.Signers, older *Checkpoint) (*State, er
 	if err != nil {
 		return nil, fmt.Errorf("the log's latest checkpoint: %w", err)
 	}
-	st := &State{Checkpoint: cp, objects: map[string]*objectState{}}
-	hashes, err := st.read(filepath.Join(dir, entriesName), h.Bytes)
+	m, err := readMarkIn(dir)
 	if err != nil {
 		return nil, err
 	}
-	if st.Entries < h.N {
-		return nil, fmt.Errorf("%w: the log holds %d entries, its head names %d: the log was truncated", ErrCheckpoint, st.Entries, h.N)
+	committed := committedPoint(h, m)
+	st := &State{Checkpoint: cp, objects: map[string]*objectState{}}
+	hashes, err := st.read(filepath.Join(dir, entriesName), committed.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	if st.Entries < committed.N {
+		return nil, fmt.Errorf("%w: the log holds %d entries, its head or commit mark names %d: the log was truncated", ErrCheckpoint, st.Entries, committed.N)
 	}
 	if cp.N > st.Entries {
 		return nil, fmt.Errorf("%w: the checkpoint covers %d entries, the log holds %d: the log was truncated", ErrCheckpoint, cp.N, st.Entries)
