@@ -55,20 +55,26 @@ func series(fams map[string]*dto.MetricFamily, name string, want map[string]stri
 	if mf == nil {
 		return nil
 	}
-next:
 	for _, m := range mf.GetMetric() {
 		have := map[string]string{}
 		for _, lp := range m.GetLabel() {
 			have[lp.GetName()] = lp.GetValue()
 		}
-		for k, v := range want {
-			if have[k] != v {
-				continue next
-			}
+		if includes(have, want) {
+			return m
 		}
-		return m
 	}
 	return nil
+}
+
+// includes reports whether have holds every key of want with want's value.
+func includes[V comparable](have, want map[string]V) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // TestOpsMetricsAfterAWSCLIBackup: after a multipart backup through the
