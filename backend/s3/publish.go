@@ -44,7 +44,14 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 	// as this change's commit, never as another writer's head to replace
 	// (which would remove this change's own data). Once there is one,
 	// every failure is reported with errKept: that attempt may still land.
+	// pendingCond is the condition that attempt was sent with: a look
+	// that finds neither its nonce nor the head it was conditioned on
+	// cannot tell whether another writer came first or replaced that
+	// attempt after it landed (and removed its data), so the change must
+	// not be published again.
 	var pending, pendingOld *head
+	var pendingCond putCond
+	var pendingErr error
 	fail := func(err error) error {
 		if pending != nil {
 			return keep(err)
@@ -74,6 +81,9 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		if pending != nil && live && cur.Nonce == pending.Nonce {
 			return pendingOld, etag, nil // an earlier attempt landed
 		}
+		if pending != nil && condOf(etag) != pendingCond {
+			return nil, "", fail(pendingErr) // landed and replaced, or never landed
+		}
 		if check != nil { // first: a missing key is ErrNoSuchKey, whatever the conds
 			if err := check(&cur, live); err != nil {
 				return nil, "", fail(err)
@@ -82,10 +92,7 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 		if err := backend.CheckConds(conds, bucket+"/"+key, live, etag); err != nil {
 			return nil, "", fail(err)
 		}
-		pc := putCond("*")
-		if etag != "" {
-			pc = putCond(etag)
-		}
+		pc := condOf(etag)
 		var rec any
 		n := next(&cur)
 		if n != nil {
@@ -106,6 +113,7 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			unknown++
 			if n != nil {
 				pending, pendingOld = n, replaced(cur, live)
+				pendingCond, pendingErr = pc, err
 			}
 			if err := sleep(ctx, &delay); err != nil {
 				return nil, "", fail(err)
@@ -130,6 +138,15 @@ func (b *Backend) swapHead(ctx context.Context, bucket, gen, key string, conds [
 			return nil, "", keep(err)
 		}
 	}
+}
+
+// condOf is the head PUT condition that the current head's etag asks
+// for: that head still there, or no head at all.
+func condOf(etag string) putCond {
+	if etag == "" {
+		return "*"
+	}
+	return putCond(etag)
 }
 
 // maxUnknown bounds the attempts of a head change whose outcome is
