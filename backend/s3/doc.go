@@ -100,6 +100,10 @@
 // retried inside minio-go, and one whose answer was lost is resolved by
 // reading the head back (its nonce is unique); a failure that cannot
 // prove the head absent keeps the data (errKept) for the sweep to judge.
+// It is re-sent with its own condition only: found replaced by another
+// writer, the attempt may have landed first and had its data removed by
+// that writer, so the change fails with errKept rather than publish a
+// record naming removed data.
 //
 // # Garbage
 //
