@@ -35,6 +35,16 @@ const listBatch = 1024
 // page is read in the caller's goroutine.
 const listParallelMin = 16
 
+// headReadSlots bounds the head files the fanned-out reads of all
+// listings hold open at once. listWorkers bounds one List call only, and
+// serve caps connections at a quarter of the descriptor limit counting a
+// few descriptors each: a few hundred concurrent cold listings at
+// listWorkers each could otherwise exhaust the descriptors and fail every
+// other request's open. 256 still lets eight listings fan out fully; a
+// short page, read in its caller's goroutine, holds one file and takes
+// no slot.
+var headReadSlots = make(chan struct{}, 256)
+
 var headBufs = sync.Pool{New: func() any { b := make([]byte, 4<<10); return &b }}
 
 // readHead is readRecord(path, kindHead) for listings, with a pooled
@@ -119,8 +129,9 @@ type headResult struct {
 func endsPage(err error) bool { return err != nil && !notExist(err) && !damaged(err) }
 
 // readHeads reads the head records of the keys in batch (common prefixes
-// have none), listWorkers at a time for a long batch, taking and keeping
-// them in the directory cache where their directory is cached
+// have none), listWorkers at a time for a long batch (each read holding
+// one of the process's headReadSlots while its file is open), taking and
+// keeping them in the directory cache where their directory is cached
 // (headcache.go). Results are by index, so the page keeps key order
 // whatever order the reads finish in.
 //
@@ -135,6 +146,7 @@ func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, 
 	res := make([]headResult, len(batch))
 	var stop atomic.Int64 // index of the first read that ended the page
 	stop.Store(int64(len(batch)))
+	parallel := len(batch) >= listParallelMin
 	read := func(i int) {
 		e := &batch[i]
 		if e.cp {
@@ -143,6 +155,14 @@ func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, 
 		if r := b.dirs.cachedHead(e.dir, e.idx); r != nil {
 			res[i] = headResult{rec: r, shared: true}
 			return
+		}
+		if parallel {
+			select {
+			case headReadSlots <- struct{}{}:
+				defer func() { <-headReadSlots }()
+			case <-ctx.Done():
+				return // readHeads answers ctx.Err()
+			}
 		}
 		if testHook != nil {
 			testHook("list read head " + e.path)
@@ -166,7 +186,7 @@ func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, 
 		i := next.Add(1) - 1
 		return int(i), i < stop.Load() && ctx.Err() == nil
 	}
-	if len(batch) < listParallelMin {
+	if !parallel {
 		for i, ok := claim(); ok; i, ok = claim() {
 			read(i)
 		}
