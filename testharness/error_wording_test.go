@@ -50,9 +50,12 @@ func TestErrorWordingSDK(t *testing.T) {
 	_, err = c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &b, Key: aws.String("k"), ExpectedBucketOwner: aws.String("111122223333")})
 	wantMessage(t, "DeleteObject, wrong expected owner", err, "AccessDenied", "Access Denied")
 
+	_, err = c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("md5"), Body: strings.NewReader("x"), ContentMD5: aws.String("not-an-md5")})
+	wantMessage(t, "PutObject, Content-MD5 not base64 of 16 bytes", err, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+
 	big := map[string]string{"big": strings.Repeat("m", 2100)}
 	_, err = c.PutObject(ctx(t), &s3.PutObjectInput{Bucket: &b, Key: aws.String("meta"), Body: strings.NewReader("x"), Metadata: big})
-	wantMessage(t, "PutObject, metadata too large", err, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
+	wantMessage(t, "PutObject, metadata too large", err, "MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size")
 
 	_, err = c.CreateMultipartUpload(ctx(t), &s3.CreateMultipartUploadInput{Bucket: &b, Key: &k, ChecksumType: types.ChecksumTypeFullObject})
 	wantMessage(t, "CreateMultipartUpload, type without algorithm", err, "InvalidRequest",
@@ -98,7 +101,7 @@ func TestErrorDetailElement(t *testing.T) {
 	hdr := http.Header{"X-Amz-Meta-Big": {strings.Repeat("m", 2100)}}
 	resp, body := rawDo(t, g, signed(t, g, "PUT", "/"+b+"/k", nil, []byte("x"), "", hdr))
 	checkXMLError(t, resp, body, http.StatusBadRequest, "MetadataTooLarge")
-	if !bytes.Contains(body, []byte("<Message>Your metadata headers exceed the maximum allowed metadata size.</Message>")) ||
+	if !bytes.Contains(body, []byte("<Message>Your metadata headers exceed the maximum allowed metadata size</Message>")) ||
 		!bytes.Contains(body, []byte("<Detail>")) || !bytes.Contains(body, []byte("2048")) {
 		t.Errorf("MetadataTooLarge: %s, want S3's message and a <Detail> naming the 2048-byte limit", body)
 	}
