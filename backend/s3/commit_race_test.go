@@ -11,9 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
-
 	"envelopegw/backend"
 )
 
@@ -212,18 +209,8 @@ func TestLostHeadAnswerKeepsData(t *testing.T) {
 	_, srv := sharedBackend(t)
 	prefix := fmt.Sprintf("lossy-%s", randHex(4))
 	lt := &lossyTransport{headPath: "/" + prefix + "/k/"}
-	c, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""), Region: "us-east-1", Transport: lt})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := backendVia(t, srv, lt, prefix)
 	ctx := context.Background()
-	b, err := New(ctx, Options{Client: c, Bucket: srv.Bucket, Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
 	putObject(t, b, "bkt", "over", []byte("old version"))
 	for _, key := range []string{"fresh", "over"} {
 		want := bytes.Repeat([]byte(key), 1000)

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // periodicTransport answers 503 SlowDown, without forwarding, to every
@@ -57,18 +54,8 @@ func TestCommitThroughPeriodic503(t *testing.T) {
 			t.Run(fmt.Sprint("every", every, "offset", offset), func(t *testing.T) {
 				prefix := fmt.Sprintf("periodic-%s", randHex(4))
 				pt := &periodicTransport{every: every, offset: offset}
-				c, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""), Region: "us-east-1", Transport: pt})
-				if err != nil {
-					t.Fatal(err)
-				}
+				b := backendVia(t, srv, pt, prefix)
 				ctx := context.Background()
-				b, err := New(ctx, Options{Client: c, Bucket: srv.Bucket, Prefix: prefix})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := b.CreateBucket(ctx, "bkt"); err != nil {
-					t.Fatal(err)
-				}
 				pt.armed.Store(true)
 				for i := range 2 {
 					key := fmt.Sprint("key", i)

@@ -9,9 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // racingLossTransport forwards the next head PUT of headPath once armed,
@@ -52,17 +49,7 @@ func TestLostHeadAnswerThenOtherWriter(t *testing.T) {
 	theirs := bytes.Repeat([]byte("theirs"), 1000)
 	lt := &racingLossTransport{headPath: "/" + prefix + "/k/"}
 	lt.between = func() { putObject(t, other, "bkt", "k", theirs) }
-	c, err := minio.New(srv.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""), Region: "us-east-1", Transport: lt})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := New(ctx, Options{Client: c, Bucket: srv.Bucket, Prefix: prefix})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.CreateBucket(ctx, "bkt"); err != nil {
-		t.Fatal(err)
-	}
+	b := backendVia(t, srv, lt, prefix)
 	putObject(t, b, "bkt", "k", []byte("first version"))
 	ours := bytes.Repeat([]byte("ours"), 1000)
 	w, err := b.NewObject(ctx, "bkt", "k")
