@@ -24,10 +24,7 @@ func TestObjectLockArguments(t *testing.T) {
 	g := Start(t, Options{NoFsync: true})
 	c := S3Client(t, g, S3Options{})
 	plain := newBucket(t, c)
-	lb := plain + "-lock"
-	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &lb, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	lb := newLockBucket(t, c)
 	const future = "The retain until date must be in the future!"
 	past := time.Now().Add(-5 * time.Hour)
 	for _, b := range []string{plain, lb} {
@@ -102,10 +99,7 @@ func TestConfigurationEmptyBody(t *testing.T) {
 	g := Start(t, Options{NoFsync: true})
 	c := S3Client(t, g, S3Options{})
 	b := newBucket(t, c)
-	lb := b + "-lock"
-	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &lb, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	lb := newLockBucket(t, c)
 	put(t, c, b, "k", []byte("data"))
 
 	_, err := c.PutObjectLockConfiguration(ctx(t), &s3.PutObjectLockConfigurationInput{Bucket: &lb})

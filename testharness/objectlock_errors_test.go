@@ -22,10 +22,7 @@ func TestObjectLockErrorOrder(t *testing.T) {
 	if _, err := c.PutBucketVersioning(ctx(t), &s3.PutBucketVersioningInput{Bucket: &b, VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
-	lb := b + "-lock"
-	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &lb, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	lb := newLockBucket(t, c)
 	put(t, c, lb, "k", []byte("data"))
 	missing := "no-such-bucket-lock"
 	until := time.Now().Add(time.Hour)
@@ -72,10 +69,7 @@ func TestObjectLockGetMissingKey(t *testing.T) {
 	g := Start(t, Options{NoFsync: true})
 	c := S3Client(t, g, S3Options{})
 	plain := newBucket(t, c)
-	lb := plain + "-lock"
-	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &lb, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	lb := newLockBucket(t, c)
 	for _, b := range []string{plain, lb} {
 		_, err := c.GetObjectRetention(ctx(t), &s3.GetObjectRetentionInput{Bucket: &b, Key: aws.String("missing")})
 		wantAPIError(t, err, "NoSuchKey", 404)

@@ -2,13 +2,11 @@ package testharness
 
 import (
 	"bytes"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -82,10 +80,7 @@ func TestRacingPutsLeaveNothingBehind(t *testing.T) {
 		t.Errorf("DeleteBucket of the emptied bucket: %v", err)
 	}
 
-	locked := fmt.Sprintf("lock%d-%d", time.Now().UnixNano()%1e9, bucketSeq.Add(1))
-	if _, err := c.CreateBucket(ctx(t), &s3.CreateBucketInput{Bucket: &locked, ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
-		t.Fatal(err)
-	}
+	locked := newLockBucket(t, c)
 	racingPuts(t, c, locked, key, 10)
 	if _, err := c.DeleteObject(ctx(t), &s3.DeleteObjectInput{Bucket: &locked, Key: &key}); err != nil {
 		t.Fatal(err)
