@@ -200,6 +200,11 @@ func TestOpsReloadCredentials(t *testing.T) {
 		t.Fatalf("new key before the reload: %d", s)
 	}
 	up := startSlowUpload(t, oldKey, "/"+b+"/long", 8*mib)
+	// The first half may still sit in socket buffers: reload only once the
+	// gateway has authenticated the upload (it counts as in flight once
+	// routed, which is after authentication), else the removed key is
+	// rightly refused and the test fails on its own race.
+	waitUploadInFlight(t, admin)
 
 	WriteFileAtomic(t, credFile, []byte("# rotated\n"+newKey.AccessKey+" "+newKey.SecretKey+"\n"), 0o600)
 	g.Reload("users reloaded")
