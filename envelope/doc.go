@@ -87,7 +87,11 @@
 // (the decrypt command's, a GET's posix object) or lies in one file per
 // part (a posix multipart object) is mapped instead and opened from the
 // mapping into the reader's buffer: 0.85-1.0 of raw, depending on the
-// window size (mapped.go).
+// window size (mapped.go). A reader whose window is not in the page
+// cache asks the kernel to read that window and the next one, then each
+// next one as it moves on, into the next part's file at a part's end,
+// never past its range (mapahead.go): a GET from disk keeps the disk
+// reading while the segments already read are verified.
 // NewParallelRangeReader (DecryptLayout) opens each 1 MiB batch on every
 // core, since segments are independent (parallel.go): a little more CPU
 // per byte, less wall time when a core is free.

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -78,6 +77,8 @@ type fileMap struct {
 	win    int64 // mapWindow (at most: see window) or mapWindowLarge
 	m      []byte
 	mOff   int64 // file offset of m[0]
+	stop   int64 // body offset past the range's last segment: nothing beyond is read ahead
+	ahead  int64 // body offset up to which the kernel was asked to read ahead (mapahead.go)
 
 	ext     extentFiler   // the body, when its bytes lie in several files; else nil
 	sec     int64         // offset of body offset 0 in ext's bytes (section readers)
@@ -227,27 +228,9 @@ func (fm *fileMap) viewAt(start int64, n int) ([]byte, bool) {
 	if err != nil {
 		return nil, false
 	}
-	// Start reading a cold window in, so that the disk works while its
-	// first segments are opened. Only a cold one: MADV_WILLNEED looks
-	// every page of the window up in the page cache even when all are
-	// there, about 5 % of the reader's CPU per byte on a GET from the
-	// page cache. Whether the window's last page is resident is one
-	// lookup, and tells a window a reader has already been through.
-	if !resident(m[len(m)-1:]) {
-		unix.Madvise(m, unix.MADV_WILLNEED)
-	}
 	fm.m, fm.mOff = m, mOff
+	fm.readAhead()
 	return fm.m[start-fm.mOff:][:n], true
-}
-
-// resident reports whether the page holding b[0], in a mapping, is in
-// memory (mincore(2); for a file mapping, in the page cache). An error
-// says no: the caller then only asks for the page to be read.
-func resident(b []byte) bool {
-	page := uintptr(unsafe.Pointer(&b[0])) &^ uintptr(os.Getpagesize()-1)
-	var vec [1]byte
-	_, _, errno := unix.Syscall(unix.SYS_MINCORE, page, 1, uintptr(unsafe.Pointer(&vec[0])))
-	return errno == 0 && vec[0]&1 != 0
 }
 
 // close unmaps and closes the descriptor; the fileMap is done.

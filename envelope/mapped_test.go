@@ -234,7 +234,7 @@ func (w *writes) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
-// resident tells a page in the page cache from one that is not (a hole
+// pageResident tells a page in the page cache from one that is not (a hole
 // of a sparse file), which decides whether a window is read in ahead.
 func TestResident(t *testing.T) {
 	ps := os.Getpagesize()
@@ -247,10 +247,10 @@ func TestResident(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Munmap(m)
-	if !resident(m[ps-1:]) {
+	if !pageResident(m[ps-1:]) {
 		t.Error("a page just written is not resident")
 	}
-	if resident(m[2*ps+5:]) {
+	if pageResident(m[2*ps+5:]) {
 		t.Error("a hole never read is resident")
 	}
 }

@@ -112,6 +112,10 @@ func (k *Key) newRangeReader(body io.ReaderAt, t *Table, off, n int64, workers, 
 	if n >= mapMin {
 		r.fm = mapBody(body, off)
 	}
+	if r.fm != nil && n > 0 {
+		b := r.plan(r.end - 1)
+		r.fm.stop = b.ctOff + int64(b.ctLen)
+	}
 	if r.fm != nil && workers > 1 {
 		r.fm.win = mapWindowLarge
 	}
