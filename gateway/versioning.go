@@ -166,9 +166,9 @@ type bucketConfig struct {
 
 const mConfig = "cfg"
 
-// readConfig returns bucket's configuration and the version of the object
-// holding it ("" when there is none).
-func (s *Service) readConfig(ctx context.Context, bucket string) (bucketConfig, string, error) {
+// readConfigFresh returns bucket's configuration and the version of the
+// object holding it ("" when there is none), read from the backend.
+func (s *Service) readConfigFresh(ctx context.Context, bucket string) (bucketConfig, string, error) {
 	var cfg bucketConfig
 	st, err := s.be.Stat(ctx, bucket, configKey)
 	if errors.Is(err, backend.ErrNoSuchKey) {
@@ -189,8 +189,12 @@ func (s *Service) updateConfig(ctx context.Context, bucket string, change func(*
 	if _, err := s.be.HeadBucket(ctx, bucket); err != nil {
 		return err
 	}
+	// The compare-and-swap needs the version on the volume now, never
+	// one this request remembered; and whatever happens, this request
+	// forgets the configuration it may have remembered.
+	defer forgetConfig(ctx, bucket)
 	for attempt := 0; ; attempt++ {
-		cfg, ver, err := s.readConfig(ctx, bucket)
+		cfg, ver, err := s.readConfigFresh(ctx, bucket)
 		if err != nil {
 			return err
 		}
@@ -253,6 +257,7 @@ func (s *Service) deleteConfiguredBucket(ctx context.Context, bucket string) err
 		return backend.ErrBucketNotEmpty
 	}
 	cfgObj := page.Objects[0]
+	defer forgetConfig(ctx, bucket)
 	if err := s.be.Delete(ctx, bucket, configKey, backend.Cond{IfVersion: cfgObj.Version}); err != nil {
 		return err
 	}

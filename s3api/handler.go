@@ -188,7 +188,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rq.id, rq.id2 = newRequestIDs()
-	rq.r = r.WithContext(logctx.WithRequestID(r.Context(), rq.id))
+	rq.r = r.WithContext(WithRequestScope(logctx.WithRequestID(r.Context(), rq.id)))
 	hdr := w.Header()
 	hdr.Set("x-amz-request-id", rq.id)
 	hdr.Set("x-amz-id-2", rq.id2)
