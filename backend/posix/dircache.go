@@ -56,6 +56,10 @@ type cachedDir struct {
 	heads     []*record
 	headBytes int
 	gone      bool // evicted or replaced: store no more heads here
+	// snap is the directory's listing snapshot for this stamp, nil if
+	// none is known (listsnap.go); asked says one was asked for.
+	snap  *snapshot
+	asked bool
 }
 
 type dirCache struct {
@@ -96,7 +100,7 @@ func (c *dirCache) drop(path string, d *cachedDir) {
 	d.gone, d.heads, d.headBytes = true, nil, 0
 }
 
-func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) *cachedDir {
+func (c *dirCache) put(path string, s dirStamp, ents []dirEnt, snap *snapshot) *cachedDir {
 	if len(ents) > c.max/2 {
 		return nil
 	}
@@ -106,7 +110,7 @@ func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) *cachedDir {
 		c.drop(path, old)
 	}
 	c.tick++
-	d := &cachedDir{stamp: s, ents: ents, used: c.tick}
+	d := &cachedDir{stamp: s, ents: ents, used: c.tick, snap: snap}
 	c.m[path] = d
 	c.total += len(ents)
 	for c.total > c.max {
@@ -124,35 +128,81 @@ func (c *dirCache) put(path string, s dirStamp, ents []dirEnt) *cachedDir {
 	return d
 }
 
-// readDir returns the sorted entries of a directory of the objects tree,
-// from the cache when the directory has not changed. cd is the cache's
-// record of the directory as of this call's stat, nil when it is not
-// cached; it can hold the entries' head records (headcache.go).
-func (b *Backend) readDir(path string) (ents []dirEnt, cd *cachedDir, err error) {
+// dirView is a directory of the objects tree as a listing sees it.
+type dirView struct {
+	ents []dirEnt   // sorted
+	cd   *cachedDir // the cache's record of it as of this stat, or nil
+	snap *snapshot  // its valid listing snapshot, or nil
+}
+
+// readDir returns the sorted entries of a directory of the objects tree
+// of bucket: from the cache when the directory has not changed, else from
+// its listing snapshot when that was written for the directory as it is
+// (listsnap.go), else from the directory itself. The cache's record can
+// hold the entries' head records (headcache.go).
+func (b *Backend) readDir(bucket, path string) (dirView, error) {
 	var before os.FileInfo
 	if b.dirs != nil {
 		fi, err := os.Stat(path)
 		if err != nil {
-			return nil, nil, err
+			return dirView{}, err
 		}
 		if fi.Size() >= cacheMinSize {
-			if d := b.dirs.get(path, stampOf(fi)); d != nil {
-				return d.ents, d, nil
+			st := stampOf(fi)
+			if d := b.dirs.get(path, st); d != nil {
+				return dirView{ents: d.ents, cd: d, snap: b.dirs.snapOf(d)}, nil
+			}
+			// A snapshot is only written for a stamp older than
+			// racyWindow, so its directory may be cached.
+			if s, ents, err := b.openSnapshot(bucket, path, st); err == nil {
+				return dirView{ents: ents, cd: b.dirs.put(path, st, ents, s), snap: s}, nil
 			}
 			before = fi
 		}
 	}
 	names, err := readNames(path)
 	if err != nil {
-		return nil, nil, err
+		return dirView{}, err
 	}
-	ents = parseEnts(names)
+	v := dirView{ents: parseEnts(names)}
 	// ctime, not mtime: utimes(2) can set mtime to anything, while ctime
 	// always moves to the current time.
 	if before != nil && time.Since(time.Unix(0, stampOf(before).ctime)) > racyWindow {
 		if after, err := os.Stat(path); err == nil && stampOf(after) == stampOf(before) {
-			cd = b.dirs.put(path, stampOf(before), ents)
+			v.cd = b.dirs.put(path, stampOf(before), v.ents, nil)
 		}
 	}
-	return ents, cd, nil
+	return v, nil
+}
+
+// snapOf returns d's listing snapshot, or nil.
+func (c *dirCache) snapOf(d *cachedDir) *snapshot {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return d.snap
+}
+
+// askSnap reports whether a snapshot of d is worth asking for: d has
+// none, and none was asked for since d was cached.
+func (c *dirCache) askSnap(d *cachedDir) bool {
+	if c == nil || d == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d.gone || d.snap != nil || d.asked {
+		return false
+	}
+	d.asked = true
+	return true
+}
+
+// attachSnap records s, a snapshot written for stamp st of path, with the
+// cached directory if it is cached for that stamp.
+func (c *dirCache) attachSnap(path string, st dirStamp, s *snapshot) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.m[path]; d != nil && d.stamp == st {
+		d.snap = s
+	}
 }

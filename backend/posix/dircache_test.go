@@ -93,7 +93,7 @@ func TestDirCacheBound(t *testing.T) {
 	c := newDirCache(100, defaultHeadCacheBytes)
 	ents := make([]dirEnt, 40)
 	for i := 0; i < 5; i++ {
-		c.put(fmt.Sprint(i), dirStamp{ino: int64(i)}, ents)
+		c.put(fmt.Sprint(i), dirStamp{ino: int64(i)}, ents, nil)
 	}
 	if c.total > 100 || len(c.m) != 2 {
 		t.Fatalf("cache holds %d entries in %d directories", c.total, len(c.m))

@@ -111,8 +111,8 @@ func TestHeadCache(t *testing.T) {
 func TestHeadCacheBound(t *testing.T) {
 	c := newDirCache(1000, 2*(100+headOverhead)+2*8*10+50)
 	ents := make([]dirEnt, 10)
-	d1 := c.put("1", dirStamp{ino: 1}, ents)
-	d2 := c.put("2", dirStamp{ino: 2}, ents)
+	d1 := c.put("1", dirStamp{ino: 1}, ents, nil)
+	d2 := c.put("2", dirStamp{ino: 2}, ents, nil)
 	r := &record{}
 	if !c.keepHead(d1, 0, r, 100) || !c.keepHead(d1, 1, r, 100) {
 		t.Fatal("heads within the bound not kept")
@@ -128,7 +128,7 @@ func TestHeadCacheBound(t *testing.T) {
 		t.Fatalf("a head over the bound was kept (%d bytes of %d)", c.headBytes, c.maxHeadBytes)
 	}
 	none := newDirCache(1000, -1)
-	d := none.put("1", dirStamp{ino: 1}, ents)
+	d := none.put("1", dirStamp{ino: 1}, ents, nil)
 	if none.keepHead(d, 0, r, 1) {
 		t.Fatal("a negative bound kept a head")
 	}

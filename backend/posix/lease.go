@@ -55,6 +55,7 @@ func (b *Backend) takeLease() error {
 // (lockcache.go). Only for a backend that is done
 // writing; a server never calls it (its death releases the lease).
 func (b *Backend) Close() error {
+	b.waitSnapshots()
 	b.locks.close()
 	if b.lease == nil {
 		return nil

@@ -107,6 +107,7 @@ type cursor struct {
 	bound string
 	ents  []dirEnt
 	dir   *cachedDir // the cache's record of this directory, or nil
+	snap  *snapshot  // its listing snapshot, or nil
 	i     int
 	stop  string // relative prefix: the walk ends past the entries starting with it
 	limit bool   // stop applies
@@ -200,19 +201,22 @@ func (h *cursorHeap) Pop() any {
 // directory only when its least possible key is the next one due, so a
 // page costs the directories that hold its keys, not the bucket.
 type lister struct {
-	b    *Backend
-	opts backend.ListOptions
-	heap cursorHeap
-	skip string // the last common prefix returned: everything below it is done
+	b      *Backend
+	bucket string
+	opts   backend.ListOptions
+	heap   cursorHeap
+	skip   string // the last common prefix returned: everything below it is done
 }
 
 // listed is one result of the walk: a key with its head path (entry idx
-// of dir when its directory is cached), or a common prefix.
+// of dir when its directory is cached, and of snap when it has a listing
+// snapshot), or a common prefix.
 type listed struct {
 	key  string
 	path string
 	cp   bool
 	dir  *cachedDir
+	snap *snapshot
 	idx  int
 }
 
@@ -269,14 +273,14 @@ func relTo(bound, s string) (rel string, inside bool) {
 // push adds a cursor over directory path, whose keys start with bound,
 // positioned at the first entry that can matter.
 func (l *lister) push(path, bound string) error {
-	ents, dir, err := l.b.readDir(path)
+	v, err := l.b.readDir(l.bucket, path)
 	if notExist(err) {
 		return nil // pruned since its parent was read
 	}
 	if err != nil {
 		return err
 	}
-	c := &cursor{path: path, bound: bound, ents: ents, dir: dir}
+	c := &cursor{path: path, bound: bound, ents: v.ents, dir: v.cd, snap: v.snap}
 	if rel, ok := relTo(bound, l.opts.After); ok {
 		c.seek(rel)
 	}
@@ -328,7 +332,7 @@ func (l *lister) next() (r listed, ok bool, err error) {
 			}
 			continue
 		}
-		return listed{key: bound, path: path, dir: c.dir, idx: idx}, true, nil
+		return listed{key: bound, path: path, dir: c.dir, snap: c.snap, idx: idx}, true, nil
 	}
 	return listed{}, false, nil
 }
@@ -357,7 +361,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 		return backend.ListPage{}, b.notFound(bucket, err, nil, "list %s", bucket)
 	}
 	where := fmt.Sprintf("list %s prefix %q", bucket, opts.Prefix)
-	l := &lister{b: b, opts: opts}
+	l := &lister{b: b, bucket: bucket, opts: opts}
 	elems, bound := prefixElems(opts.Prefix)
 	start := b.objectsDir(bucket)
 	for _, e := range elems {
@@ -387,7 +391,7 @@ func (b *Backend) List(ctx context.Context, bucket string, opts backend.ListOpti
 			}
 			batch = append(batch, r)
 		}
-		heads, err := b.readHeads(ctx, batch)
+		heads, err := b.readHeads(ctx, bucket, batch)
 		if err != nil {
 			return backend.ListPage{}, err
 		}

@@ -142,14 +142,16 @@ func endsPage(err error) bool { return err != nil && !notExist(err) && !damaged(
 // their results could not be used (entries before it are all read). A
 // canceled ctx stops further reads (those in flight finish) and is the
 // error returned.
-func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, error) {
+func (b *Backend) readHeads(ctx context.Context, bucket string, batch []listed) ([]headResult, error) {
 	res := make([]headResult, len(batch))
+	b.headsFromSnapshots(batch, res)
+	fromFile := make([]bool, len(batch))
 	var stop atomic.Int64 // index of the first read that ended the page
 	stop.Store(int64(len(batch)))
 	parallel := len(batch) >= listParallelMin
 	read := func(i int) {
 		e := &batch[i]
-		if e.cp {
+		if e.cp || res[i].rec != nil {
 			return
 		}
 		if r := b.dirs.cachedHead(e.dir, e.idx); r != nil {
@@ -169,6 +171,7 @@ func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, 
 		}
 		r, n, err := readHead(e.path)
 		res[i] = headResult{rec: r, err: err}
+		fromFile[i] = true
 		if err == nil {
 			res[i].shared = b.dirs.keepHead(e.dir, e.idx, r, n)
 		}
@@ -204,5 +207,6 @@ func (b *Backend) readHeads(ctx context.Context, batch []listed) ([]headResult, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	b.askSnapshots(bucket, batch, fromFile)
 	return res, nil
 }

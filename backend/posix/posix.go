@@ -49,8 +49,9 @@ type Backend struct {
 	// "" for a read-only backend.
 	writer string
 	lease  *os.File
-	dsync  *dirSyncer // group commit of directory fsyncs (groupcommit.go)
-	locks  *lockCache // kept lock files (lockcache.go)
+	dsync  *dirSyncer   // group commit of directory fsyncs (groupcommit.go)
+	locks  *lockCache   // kept lock files (lockcache.go)
+	snaps  *snapBuilder // listing snapshots being built (listsnap_build.go)
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -69,7 +70,7 @@ func New(root string, opts Options) (*Backend, error) {
 	if len(abs) > maxRoot {
 		return nil, fmt.Errorf("posix: root %q is longer than %d bytes", abs, maxRoot)
 	}
-	b := &Backend{root: abs, opts: opts, fs: osFS{}, dsync: &dirSyncer{}, locks: newLockCache()}
+	b := &Backend{root: abs, opts: opts, fs: osFS{}, dsync: &dirSyncer{}, locks: newLockCache(), snaps: &snapBuilder{}}
 	// A Backend nobody closes (tests, tools) still gives back its kept
 	// lock files.
 	runtime.AddCleanup(b, func(c *lockCache) { c.close() }, b.locks)

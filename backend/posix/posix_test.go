@@ -22,6 +22,8 @@ func newTestBackend(t testing.TB, opts Options) *Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the directory goes: a listing snapshot may be in the making.
+	t.Cleanup(b.waitSnapshots)
 	return b
 }
 
