@@ -18,6 +18,7 @@
 //	                               (data and part record), also linked in data/ (partfile.go)
 //	      tmp/                     files being written, and retired upload directories: <what>-<writer-id>-<random>
 //	      locks/                   flock(2) files: "bucket" and 256 key stripes "k00".."kff"
+//	      listing/<hash>           listing snapshots of large directories of objects/ (a cache, listsnap.go)
 //
 // An object is a head plus zero or more data files (extents). The head
 // holds the key, the modification time, the metadata and the list of
@@ -75,6 +76,33 @@
 // changes only by a rename or unlink that also changes its directory's
 // stamp: a page listed again costs the stats alone (headcache.go;
 // Options.ListCacheBytes bounds them).
+//
+// Cold, with neither in memory, a large directory's entries and heads come
+// from its listing snapshot when it has one for the directory as it is:
+// the persisted form of those two caches, listing/<hash of the
+// directory's path>, holding the sorted entries and each head's listing
+// fields (key, size, time, version token, metadata: nothing that is not in
+// the heads already), the directory's path and stamp, in CRC-32C-checked
+// blocks (listsnap.go). A page then reads the snapshot's footer (the
+// names; read whole, a few MiB for 125,000 entries) and the blocks of its
+// heads, no head file. It is safe for the reason the head cache is: every
+// head changes by a rename or unlink in its directory, and a snapshot is
+// written (in the background, after a listing had to read heads; temp
+// file and rename, no fsync) only for a stamp whose ctime was older than
+// two seconds and that was unchanged once every head was read; any later
+// change moves the stamp and the snapshot is ignored until rebuilt. One
+// that is missing, torn, of another directory or format is ignored too:
+// it is a cache, never a source of truth, so fsck, Sweep and the
+// crash-consistency checker neither read nor report it, its writes bypass
+// the fileSystem seam, and it goes with its bucket. Limits: a writer with
+// access to the volume can forge a snapshot as it can forge heads; a
+// listing checks a snapshot's heads as it checks heads (a checksum; the
+// key returned is the head's own), plus that each entry's head names the
+// entry's key. A change made by a host whose clock lags by more than the
+// two seconds could hide behind a snapshot as behind the directory cache.
+// A block that fails its check leaves its keys to be read from the head
+// files until the directory changes. Snapshots of directories since
+// pruned stay until their bucket goes (a few per pruned large directory).
 //
 // # Commit protocol
 //
