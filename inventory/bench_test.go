@@ -18,7 +18,12 @@ func fill(tb testing.TB, l *Log, from, n int) {
 		batch := make([]*waiter, k)
 		for i := range batch {
 			j := from + done + i
-			batch[i] = &waiter{e: benchEntry(j)}
+			e := benchEntry(j)
+			line, err := e.marshal()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			batch[i] = &waiter{line: line}
 		}
 		if err := l.commit(batch, true); err != nil {
 			tb.Fatal(err)

@@ -74,7 +74,7 @@ type Log struct {
 }
 
 type waiter struct {
-	e    Entry
+	line []byte // the entry, encoded
 	done chan error
 }
 
@@ -150,10 +150,13 @@ func (l *Log) Close() error {
 // Append appends e and returns once it is durable. Concurrent calls are
 // committed together.
 func (l *Log) Append(ctx context.Context, e Entry) error {
-	if _, err := e.marshal(); err != nil {
+	// Encoded here, outside the volume's lock, once: the batch's writer
+	// only hashes and writes the line.
+	line, err := e.marshal()
+	if err != nil {
 		return err
 	}
-	w := &waiter{e: e, done: make(chan error, 1)}
+	w := &waiter{line: line, done: make(chan error, 1)}
 	l.mu.Lock()
 	l.queue = append(l.queue, w)
 	if l.writing {
@@ -173,7 +176,7 @@ func (l *Log) Append(ctx context.Context, e Entry) error {
 	}
 	l.writing = false
 	l.mu.Unlock()
-	err := <-w.done
+	err = <-w.done
 	if err == nil && !e.Pending {
 		l.scheduleSign()
 	}
@@ -206,10 +209,7 @@ func (l *Log) commit(batch []*waiter, sign bool) error {
 	hr := &fileHashes{f: hf, base: tlog.StoredHashCount(h.N)}
 	var buf []byte
 	for _, w := range batch {
-		line, err := w.e.marshal()
-		if err != nil {
-			return err
-		}
+		line := w.line
 		hs, err := tlog.StoredHashes(h.N, line, hr)
 		if err != nil {
 			return fmt.Errorf("inventory: hashing entry %d: %w", h.N, err)
