@@ -107,8 +107,9 @@
 // in the ingest benchmark 2.6 against 3.7 gateway CPU-seconds per GiB for
 // multipart uploads. A lone stream is slower that way (0.5 against
 // 0.6 GB/s); Config.StdlibMD5 (serve --md5 stdlib) selects crypto/md5
-// instead. docs/BENCHMARKS.md has the current comparison: at 4 clients
-// on 2 cores md5-simd mostly runs its scalar code and neither wins.
+// instead. Fewer than five concurrent bodies get crypto/md5 from the pool
+// anyway: at 4 clients on 2 cores md5-simd mostly ran its scalar code and
+// cost the gateway more (package md5pool, docs/BENCHMARKS.md).
 //
 // # Responses
 //

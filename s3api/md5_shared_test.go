@@ -19,8 +19,8 @@ func TestSharedMD5Bounded(t *testing.T) {
 	e := newEnv(t)
 	e.mkBucket("bkt")
 	const n = 3*md5pool.DefaultPerServer + 5
-	// Two bodies held open make every PUT's hasher the third concurrent
-	// one, which md5pool takes from md5-simd (fewer get crypto/md5).
+	// DefaultMinConcurrent-1 bodies held open make every PUT's hasher the
+	// one md5pool takes from md5-simd (fewer get crypto/md5).
 	for range md5pool.DefaultMinConcurrent - 1 {
 		h := sharedMD5().NewHash()
 		defer h.Close()
