@@ -33,15 +33,24 @@
 // brings, while the walk over at most 63 dead entries per cycle is a few
 // microseconds per 16 lanes × 32 KiB of hashing.
 //
-// # Fewer than three at once: crypto/md5
+// # Fewer than five at once: crypto/md5
 //
 // md5-simd hashes a cycle with fewer than 3 filled lanes with scalar
 // code, after copying the bytes into its lane buffers and passing them
 // through channels to its goroutine: for a lone stream that costs more
 // than crypto/md5 (BenchmarkMD5, two goroutines: 2.20 against 1.83
-// CPU-seconds per GiB). So while fewer than MinConcurrent (3) of the
-// pool's hashers are open, NewHash returns a crypto/md5 hasher; from the
-// third concurrent body on, md5-simd's lanes can fill.
+// CPU-seconds per GiB). With four streams that do nothing but hash,
+// md5-simd wins (1.39 against 1.80), but an upload also reads its socket,
+// computes SHA-256, encrypts and writes between its MD5 writes, so in a
+// gateway at 4 clients on 2 cores a cycle mostly finds one or two blocks
+// queued: 70-75% of md5-simd's time was its scalar code, and the lane
+// copies, channel hand-offs and the server goroutine's wake-ups came on
+// top. Measured end to end (docs/BENCHMARKS.md, "the MD5 hasher at 4
+// clients"), the gateway spent 0.4-0.6 fewer CPU-seconds per GiB at 4
+// clients with crypto/md5, and 0.1-0.3 more at 8 clients (multipart).
+// So while fewer than MinConcurrent (5) of the pool's hashers are open,
+// NewHash returns a crypto/md5 hasher; from the fifth concurrent body on,
+// md5-simd's lanes can fill.
 //
 // The hashers' results are md5-simd's own: Pool changes only which
 // server a hasher lives on and when that server ends.

@@ -224,3 +224,31 @@ func TestFewConcurrentUseStdlib(t *testing.T) {
 		t.Errorf("after every Close: %+v", st)
 	}
 }
+
+// TestDefaultFourConcurrentUseStdlib: the zero Pool hands four concurrent
+// bodies (the put10 workload's clients) crypto/md5 hashers and the fifth
+// an md5-simd one.
+func TestDefaultFourConcurrentUseStdlib(t *testing.T) {
+	p := &Pool{}
+	defer p.Close()
+	var hs []md5simd.Hasher
+	for range 4 {
+		hs = append(hs, p.NewHash())
+	}
+	if st := p.Stats(); st.Started != 0 || st.Open != 4 {
+		t.Fatalf("four bodies at once: %+v, want no md5-simd server", st)
+	}
+	hs = append(hs, p.NewHash())
+	if st := p.Stats(); st.Started != 1 || st.CurrentIssued != 1 || st.Open != 5 {
+		t.Fatalf("five bodies at once: %+v, want the fifth from one md5-simd server", st)
+	}
+	data := payload(100 << 10)
+	want := md5.Sum(data)
+	for _, h := range hs {
+		h.Write(data)
+		if got := h.Sum(nil); !bytes.Equal(got, want[:]) {
+			t.Errorf("md5 %x, want %x", got, want)
+		}
+		h.Close()
+	}
+}
