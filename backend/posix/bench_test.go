@@ -154,9 +154,23 @@ func benchList(b *testing.B, bucket string, o backend.ListOptions, want int) {
 		nc.dirs = nil
 		be = &nc
 	}
+	// BENCH_COLD=1: empty kernel caches and directory cache each
+	// iteration, as in BenchmarkListDates ("flat" is one directory of
+	// benchObjects entries).
+	cold := os.Getenv("BENCH_COLD") != ""
+	var cpu time.Duration
+	var disk int64
 	b.ResetTimer()
 	for b.Loop() {
-		p, err := be.List(ctx, bucket, o)
+		l := be
+		if cold {
+			dropCaches(b)
+			l = uncached(be)
+		}
+		c0, d0 := processCPU(), diskRead()
+		p, err := l.List(ctx, bucket, o)
+		cpu += processCPU() - c0
+		disk += diskRead() - d0
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -165,6 +179,8 @@ func benchList(b *testing.B, bucket string, o backend.ListOptions, want int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(want), "ns/entry")
+	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(disk)/1024/float64(b.N), "disk-KiB/op")
 }
 
 func BenchmarkList(b *testing.B) {

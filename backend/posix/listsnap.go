@@ -220,25 +220,46 @@ func parseSnapFooter(foot []byte, rel string, st dirStamp, end int64) (*snapshot
 		}
 		s.blocks[i] = snapBlock{off: int64(off), n: int(n)}
 	}
-	ents := make([]dirEnt, count)
-	for i := range ents {
-		tag := d.byte()
-		frag := d.str()
-		ents[i] = dirEnt{frag: frag, tag: tag}
-		switch {
-		case tag == tagObject || tag == tagContinue:
-		case tag == tagDir && len(frag) > 0 && frag[len(frag)-1] == '/':
-		default:
-			return nil, nil, snapErr("bad entry %d", i)
-		}
-	}
-	if d.err != nil || len(d.b) != 0 {
+	if d.err != nil {
 		return nil, nil, snapErr("bad footer")
+	}
+	ents, err := parseSnapNames(string(d.b), int(count))
+	if err != nil {
+		return nil, nil, err
 	}
 	if !slices.IsSortedFunc(ents, cmpEnt) {
 		return nil, nil, snapErr("entries out of order")
 	}
 	return s, ents, nil
+}
+
+// parseSnapNames decodes the footer's entries from names, one string
+// whose substrings they become (one allocation, not one per entry).
+func parseSnapNames(names string, count int) ([]dirEnt, error) {
+	ents := make([]dirEnt, count)
+	for i := range ents {
+		if len(names) < 2 {
+			return nil, snapErr("bad entry %d", i)
+		}
+		tag := names[0]
+		n, w := binary.Uvarint([]byte(names[1:min(len(names), 1+binary.MaxVarintLen64)]))
+		if w <= 0 || n > uint64(len(names)-1-w) {
+			return nil, snapErr("bad entry %d", i)
+		}
+		frag := names[1+w : 1+w+int(n)]
+		names = names[1+w+int(n):]
+		ents[i] = dirEnt{frag: frag, tag: tag}
+		switch {
+		case tag == tagObject || tag == tagContinue:
+		case tag == tagDir && len(frag) > 0 && frag[len(frag)-1] == '/':
+		default:
+			return nil, snapErr("bad entry %d", i)
+		}
+	}
+	if names != "" {
+		return nil, snapErr("bad footer")
+	}
+	return ents, nil
 }
 
 // headsOfBlock reads block k, which holds entries [k*per, ...), and
