@@ -43,11 +43,15 @@
 // md5-simd wins (1.39 against 1.80), but an upload also reads its socket,
 // computes SHA-256, encrypts and writes between its MD5 writes, so in a
 // gateway at 4 clients on 2 cores a cycle mostly finds one or two blocks
-// queued: 70-75% of md5-simd's time was its scalar code, and the lane
+// queued: 60-75% of md5-simd's time was its scalar code, and the lane
 // copies, channel hand-offs and the server goroutine's wake-ups came on
-// top. Measured end to end (docs/BENCHMARKS.md, "the MD5 hasher at 4
-// clients"), the gateway spent 0.4-0.6 fewer CPU-seconds per GiB at 4
-// clients with crypto/md5, and 0.1-0.3 more at 8 clients (multipart).
+// top. Measured end to end (docs/BENCHMARKS.md, "What was cut:
+// md5-simd's hand-offs at 4 clients"; five runs each, alternated), the
+// gateway spent 0.37 (put10) and 0.44 (put10u) fewer CPU-seconds per GiB
+// at 4 clients with crypto/md5, and about 0.2 more at 8 (multipart).
+// BenchmarkMD5InUpload, which adds the rest of an upload's per-byte work
+// but no I/O, does not reproduce the loss: its streams never wait on a
+// socket or a disk.
 // So while fewer than MinConcurrent (5) of the pool's hashers are open,
 // NewHash returns a crypto/md5 hasher; from the fifth concurrent body on,
 // md5-simd's lanes can fill.
