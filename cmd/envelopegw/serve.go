@@ -19,6 +19,7 @@ import (
 
 	"envelopegw/connlimit"
 	"envelopegw/envelope"
+	"envelopegw/memtrim"
 	"envelopegw/s3api"
 )
 
@@ -98,8 +99,9 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 	// a long upload or download. Request bodies and response writes have
 	// idle deadlines instead (--stall-timeout, in s3api and connlimit).
 	hw := cfg.limits.headerWatch(rep)
+	var idle memtrim.Tracker
 	hs := &http.Server{
-		Handler:           hw.handler(rt.handler),
+		Handler:           hw.handler(idle.Wrap(rt.handler)),
 		ReadHeaderTimeout: cfg.limits.headerTimeout,
 		// net/http's default (1 MiB) would let each connection buffer 16
 		// times what s3api accepts; a little above s3api's limit keeps its
@@ -124,6 +126,7 @@ func serveMain(ctx context.Context, args []string, getenv func(string) string, s
 
 	bctx, stopBackground := context.WithCancel(context.Background())
 	waitBackground := rt.startBackground(bctx, srv)
+	go idle.Run(bctx, memtrim.DefaultPolicy, nil)
 	defer waitBackground()
 	defer stopBackground()
 
