@@ -23,7 +23,10 @@ type PartInfo struct {
 // Close seals the final segment; Info is valid after Close.
 //
 // Sealed segments collect in one pooled batch buffer and go to dst in
-// writes of about 1 MiB. Plaintext that arrives in large Writes is sealed
+// writes of about 1 MiB. The buffer starts with room for one segment and
+// grows to the whole batch when a second segment follows, so a small
+// part (most objects of a backup's small files) holds 64 KiB rather than
+// 1 MiB while it is written. Plaintext that arrives in large Writes is sealed
 // straight from the caller's slice into the batch, so each byte is read
 // once by the cipher and copied only when a segment straddles two Writes.
 type PartWriter struct {
@@ -36,6 +39,7 @@ type PartWriter struct {
 	w       int
 	pending int
 	used    int // high-water mark of buf, what release must wipe
+	batch   int // the full batch buffer's size, which buf grows to
 	index   uint64
 	nonce   [nonceSize]byte
 	closed  bool
@@ -65,11 +69,12 @@ func (k *Key) newPartWriter(dst io.Writer, number int, salt [saltSize]byte) (*Pa
 	}
 	seg := k.segmentSize
 	pw := &PartWriter{
-		dst:  dst,
-		aead: aead,
-		info: PartInfo{Number: number, Salt: salt},
-		seg:  seg,
-		bufp: getBuf(saltSize + batchSegments(seg)*(seg+tagSize)),
+		dst:   dst,
+		aead:  aead,
+		info:  PartInfo{Number: number, Salt: salt},
+		seg:   seg,
+		bufp:  getBuf(saltSize + seg + tagSize),
+		batch: saltSize + batchSegments(seg)*(seg+tagSize),
 	}
 	pw.buf = *pw.bufp
 	copy(pw.buf, salt[:])
@@ -127,20 +132,40 @@ func (pw *PartWriter) nextNonce(last bool) []byte {
 	return pw.nonce[:]
 }
 
-// sealPending seals the open segment in place.
+// sealPending seals the open segment in place. The last one stays in the
+// buffer for Close's flush.
 func (pw *PartWriter) sealPending(last bool) error {
 	seg := pw.buf[pw.w : pw.w+pw.pending]
 	pw.aead.Seal(seg[:0], pw.nextNonce(last), seg, nil)
 	pw.w += pw.pending + tagSize
 	pw.pending = 0
+	if last {
+		return nil
+	}
 	return pw.flushIfFull()
 }
 
+// flushIfFull makes room for the next segment: by growing a part's first
+// one-segment buffer to the whole batch, else by writing the batch out.
 func (pw *PartWriter) flushIfFull() error {
 	if pw.w+pw.seg+tagSize <= len(pw.buf) {
 		return nil
 	}
+	if len(pw.buf) < pw.batch {
+		pw.grow()
+		return nil
+	}
 	return pw.flush()
+}
+
+// grow moves what the buffer holds into a full batch buffer and returns
+// the small one to its pool, wiped.
+func (pw *PartWriter) grow() {
+	bp := getBuf(pw.batch)
+	n := copy(*bp, pw.buf[:pw.w+pw.pending])
+	clear(pw.buf[:max(pw.used, n)])
+	putBuf(pw.bufp)
+	pw.bufp, pw.buf, pw.used = bp, *bp, 0
 }
 
 func (pw *PartWriter) flush() error {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Close wipes what the pooled batch buffer held (plaintext of the open
+// Close wipes what the pooled batch buffers held (plaintext of the open
 // segment, ciphertext), now only up to its high-water mark: whatever the
 // shape of the writes, no byte the part wrote stays in the buffer.
 func TestPartWriterWipesItsBuffer(t *testing.T) {
@@ -16,17 +16,20 @@ func TestPartWriterWipesItsBuffer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		buf := pw.buf
+		bufs := [][]byte{pw.buf} // the first buffer, and the batch it grows to
 		for _, n := range sizes {
 			if _, err := pw.Write(bytes.Repeat([]byte{0xa5}, n)); err != nil {
 				t.Fatal(err)
 			}
+			bufs = append(bufs, pw.buf)
 		}
 		if err := pw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if i := bytes.IndexFunc(buf, func(r rune) bool { return r != 0 }); i >= 0 {
-			t.Fatalf("writes %v: the pooled buffer keeps data at offset %d after Close", sizes, i)
+		for _, buf := range bufs {
+			if i := bytes.IndexFunc(buf, func(r rune) bool { return r != 0 }); i >= 0 {
+				t.Fatalf("writes %v: a pooled buffer of %d bytes keeps data at offset %d after Close", sizes, len(buf), i)
+			}
 		}
 	}
 }

@@ -36,24 +36,52 @@ func newTrickle(data []byte) *trickle {
 }
 
 func TestCopyBodyCopiesExactly(t *testing.T) {
-	for _, size := range []int{0, 1, copyBufSize - 1, copyBufSize, copyBufSize + 1, 5*copyBufSize + 12345} {
+	for _, size := range []int{0, 1, smallCopyBufSize, smallCopyBufSize + 1, copyBufSize - 1, copyBufSize, copyBufSize + 1, 5*copyBufSize + 12345} {
 		data := randBytes(size)
-		var dst bytes.Buffer
-		n, rerr, werr := copyBody(&dst, newTrickle(data), 1<<40)
-		if rerr != nil || werr != nil || n != int64(size) || !bytes.Equal(dst.Bytes(), data) {
-			t.Fatalf("size %d: n=%d read=%v write=%v equal=%v", size, n, rerr, werr, bytes.Equal(dst.Bytes(), data))
+		for _, declared := range []int64{-1, int64(size)} {
+			var dst bytes.Buffer
+			n, rerr, werr := copyBody(&dst, newTrickle(data), 1<<40, declared)
+			if rerr != nil || werr != nil || n != int64(size) || !bytes.Equal(dst.Bytes(), data) {
+				t.Fatalf("size %d (declared %d): n=%d read=%v write=%v equal=%v", size, declared, n, rerr, werr, bytes.Equal(dst.Bytes(), data))
+			}
 		}
 	}
+}
+
+// A body declared small is moved through a small buffer (a burst of small
+// PUTs held a 1 MiB buffer each); one longer than declared is still
+// copied whole, in writes no larger than that buffer, for the caller's
+// length check to refuse.
+func TestCopyBodySmallDeclaredSize(t *testing.T) {
+	data := randBytes(300 << 10)
+	var rec recordWrites
+	n, rerr, werr := copyBody(&rec, bytes.NewReader(data), 1<<40, 1024)
+	if rerr != nil || werr != nil || n != int64(len(data)) || !bytes.Equal(rec.buf.Bytes(), data) {
+		t.Fatalf("n=%d read=%v write=%v equal=%v", n, rerr, werr, bytes.Equal(rec.buf.Bytes(), data))
+	}
+	if rec.largest > smallCopyBufSize {
+		t.Fatalf("a body declared 1 KiB was copied in writes of up to %d bytes, want at most %d", rec.largest, smallCopyBufSize)
+	}
+}
+
+type recordWrites struct {
+	buf     bytes.Buffer
+	largest int
+}
+
+func (w *recordWrites) Write(p []byte) (int, error) {
+	w.largest = max(w.largest, len(p))
+	return w.buf.Write(p)
 }
 
 func TestCopyBodyLimit(t *testing.T) {
 	data := randBytes(3*copyBufSize + 7)
 	var dst bytes.Buffer
-	_, rerr, werr := copyBody(&dst, newTrickle(data), int64(len(data)-1))
+	_, rerr, werr := copyBody(&dst, newTrickle(data), int64(len(data)-1), -1)
 	if !errors.Is(rerr, errTooLarge) || werr != nil {
 		t.Fatalf("over the limit: read=%v write=%v", rerr, werr)
 	}
-	if _, rerr, _ := copyBody(io.Discard, newTrickle(data), int64(len(data))); rerr != nil {
+	if _, rerr, _ := copyBody(io.Discard, newTrickle(data), int64(len(data)), -1); rerr != nil {
 		t.Fatalf("exactly the limit: %v", rerr)
 	}
 }
@@ -64,14 +92,14 @@ func TestCopyBodyReadError(t *testing.T) {
 	src := newTrickle(data)
 	src.err = boom
 	var dst bytes.Buffer
-	n, rerr, werr := copyBody(&dst, src, 1<<40)
+	n, rerr, werr := copyBody(&dst, src, 1<<40, -1)
 	if !errors.Is(rerr, boom) || werr != nil {
 		t.Fatalf("read=%v write=%v, want the client's error", rerr, werr)
 	}
 	if n != int64(dst.Len()) || !bytes.Equal(dst.Bytes(), data[:n]) {
 		t.Fatalf("wrote %d bytes that are not a prefix of the body", n)
 	}
-	if _, rerr, _ := copyBody(io.Discard, iotest.TimeoutReader(bytes.NewReader(data)), 1<<40); !errors.Is(rerr, iotest.ErrTimeout) {
+	if _, rerr, _ := copyBody(io.Discard, iotest.TimeoutReader(bytes.NewReader(data)), 1<<40, -1); !errors.Is(rerr, iotest.ErrTimeout) {
 		t.Fatalf("timeout reader: %v", rerr)
 	}
 }
@@ -90,7 +118,7 @@ func (w *failWriter) Write(p []byte) (int, error) {
 // returns, and the body is never read again (the handler closes it next).
 func TestCopyBodyWriteErrorStopsReading(t *testing.T) {
 	src := newTrickle(randBytes(20 * copyBufSize))
-	_, rerr, werr := copyBody(&failWriter{}, src, 1<<40)
+	_, rerr, werr := copyBody(&failWriter{}, src, 1<<40, -1)
 	if werr == nil || rerr != nil {
 		t.Fatalf("read=%v write=%v, want the storage's error", rerr, werr)
 	}

@@ -126,7 +126,7 @@ func (s *Service) encryptPart(o op, w io.Writer, key *envelope.Key, number int, 
 
 // encryptWith streams body through pw and closes it.
 func (s *Service) encryptWith(o op, pw *envelope.PartWriter, body s3api.Body, size int64) (envelope.PartInfo, error) {
-	n, rerr, werr := copyBody(pw, body, maxPutSize)
+	n, rerr, werr := copyBody(pw, body, maxPutSize, size)
 	if rerr == nil && werr == nil {
 		werr = pw.Close()
 	}
