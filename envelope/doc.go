@@ -73,8 +73,10 @@
 // # Performance
 //
 // Part writers hand ciphertext to their destination in writes of about
-// 1 MiB and the stream reader reads and writes in 1 MiB batches, all from
-// pooled buffers; range readers fetch 256 KiB per ReadAt, which keeps the
+// 1 MiB (a part writer starts with one segment's buffer and takes the
+// 1 MiB batch only when a second segment follows, so a burst of small
+// parts does not hold a megabyte each) and the stream reader reads and
+// writes in 1 MiB batches, all from pooled buffers; range readers fetch 256 KiB per ReadAt, which keeps the
 // batch in cache between the copy and the cipher pass. Large Writes are
 // sealed straight from the caller's slice, segments are opened in place,
 // and readers implement io.WriterTo, so bytes are copied only where the
