@@ -133,7 +133,8 @@
 // # Streaming and memory
 //
 // Request bodies are copied into the part writer through pooled 1 MiB
-// buffers; the envelope writes ciphertext to the backend in batches of the
+// buffers, or 64 KiB ones for a body declared that small (a burst of small
+// PUTs would otherwise hold a megabyte each); the envelope writes ciphertext to the backend in batches of the
 // same order. Nothing holds a whole object or part. Digests (MD5 for the
 // ETag, x-amz-checksum-*) are computed once, by s3api's request body, and
 // read from it at EOF; the gateway hashes only what no client sent: a CRC
