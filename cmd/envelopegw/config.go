@@ -116,7 +116,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	addLimitFlags(fs, &c.limits)
 	addUpstreamFlags(fs, &c.upstream)
 	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text or json")
-	fs.StringVar(&c.md5, "md5", "simd", "how to compute request bodies' MD5 (ETag): `simd` (multi-buffer across concurrent uploads) or stdlib (crypto/md5 on each request)")
+	fs.StringVar(&c.md5, "md5", "simd", "how to compute request bodies' MD5 (ETag): `simd` (multi-buffer lanes from five concurrent uploads on, crypto/md5 below) or stdlib (crypto/md5 on each request)")
 	fs.BoolVar(&c.accessLog, "access-log", true, "log one line per request (--access-log=false keeps only warnings and errors)")
 	fs.StringVar(&c.adminListen, "admin-listen", "", "`address` for /metrics and /health/* (e.g. 127.0.0.1:9001); empty: none")
 	fs.DurationVar(&c.probeEvery, "health-probe-interval", 10*time.Second, "how often readiness checks that the data volume (or, with --upstream, the upstream bucket) takes writes")
