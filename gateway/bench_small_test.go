@@ -33,3 +33,28 @@ func BenchmarkPutSmallObject(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPutSmallRequest is BenchmarkPutSmallObject as the gateway
+// serves it over HTTP: each PUT in its own request scope, after the
+// policy check that authorization makes (the configuration memo,
+// config_memo.go).
+func BenchmarkPutSmallRequest(b *testing.B) {
+	e := newEnv(b)
+	s := e.service(nil)
+	if err := s.CreateBucket(context.Background(), "bkt"); err != nil {
+		b.Fatal(err)
+	}
+	const size = 1 << 10
+	data := randBytes(size)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		ctx := s3api.WithRequestScope(context.Background())
+		if _, err := s.BucketPolicy(ctx, "bkt"); err != nil {
+			b.Fatal(err)
+		}
+		_, err := s.PutObject(ctx, &s3api.PutObjectInput{Bucket: "bkt", Key: fmt.Sprint("k", i), Body: nullSumBody{bytes.NewReader(data)}, Size: size})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
