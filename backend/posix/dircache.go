@@ -154,8 +154,10 @@ func (b *Backend) readDir(bucket, path string) (dirView, error) {
 			}
 			// A snapshot is only written for a stamp older than
 			// racyWindow, so its directory may be cached.
-			if s, ents, err := b.openSnapshot(bucket, path, st); err == nil {
-				return dirView{ents: ents, cd: b.dirs.put(path, st, ents, s), snap: s}, nil
+			if !b.opts.NoListSnapshots {
+				if s, ents, err := b.openSnapshot(bucket, path, st); err == nil {
+					return dirView{ents: ents, cd: b.dirs.put(path, st, ents, s), snap: s}, nil
+				}
 			}
 			before = fi
 		}

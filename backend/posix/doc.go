@@ -94,7 +94,9 @@
 // that is missing, torn, of another directory or format is ignored too:
 // it is a cache, never a source of truth, so fsck, Sweep and the
 // crash-consistency checker neither read nor report it, its writes bypass
-// the fileSystem seam, and it goes with its bucket. Limits: a writer with
+// the fileSystem seam, and it goes with its bucket; the offline commands
+// (scrub, fsck, inventory, cat, rewrap) open the store with
+// Options.NoListSnapshots and enumerate keys from the heads themselves. Limits: a writer with
 // access to the volume can forge a snapshot as it can forge heads; a
 // listing checks a snapshot's heads as it checks heads (a checksum; the
 // key returned is the head's own), plus that each entry's head names the

@@ -45,7 +45,7 @@ type snapJob struct{ bucket, path string }
 
 // wantSnapshot queues directory path of bucket for a snapshot.
 func (b *Backend) wantSnapshot(bucket, path string) {
-	if b.writer == "" || b.dirs == nil || b.snaps == nil {
+	if b.writer == "" || b.dirs == nil || b.snaps == nil || b.opts.NoListSnapshots {
 		return
 	}
 	s := b.snaps

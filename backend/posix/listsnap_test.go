@@ -414,3 +414,49 @@ func TestListSnapshotChangedWhileBuilt(t *testing.T) {
 		t.Fatalf("tmp/ holds %q", names)
 	}
 }
+
+// TestListSnapshotTrusted: a listing trusts a snapshot that passes its
+// checks, as it trusts heads (a forged one, written by hand for the
+// directory's current stamp without one key, hides that key); a Backend
+// with NoListSnapshots, as the checking tools open it, lists from the
+// heads and sees every key.
+func TestListSnapshotTrusted(t *testing.T) {
+	root, b := snapFixture(t)
+	buildSnapshots(t, b)
+	dir := b.objectsDir("bkt") + "/dbig"
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents := mustReadDir(t, b, dir)
+	var kept []dirEnt
+	for _, e := range ents {
+		if e.frag != "k00042" {
+			kept = append(kept, e)
+		}
+	}
+	var forged bytes.Buffer
+	if _, err := b.writeSnapshotTo(&forged, dir, "dbig", stampOf(fi), kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b.snapPath("bkt", "dbig"), forged.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := truth(t, root, "big/")
+	if got := listAll(t, coldBackend(t, root, Options{ReadOnly: true}), "big/"); len(got) != len(want)-1 {
+		t.Fatalf("the forged snapshot was not used: %d keys, %d in the heads", len(got), len(want))
+	}
+	reads := countHeadReads(t)
+	sameListing(t, "NoListSnapshots", listAll(t, coldBackend(t, root, Options{ReadOnly: true, NoListSnapshots: true}), "big/"), want)
+	if reads.Load() == 0 {
+		t.Fatal("NoListSnapshots read no head")
+	}
+	// Nor does such a Backend ask for snapshots.
+	os.Remove(b.snapPath("bkt", "dbig"))
+	ns := coldBackend(t, root, Options{NoListSnapshots: true})
+	listAll(t, ns, "big/")
+	ns.waitSnapshots()
+	if _, err := os.Stat(b.snapPath("bkt", "dbig")); !os.IsNotExist(err) {
+		t.Fatalf("a Backend with NoListSnapshots built a snapshot (%v)", err)
+	}
+}

@@ -30,6 +30,11 @@ type Options struct {
 	// for the listing (see headcache.go): 0 means 64 MiB, a negative value
 	// keeps none.
 	ListCacheBytes int
+	// NoListSnapshots lists without reading or asking for listing
+	// snapshots (listsnap.go): every cold page reads the directories and
+	// heads themselves. For the tools that check a store (scrub, fsck,
+	// inventory), which must not trust a cache to enumerate its keys.
+	NoListSnapshots bool
 	// Logger receives warnings about damaged records that listings and
 	// Sweep skip; nil means slog.Default().
 	Logger *slog.Logger

@@ -145,7 +145,7 @@ func verifyInventory(ctx context.Context, f inventoryFlags, trusted envelope.Sig
 	if err != nil {
 		return err
 	}
-	be, err := posix.New(f.data, posix.Options{ReadOnly: true})
+	be, err := posix.New(f.data, posix.Options{ReadOnly: true, NoListSnapshots: true})
 	if err != nil {
 		return err
 	}

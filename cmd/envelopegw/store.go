@@ -41,5 +41,7 @@ func (s *storeFlags) open(ctx context.Context, readOnly bool) (backend.Backend, 
 		}
 		return s.up.dial(ctx)
 	}
-	return posix.New(s.data, posix.Options{ReadOnly: readOnly})
+	// The offline commands check or enumerate the store itself: they
+	// list from the heads, never from listing snapshots (a cache).
+	return posix.New(s.data, posix.Options{ReadOnly: readOnly, NoListSnapshots: true})
 }
