@@ -103,8 +103,10 @@
 // entry's key. A change made by a host whose clock lags by more than the
 // two seconds could hide behind a snapshot as behind the directory cache.
 // A block that fails its check leaves its keys to be read from the head
-// files until the directory changes. Snapshots of directories since
-// pruned stay until their bucket goes (a few per pruned large directory).
+// files until the directory changes. Replacing or removing a head
+// removes its directory's snapshot (listsnap_drop.go), so no snapshot
+// keeps a header a rewrap took out of its object, or the metadata of an
+// object since deleted.
 //
 // # Commit protocol
 //

@@ -239,6 +239,9 @@ func (w *writer) commitInline(meta backend.Meta) (backend.ObjectInfo, error) {
 		var touched []string
 		touched, err = b.renameInto(b.objectsDir(bucket), w.tmp, head)
 		if err == nil {
+			if old != nil {
+				b.dropSnapshot(bucket, head) // it may hold the old head (listsnap_drop.go)
+			}
 			release()
 			w.done = true
 			w.release()

@@ -153,6 +153,12 @@ func (b *Backend) buildSnapshot(bucket, path string) (err error) {
 	if err := b.publishSnapshot(bucket, tmp, b.snapPath(bucket, rel)); err != nil {
 		return err
 	}
+	// A head replaced between the check above and the rename dropped no
+	// snapshot yet this one holds its old record (listsnap_drop.go).
+	if after, err := os.Stat(path); err != nil || stampOf(after) != st {
+		os.Remove(b.snapPath(bucket, rel))
+		return snapErr("%s changed while its snapshot was published", path)
+	}
 	b.dirs.attachSnap(path, st, &snapshot{file: b.snapPath(bucket, rel), nonce: w.nonce, per: snapBlockEntries, blocks: w.blocks})
 	return nil
 }

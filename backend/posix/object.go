@@ -123,6 +123,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 		return b.notFound(bucket, err, backend.ErrNoSuchKey, "delete %s/%s", bucket, key)
 	}
 	hook("head-removed")
+	b.dropSnapshot(bucket, head) // it may hold the removed head (listsnap_drop.go)
 	// A concurrent Delete of a neighbour may have pruned the directory;
 	// syncDirUp then makes that removal durable instead of failing.
 	if err := b.syncDirUp(b.objectsDir(bucket), filepath.Dir(head)); err != nil {

@@ -211,6 +211,9 @@ func (b *Backend) publishHead(ctx context.Context, bucket, key string, build fun
 		b.fs.Remove(tmp)
 		return nil, false, b.notFound(bucket, err, nil, "%s: publish head", where)
 	}
+	if old != nil {
+		b.dropSnapshot(bucket, head) // it may hold the old head (listsnap_drop.go)
+	}
 	var thenErr error
 	if then != nil {
 		thenErr = then()
