@@ -189,6 +189,7 @@ func (b *Backend) writeSnapshot(f *os.File, path, rel string, st dirStamp, ents 
 		r := b.dirs.cachedHead(cd, i)
 		if r == nil {
 			var err error
+			hook("snapshot read head " + path)
 			if r, _, err = readHead(path + "/" + e.name()); err != nil {
 				return nil, err
 			}

@@ -460,3 +460,37 @@ func TestListSnapshotTrusted(t *testing.T) {
 		t.Fatalf("a Backend with NoListSnapshots built a snapshot (%v)", err)
 	}
 }
+
+// TestListSnapshotFromCache: a directory whose entries and heads are all
+// in memory gets its snapshot without a head file read.
+func TestListSnapshotFromCache(t *testing.T) {
+	_, b := snapFixture(t)
+	time.Sleep(racyWindow + 100*time.Millisecond)
+	dir := b.objectsDir("bkt") + "/dbig"
+	listAll(t, b, "big/") // caches big/ and its heads, and asks for a snapshot
+	b.waitSnapshots()
+	if err := os.Remove(b.snapPath("bkt", "dbig")); err != nil {
+		t.Fatal(err)
+	}
+	var reads atomic.Int64
+	testHook = func(p string) {
+		if strings.HasPrefix(p, "snapshot read head ") {
+			reads.Add(1)
+		}
+	}
+	t.Cleanup(func() { testHook = nil })
+	if err := b.buildSnapshot("bkt", dir); err != nil {
+		t.Fatal(err)
+	}
+	if n := reads.Load(); n != 0 {
+		t.Fatalf("building from a cached directory read %d head files", n)
+	}
+	// The snapshot is the one reading the heads would give, and is used.
+	root := b.Root()
+	want := truth(t, root, "big/")
+	cold := countHeadReads(t)
+	sameListing(t, "from the cache-built snapshot", listAll(t, coldBackend(t, root, Options{ReadOnly: true}), "big/"), want)
+	if n := cold.Load(); n != 0 {
+		t.Fatalf("the cache-built snapshot was not used: %d head reads", n)
+	}
+}
