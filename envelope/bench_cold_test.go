@@ -16,7 +16,8 @@ import (
 // GET of a large object does after the cache has moved on: the serial
 // range reader (the gateway's) over one file ("get", a single PUT's
 // object) and over one file per 16 MiB part ("get-parts", a multipart
-// object), against read(2) of the same file in 128 KiB reads ("cat").
+// object), against read(2) of the same file in 128 KiB reads ("cat")
+// and sendfile(2) of it to /dev/null ("sendfile", the bench's sink).
 // Each iteration drops the page cache first (root only; set BENCH_COLD=1
 // to run it). Besides MB/s it reports disk-busy, the share of the wall
 // time the object's block device had requests in flight
@@ -51,6 +52,30 @@ func BenchmarkColdRead(b *testing.B) {
 			}
 		}
 	}
+	// sendfile is what the bench's sink answers a GET with: the file's
+	// pages straight to the socket (here /dev/null), no copy to user
+	// space.
+	sendfile := func() {
+		f, err := os.Open(one.files[0].Name())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer null.Close()
+		for {
+			n, err := unix.Sendfile(int(null.Fd()), int(f.Fd()), nil, 8<<20)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n == 0 {
+				return
+			}
+		}
+	}
 	get := func(o coldObj) func() {
 		return func() {
 			r, err := k.NewRangeReader(io.NewSectionReader(o.body, 0, o.size), o.t, 0, o.t.Size())
@@ -66,7 +91,7 @@ func BenchmarkColdRead(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		read func()
-	}{{"cat", cat}, {"get", get(one)}, {"get-parts", get(parts)}} {
+	}{{"cat", cat}, {"sendfile", sendfile}, {"get", get(one)}, {"get-parts", get(parts)}} {
 		b.Run(c.name, func(b *testing.B) {
 			var wall, busy, cpu time.Duration
 			var reqs, sectors int64

@@ -222,6 +222,52 @@ func BenchmarkRatio(b *testing.B) {
 			}
 		}
 	}
+	// Reading from a pipe: read(2) copies every byte out of the kernel,
+	// the floor of `envelopegw decrypt < pipe` and of any body that
+	// arrives over a socket. pipeFrom writes src into a pipe in 1 MiB
+	// writes from another goroutine (the process's CPU counts both
+	// ends, for the reader and for its baseline alike).
+	pipeFrom := func(src []byte) *os.File {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() {
+			defer pw.Close()
+			for off := 0; off < len(src); off += 1 << 20 {
+				if _, err := pw.Write(src[off:min(len(src), off+1<<20)]); err != nil {
+					return
+				}
+			}
+		}()
+		return pr
+	}
+	streamPipe := func() {
+		pr := pipeFrom(file[len(hb):])
+		defer pr.Close()
+		r := k.newStreamReader(pr)
+		if n, err := io.Copy(io.Discard, r); err != nil || n != benchSize {
+			b.Fatal(n, err)
+		}
+	}
+	// rawPipeOpen is raw Open after read(2) of the same segments from a
+	// pipe into a 1 MiB batch buffer, in place.
+	rawPipeOpen := func() {
+		pr := pipeFrom(memSealed)
+		defer pr.Close()
+		for off := 0; off < len(memSealed); off += len(batch) {
+			if _, err := io.ReadFull(pr, batch); err != nil {
+				b.Fatal(err)
+			}
+			for j := 0; j < 16; j++ {
+				nonce1[0] = byte(off/segCT + j)
+				c := batch[j*segCT : (j+1)*segCT]
+				if _, err := a1.Open(c[:0], nonce1, c, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
 	// fileRead is a GET or `envelopegw decrypt`: the range reader over a
 	// file in the page cache, each batch copied out by pread(2).
 	f, err := os.CreateTemp(b.TempDir(), "body")
@@ -259,6 +305,46 @@ func BenchmarkRatio(b *testing.B) {
 		}
 		r.Close()
 	}
+	// rawMapped is the floor of reading from a mapping: raw Open of each
+	// file's segments (after its part salt) from 8 MiB windows mapped
+	// as the readers map them (mmap, faults, munmap), nothing else.
+	rawMapped := func(files []*os.File, aeads []cipher.AEAD, sizes []int64) func() {
+		return func() {
+			for i, f := range files {
+				st, err := f.Stat()
+				if err != nil {
+					b.Fatal(err)
+				}
+				var m []byte
+				var mOff int64
+				n := segmentCount(sizes[i], DefaultSegmentSize)
+				for j := int64(0); j < n; j++ {
+					o := saltSize + j*int64(segCT)
+					l := min(int64(segCT), st.Size()-o)
+					if m == nil || o+l > mOff+int64(len(m)) {
+						if m != nil {
+							unix.Munmap(m)
+						}
+						mOff = o &^ int64(os.Getpagesize()-1)
+						if m, err = unix.Mmap(int(f.Fd()), mOff, int(min(st.Size(), mOff+mapWindow)-mOff), unix.PROT_READ, unix.MAP_SHARED); err != nil {
+							b.Fatal(err)
+						}
+					}
+					setNonce(&openNonce, uint64(j), j == n-1)
+					if _, err := aeads[i].Open(segOut[:0], openNonce[:], m[o-mOff:][:l], nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				unix.Munmap(m)
+			}
+		}
+	}
+	var partAEADs []cipher.AEAD
+	var partSizes []int64
+	for _, p := range pk.t.Parts {
+		partAEADs = append(partAEADs, must(k.partAEAD(p.Number, p.Salt)))
+		partSizes = append(partSizes, p.Size)
+	}
 	for _, c := range []struct {
 		name      string
 		env, base func()
@@ -272,6 +358,12 @@ func BenchmarkRatio(b *testing.B) {
 		{"open-hot-segment-vs-body", rawOpen, rawOpenBody},
 		{"decrypt-range-vs-copy+open", rangeRead, rawCopyOpen},
 		{"decrypt-stream-vs-copy+open", stream, rawCopyOpen},
+		{"decrypt-stream-pipe-vs-read+open", streamPipe, rawPipeOpen},
+		{"decrypt-file-vs-mapped-open", fileRead, rawMapped([]*os.File{f}, []cipher.AEAD{pa}, []int64{benchSize})},
+		{"decrypt-parts-vs-mapped-open", partsRead, rawMapped(pk.body.files, partAEADs, partSizes)},
+		{"mapped-open-file-vs-open", rawMapped([]*os.File{f}, []cipher.AEAD{pa}, []int64{benchSize}), rawOpenBody},
+		{"mapped-open-parts-vs-open", rawMapped(pk.body.files, partAEADs, partSizes), rawOpenBody},
+		{"read+open-pipe-vs-open", rawPipeOpen, rawOpenBody},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			// CPU time of the whole process (every thread: the range
