@@ -89,7 +89,9 @@
 // (the decrypt command's, a GET's posix object) or lies in one file per
 // part (a posix multipart object) is mapped instead and opened from the
 // mapping into the reader's buffer: 0.85-1.0 of raw, depending on the
-// window size (mapped.go). A reader whose window is not in the page
+// window size (mapped.go) and on the page cache's folios, which the
+// file's writes made (the kernel's per-page cost of mapping is what is
+// left: the readers are at the floor of raw Open from the same windows). A reader whose window is not in the page
 // cache asks the kernel to read that window and the next one, then each
 // next one as it moves on, into the next part's file at a part's end,
 // never past its range (mapahead.go): a GET from disk keeps the disk
