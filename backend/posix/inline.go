@@ -236,6 +236,9 @@ func (w *writer) commitInline(meta backend.Meta) (backend.ObjectInfo, error) {
 		}
 	}
 	if err == nil {
+		if old != nil {
+			b.dropSnapshot(bucket, head) // before and after: listsnap_drop.go
+		}
 		var touched []string
 		touched, err = b.renameInto(b.objectsDir(bucket), w.tmp, head)
 		if err == nil {

@@ -12,16 +12,18 @@ import (
 // of every object replaced or deleted since, among them the envelope
 // header a rewrap (SetMeta) takes out of the object so that a removed
 // recipient can no longer open it. So whoever replaces or removes a head
-// removes its directory's snapshot right after (dropSnapshot): an unlink
-// that finds nothing in a directory with no snapshot, and only when a
-// head is replaced or removed, never for a new key. A builder that
-// published a snapshot checks the directory's stamp once more afterwards
-// and removes what it published if the stamp moved (buildSnapshot): a
-// head replaced before that check is caught by it, one replaced after it
-// drops the published snapshot itself, so no old head outlives its
-// replacement in a snapshot. A crash between a head's rename and the
-// unlink leaves the stale snapshot until its directory's snapshot is
-// rebuilt or the bucket goes.
+// removes its directory's snapshot (dropSnapshot), only when a head is
+// replaced or removed, never for a new key: an unlink, which finds
+// nothing in a directory with no snapshot. Twice: before the head's
+// rename or unlink, so that a crash right after the commit leaves no
+// snapshot (the unlink reaches the journal no later than the commit that
+// the directory's fsync makes durable), and after it, for a snapshot a
+// builder published in between. A builder that published a snapshot
+// checks the directory's stamp once more afterwards and removes what it
+// published if the stamp moved (buildSnapshot): a head replaced before
+// that check is caught by it, one replaced after it drops the published
+// snapshot itself, so no old head outlives its replacement in a
+// snapshot.
 
 // dropSnapshot removes the listing snapshot of the directory holding
 // head, a head of bucket just replaced or removed. Errors are ignored: a

@@ -59,3 +59,44 @@ func TestListSnapshotKeepsNoReplacedHead(t *testing.T) {
 		sameListing(t, c.key+", the writer", listAll(t, b, "big/"), want)
 	}
 }
+
+// TestListSnapshotGoneAtCommit: when a replaced head's commit is made
+// (the crash points right after a head's rename or unlink), its
+// directory's snapshot is already gone, so a crash there leaves no
+// snapshot holding the old head.
+func TestListSnapshotGoneAtCommit(t *testing.T) {
+	_, b := snapFixture(t)
+	snap := b.snapPath("bkt", "dbig")
+	for _, c := range []struct {
+		point string
+		do    func() error
+	}{
+		{"head-removed", func() error { return b.Delete(ctx, "bkt", "big/k00003") }},
+		{"head-published", func() error {
+			_, err := b.SetMeta(ctx, "bkt", "big/k00004", backend.Meta{"hdr": "rewrapped"}, time.Time{})
+			return err
+		}},
+		{"head-published", func() error {
+			mustPut(t, b, "bkt", "big/inline3", []byte("over"), nil)
+			return nil
+		}},
+	} {
+		buildSnapshots(t, b)
+		var left []string
+		testHook = func(p string) {
+			if p == c.point {
+				if _, err := os.Stat(snap); err == nil {
+					left = append(left, p)
+				}
+			}
+		}
+		err := c.do()
+		testHook = nil
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 0 {
+			t.Fatalf("at %q the directory's snapshot with the old head was still there", c.point)
+		}
+	}
+}

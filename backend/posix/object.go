@@ -116,6 +116,7 @@ func (b *Backend) Delete(ctx context.Context, bucket, key string, cond ...backen
 			release()
 			return err
 		}
+		b.dropSnapshot(bucket, head) // before and after: listsnap_drop.go
 		err = b.fs.Remove(head)
 	}
 	release()

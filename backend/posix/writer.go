@@ -178,6 +178,9 @@ func (b *Backend) publishHead(ctx context.Context, bucket, key string, build fun
 	if err := b.writeFileSync(tmp, enc); err != nil {
 		return nil, false, b.notFound(bucket, err, nil, "%s: write head", where)
 	}
+	if old != nil {
+		b.dropSnapshot(bucket, head) // before and after: listsnap_drop.go
+	}
 	touched, err := b.renameInto(b.objectsDir(bucket), tmp, head)
 	if err != nil {
 		b.fs.Remove(tmp)
