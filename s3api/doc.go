@@ -8,7 +8,11 @@
 //
 // NewHandler returns one http.Handler. For every request it
 //
-//  1. assigns x-amz-request-id and x-amz-id-2 (random, also in the log);
+//  1. assigns x-amz-request-id and x-amz-id-2 (random, also in the log),
+//     and gives the request's context the ID and an empty RequestScope,
+//     where the Service may remember answers for this request only
+//     (request_scope.go; the gateway keeps the bucket configuration
+//     there, so authorization and the operation read it once);
 //  2. resolves the addressing style from Host: a Host under one of
 //     Config.Domains names a bucket (virtual-host style); an IP address,
 //     localhost or a domain itself is path style; any other Host is refused
