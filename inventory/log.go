@@ -450,7 +450,7 @@ func writeHead(dir string, h head, doSync bool) (fileID, error) {
 	}
 	if err == nil && doSync && syncHook != nil {
 		if cp, perr := parseNoteTree(h.Checkpoint); perr == nil {
-			syncHook(headName, cp.N, h.Bytes)
+			syncHook(filepath.Join(dir, headName), cp.N, h.Bytes)
 		}
 	}
 	if err != nil {
@@ -547,14 +547,15 @@ func datasync(f *os.File) error {
 	}
 	if syncHook != nil {
 		if fi, err := f.Stat(); err == nil {
-			syncHook(filepath.Base(f.Name()), 0, fi.Size())
+			syncHook(f.Name(), 0, fi.Size())
 		}
 	}
 	return nil
 }
 
-// syncHook, set by tests only, sees every completed sync: a file's name
-// and size, or the head's checkpoint tree size and entries length.
+// syncHook, set by tests only, sees every completed sync: a file's path
+// and size, or the head's path, checkpoint tree size and entries length.
+// It sees the syncs of every Log in the process: a test filters by path.
 var syncHook func(what string, n, size int64)
 
 func syncDir(dir string) error {

@@ -159,6 +159,7 @@ func TestConcurrentAppenders(t *testing.T) {
 	for p := range 2 {
 		l, _ := Open(dir, k, Options{})
 		logs = append(logs, l)
+		defer l.Close() // or its lazy signer outlives the test
 		for g := range 4 {
 			wg.Add(1)
 			go func() {
