@@ -38,7 +38,10 @@ const maxRewrapRetries = 5
 // (backend.SetMeta's precondition, atomic with the commit); if it was
 // replaced, the new object is read and rewrapped in its turn. The backend
 // replaces the metadata record whole (written, synced, renamed), so no
-// copy of the old header is left in the object.
+// copy of the old header is left in the object; the posix backend's
+// listing snapshot of its directory goes at once, and the old record
+// that a single PUT's file keeps after its data once it became a data
+// file is zeroed by the next Sweep.
 //
 // With dry true nothing is written.
 func (s *Service) Rewrap(ctx context.Context, bucket, key string, add []envelope.Recipient, remove []string, dry bool) (RewrapResult, error) {

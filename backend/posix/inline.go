@@ -51,7 +51,8 @@ import (
 // copied, the data keeps its inode, and readers that have the old head
 // open keep reading it. The new link goes through a temp name first, as
 // a PUT's data file does, so Sweep sees it in flight (see sweep.go for
-// the leftovers of a crash in between).
+// the leftovers of a crash in between). The old record stays after the
+// data until Sweep zeroes it (inline_scrub.go).
 
 // The header is 16 bytes; the data starts at the next page boundary.
 // Writes at an offset that is not a multiple of the page size cost the

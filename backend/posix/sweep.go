@@ -129,6 +129,7 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 	if err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
+	b.scrubInlineTails(bucket, cands) // inline_scrub.go
 	if len(cands) == 0 {
 		return nil
 	}
