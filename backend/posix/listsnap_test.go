@@ -494,3 +494,48 @@ func TestListSnapshotFromCache(t *testing.T) {
 		t.Fatalf("the cache-built snapshot was not used: %d head reads", n)
 	}
 }
+
+// TestListSnapshotSweep: Sweep removes a snapshot left behind by a change
+// whose drop never happened (a crash between a head's rename and the
+// snapshot's unlink), one at another directory's place, and one that does
+// not decode; it keeps a current one.
+func TestListSnapshotSweep(t *testing.T) {
+	_, b := snapFixture(t)
+	buildSnapshots(t, b)
+	// A head replaced by a rename whose snapshot drop a crash prevented.
+	head := b.headPath("bkt", "big/k00001")
+	if err := os.WriteFile(head+".new", mustFile(t, b.headPath("bkt", "big/k00002")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(head+".new", head); err != nil {
+		t.Fatal(err)
+	}
+	gone := b.snapPath("bkt", "dgone")
+	if err := os.WriteFile(gone, mustFile(t, b.snapPath("bkt", "dother")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	junk := filepath.Join(b.listingDir("bkt"), "junk")
+	if err := os.WriteFile(junk, []byte("not a snapshot"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Sweep(ctx, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{b.snapPath("bkt", "dbig"), gone, junk} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("sweep left %s (%v)", f, err)
+		}
+	}
+	if _, err := os.Stat(b.snapPath("bkt", "dother")); err != nil {
+		t.Errorf("sweep removed a current snapshot: %v", err)
+	}
+}
+
+func mustFile(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

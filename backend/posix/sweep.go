@@ -122,6 +122,7 @@ func (b *Backend) sweepBucket(ctx context.Context, bucket string, cutoff time.Ti
 			}
 		}
 	}
+	b.sweepSnapshots(bucket)
 	// Candidates are chosen before the records are read: a data file
 	// that has one link at this point is no longer in flight, so if a
 	// record names it, that record exists now and the scan below sees it.
