@@ -92,8 +92,9 @@
 // two seconds and that was unchanged once every head was read; any later
 // change moves the stamp and the snapshot is ignored until rebuilt. One
 // that is missing, torn, of another directory or format is ignored too:
-// it is a cache, never a source of truth, so fsck, Sweep and the
-// crash-consistency checker neither read nor report it, its writes bypass
+// it is a cache, never a source of truth, so fsck and the
+// crash-consistency checker neither read nor report it (Sweep only
+// removes stale ones), its writes bypass
 // the fileSystem seam, and it goes with its bucket; the offline commands
 // (scrub, fsck, inventory, cat, rewrap) open the store with
 // Options.NoListSnapshots and enumerate keys from the heads themselves. Limits: a writer with
@@ -106,7 +107,9 @@
 // files until the directory changes. Replacing or removing a head
 // removes its directory's snapshot (listsnap_drop.go), so no snapshot
 // keeps a header a rewrap took out of its object, or the metadata of an
-// object since deleted.
+// object since deleted; Sweep removes any snapshot not current for its
+// directory (one a crash on a filesystem that reorders the unlink after
+// the commit leaves, those of pruned directories; listsnap_sweep.go).
 //
 // # Commit protocol
 //

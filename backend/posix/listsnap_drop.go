@@ -24,6 +24,9 @@ import (
 // that check is caught by it, one replaced after it drops the published
 // snapshot itself, so no old head outlives its replacement in a
 // snapshot.
+// Sweep removes whatever snapshot is still not current for its
+// directory (a filesystem that reorders the unlink after the commit, the
+// snapshots of pruned directories; listsnap_sweep.go).
 
 // dropSnapshot removes the listing snapshot of the directory holding
 // head, a head of bucket just replaced or removed. Errors are ignored: a

@@ -9,12 +9,13 @@ import (
 
 // Sweeping listing snapshots.
 //
-// Replacing or removing a head drops its directory's snapshot right after
-// the rename or unlink (listsnap_drop.go), but a crash between the two
-// leaves a snapshot that holds the old head: never used, since its stamp
-// is gone, yet it keeps on the volume metadata its object no longer has
-// (the header a rewrap took a recipient's wrapped key out of). Snapshots
-// of directories since pruned stay too. So Sweep, which serve runs at
+// Replacing or removing a head drops its directory's snapshot before and
+// after the rename or unlink (listsnap_drop.go), but a crash on a
+// filesystem that made the commit durable before the unlink would leave
+// a snapshot that holds the old head: never used, since its stamp is
+// gone, yet it keeps on the volume metadata its object no longer has (the
+// header a rewrap took a recipient's wrapped key out of). Snapshots of
+// directories since pruned stay too. So Sweep, which serve runs at
 // start and hourly, removes every file in listing/ that is not a
 // snapshot of its directory as the directory is now: one that does not
 // decode, whose directory is gone, or whose stamp is not the directory's.
