@@ -37,9 +37,9 @@ func (t *timedBackend) Unwrap() backend.Backend { return t.be }
 
 // done records one call that started at start.
 func (t *timedBackend) done(op string, start time.Time, err error) {
-	t.m.backendDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	t.m.backendObserver(op).Observe(time.Since(start).Seconds())
 	if err != nil && !expected(err) {
-		t.m.backendErrors.WithLabelValues(op).Inc()
+		t.m.backendError(op).Inc()
 	}
 }
 
@@ -181,7 +181,7 @@ func (t *timedBackend) CompleteUpload(ctx context.Context, bucket, key, uploadID
 	start := time.Now()
 	oi, err := t.be.CompleteUpload(ctx, bucket, key, uploadID, parts, meta, cond...)
 	t.done("CompleteUpload", start, err)
-	t.m.commitDuration.WithLabelValues("complete").Observe(time.Since(start).Seconds())
+	t.m.commitObserver("complete").Observe(time.Since(start).Seconds())
 	return oi, err
 }
 
@@ -208,17 +208,17 @@ type timedWriter struct {
 
 func (w *timedWriter) Write(p []byte) (int, error) {
 	n, err := w.w.Write(p)
-	w.m.backendBytes.WithLabelValues("write").Add(float64(n))
+	w.m.hot.bytesWritten.Add(float64(n))
 	return n, err
 }
 
 func (w *timedWriter) Commit(meta backend.Meta) (backend.ObjectInfo, error) {
 	start := time.Now()
 	info, err := w.w.Commit(meta)
-	w.m.commitDuration.WithLabelValues(w.kind).Observe(time.Since(start).Seconds())
+	w.m.commitObserver(w.kind).Observe(time.Since(start).Seconds())
 	if err != nil {
 		if !expected(err) {
-			w.m.backendErrors.WithLabelValues("Commit").Inc()
+			w.m.backendError("Commit").Inc()
 		}
 		return info, err
 	}
@@ -235,7 +235,7 @@ type countedObject struct {
 
 func (o *countedObject) ReadAt(p []byte, off int64) (int, error) {
 	n, err := o.Object.ReadAt(p, off)
-	o.m.backendBytes.WithLabelValues("read").Add(float64(n))
+	o.m.hot.bytesRead.Add(float64(n))
 	return n, err
 }
 

@@ -19,7 +19,7 @@ func (o *countedObject) DataFile() (*os.File, int64, bool) {
 // CountMapped counts n stored bytes read through a mapping of DataFile
 // or ExtentFile.
 func (o *countedObject) CountMapped(n int) {
-	o.m.backendBytes.WithLabelValues("read").Add(float64(n))
+	o.m.hot.bytesRead.Add(float64(n))
 }
 
 // ExtentFile passes through the stored object's files when its bytes lie

@@ -56,6 +56,8 @@ type Metrics struct {
 	reloads        *prometheus.CounterVec
 
 	newest *newestCollector
+
+	hot resolved // the hot paths' series, looked up once (resolved.go)
 }
 
 // New returns a Metrics with every series registered, including the Go
@@ -90,6 +92,7 @@ func New(b Build) *Metrics {
 	m.reloads = f.counterVec("reloads_total", "Configuration reloads (SIGHUP), by result.", "result")
 
 	m.zero()
+	m.resolve()
 	m.reg.MustRegister(m.newest)
 	bi := prometheus.NewGauge(prometheus.GaugeOpts{
 		Namespace: ns, Name: "build_info", Help: "Always 1; the labels describe the running binary.",
