@@ -1,14 +1,25 @@
 package posix
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"envelopegw/backend"
 )
+
+// writeBufSize batches small caller writes into large write(2) calls;
+// writes at least this big go straight to the file. 128 KiB holds a whole
+// small object (header, a 64 KiB segment, record) for one write at seal,
+// where 1 MiB held by each of a burst's small PUTs made most of its heap;
+// large objects arrive in 1 MiB batches that never entered the buffer.
+const writeBufSize = 128 << 10
+
+var bufPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufSize) }}
 
 // writer streams a new file into the bucket's tmp directory: the data of
 // a single PUT or of a part, followed at Commit by its record (inline.go).
@@ -20,7 +31,7 @@ type writer struct {
 	id     string
 	tmp    string
 	f      *os.File
-	bw     *alignedBuf
+	bw     *bufio.Writer
 	n      int64
 	err    error // sticky write error
 	done   bool
@@ -40,7 +51,8 @@ func (b *Backend) newFileWriter(ctx context.Context, bucket, where, prefix strin
 	if err != nil {
 		return nil, b.notFound(bucket, err, nil, "%s: create temp file", where)
 	}
-	bw := newAlignedBuf(f)
+	bw := bufPool.Get().(*bufio.Writer)
+	bw.Reset(f)
 	bw.Write(make([]byte, inlineDataOff))
 	return &writer{b: b, ctx: ctx, bucket: bucket, where: where, id: id, tmp: tmp, f: f, bw: bw}, nil
 }
@@ -52,13 +64,28 @@ func (w *writer) Write(p []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	n, err := w.bw.Write(p)
+	n, err := w.write(p)
 	w.n += int64(n)
 	if err != nil {
 		w.err = fmt.Errorf("%s: %w", w.where, err)
 		return n, w.err
 	}
 	return n, nil
+}
+
+// write sends a large p straight to the file, after whatever is
+// buffered (an inline head's reserved header): through bufio, every later
+// batch would be copied into the buffer once more, since the buffer never
+// empties again once the 4096 header bytes are in it (measured: 2.6% of
+// the gateway's CPU on 10 MiB PUTs). Small writes are still gathered.
+func (w *writer) write(p []byte) (int, error) {
+	if len(p) < writeBufSize {
+		return w.bw.Write(p)
+	}
+	if err := w.bw.Flush(); err != nil {
+		return 0, err
+	}
+	return w.f.Write(p)
 }
 
 // release closes the temp file and returns the buffer to the pool.
@@ -69,7 +96,8 @@ func (w *writer) release() error {
 		w.f = nil
 	}
 	if w.bw != nil {
-		w.bw.release()
+		w.bw.Reset(nil)
+		bufPool.Put(w.bw)
 		w.bw = nil
 	}
 	return err
