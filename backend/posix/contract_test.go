@@ -15,6 +15,10 @@ func TestContract(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Close before TempDir's removal: a listing of a large, settled
+		// directory (ListRandomKeys) starts a background snapshot build
+		// that may still be writing under the root.
+		t.Cleanup(func() { b.Close() })
 		return b
 	})
 }
