@@ -2,6 +2,7 @@ package posix
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -81,7 +82,7 @@ func (b *Backend) runSnapshots() {
 		s.mu.Unlock()
 		err := b.buildSnapshot(j.bucket, j.path)
 		if err != nil && !errors.Is(err, errSnapshot) && !notExist(err) {
-			b.log().Debug("listing snapshot not built", "dir", j.path, "err", err)
+			b.log().DebugContext(context.Background(), "listing snapshot not built", "dir", j.path, "err", err)
 		}
 		hook("snapshot done " + j.path)
 		s.mu.Lock()
