@@ -146,20 +146,8 @@ func TestReadAheadAdvice(t *testing.T) {
 func TestReadAheadAdviceExtents(t *testing.T) {
 	mapAll(t)
 	const seg = 64 << 10
-	o := newObject(t, seg)
-	numbers := []int{1, 2, 3, 4}
 	sizes := []int{3 << 20 / 2, 700 << 10, 2 << 20, 5000}
-	var bodies [][]byte
-	for i, n := range numbers {
-		o.put(t, n, randomBytes(t, sizes[i]))
-		bodies = append(bodies, o.bodies[n])
-	}
-	tb, body, plain := o.complete(t, numbers...)
-	tab, err := o.k.OpenTable(tb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newExtentFiles(t, bodies)
+	o, tab, body, plain, e := partsInFiles(t, seg, []int{1, 2, 3, 4}, func(n int) int { return sizes[n-1] })
 	inos := map[uint64]int{}
 	for i, f := range e.files {
 		inos[inode(t, f)] = i

@@ -81,20 +81,8 @@ func (e extentFiles) ReadAt(p []byte, off int64) (int, error) {
 func TestMappedExtents(t *testing.T) {
 	mapAll(t)
 	const seg = 256
-	o := newObject(t, seg)
-	numbers := []int{1, 2, 4, 5, 7}
 	sizes := map[int]int{1: 5 * seg, 2: 3*seg + 17, 4: 0, 5: 900 * seg, 7: seg - 1}
-	var bodies [][]byte
-	for _, n := range numbers {
-		o.put(t, n, randomBytes(t, sizes[n]))
-		bodies = append(bodies, o.bodies[n])
-	}
-	tb, body, plain := o.complete(t, numbers...)
-	tab, err := o.k.OpenTable(tb)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newExtentFiles(t, bodies)
+	o, tab, body, plain, e := partsInFiles(t, seg, []int{1, 2, 4, 5, 7}, func(n int) int { return sizes[n] })
 	rng := mrand.New(mrand.NewPCG(7, 8))
 	for i := 0; i < 300; i++ {
 		off, n := int64(0), int64(len(plain))
@@ -146,4 +134,23 @@ func TestMappedExtents(t *testing.T) {
 	if !errors.Is(err, ErrAuth) || !strings.Contains(err.Error(), "part 5") || !bytes.Equal(rest, plain[len(p):len(p)+len(rest)]) {
 		t.Errorf("part file truncated while read: %d more bytes, %v", len(rest), err)
 	}
+}
+
+// partsInFiles completes a multipart object of the given part numbers,
+// part n holding size(n) random bytes, and returns its table, body and
+// plaintext with the body's parts in files of their own.
+func partsInFiles(t *testing.T, seg int, numbers []int, size func(n int) int) (*object, *Table, []byte, []byte, extentFiles) {
+	t.Helper()
+	o := newObject(t, seg)
+	var bodies [][]byte
+	for _, n := range numbers {
+		o.put(t, n, randomBytes(t, size(n)))
+		bodies = append(bodies, o.bodies[n])
+	}
+	tb, body, plain := o.complete(t, numbers...)
+	tab, err := o.k.OpenTable(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, tab, body, plain, newExtentFiles(t, bodies)
 }
